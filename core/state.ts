@@ -1,0 +1,51 @@
+/**
+ * The hart's architectural state lives in one WebAssembly.Memory, so that code
+ * translated to WebAssembly later can reach it directly (DESIGN.md §4). Each
+ * region is seen through several typed arrays: BigInt views for 64-bit
+ * arithmetic, Int32 halves for addresses, shifts and W ops.
+ */
+
+/** Byte offsets of the state regions inside the shared memory. */
+export const XREG_OFFSET = 0; // 32 × int64 integer registers
+export const FREG_OFFSET = 256; // 32 × 64-bit FP registers (raw bits)
+export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
+/** Guest RAM starts at this offset in the shared memory. */
+export const RAM_OFFSET = 65536;
+
+export class HartState {
+  readonly memory: WebAssembly.Memory;
+  /** Integer registers: x[i] as int64. x[0] is kept at 0. */
+  readonly x: BigInt64Array;
+  /** Integer registers as int32 halves: low word at 2i, high word at 2i+1. */
+  readonly x32: Int32Array;
+  /** FP registers as raw 64-bit patterns. */
+  readonly f: BigInt64Array;
+  /** FP registers as doubles. */
+  readonly f64: Float64Array;
+  /** FP registers as int32 halves: low at 2i, high at 2i+1 (NaN boxing lives in the high half). */
+  readonly f32bits: Int32Array;
+  /** FP registers as floats: the single in register i is f32[2i]. */
+  readonly f32: Float32Array;
+  /** Accrued FP exception flags (NX=1, UF=2, OF=4, DZ=8, NV=16). */
+  fflags = 0;
+  /** Dynamic rounding mode (0 RNE, 1 RTZ, 2 RDN, 3 RUP, 4 RMM). */
+  frm = 0;
+
+  constructor(memory: WebAssembly.Memory) {
+    this.memory = memory;
+    const buf = memory.buffer;
+    this.x = new BigInt64Array(buf, XREG_OFFSET, 32);
+    this.x32 = new Int32Array(buf, XREG_OFFSET, 64);
+    this.f = new BigInt64Array(buf, FREG_OFFSET, 32);
+    this.f64 = new Float64Array(buf, FREG_OFFSET, 32);
+    this.f32bits = new Int32Array(buf, FREG_OFFSET, 64);
+    this.f32 = new Float32Array(buf, FREG_OFFSET, 64);
+  }
+}
+
+/** FP exception flag bits of fflags. */
+export const FFLAG_NX = 1;
+export const FFLAG_UF = 2;
+export const FFLAG_OF = 4;
+export const FFLAG_DZ = 8;
+export const FFLAG_NV = 16;
