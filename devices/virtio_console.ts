@@ -1,0 +1,107 @@
+/**
+ * VirtIO console (device id 3), single port: queue 0 receives host input,
+ * queue 1 transmits guest output. VIRTIO_CONSOLE_F_SIZE puts cols/rows in the
+ * config space and a resize raises a config-change interrupt.
+ */
+import type { CharBackend } from "./char_backend.ts";
+import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
+
+export const VIRTIO_ID_CONSOLE = 3;
+export const VIRTIO_CONSOLE_F_SIZE = 0n;
+const RECEIVEQ = 0;
+const TRANSMITQ = 1;
+/** Host input kept while the guest posts no receive buffers; beyond it input is dropped. */
+export const CONSOLE_INPUT_LIMIT = 64 * 1024;
+/** Bytes taken from one transmit chain (Linux sends at most a page); the rest is dropped. */
+const TRANSMIT_LIMIT = 1024 * 1024;
+
+export class VirtioConsole implements VirtioDevice {
+  readonly deviceId = VIRTIO_ID_CONSOLE;
+  readonly features = 1n << VIRTIO_CONSOLE_F_SIZE;
+  readonly numQueues = 2;
+  /** Config: cols u16, rows u16, max_nr_ports u32, emerg_wr u32. */
+  private readonly config = new Uint8Array(12);
+  private input: Uint8Array[] = [];
+  private inputBytes = 0;
+  private transport: VirtioTransport | null = null;
+
+  constructor(private readonly backend: CharBackend) {
+    this.setSize(80, 25);
+  }
+
+  attach(transport: VirtioTransport): void {
+    this.transport = transport;
+  }
+
+  configRead(offset: number, size: 1 | 2 | 4): number {
+    return configBytesRead(this.config, offset, size);
+  }
+
+  configWrite(): void {
+    // emerg_wr is not offered; the rest is read-only.
+  }
+
+  queueNotify(q: number): void {
+    if (q === TRANSMITQ) this.transmit();
+    else if (q === RECEIVEQ) this.deliver();
+  }
+
+  driverOk(): void {
+    this.deliver();
+  }
+
+  reset(): void {
+    // Queue state lives in the transport; pending host input is kept for the next driver.
+  }
+
+  /** Queues host input; it reaches the guest as soon as receive buffers are posted. */
+  pushInput(bytes: Uint8Array): void {
+    const room = CONSOLE_INPUT_LIMIT - this.inputBytes;
+    if (room <= 0 || bytes.length === 0) return;
+    const kept = bytes.slice(0, room);
+    this.input.push(kept);
+    this.inputBytes += kept.length;
+    this.deliver();
+  }
+
+  /** The terminal changed size. */
+  resize(cols: number, rows: number): void {
+    this.setSize(cols, rows);
+    this.transport?.notifyConfigChange();
+  }
+
+  private setSize(cols: number, rows: number): void {
+    const v = new DataView(this.config.buffer);
+    v.setUint16(0, Math.max(0, Math.min(cols, 0xffff)), true);
+    v.setUint16(2, Math.max(0, Math.min(rows, 0xffff)), true);
+  }
+
+  private transmit(): void {
+    const vq = this.transport?.queue(TRANSMITQ);
+    if (!vq) return;
+    for (let chain = vq.pop(); chain; chain = vq.pop()) {
+      const data = vq.readAll(chain, TRANSMIT_LIMIT);
+      if (data.length > 0) this.backend.write(data);
+      vq.push(chain, 0);
+    }
+  }
+
+  private deliver(): void {
+    const vq = this.transport?.queue(RECEIVEQ);
+    if (!vq) return;
+    while (this.inputBytes > 0 && vq.available() > 0) {
+      const chain = vq.pop();
+      if (!chain) break;
+      let written = 0;
+      while (this.input.length > 0 && written < chain.writeLength) {
+        const head = this.input[0];
+        const n = vq.copyTo(chain, written, head);
+        written += n;
+        this.inputBytes -= n;
+        if (n === head.length) this.input.shift();
+        else this.input[0] = head.subarray(n);
+      }
+      vq.push(chain, written);
+    }
+  }
+}
