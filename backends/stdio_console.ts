@@ -78,12 +78,12 @@ export class StdioConsole implements CharBackend, Disposable {
     }, opts.ctrlCQuits ?? false);
   }
 
-  /** Terminal size, or null when stdout is not a terminal. */
+  /** Terminal size, or null when stdout is not a terminal (or reports no size). */
   size(): { cols: number; rows: number } | null {
     try {
       if (!Deno.stdout.isTerminal()) return null;
       const { columns, rows } = Deno.consoleSize();
-      return { cols: columns, rows };
+      return columns > 0 && rows > 0 ? { cols: columns, rows } : null;
     } catch {
       return null;
     }
