@@ -282,7 +282,8 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
   }
 
   private notify(index: number): void {
-    if (!this.queue(index) || !(this.status & STATUS_DRIVER_OK)) return;
+    // Like QEMU, notifies before DRIVER_OK are served: a driver may kick from its probe.
+    if (!this.queue(index)) return;
     this.guard(() => this.device.queueNotify(index), undefined);
     if (this.queues[index].vq?.broken) this.needsReset();
   }
