@@ -1,0 +1,1003 @@
+import type { Clock } from "./bus.ts";
+import { buildCompressedTable } from "./compressed.ts";
+import {
+  MSTATUS_FS,
+  MSTATUS_MIE,
+  MSTATUS_MPIE,
+  MSTATUS_MPP,
+  MSTATUS_MPP_SHIFT,
+  MSTATUS_MPRV,
+  MSTATUS_MXR,
+  MSTATUS_SIE,
+  MSTATUS_SPIE,
+  MSTATUS_SPP,
+  MSTATUS_SUM,
+  MSTATUS_TSR,
+  MSTATUS_TVM,
+  MSTATUS_TW,
+  PRIV_M,
+  PRIV_S,
+  PRIV_U,
+  readCsr,
+  writeCsr,
+} from "./csr.ts";
+import { executeFp } from "./fpu.ts";
+import type { PhysicalMemory } from "./memory.ts";
+import { SATP_BARE, Tlb, walkPageTable } from "./mmu.ts";
+import { HartState } from "./state.ts";
+import {
+  type Access,
+  ACCESS_FAULT_CAUSE,
+  ACCESS_FETCH,
+  ACCESS_LOAD,
+  ACCESS_STORE,
+  CAUSE_BREAKPOINT,
+  CAUSE_ILLEGAL_INSTRUCTION,
+  CAUSE_MISALIGNED_LOAD,
+  CAUSE_MISALIGNED_STORE,
+  CAUSE_USER_ECALL,
+  raise,
+  TRAP,
+} from "./trap.ts";
+
+/** Interrupt numbers in the order the spec says they are taken (MEI, MSI, MTI, SEI, SSI, STI). */
+const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
+
+/** 2^s for s in 0..63, so a left shift is one BigInt multiply (DESIGN.md §4). */
+const POW2 = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));
+const TWO32 = 4294967296;
+const COMPRESSED = buildCompressedTable();
+
+/** Sign-extends the 64-bit pattern in a bigint and returns it as a number (exact below 2^53). */
+function toAddress(v: bigint): number {
+  return Number(BigInt.asIntN(64, v));
+}
+
+/**
+ * One RV64GC hart: the interpreter, the CSRs it keeps hot, trap entry and the
+ * software TLB. The interpreter is the reference for everything else.
+ */
+export class Hart {
+  readonly state: HartState;
+  readonly mem: PhysicalMemory;
+  readonly clock: Clock;
+  readonly tlb = new Tlb();
+
+  pc = 0;
+  priv = PRIV_M;
+  /** Set by WFI until an interrupt is pending and enabled. */
+  waiting = false;
+
+  // Machine and supervisor CSRs. mstatus keeps its low 32 bits; the rest is fixed.
+  mstatus = 0;
+  mie = 0;
+  /** Interrupt pending bits driven by devices (MTIP, MSIP, MEIP, SEIP line). */
+  mipDevices = 0;
+  /** Interrupt pending bits written by software (SSIP, STIP, SEIP). */
+  mipSoftware = 0;
+  mideleg = 0;
+  medeleg = 0;
+  mtvec = 0n;
+  stvec = 0n;
+  mepc = 0n;
+  sepc = 0n;
+  mscratch = 0n;
+  sscratch = 0n;
+  mcause = 0n;
+  scause = 0n;
+  mtval = 0n;
+  stval = 0n;
+  mcounteren = 0;
+  scounteren = 0;
+  mcountinhibit = 0;
+  menvcfg = 0n;
+  senvcfg = 0n;
+  satp = 0n;
+  satpMode = SATP_BARE;
+  satpRoot = 0;
+  readonly pmpcfg = new Uint8Array(16);
+  readonly pmpaddr = new Array<bigint>(16).fill(0n);
+  mhartid = 0;
+
+  /** Retired instructions and cycles (one per instruction), minus what software wrote. */
+  instret = 0;
+  cycle = 0;
+  /** LR reservation: the virtual address, or NaN when none is held. */
+  reservation = NaN;
+
+  // Per-walk flags the MMU reads.
+  sum = false;
+  mxr = false;
+
+  // The page that instruction fetch reads from, kept across instructions.
+  private fetchBase = NaN;
+  private fetchOffset = 0;
+
+  constructor(mem: PhysicalMemory, clock: Clock) {
+    this.mem = mem;
+    this.clock = clock;
+    this.state = new HartState(mem.memory);
+  }
+
+  get mip(): number {
+    return this.mipDevices | this.mipSoftware;
+  }
+
+  /** Devices raise and lower their pending bits here. */
+  setPending(bits: number, on: boolean): void {
+    this.mipDevices = on ? this.mipDevices | bits : this.mipDevices & ~bits;
+  }
+
+  /** Drops every cached translation: after satp, privilege or mstatus changes. */
+  flushTlb(): void {
+    this.tlb.flush();
+    this.fetchBase = NaN;
+    this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
+    this.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
+  }
+
+  /** Pending and enabled interrupts, whether or not globally enabled (what wakes WFI). */
+  interruptsPending(): boolean {
+    return (this.mip & this.mie) !== 0;
+  }
+
+  /** Takes the highest-priority interrupt that is pending and enabled; true if one was taken. */
+  checkInterrupts(): boolean {
+    const pending = this.mip & this.mie;
+    if (pending === 0) return false;
+    this.waiting = false;
+    const mEnabled = this.priv < PRIV_M || (this.mstatus & MSTATUS_MIE) !== 0;
+    const sEnabled = this.priv < PRIV_S || (this.priv === PRIV_S && (this.mstatus & MSTATUS_SIE) !== 0);
+    let candidates = 0;
+    if (mEnabled) candidates |= pending & ~this.mideleg;
+    if (sEnabled) candidates |= pending & this.mideleg;
+    if (candidates === 0) return false;
+    for (const irq of INTERRUPT_ORDER) {
+      if (candidates & (1 << irq)) {
+        this.trap(irq, true, 0n, this.pc);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Enters the trap handler (privileged spec §3.1.6.1, §4.1.1). */
+  trap(cause: number, interrupt: boolean, tval: bigint, epc: number): void {
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    const causeBits = interrupt ? (1n << 63n) | BigInt(cause) : BigInt(cause);
+    let vector: bigint;
+    if (this.priv <= PRIV_S && ((deleg >>> cause) & 1) !== 0) {
+      this.scause = BigInt.asIntN(64, causeBits);
+      this.sepc = BigInt(epc);
+      this.stval = tval;
+      let s = this.mstatus & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP);
+      if (this.mstatus & MSTATUS_SIE) s |= MSTATUS_SPIE;
+      if (this.priv === PRIV_S) s |= MSTATUS_SPP;
+      this.mstatus = s;
+      this.priv = PRIV_S;
+      vector = this.stvec;
+    } else {
+      this.mcause = BigInt.asIntN(64, causeBits);
+      this.mepc = BigInt(epc);
+      this.mtval = tval;
+      let s = this.mstatus & ~(MSTATUS_MPIE | MSTATUS_MIE | MSTATUS_MPP);
+      if (this.mstatus & MSTATUS_MIE) s |= MSTATUS_MPIE;
+      s |= this.priv << MSTATUS_MPP_SHIFT;
+      this.mstatus = s;
+      this.priv = PRIV_M;
+      vector = this.mtvec;
+    }
+    let target = toAddress(vector & ~3n);
+    if (interrupt && (vector & 1n) === 1n) target += 4 * cause;
+    this.pc = target;
+    this.flushTlb();
+  }
+
+  mret(): void {
+    if (this.priv !== PRIV_M) raise(CAUSE_ILLEGAL_INSTRUCTION, 0);
+    const s = this.mstatus;
+    const mpp = (s & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    let n = s & ~(MSTATUS_MIE | MSTATUS_MPP);
+    if (s & MSTATUS_MPIE) n |= MSTATUS_MIE;
+    n |= MSTATUS_MPIE;
+    if (mpp !== PRIV_M) n &= ~MSTATUS_MPRV;
+    this.mstatus = n;
+    this.priv = mpp;
+    this.pc = toAddress(this.mepc);
+    this.flushTlb();
+  }
+
+  sret(): void {
+    if (this.priv < PRIV_S || (this.priv === PRIV_S && (this.mstatus & MSTATUS_TSR))) {
+      raise(CAUSE_ILLEGAL_INSTRUCTION, 0);
+    }
+    const s = this.mstatus;
+    const spp = (s & MSTATUS_SPP) ? PRIV_S : PRIV_U;
+    let n = s & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV);
+    if (s & MSTATUS_SPIE) n |= MSTATUS_SIE;
+    n |= MSTATUS_SPIE;
+    this.mstatus = n;
+    this.priv = spp;
+    this.pc = toAddress(this.sepc);
+    this.flushTlb();
+  }
+
+  /** The privilege loads and stores are checked with (MPRV makes M-mode act as MPP). */
+  private dataPriv(): number {
+    if (this.priv === PRIV_M && (this.mstatus & MSTATUS_MPRV)) {
+      return (this.mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    }
+    return this.priv;
+  }
+
+  /** Virtual to physical, filling the TLB when the page is RAM or ROM. */
+  translate(va: number, access: Access): number {
+    const priv = access === ACCESS_FETCH ? this.priv : this.dataPriv();
+    let pa: number;
+    if (priv === PRIV_M || this.satpMode === SATP_BARE) {
+      pa = va;
+    } else {
+      pa = walkPageTable(this, this.mem, va, access, priv);
+    }
+    const pageOffset = this.mem.offsetOf(pa - (pa % 4096));
+    if (pageOffset >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(pageOffset))) {
+      this.tlb.fill(access, va, pageOffset);
+    }
+    return pa;
+  }
+
+  /** Buffer offset of a RAM/ROM byte for this access, or -1 - paddr for MMIO. */
+  private resolve(va: number, access: Access): number {
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & 255;
+    if (this.tlb.tag[access][i] === vpn) return va + this.tlb.addend[access][i];
+    const pa = this.translate(va, access);
+    const off = this.mem.offsetOf(pa);
+    if (off >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(off))) return off;
+    return -1 - pa;
+  }
+
+  /** Loads 1, 2 or 4 bytes the slow way (misaligned, page-crossing, MMIO); unsigned result. */
+  loadSlow(va: number, size: 1 | 2 | 4): number {
+    const off = this.resolve(va, ACCESS_LOAD);
+    if (off < 0) return this.mmioRead(-1 - off, size, va);
+    if ((va % 4096 + 4096) % 4096 <= 4096 - size) {
+      let v = 0;
+      for (let k = size - 1; k >= 0; k--) v = v * 256 + this.mem.u8[off + k];
+      return v;
+    }
+    const offs = this.byteOffsets(va, size, ACCESS_LOAD);
+    let v = 0;
+    for (let k = size - 1; k >= 0; k--) v = v * 256 + this.mem.u8[offs[k]];
+    return v;
+  }
+
+  load64Slow(va: number): bigint {
+    const lo = this.loadSlowWide(va);
+    const hi = this.loadSlowWide(va + 4);
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  private loadSlowWide(va: number): number {
+    return this.loadSlow(va, 4);
+  }
+
+  /** Stores the low `size` bytes of `value` the slow way. */
+  storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
+    const off = this.resolve(va, ACCESS_STORE);
+    if (off < 0) {
+      this.mmioWrite(-1 - off, size, value, va);
+      return;
+    }
+    const offs = (va % 4096 + 4096) % 4096 <= 4096 - size
+      ? null
+      : this.byteOffsets(va, size, ACCESS_STORE);
+    for (let k = 0; k < size; k++) {
+      this.mem.u8[offs ? offs[k] : off + k] = value & 0xff;
+      value = Math.floor(value / 256);
+    }
+  }
+
+  store64Slow(va: number, value: bigint): void {
+    const off = this.resolve(va, ACCESS_STORE);
+    if (off < 0) {
+      const pa = -1 - off;
+      this.mmioWrite(pa, 4, Number(value & 0xffffffffn), va);
+      this.mmioWrite(pa + 4, 4, Number((value >> 32n) & 0xffffffffn), va);
+      return;
+    }
+    // Translate every byte before writing any, so a fault leaves memory untouched.
+    const offs = this.byteOffsets(va, 8, ACCESS_STORE);
+    let v = BigInt.asUintN(64, value);
+    for (let k = 0; k < 8; k++) {
+      this.mem.u8[offs[k]] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+  }
+
+  private byteOffsets(va: number, size: number, access: Access): number[] {
+    const offs: number[] = [];
+    for (let k = 0; k < size; k++) {
+      const off = this.resolve(va + k, access);
+      if (off < 0) raise(ACCESS_FAULT_CAUSE[access], va);
+      offs.push(off);
+    }
+    return offs;
+  }
+
+  private mmioRead(pa: number, size: 1 | 2 | 4 | 8, va: number): number {
+    const m = this.mem.findMmio(pa);
+    if (!m || pa % size !== 0 || pa + size > m.base + m.size) raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
+    return m.region.read(pa - m.base, size as 1 | 2 | 4);
+  }
+
+  private mmioWrite(pa: number, size: 1 | 2 | 4, value: number, va: number): void {
+    const m = this.mem.findMmio(pa);
+    if (!m || pa % size !== 0 || pa + size > m.base + m.size) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
+    m.region.write(pa - m.base, size, value >>> 0);
+    this.mmioTouched = true;
+  }
+
+  /** Set by an MMIO store so the run loop ends the slice and looks at interrupts. */
+  mmioTouched = false;
+
+  /** Fetches the instruction at pc the slow way and caches its page for the fast path. */
+  private fetchSlow(pc: number): number {
+    const off = this.resolve(pc, ACCESS_FETCH);
+    if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_FETCH], pc);
+    const pageOff = pc - (((pc % 4096) + 4096) % 4096);
+    this.fetchBase = pageOff;
+    this.fetchOffset = off - (pc - pageOff);
+    const lo = this.mem.u16[off >> 1];
+    if ((lo & 3) !== 3) return lo;
+    if (pc - pageOff <= 4092) return lo | (this.mem.u16[(off >> 1) + 1] << 16);
+    const off2 = this.resolve(pc + 2, ACCESS_FETCH);
+    if (off2 < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_FETCH], pc + 2);
+    return lo | (this.mem.u16[off2 >> 1] << 16);
+  }
+
+  /** Slice instructions retired before the current one, and those already counted. */
+  private sliceNow = 0;
+  private sliceCredited = 0;
+
+  /**
+   * Runs up to `limit` instructions. Returns early after WFI, an MMIO store,
+   * or anything that may make an interrupt takeable, so the caller can look.
+   */
+  run(limit: number): number {
+    this.checkInterrupts();
+    if (this.waiting) return 0;
+    const s = this.state;
+    const x = s.x;
+    const x32 = s.x32;
+    const mem = this.mem;
+    const u8 = mem.u8;
+    const u16 = mem.u16;
+    const i32 = mem.i32;
+    const i64 = mem.i64;
+    const tlbTag = this.tlb.tag;
+    const tlbAdd = this.tlb.addend;
+    const rTag = tlbTag[ACCESS_LOAD], rAdd = tlbAdd[ACCESS_LOAD];
+    const wTag = tlbTag[ACCESS_STORE], wAdd = tlbAdd[ACCESS_STORE];
+    let pc = this.pc;
+    let n = 0;
+    let traps = 0;
+    this.mmioTouched = false;
+    while (n < limit) {
+      try {
+        while (n < limit) {
+          n++;
+          // Fetch.
+          let insn: number;
+          let next: number;
+          const fo = pc - this.fetchBase;
+          if (fo >= 0 && fo < 4093) {
+            const h = u16[(fo + this.fetchOffset) >> 1];
+            if ((h & 3) === 3) {
+              insn = h | (u16[((fo + this.fetchOffset) >> 1) + 1] << 16);
+              next = pc + 4;
+            } else {
+              insn = COMPRESSED[h];
+              if (insn === 0) raise(CAUSE_ILLEGAL_INSTRUCTION, h);
+              next = pc + 2;
+            }
+          } else {
+            insn = this.fetchSlow(pc);
+            if ((insn & 3) === 3) {
+              next = pc + 4;
+            } else {
+              const h = insn;
+              insn = COMPRESSED[h];
+              if (insn === 0) raise(CAUSE_ILLEGAL_INSTRUCTION, h);
+              next = pc + 2;
+            }
+          }
+          const rd = (insn >>> 7) & 31;
+          const rs1 = (insn >>> 15) & 31;
+          const rs2 = (insn >>> 20) & 31;
+          const f3 = (insn >>> 12) & 7;
+          switch (insn & 0x7f) {
+            case 0x37: // LUI
+              if (rd !== 0) {
+                x32[rd * 2] = insn & 0xfffff000;
+                x32[rd * 2 + 1] = insn >> 31;
+              }
+              break;
+            case 0x17: // AUIPC
+              if (rd !== 0) {
+                const v = pc + (insn & 0xfffff000);
+                x32[rd * 2] = v | 0;
+                x32[rd * 2 + 1] = Math.floor(v / TWO32);
+              }
+              break;
+            case 0x6f: { // JAL
+              const imm = ((insn >> 31) << 20) | (((insn >>> 12) & 0xff) << 12) |
+                (((insn >>> 20) & 1) << 11) | (((insn >>> 21) & 0x3ff) << 1);
+              if (rd !== 0) {
+                x32[rd * 2] = next | 0;
+                x32[rd * 2 + 1] = Math.floor(next / TWO32);
+              }
+              next = pc + imm;
+              break;
+            }
+            case 0x67: { // JALR
+              if (f3 !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              let t = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + (insn >> 20);
+              if (t & 1) t -= 1;
+              if (rd !== 0) {
+                x32[rd * 2] = next | 0;
+                x32[rd * 2 + 1] = Math.floor(next / TWO32);
+              }
+              next = t;
+              break;
+            }
+            case 0x63: { // BRANCH
+              let taken: boolean;
+              switch (f3) {
+                case 0:
+                  taken = x32[rs1 * 2] === x32[rs2 * 2] && x32[rs1 * 2 + 1] === x32[rs2 * 2 + 1];
+                  break;
+                case 1:
+                  taken = x32[rs1 * 2] !== x32[rs2 * 2] || x32[rs1 * 2 + 1] !== x32[rs2 * 2 + 1];
+                  break;
+                case 4:
+                  taken = x[rs1] < x[rs2];
+                  break;
+                case 5:
+                  taken = x[rs1] >= x[rs2];
+                  break;
+                case 6:
+                case 7: {
+                  const ah = x32[rs1 * 2 + 1] >>> 0, bh = x32[rs2 * 2 + 1] >>> 0;
+                  const lt = ah < bh || (ah === bh && (x32[rs1 * 2] >>> 0) < (x32[rs2 * 2] >>> 0));
+                  taken = f3 === 6 ? lt : !lt;
+                  break;
+                }
+                default:
+                  raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              }
+              if (taken) {
+                next = pc + (((insn >> 31) << 12) | (((insn >>> 7) & 1) << 11) |
+                  (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1));
+              }
+              break;
+            }
+            case 0x03: { // LOAD
+              const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + (insn >> 20);
+              const vpn = Math.floor(va / 4096);
+              const ti = vpn & 255;
+              const hit = rTag[ti] === vpn;
+              const off = va + rAdd[ti];
+              switch (f3) {
+                case 0: { // LB
+                  const v = hit ? (u8[off] << 24) >> 24 : (this.loadSlow(va, 1) << 24) >> 24;
+                  if (rd !== 0) {
+                    x32[rd * 2] = v;
+                    x32[rd * 2 + 1] = v >> 31;
+                  }
+                  break;
+                }
+                case 1: { // LH
+                  const v = hit && (off & 1) === 0
+                    ? (u16[off >> 1] << 16) >> 16
+                    : (this.loadSlow(va, 2) << 16) >> 16;
+                  if (rd !== 0) {
+                    x32[rd * 2] = v;
+                    x32[rd * 2 + 1] = v >> 31;
+                  }
+                  break;
+                }
+                case 2: { // LW
+                  const v = hit && (off & 3) === 0 ? i32[off >> 2] : this.loadSlow(va, 4) | 0;
+                  if (rd !== 0) {
+                    x32[rd * 2] = v;
+                    x32[rd * 2 + 1] = v >> 31;
+                  }
+                  break;
+                }
+                case 3: { // LD
+                  const v = hit && (off & 7) === 0 ? i64[off / 8] : this.load64Slow(va);
+                  if (rd !== 0) x[rd] = v;
+                  break;
+                }
+                case 4: { // LBU
+                  const v = hit ? u8[off] : this.loadSlow(va, 1);
+                  if (rd !== 0) {
+                    x32[rd * 2] = v;
+                    x32[rd * 2 + 1] = 0;
+                  }
+                  break;
+                }
+                case 5: { // LHU
+                  const v = hit && (off & 1) === 0 ? u16[off >> 1] : this.loadSlow(va, 2);
+                  if (rd !== 0) {
+                    x32[rd * 2] = v;
+                    x32[rd * 2 + 1] = 0;
+                  }
+                  break;
+                }
+                case 6: { // LWU
+                  const v = hit && (off & 3) === 0 ? i32[off >> 2] : this.loadSlow(va, 4);
+                  if (rd !== 0) {
+                    x32[rd * 2] = v;
+                    x32[rd * 2 + 1] = 0;
+                  }
+                  break;
+                }
+                default:
+                  raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              }
+              break;
+            }
+            case 0x23: { // STORE
+              const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 31);
+              const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
+              const vpn = Math.floor(va / 4096);
+              const ti = vpn & 255;
+              const hit = wTag[ti] === vpn;
+              const off = va + wAdd[ti];
+              switch (f3) {
+                case 0:
+                  if (hit) u8[off] = x32[rs2 * 2];
+                  else this.storeSlow(va, 1, x32[rs2 * 2] & 0xff);
+                  break;
+                case 1:
+                  if (hit && (off & 1) === 0) u16[off >> 1] = x32[rs2 * 2];
+                  else this.storeSlow(va, 2, x32[rs2 * 2] & 0xffff);
+                  break;
+                case 2:
+                  if (hit && (off & 3) === 0) i32[off >> 2] = x32[rs2 * 2];
+                  else this.storeSlow(va, 4, x32[rs2 * 2] >>> 0);
+                  break;
+                case 3:
+                  if (hit && (off & 7) === 0) i64[off / 8] = x[rs2];
+                  else this.store64Slow(va, x[rs2]);
+                  break;
+                default:
+                  raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              }
+              if (this.mmioTouched) limit = n;
+              break;
+            }
+            case 0x13: { // OP-IMM
+              const imm = insn >> 20;
+              switch (f3) {
+                case 0: // ADDI
+                  if (rd !== 0) x[rd] = x[rs1] + BigInt(imm);
+                  break;
+                case 1: // SLLI
+                  if ((insn >>> 26) !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+                  if (rd !== 0) x[rd] = x[rs1] * POW2[(insn >>> 20) & 63];
+                  break;
+                case 2: // SLTI
+                  if (rd !== 0) x[rd] = x[rs1] < BigInt(imm) ? 1n : 0n;
+                  break;
+                case 3: { // SLTIU
+                  if (rd !== 0) {
+                    const ah = x32[rs1 * 2 + 1] >>> 0, bh = (imm >> 31) >>> 0;
+                    const lt = ah < bh || (ah === bh && (x32[rs1 * 2] >>> 0) < (imm >>> 0));
+                    x[rd] = lt ? 1n : 0n;
+                  }
+                  break;
+                }
+                case 4:
+                  if (rd !== 0) x[rd] = x[rs1] ^ BigInt(imm);
+                  break;
+                case 5: { // SRLI / SRAI
+                  const f6 = insn >>> 26;
+                  if (f6 !== 0 && f6 !== 0x10) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+                  if (rd !== 0) shiftRight(x32, rd, rs1, (insn >>> 20) & 63, f6 !== 0);
+                  break;
+                }
+                case 6:
+                  if (rd !== 0) x[rd] = x[rs1] | BigInt(imm);
+                  break;
+                default:
+                  if (rd !== 0) x[rd] = x[rs1] & BigInt(imm);
+              }
+              break;
+            }
+            case 0x33: { // OP
+              const f7 = insn >>> 25;
+              if (f7 === 0) {
+                switch (f3) {
+                  case 0:
+                    if (rd !== 0) x[rd] = x[rs1] + x[rs2];
+                    break;
+                  case 1:
+                    if (rd !== 0) x[rd] = x[rs1] * POW2[x32[rs2 * 2] & 63];
+                    break;
+                  case 2:
+                    if (rd !== 0) x[rd] = x[rs1] < x[rs2] ? 1n : 0n;
+                    break;
+                  case 3: {
+                    if (rd !== 0) {
+                      const ah = x32[rs1 * 2 + 1] >>> 0, bh = x32[rs2 * 2 + 1] >>> 0;
+                      const lt = ah < bh ||
+                        (ah === bh && (x32[rs1 * 2] >>> 0) < (x32[rs2 * 2] >>> 0));
+                      x[rd] = lt ? 1n : 0n;
+                    }
+                    break;
+                  }
+                  case 4:
+                    if (rd !== 0) x[rd] = x[rs1] ^ x[rs2];
+                    break;
+                  case 5:
+                    if (rd !== 0) shiftRight(x32, rd, rs1, x32[rs2 * 2] & 63, false);
+                    break;
+                  case 6:
+                    if (rd !== 0) x[rd] = x[rs1] | x[rs2];
+                    break;
+                  default:
+                    if (rd !== 0) x[rd] = x[rs1] & x[rs2];
+                }
+              } else if (f7 === 0x20 && f3 === 0) {
+                if (rd !== 0) x[rd] = x[rs1] - x[rs2];
+              } else if (f7 === 0x20 && f3 === 5) {
+                if (rd !== 0) shiftRight(x32, rd, rs1, x32[rs2 * 2] & 63, true);
+              } else if (f7 === 1) {
+                if (rd !== 0) x[rd] = mulDiv(f3, x[rs1], x[rs2]);
+              } else {
+                raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              }
+              break;
+            }
+            case 0x1b: { // OP-IMM-32
+              let v: number;
+              const a = x32[rs1 * 2];
+              if (f3 === 0) v = (a + (insn >> 20)) | 0;
+              else if (f3 === 1 && (insn >>> 25) === 0) v = a << rs2;
+              else if (f3 === 5 && (insn >>> 25) === 0) v = a >>> rs2 | 0;
+              else if (f3 === 5 && (insn >>> 25) === 0x20) v = a >> rs2;
+              else raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              if (rd !== 0) {
+                x32[rd * 2] = v;
+                x32[rd * 2 + 1] = v >> 31;
+              }
+              break;
+            }
+            case 0x3b: { // OP-32
+              const f7 = insn >>> 25;
+              const a = x32[rs1 * 2], b = x32[rs2 * 2];
+              let v: number;
+              if (f7 === 0) {
+                if (f3 === 0) v = (a + b) | 0;
+                else if (f3 === 1) v = a << (b & 31);
+                else if (f3 === 5) v = (a >>> (b & 31)) | 0;
+                else raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              } else if (f7 === 0x20) {
+                if (f3 === 0) v = (a - b) | 0;
+                else if (f3 === 5) v = a >> (b & 31);
+                else raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              } else if (f7 === 1) {
+                v = mulDivWord(f3, a, b, insn);
+              } else {
+                raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              }
+              if (rd !== 0) {
+                x32[rd * 2] = v;
+                x32[rd * 2 + 1] = v >> 31;
+              }
+              break;
+            }
+            case 0x0f: // MISC-MEM: FENCE is a no-op for one in-order hart; FENCE.I drops the fetch page.
+              if (f3 === 1) {
+                this.fetchBase = NaN;
+              } else if (f3 !== 0) {
+                raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              }
+              break;
+            case 0x73: { // SYSTEM
+              this.pc = pc;
+              this.sliceNow = n - traps - 1;
+              const r = this.system(insn, rd, rs1, f3);
+              if (r === SYSTEM_JUMP) {
+                next = this.pc;
+              }
+              if (r !== SYSTEM_PLAIN) limit = n;
+              break;
+            }
+            case 0x2f: // AMO
+              this.amo(insn, rd, rs1, rs2, f3);
+              break;
+            case 0x07: // LOAD-FP
+            case 0x27: // STORE-FP
+              this.fpMemory(insn, rd, rs1, rs2, f3);
+              break;
+            case 0x43:
+            case 0x47:
+            case 0x4b:
+            case 0x4f:
+            case 0x53:
+              if ((this.mstatus & MSTATUS_FS) === 0 || !executeFp(s, insn)) {
+                raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+              }
+              this.mstatus |= MSTATUS_FS;
+              break;
+            default:
+              raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+          }
+          pc = next;
+        }
+      } catch (e) {
+        if (e !== TRAP) {
+          this.pc = pc;
+          throw e;
+        }
+        traps++;
+        this.trap(TRAP.cause, false, TRAP.tval, pc);
+        pc = this.pc;
+        // A trap can enable a pending interrupt only through later CSR writes; keep going.
+      }
+    }
+    this.pc = pc;
+    this.credit(n - traps);
+    this.sliceCredited = 0;
+    return n;
+  }
+
+  /** Credits instructions retired in this slice to minstret/mcycle unless inhibited. */
+  private credit(upTo: number): void {
+    const delta = upTo - this.sliceCredited;
+    this.sliceCredited = upTo;
+    if (!(this.mcountinhibit & 4)) this.instret += delta;
+    if (!(this.mcountinhibit & 1)) this.cycle += delta;
+  }
+
+  /** Brings minstret/mcycle up to date before a CSR instruction reads or writes them. */
+  syncCounters(): void {
+    this.credit(this.sliceNow);
+  }
+
+  /** A write to a counter replaces the count: the writing instruction adds nothing. */
+  counterWritten(): void {
+    this.sliceCredited += 1;
+  }
+
+  /** SYSTEM opcode: CSR access, ECALL/EBREAK, xRET, WFI, SFENCE.VMA. */
+  private system(insn: number, rd: number, rs1: number, f3: number): number {
+    const x = this.state.x;
+    if (f3 === 0) {
+      const f12 = insn >>> 20;
+      if (rd !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+      if (f12 === 0 && rs1 === 0) raise(CAUSE_USER_ECALL + this.priv, 0);
+      if (f12 === 1 && rs1 === 0) raise(CAUSE_BREAKPOINT, this.pc);
+      if (f12 === 0x302 && rs1 === 0) {
+        this.guard(() => this.mret(), insn);
+        return SYSTEM_JUMP;
+      }
+      if (f12 === 0x102 && rs1 === 0) {
+        this.guard(() => this.sret(), insn);
+        return SYSTEM_JUMP;
+      }
+      if (f12 === 0x105 && rs1 === 0) { // WFI
+        if (this.priv === PRIV_U || (this.priv === PRIV_S && (this.mstatus & MSTATUS_TW))) {
+          raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+        }
+        if (!this.interruptsPending()) this.waiting = true;
+        return SYSTEM_STOP;
+      }
+      if ((insn >>> 25) === 0x09) { // SFENCE.VMA
+        if (this.priv === PRIV_U || (this.priv === PRIV_S && (this.mstatus & MSTATUS_TVM))) {
+          raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+        }
+        this.flushTlb();
+        return SYSTEM_STOP;
+      }
+      raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    }
+    if (f3 === 4) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    const csr = insn >>> 20;
+    const op = f3 & 3;
+    const src = f3 & 4 ? BigInt(rs1) : x[rs1];
+    const writes = op === 1 || rs1 !== 0;
+    this.syncCounters();
+    const readOnly = (csr >>> 10) === 3;
+    if ((writes && readOnly) || this.priv < ((csr >>> 8) & 3)) {
+      raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    }
+    // CSRRW with rd = x0 does not read (no side effects of a read).
+    const old = op === 1 && rd === 0 ? 0n : readCsr(this, csr, insn);
+    if (writes) {
+      let v = src;
+      if (op === 2) v = old | src;
+      else if (op === 3) v = old & ~src;
+      writeCsr(this, csr, v, insn);
+    }
+    if (rd !== 0) x[rd] = old;
+    return writes ? SYSTEM_STOP : SYSTEM_PLAIN;
+  }
+
+  /** Runs an xRET, turning its privilege errors into an illegal instruction with the bits. */
+  private guard(f: () => void, insn: number): void {
+    try {
+      f();
+    } catch (e) {
+      if (e === TRAP) TRAP.tval = BigInt(insn >>> 0);
+      throw e;
+    }
+  }
+
+  /** The A extension: LR/SC and the AMOs, on RAM only, naturally aligned. */
+  private amo(insn: number, rd: number, rs1: number, rs2: number, f3: number): void {
+    const x = this.state.x;
+    const f5 = insn >>> 27;
+    if (f3 !== 2 && f3 !== 3) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    const wide = f3 === 3;
+    const size = wide ? 8 : 4;
+    const va = toAddress(x[rs1]);
+    if (f5 === 2) { // LR
+      if (rs2 !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+      if (va % size !== 0) raise(CAUSE_MISALIGNED_LOAD, va);
+      const off = this.resolve(va, ACCESS_LOAD);
+      if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
+      const v = wide ? this.mem.i64[off / 8] : BigInt(this.mem.i32[off >> 2]);
+      this.reservation = va;
+      if (rd !== 0) x[rd] = v;
+      return;
+    }
+    if (va % size !== 0) raise(CAUSE_MISALIGNED_STORE, va);
+    if (f5 === 3) { // SC
+      const ok = this.reservation === va;
+      if (ok) {
+        const off = this.resolve(va, ACCESS_STORE);
+        if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
+        if (wide) this.mem.i64[off / 8] = x[rs2];
+        else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, x[rs2]));
+      }
+      this.reservation = NaN;
+      if (rd !== 0) x[rd] = ok ? 0n : 1n;
+      return;
+    }
+    const off = this.resolve(va, ACCESS_STORE);
+    if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
+    const old = wide ? this.mem.i64[off / 8] : BigInt(this.mem.i32[off >> 2]);
+    const b = wide ? x[rs2] : BigInt.asIntN(32, x[rs2]);
+    let v: bigint;
+    switch (f5) {
+      case 0x01: v = b; break; // AMOSWAP
+      case 0x00: v = old + b; break; // AMOADD
+      case 0x04: v = old ^ b; break; // AMOXOR
+      case 0x0c: v = old & b; break; // AMOAND
+      case 0x08: v = old | b; break; // AMOOR
+      case 0x10: v = old < b ? old : b; break; // AMOMIN
+      case 0x14: v = old > b ? old : b; break; // AMOMAX
+      case 0x18: { // AMOMINU
+        const ua = BigInt.asUintN(size * 8, old), ub = BigInt.asUintN(size * 8, b);
+        v = ua < ub ? old : b;
+        break;
+      }
+      case 0x1c: {
+        const ua = BigInt.asUintN(size * 8, old), ub = BigInt.asUintN(size * 8, b);
+        v = ua > ub ? old : b;
+        break;
+      }
+      default:
+        raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    }
+    if (wide) this.mem.i64[off / 8] = v;
+    else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, v));
+    if (rd !== 0) x[rd] = old;
+  }
+
+  /** FLW/FLD/FSW/FSD: loads NaN-box singles; FS must not be Off. */
+  private fpMemory(insn: number, rd: number, rs1: number, rs2: number, f3: number): void {
+    if ((this.mstatus & MSTATUS_FS) === 0 || (f3 !== 2 && f3 !== 3)) {
+      raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    }
+    const s = this.state;
+    const x32 = s.x32;
+    const store = (insn & 0x7f) === 0x27;
+    const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 31) : insn >> 20;
+    const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
+    if (store) {
+      if (f3 === 2) this.storeSlow(va, 4, s.f32bits[rs2 * 2] >>> 0);
+      else this.store64Slow(va, s.f[rs2]);
+    } else {
+      if (f3 === 2) {
+        s.f32bits[rd * 2] = this.loadSlow(va, 4) | 0;
+        s.f32bits[rd * 2 + 1] = -1;
+      } else {
+        s.f[rd] = this.load64Slow(va);
+      }
+      this.mstatus |= MSTATUS_FS;
+    }
+  }
+
+}
+
+const SYSTEM_PLAIN = 0;
+const SYSTEM_STOP = 1;
+const SYSTEM_JUMP = 2;
+
+/** SRL/SRA on the int32 halves of rs1 into rd (DESIGN.md §4: BigInt shifts by a variable are slow). */
+function shiftRight(x32: Int32Array, rd: number, rs1: number, sh: number, arith: boolean): void {
+  const lo = x32[rs1 * 2], hi = x32[rs1 * 2 + 1];
+  let l: number, h: number;
+  if (sh === 0) {
+    l = lo;
+    h = hi;
+  } else if (sh < 32) {
+    l = (lo >>> sh) | (hi << (32 - sh));
+    h = arith ? hi >> sh : hi >>> sh;
+  } else {
+    l = arith ? hi >> (sh - 32) : hi >>> (sh - 32);
+    h = arith ? hi >> 31 : 0;
+  }
+  x32[rd * 2] = l;
+  x32[rd * 2 + 1] = h;
+}
+
+const INT64_MIN = -(1n << 63n);
+
+/** The M extension on 64-bit operands; the caller's BigInt64Array store wraps the result. */
+function mulDiv(f3: number, a: bigint, b: bigint): bigint {
+  switch (f3) {
+    case 0:
+      return a * b;
+    case 1:
+      return (a * b) >> 64n;
+    case 2:
+      return (a * BigInt.asUintN(64, b)) >> 64n;
+    case 3:
+      return (BigInt.asUintN(64, a) * BigInt.asUintN(64, b)) >> 64n;
+    case 4:
+      if (b === 0n) return -1n;
+      if (a === INT64_MIN && b === -1n) return a;
+      return a / b;
+    case 5:
+      if (b === 0n) return -1n;
+      return BigInt.asUintN(64, a) / BigInt.asUintN(64, b);
+    case 6:
+      if (b === 0n) return a;
+      if (a === INT64_MIN && b === -1n) return 0n;
+      return a % b;
+    default:
+      if (b === 0n) return a;
+      return BigInt.asUintN(64, a) % BigInt.asUintN(64, b);
+  }
+}
+
+/** MULW/DIVW/DIVUW/REMW/REMUW on int32 operands; returns the int32 result. */
+function mulDivWord(f3: number, a: number, b: number, insn: number): number {
+  switch (f3) {
+    case 0:
+      return Math.imul(a, b);
+    case 4:
+      if (b === 0) return -1;
+      if (a === -2147483648 && b === -1) return a;
+      return (a / b) | 0;
+    case 5:
+      if (b === 0) return -1;
+      return ((a >>> 0) / (b >>> 0)) | 0;
+    case 6:
+      if (b === 0) return a;
+      if (a === -2147483648 && b === -1) return 0;
+      return (a % b) | 0;
+    case 7:
+      if (b === 0) return a;
+      return ((a >>> 0) % (b >>> 0)) | 0;
+    default:
+      return raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+  }
+}

@@ -1,0 +1,237 @@
+import { setImmediate } from "node:timers";
+import { buildBootRom, BOOT_ROM_BASE } from "./boot_rom.ts";
+import { MachineClock, TIMEBASE_HZ } from "./clock.ts";
+import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
+import { isElf, parseElf } from "./elf.ts";
+import { Hart } from "./hart.ts";
+import { PhysicalMemory, RAM_BASE } from "./memory.ts";
+import type { CharBackend } from "../devices/char_backend.ts";
+import { Clint } from "../devices/clint.ts";
+import { Htif } from "../devices/htif.ts";
+import { Plic } from "../devices/plic.ts";
+import { VirtioConsole } from "../devices/virtio_console.ts";
+import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
+import type { VirtioDevice } from "../devices/virtio.ts";
+
+/** TinyEMU's memory map (DESIGN.md §3). */
+export const CLINT_BASE = 0x0200_0000;
+export const CLINT_SIZE = 0x10000;
+export const HTIF_BASE = 0x4000_8000;
+export const HTIF_SIZE = 16;
+export const VIRTIO_BASE = 0x4001_0000;
+export const PLIC_BASE = 0x4010_0000;
+export const PLIC_SIZE = 0x40_0000;
+export const PLIC_SOURCES = 31;
+/** OpenSBI fw_jump jumps to RAM + 2 MiB. */
+export const KERNEL_OFFSET = 0x20_0000;
+
+export interface MachineOptions {
+  memoryMiB: number;
+  /** Firmware (raw binary or ELF), loaded at the start of RAM. */
+  bios?: Uint8Array;
+  /** Kernel (raw Image or ELF), loaded at RAM + 2 MiB when there is firmware. */
+  kernel?: Uint8Array;
+  initrd?: Uint8Array;
+  cmdline?: string;
+  /** Where console output goes (HTIF putchar and the virtio console). */
+  console: CharBackend;
+  /** Time follows the instruction count, so runs are reproducible. */
+  deterministic?: boolean;
+}
+
+export type MachineExit =
+  | { reason: "poweroff"; code: number }
+  | { reason: "quit" }
+  | { reason: "limit"; instructions: number };
+
+/** Instructions per call into the interpreter; bounds timer and I/O latency. */
+const SLICE = 50_000;
+/** Host milliseconds of guest work between returns to Deno's event loop. */
+const WORK_MS = 10;
+
+/**
+ * A whole RISC-V machine: RAM, the hart, CLINT, PLIC, HTIF and VirtIO MMIO
+ * slots at TinyEMU's addresses, a generated device tree, and the run loop that
+ * shares the thread with Deno's event loop.
+ */
+export class Machine {
+  readonly mem: PhysicalMemory;
+  readonly hart: Hart;
+  readonly clock: MachineClock;
+  readonly clint: Clint;
+  readonly plic: Plic;
+  readonly htif: Htif;
+  readonly console: VirtioConsole;
+  readonly virtio: VirtioMmio[] = [];
+  /** Instructions executed so far (including ones that trapped). */
+  executed = 0;
+  /** Stop after this many instructions (Infinity for no bound). */
+  maxInstructions = Infinity;
+  private exit: MachineExit | null = null;
+  private wakeUp: (() => void) | null = null;
+  private readonly options: MachineOptions;
+
+  constructor(options: MachineOptions) {
+    this.options = options;
+    const ramBytes = options.memoryMiB * 1024 * 1024;
+    this.mem = new PhysicalMemory(ramBytes);
+    this.clock = new MachineClock(options.deterministic ?? false);
+    this.hart = new Hart(this.mem, this.clock);
+    this.clint = new Clint(this.clock, this.hart);
+    this.plic = new Plic(this.hart, PLIC_SOURCES);
+    this.htif = new Htif({
+      putchar: (b) => options.console.write(new Uint8Array([b])),
+      powerOff: (code) => this.stop({ reason: "poweroff", code }),
+    });
+    this.mem.mapMmio(CLINT_BASE, CLINT_SIZE, this.clint);
+    this.mem.mapMmio(PLIC_BASE, PLIC_SIZE, this.plic);
+    this.mem.mapMmio(HTIF_BASE, HTIF_SIZE, this.htif);
+    this.console = new VirtioConsole(options.console);
+    this.addVirtio(this.console);
+  }
+
+  /** Puts a VirtIO device in the next MMIO slot (IRQ 1 + slot). */
+  addVirtio(device: VirtioDevice): VirtioMmio {
+    const slot = this.virtio.length;
+    const transport = new VirtioMmio(this.mem, this.plic.irq(1 + slot), device);
+    this.mem.mapMmio(VIRTIO_BASE + slot * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE, transport);
+    this.virtio.push(transport);
+    return transport;
+  }
+
+  /** Loads firmware, kernel and initrd, writes the device tree and boot ROM, resets the hart. */
+  boot(): void {
+    const o = this.options;
+    let entry = BigInt(RAM_BASE);
+    if (o.bios) entry = this.loadImage(o.bios, RAM_BASE, "firmware");
+    if (o.kernel) {
+      const at = o.bios ? RAM_BASE + KERNEL_OFFSET : RAM_BASE;
+      const kernelEntry = this.loadImage(o.kernel, at, "kernel");
+      if (!o.bios) entry = kernelEntry;
+    }
+    let initrd: { start: number; end: number } | undefined;
+    if (o.initrd) {
+      const start = this.initrdAddress(o.initrd.length);
+      this.mem.loadRam(start, o.initrd, "initrd");
+      initrd = { start, end: start + o.initrd.length };
+    }
+    const dtb = buildDeviceTree(this.describe(initrd));
+    this.mem.loadRom(buildBootRom(entry, dtb));
+    this.hart.pc = BOOT_ROM_BASE;
+  }
+
+  /** What the device tree says about this machine. */
+  describe(initrd?: { start: number; end: number }): MachineDescription {
+    return {
+      ramBase: RAM_BASE,
+      ramSize: this.mem.size,
+      isa: "rv64imafdc",
+      mmuType: "riscv,sv48",
+      timebaseFrequency: TIMEBASE_HZ,
+      clint: { base: CLINT_BASE, size: CLINT_SIZE },
+      plic: { base: PLIC_BASE, size: PLIC_SIZE, numSources: PLIC_SOURCES },
+      htif: { base: HTIF_BASE, size: HTIF_SIZE },
+      virtio: this.virtio.map((_, i) => ({
+        base: VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
+        size: VIRTIO_MMIO_SIZE,
+        irq: 1 + i,
+      })),
+      bootargs: this.options.cmdline ?? "",
+      initrd,
+    };
+  }
+
+  /** Loads a raw image at `at`, or an ELF at its physical addresses; returns the entry. */
+  private loadImage(bytes: Uint8Array, at: number, what: string): bigint {
+    if (isElf(bytes)) {
+      const elf = parseElf(bytes);
+      for (const seg of elf.segments) {
+        const paddr = Number(seg.paddr);
+        this.mem.loadRam(paddr, seg.data, what);
+        if (seg.memSize > seg.data.length) {
+          this.mem.loadRam(
+            paddr + seg.data.length,
+            new Uint8Array(seg.memSize - seg.data.length),
+            what,
+          );
+        }
+      }
+      return elf.entry;
+    }
+    this.mem.loadRam(at, bytes, what);
+    return BigInt(at);
+  }
+
+  /** Where QEMU puts the initrd: half-way into RAM (at most 128 MiB in), clear of the kernel. */
+  private initrdAddress(size: number): number {
+    const ram = this.mem.size;
+    let start = RAM_BASE + Math.min(Math.floor(ram / 2), 128 * 1024 * 1024);
+    if (start + size > RAM_BASE + ram) start = RAM_BASE + ram - size;
+    return Math.floor(start / 4096) * 4096;
+  }
+
+  /** Ends the run: power-off, the user quitting, or an instruction limit. */
+  stop(exit: MachineExit): void {
+    if (!this.exit) this.exit = exit;
+    this.wake();
+  }
+
+  /** Ends an idle wait early: new input or a completed host request. */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  /** Console input from the host. */
+  typeInput(bytes: Uint8Array): void {
+    this.console.pushInput(bytes);
+    this.wake();
+  }
+
+  /** Runs until power-off, quit or the instruction limit. */
+  async run(): Promise<MachineExit> {
+    while (!this.exit) {
+      const until = performance.now() + WORK_MS;
+      do {
+        this.clint.update();
+        const budget = Math.min(SLICE, this.maxInstructions - this.executed);
+        if (budget <= 0) {
+          this.stop({ reason: "limit", instructions: this.executed });
+          break;
+        }
+        const n = this.hart.run(budget);
+        this.executed += n;
+        this.clock.advance(n);
+      } while (!this.exit && !this.hart.waiting && performance.now() < until);
+      if (this.exit) break;
+      if (this.hart.waiting) await this.idle();
+      else await new Promise((r) => setImmediate(r));
+    }
+    return this.exit;
+  }
+
+  /** WFI: sleep until the next timer deadline or a wake-up, at no host CPU cost. */
+  private async idle(): Promise<void> {
+    this.clint.update();
+    if (this.hart.interruptsPending()) return;
+    const deadline = this.clint.nextDeadline();
+    if (this.clock.deterministic && deadline !== Infinity) {
+      this.clock.skipTo(deadline);
+      await new Promise((r) => setImmediate(r));
+      return;
+    }
+    const ms = deadline === Infinity ? 1000 : Math.min(1000, this.clock.msUntil(deadline));
+    if (ms <= 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import type { GuestRam, MmioRegion } from "./bus.ts";
+import { RAM_OFFSET } from "./state.ts";
+
+/** The boot ROM spans physical 0x1000..0xffff and lives at the same offsets in the buffer. */
+export const ROM_BASE = 0x1000;
+export const ROM_END = 0x10000;
+export const RAM_BASE = 0x8000_0000;
+
+interface Mapping {
+  base: number;
+  size: number;
+  region: MmioRegion;
+}
+
+/**
+ * Physical memory: one WebAssembly.Memory holding the hart state, the boot ROM
+ * and RAM, plus a list of MMIO windows. Physical addresses of ROM and RAM map
+ * to buffer offsets; everything else is a device or an access fault.
+ */
+export class PhysicalMemory implements GuestRam {
+  readonly memory: WebAssembly.Memory;
+  readonly base = RAM_BASE;
+  readonly size: number;
+  /** RAM bytes only (index = paddr - base), for device DMA. */
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Views over the whole buffer (state, ROM and RAM), for the interpreter. */
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
+  readonly i64: BigInt64Array;
+  readonly dv: DataView;
+  private romSize = 0;
+  private readonly mmio: Mapping[] = [];
+
+  constructor(ramSize: number) {
+    if (ramSize % 65536 !== 0 || ramSize <= 0) {
+      throw new Error(`RAM size must be a positive multiple of 64 KiB, got ${ramSize}`);
+    }
+    const pages = (RAM_OFFSET + ramSize) / 65536;
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.size = ramSize;
+    const buf = this.memory.buffer;
+    this.bytes = new Uint8Array(buf, RAM_OFFSET, ramSize);
+    this.view = new DataView(buf, RAM_OFFSET, ramSize);
+    this.u8 = new Uint8Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.i64 = new BigInt64Array(buf);
+    this.dv = new DataView(buf);
+  }
+
+  contains(addr: number, len: number): boolean {
+    return addr >= this.base && len >= 0 && addr + len <= this.base + this.size;
+  }
+
+  /** Copies the boot ROM image (code and device tree) to physical ROM_BASE. */
+  loadRom(image: Uint8Array): void {
+    if (image.length > ROM_END - ROM_BASE) throw new Error("boot ROM image too large");
+    this.u8.set(image, ROM_BASE);
+    this.romSize = image.length;
+  }
+
+  /** Copies bytes into RAM at a physical address, with a clear error if they do not fit. */
+  loadRam(paddr: number, data: Uint8Array, what: string): void {
+    if (!this.contains(paddr, data.length)) {
+      throw new Error(
+        `${what} (${data.length} bytes at 0x${paddr.toString(16)}) does not fit in RAM ` +
+          `(0x${this.base.toString(16)}..0x${(this.base + this.size).toString(16)}); ` +
+          `give more memory with -m`,
+      );
+    }
+    this.bytes.set(data, paddr - this.base);
+  }
+
+  mapMmio(base: number, size: number, region: MmioRegion): void {
+    this.mmio.push({ base, size, region });
+  }
+
+  /** Buffer offset of a physical RAM or ROM address, or -1 if it is neither. */
+  offsetOf(paddr: number): number {
+    if (paddr >= RAM_BASE && paddr < RAM_BASE + this.size) return paddr - RAM_BASE + RAM_OFFSET;
+    if (paddr >= ROM_BASE && paddr < ROM_BASE + this.romSize) return paddr;
+    return -1;
+  }
+
+  /** True when the offset (from offsetOf) is writable RAM rather than ROM. */
+  isRamOffset(offset: number): boolean {
+    return offset >= RAM_OFFSET;
+  }
+
+  findMmio(paddr: number): Mapping | undefined {
+    for (const m of this.mmio) {
+      if (paddr >= m.base && paddr < m.base + m.size) return m;
+    }
+    return undefined;
+  }
+}

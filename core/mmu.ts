@@ -1,0 +1,99 @@
+import type { PhysicalMemory } from "./memory.ts";
+import { type Access, ACCESS_FAULT_CAUSE, ACCESS_FETCH, ACCESS_STORE, PAGE_FAULT_CAUSE, raise } from "./trap.ts";
+
+/** satp MODE values we implement. */
+export const SATP_BARE = 0;
+export const SATP_SV39 = 8;
+export const SATP_SV48 = 9;
+
+const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D = 128;
+export const TLB_SIZE = 256;
+
+/**
+ * A direct-mapped software TLB per access kind, as TinyEMU keeps: a tag is a
+ * virtual page number, the addend turns a virtual address into a buffer
+ * offset. Only RAM and ROM pages are cached; MMIO always takes the slow path.
+ * Entries hold the outcome of the permission check for the privilege in force,
+ * so the hart flushes them whenever privilege, satp or mstatus bits change.
+ */
+export class Tlb {
+  readonly tag = [0, 1, 2].map(() => new Float64Array(TLB_SIZE).fill(NaN));
+  readonly addend = [0, 1, 2].map(() => new Float64Array(TLB_SIZE));
+
+  flush(): void {
+    for (const t of this.tag) t.fill(NaN);
+  }
+
+  /** Caches the page of `vaddr` (any address in it) at buffer offset `pageOffset`. */
+  fill(access: Access, vaddr: number, pageOffset: number): void {
+    const vpn = Math.floor(vaddr / 4096);
+    const i = vpn & (TLB_SIZE - 1);
+    this.tag[access][i] = vpn;
+    this.addend[access][i] = pageOffset - vpn * 4096;
+  }
+}
+
+/** What the walker needs to know of the hart. */
+export interface WalkContext {
+  satpMode: number;
+  /** Physical address of the root page table. */
+  satpRoot: number;
+  /** mstatus.SUM and mstatus.MXR. */
+  sum: boolean;
+  mxr: boolean;
+}
+
+/**
+ * Translates a virtual address with the Sv39/Sv48 page tables (privileged spec
+ * §4.3.2), updating A and D in the PTE as hardware does. Raises a page fault or
+ * an access fault; returns the physical address.
+ */
+export function walkPageTable(
+  ctx: WalkContext,
+  mem: PhysicalMemory,
+  va: number,
+  access: Access,
+  priv: number,
+): number {
+  const levels = ctx.satpMode === SATP_SV39 ? 3 : 4;
+  const half = 2 ** (levels * 9 + 11);
+  if (va >= half || va < -half) raise(PAGE_FAULT_CAUSE[access], va);
+  const vpn = Math.floor(va / 4096);
+  let table = ctx.satpRoot;
+  for (let level = levels - 1; level >= 0; level--) {
+    const index = Math.floor(vpn / 2 ** (9 * level)) & 511;
+    const pteAddr = table + index * 8;
+    const off = mem.offsetOf(pteAddr);
+    if (off < 0 || !mem.isRamOffset(off)) raise(ACCESS_FAULT_CAUSE[access], va);
+    let lo = mem.i32[off >> 2];
+    const hi = mem.i32[(off >> 2) + 1];
+    if (!(lo & PTE_V) || ((lo & (PTE_R | PTE_W)) === PTE_W)) raise(PAGE_FAULT_CAUSE[access], va);
+    // Bits 54..63 (PBMT, N, reserved) must be zero without Svpbmt/Svnapot.
+    if (hi >>> 22 !== 0) raise(PAGE_FAULT_CAUSE[access], va);
+    const ppn = (lo >>> 10) + (hi & 0x3fffff) * 4194304;
+    if (!(lo & (PTE_R | PTE_X))) {
+      table = ppn * 4096;
+      continue;
+    }
+    if (!leafAllows(lo, ctx, access, priv)) raise(PAGE_FAULT_CAUSE[access], va);
+    const lowMask = level === 0 ? 0 : (1 << (9 * level)) - 1;
+    if (ppn % (lowMask + 1) !== 0) raise(PAGE_FAULT_CAUSE[access], va); // misaligned superpage
+    if (!(lo & PTE_A) || (access === ACCESS_STORE && !(lo & PTE_D))) {
+      lo |= PTE_A | (access === ACCESS_STORE ? PTE_D : 0);
+      mem.i32[off >> 2] = lo;
+    }
+    return (ppn + (vpn & lowMask)) * 4096 + (va - vpn * 4096);
+  }
+  return raise(PAGE_FAULT_CAUSE[access], va);
+}
+
+function leafAllows(pte: number, ctx: WalkContext, access: Access, priv: number): boolean {
+  if (pte & PTE_U) {
+    if (priv === 1 && (access === ACCESS_FETCH || !ctx.sum)) return false;
+  } else if (priv === 0) {
+    return false;
+  }
+  if (access === ACCESS_FETCH) return (pte & PTE_X) !== 0;
+  if (access === ACCESS_STORE) return (pte & PTE_W) !== 0;
+  return (pte & PTE_R) !== 0 || (ctx.mxr && (pte & PTE_X) !== 0);
+}

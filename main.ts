@@ -1,0 +1,203 @@
+/**
+ * demu's command line: `demu [options] [config]`. Reads TinyEMU's config format
+ * or flags, builds a Machine, and runs it on the terminal.
+ */
+import { parseArgs } from "node:util";
+import { dirname, join, resolve } from "node:path";
+import { StdioConsole } from "./backends/stdio_console.ts";
+import { ConfigError, interpretConfig, parseConfigText, type VmConfig } from "./core/config.ts";
+import { Machine, type MachineExit } from "./core/machine.ts";
+
+const USAGE = `usage: demu [options] [config]
+
+Runs a RISC-V RV64GC machine. The config is a TinyEMU config file; flags
+override it.
+
+options:
+  -m, --memory MiB     RAM size in MiB (default 128)
+  --bios FILE          firmware (OpenSBI fw_jump.bin), loaded at 0x80000000
+  --kernel FILE        kernel (Image or ELF), loaded at 0x80200000
+  --initrd FILE        initial ramdisk
+  --append TEXT        kernel command line
+  --default            boot the default image built by \`deno task images\`
+  --deterministic      time follows the instruction count (reproducible runs)
+  --max-insns N        stop after N instructions (exit status 124)
+  -rw, -ro             disk modes (virtio block is not supported yet)
+  --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
+  -h, --help           this help
+
+keys on the console: C-a x quits, C-a h prints help.`;
+
+/** Exit status when --max-insns ends the run. */
+export const EXIT_LIMIT = 124;
+
+class UsageError extends Error {}
+
+/** Reads a file the guest needs, turning host errors into one clear line. */
+export async function readInput(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new UsageError(`${what} '${path}' not found`);
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      if (e instanceof Deno.errors.NotCapable) {
+        throw new UsageError(`reading the ${what} '${path}' needs --allow-read`);
+      }
+      throw new UsageError(`cannot read the ${what} '${path}': permission denied by the host`);
+    }
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw new UsageError(`${what} '${path}' is a directory`);
+    }
+    throw new UsageError(`cannot read the ${what} '${path}': ${(e as Error).message}`);
+  }
+}
+
+/** The folder `images/build.sh` fills. */
+export function defaultImageDir(): string {
+  const env = (name: string) => {
+    try {
+      return Deno.env.get(name);
+    } catch {
+      throw new UsageError(`--default needs --allow-env=DEMU_CACHE,HOME to find the image cache`);
+    }
+  };
+  const cache = env("DEMU_CACHE") ?? join(env("HOME") ?? ".", ".cache", "demu");
+  return join(cache, "images", "current");
+}
+
+/** The default image as a config: OpenSBI, Linux and the busybox initramfs. */
+export function defaultConfig(dir: string): VmConfig {
+  return {
+    memoryMiB: 128,
+    bios: join(dir, "fw_jump.bin"),
+    kernel: join(dir, "Image"),
+    initrd: join(dir, "initramfs.cpio.gz"),
+    cmdline: "console=hvc0 earlycon=sbi",
+    drives: [],
+    fs: [],
+    eth: [],
+    unsupported: [],
+  } as unknown as VmConfig;
+}
+
+function parseNumber(text: string, what: string, max: number): number {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UsageError(`${what}: '${text}' is not a number`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0 || n > max) {
+    throw new UsageError(`${what}: ${text} is out of range (1..${max})`);
+  }
+  return n;
+}
+
+async function loadConfig(path: string): Promise<VmConfig> {
+  const bytes = await readInput(path, "config file");
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return interpretConfig(parseConfigText(text), { baseDir: dirname(resolve(path)) });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof TypeError) {
+      throw new UsageError(`${path}: ${(e as Error).message}`);
+    }
+    throw e;
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  // TinyEMU spells some flags with one dash.
+  args = args.map((a) => (a === "-rw" ? "--rw" : a === "-ro" ? "--ro" : a === "-append" ? "--append" : a));
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      memory: { type: "string", short: "m" },
+      bios: { type: "string" },
+      kernel: { type: "string" },
+      initrd: { type: "string" },
+      append: { type: "string" },
+      default: { type: "boolean" },
+      deterministic: { type: "boolean" },
+      "max-insns": { type: "string" },
+      rw: { type: "boolean" },
+      ro: { type: "boolean" },
+      ctrlc: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`expected one config file, got ${positionals.length}`);
+  let config: VmConfig;
+  if (positionals.length === 1) config = await loadConfig(positionals[0]);
+  else if (values.default) config = defaultConfig(defaultImageDir());
+  else config = { memoryMiB: 128, cmdline: "", unsupported: [] } as unknown as VmConfig;
+  if (values.memory !== undefined) config.memoryMiB = parseNumber(values.memory, "-m", 2048);
+  if (values.bios !== undefined) config.bios = values.bios;
+  if (values.kernel !== undefined) config.kernel = values.kernel;
+  if (values.initrd !== undefined) config.initrd = values.initrd;
+  if (values.append !== undefined) config.cmdline = values.append;
+  if (values.rw || values.ro) config.unsupported.push("-rw/-ro: virtio block is not supported yet");
+  for (const note of config.unsupported) console.error(`demu: ${note}`);
+  if (!config.bios && !config.kernel) {
+    throw new UsageError("nothing to boot: give a config file, --bios/--kernel, or --default");
+  }
+  const maxInsns = values["max-insns"] !== undefined
+    ? parseNumber(values["max-insns"], "--max-insns", Number.MAX_SAFE_INTEGER)
+    : Infinity;
+
+  const bios = config.bios ? await readInput(config.bios, "firmware") : undefined;
+  const kernel = config.kernel ? await readInput(config.kernel, "kernel") : undefined;
+  const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
+
+  let machine: Machine | null = null;
+  const stdio = new StdioConsole({
+    onInput: (b) => machine?.typeInput(b),
+    onQuit: () => machine?.stop({ reason: "quit" }),
+    onResize: (cols, rows) => machine?.console.resize(cols, rows),
+  });
+  try {
+    machine = new Machine({
+      memoryMiB: config.memoryMiB,
+      bios,
+      kernel,
+      initrd,
+      cmdline: config.cmdline,
+      console: stdio,
+      deterministic: values.deterministic ?? false,
+    });
+    machine.maxInstructions = maxInsns;
+    machine.boot();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  stdio.start();
+  let exit: MachineExit;
+  try {
+    exit = await machine.run();
+  } finally {
+    stdio.restore();
+  }
+  if (exit.reason === "poweroff") return exit.code;
+  if (exit.reason === "limit") {
+    console.error(`\ndemu: stopped after ${exit.instructions} instructions (--max-insns)`);
+    return EXIT_LIMIT;
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  let status: number;
+  try {
+    status = await main(Deno.args);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && "code" in e)) {
+      console.error(`demu: ${e.message}`);
+      status = 2;
+    } else {
+      console.error(`demu: internal error: ${(e as Error).stack ?? e}`);
+      status = 1;
+    }
+  }
+  Deno.exit(status);
+}
