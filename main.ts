@@ -3,7 +3,8 @@
  * or flags, builds a Machine, and runs it on the terminal.
  */
 import { parseArgs } from "node:util";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { DEFAULT_CMDLINE, defaultImagePaths } from "./backends/image_cache.ts";
 import { StdioConsole } from "./backends/stdio_console.ts";
 import { ConfigError, interpretConfig, parseConfigText, type VmConfig } from "./core/config.ts";
 import { Machine, type MachineExit } from "./core/machine.ts";
@@ -20,6 +21,9 @@ options:
   --initrd FILE        initial ramdisk
   --append TEXT        kernel command line
   --default            boot the default image built by \`deno task images\`
+  --elf FILE           bare-metal: load an ELF at its physical addresses and start
+                       at its entry in M-mode; HTIF at its tohost/fromhost symbols
+                       (exit status: 0 for tohost = 1, n for (n << 1) | 1)
   --deterministic      time follows the instruction count (reproducible runs)
   --max-insns N        stop after N instructions (exit status 124)
   -rw, -ro             disk modes (virtio block is not supported yet)
@@ -52,27 +56,18 @@ export async function readInput(path: string, what: string): Promise<Uint8Array>
   }
 }
 
-/** The folder `images/build.sh` fills. */
-export function defaultImageDir(): string {
-  const env = (name: string) => {
-    try {
-      return Deno.env.get(name);
-    } catch {
-      throw new UsageError(`--default needs --allow-env=DEMU_CACHE,HOME to find the image cache`);
-    }
-  };
-  const cache = env("DEMU_CACHE") ?? join(env("HOME") ?? ".", ".cache", "demu");
-  return join(cache, "images", "current");
-}
-
 /** The default image as a config: OpenSBI, Linux and the busybox initramfs. */
-export function defaultConfig(dir: string): VmConfig {
+function defaultConfig(): VmConfig {
+  let paths;
+  try {
+    paths = defaultImagePaths();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   return {
     memoryMiB: 128,
-    bios: join(dir, "fw_jump.bin"),
-    kernel: join(dir, "Image"),
-    initrd: join(dir, "initramfs.cpio.gz"),
-    cmdline: "console=hvc0 earlycon=sbi",
+    ...paths,
+    cmdline: DEFAULT_CMDLINE,
     drives: [],
     fs: [],
     eth: [],
@@ -81,7 +76,9 @@ export function defaultConfig(dir: string): VmConfig {
 }
 
 function parseNumber(text: string, what: string, max: number): number {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UsageError(`${what}: '${text}' is not a number`);
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) {
+    throw new UsageError(`${what}: '${text}' is not a number`);
+  }
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n <= 0 || n > max) {
     throw new UsageError(`${what}: ${text} is out of range (1..${max})`);
@@ -102,9 +99,58 @@ async function loadConfig(path: string): Promise<VmConfig> {
   }
 }
 
+/** Runs the machine on the terminal until it stops; returns the process exit status. */
+async function runOnTerminal(
+  build: (stdio: StdioConsole) => Machine,
+): Promise<number> {
+  let machine: Machine | null = null;
+  const stdio = new StdioConsole({
+    onInput: (b) => machine?.typeInput(b),
+    onQuit: () => machine?.stop({ reason: "quit" }),
+    onResize: (cols, rows) => machine?.console.resize(cols, rows),
+  });
+  try {
+    machine = build(stdio);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  stdio.start();
+  let exit: MachineExit;
+  try {
+    exit = await machine.run();
+  } finally {
+    stdio.restore();
+  }
+  if (exit.reason === "poweroff") return exit.code;
+  if (exit.reason === "limit") {
+    console.error(`\ndemu: stopped after ${exit.instructions} instructions (--max-insns)`);
+    return EXIT_LIMIT;
+  }
+  return 0;
+}
+
+async function runElf(
+  path: string,
+  values: { memory?: string; "max-insns"?: string; deterministic?: boolean },
+): Promise<number> {
+  const bytes = await readInput(path, "ELF program");
+  const memoryMiB = values.memory !== undefined ? parseNumber(values.memory, "-m", 2048) : 128;
+  const maxInsns = values["max-insns"] !== undefined
+    ? parseNumber(values["max-insns"], "--max-insns", Number.MAX_SAFE_INTEGER)
+    : Infinity;
+  return await runOnTerminal((stdio) => {
+    const m = new Machine({ memoryMiB, console: stdio, deterministic: values.deterministic });
+    m.maxInstructions = maxInsns;
+    m.bootElf(bytes);
+    return m;
+  });
+}
+
 async function main(args: string[]): Promise<number> {
   // TinyEMU spells some flags with one dash.
-  args = args.map((a) => (a === "-rw" ? "--rw" : a === "-ro" ? "--ro" : a === "-append" ? "--append" : a));
+  args = args.map((
+    a,
+  ) => (a === "-rw" ? "--rw" : a === "-ro" ? "--ro" : a === "-append" ? "--append" : a));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -115,6 +161,7 @@ async function main(args: string[]): Promise<number> {
       initrd: { type: "string" },
       append: { type: "string" },
       default: { type: "boolean" },
+      elf: { type: "string" },
       deterministic: { type: "boolean" },
       "max-insns": { type: "string" },
       rw: { type: "boolean" },
@@ -127,10 +174,13 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`expected one config file, got ${positionals.length}`);
+  if (values.elf !== undefined) return await runElf(values.elf, values);
+  if (positionals.length > 1) {
+    throw new UsageError(`expected one config file, got ${positionals.length}`);
+  }
   let config: VmConfig;
   if (positionals.length === 1) config = await loadConfig(positionals[0]);
-  else if (values.default) config = defaultConfig(defaultImageDir());
+  else if (values.default) config = defaultConfig();
   else config = { memoryMiB: 128, cmdline: "", unsupported: [] } as unknown as VmConfig;
   if (values.memory !== undefined) config.memoryMiB = parseNumber(values.memory, "-m", 2048);
   if (values.bios !== undefined) config.bios = values.bios;
@@ -150,14 +200,8 @@ async function main(args: string[]): Promise<number> {
   const kernel = config.kernel ? await readInput(config.kernel, "kernel") : undefined;
   const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
 
-  let machine: Machine | null = null;
-  const stdio = new StdioConsole({
-    onInput: (b) => machine?.typeInput(b),
-    onQuit: () => machine?.stop({ reason: "quit" }),
-    onResize: (cols, rows) => machine?.console.resize(cols, rows),
-  });
-  try {
-    machine = new Machine({
+  return await runOnTerminal((stdio) => {
+    const m = new Machine({
       memoryMiB: config.memoryMiB,
       bios,
       kernel,
@@ -166,24 +210,10 @@ async function main(args: string[]): Promise<number> {
       console: stdio,
       deterministic: values.deterministic ?? false,
     });
-    machine.maxInstructions = maxInsns;
-    machine.boot();
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  stdio.start();
-  let exit: MachineExit;
-  try {
-    exit = await machine.run();
-  } finally {
-    stdio.restore();
-  }
-  if (exit.reason === "poweroff") return exit.code;
-  if (exit.reason === "limit") {
-    console.error(`\ndemu: stopped after ${exit.instructions} instructions (--max-insns)`);
-    return EXIT_LIMIT;
-  }
-  return 0;
+    m.maxInstructions = maxInsns;
+    m.boot();
+    return m;
+  });
 }
 
 if (import.meta.main) {

@@ -147,7 +147,8 @@ export class Hart {
     if (pending === 0) return false;
     this.waiting = false;
     const mEnabled = this.priv < PRIV_M || (this.mstatus & MSTATUS_MIE) !== 0;
-    const sEnabled = this.priv < PRIV_S || (this.priv === PRIV_S && (this.mstatus & MSTATUS_SIE) !== 0);
+    const sEnabled = this.priv < PRIV_S ||
+      (this.priv === PRIV_S && (this.mstatus & MSTATUS_SIE) !== 0);
     let candidates = 0;
     if (mEnabled) candidates |= pending & ~this.mideleg;
     if (sEnabled) candidates |= pending & this.mideleg;
@@ -239,8 +240,12 @@ export class Hart {
     } else {
       pa = walkPageTable(this, this.mem, va, access, priv);
     }
-    const pageOffset = this.mem.offsetOf(pa - (pa % 4096));
-    if (pageOffset >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(pageOffset))) {
+    const page = pa - (pa % 4096);
+    const pageOffset = this.mem.offsetOf(page);
+    if (
+      pageOffset >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(pageOffset)) &&
+      this.mem.pageCacheable(page)
+    ) {
       this.tlb.fill(access, va, pageOffset);
     }
     return pa;
@@ -327,13 +332,17 @@ export class Hart {
 
   private mmioRead(pa: number, size: 1 | 2 | 4 | 8, va: number): number {
     const m = this.mem.findMmio(pa);
-    if (!m || pa % size !== 0 || pa + size > m.base + m.size) raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
+    if (!m || pa % size !== 0 || pa + size > m.base + m.size) {
+      raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
+    }
     return m.region.read(pa - m.base, size as 1 | 2 | 4);
   }
 
   private mmioWrite(pa: number, size: 1 | 2 | 4, value: number, va: number): void {
     const m = this.mem.findMmio(pa);
-    if (!m || pa % size !== 0 || pa + size > m.base + m.size) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
+    if (!m || pa % size !== 0 || pa + size > m.base + m.size) {
+      raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
+    }
     m.region.write(pa - m.base, size, value >>> 0);
     this.mmioTouched = true;
   }
@@ -515,11 +524,14 @@ export class Hart {
                   }
                   break;
                 }
-                case 3: { // LD
-                  const v = hit && (off & 7) === 0 ? i64[off / 8] : this.load64Slow(va);
-                  if (rd !== 0) x[rd] = v;
+                case 3: // LD: each path stores straight into x so V8 keeps the BigInt unboxed
+                  if (hit && (off & 7) === 0) {
+                    if (rd !== 0) x[rd] = i64[off / 8];
+                  } else {
+                    const v = this.load64Slow(va);
+                    if (rd !== 0) x[rd] = v;
+                  }
                   break;
-                }
                 case 4: { // LBU
                   const v = hit ? u8[off] : this.loadSlow(va, 1);
                   if (rd !== 0) {
@@ -656,7 +668,11 @@ export class Hart {
               } else if (f7 === 0x20 && f3 === 5) {
                 if (rd !== 0) shiftRight(x32, rd, rs1, x32[rs2 * 2] & 63, true);
               } else if (f7 === 1) {
-                if (rd !== 0) x[rd] = mulDiv(f3, x[rs1], x[rs2]);
+                if (f3 === 0) {
+                  if (rd !== 0) x[rd] = x[rs1] * x[rs2];
+                } else if (rd !== 0) {
+                  x[rd] = mulDiv(f3, x[rs1], x[rs2]);
+                }
               } else {
                 raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
@@ -875,13 +891,27 @@ export class Hart {
     const b = wide ? x[rs2] : BigInt.asIntN(32, x[rs2]);
     let v: bigint;
     switch (f5) {
-      case 0x01: v = b; break; // AMOSWAP
-      case 0x00: v = old + b; break; // AMOADD
-      case 0x04: v = old ^ b; break; // AMOXOR
-      case 0x0c: v = old & b; break; // AMOAND
-      case 0x08: v = old | b; break; // AMOOR
-      case 0x10: v = old < b ? old : b; break; // AMOMIN
-      case 0x14: v = old > b ? old : b; break; // AMOMAX
+      case 0x01:
+        v = b;
+        break; // AMOSWAP
+      case 0x00:
+        v = old + b;
+        break; // AMOADD
+      case 0x04:
+        v = old ^ b;
+        break; // AMOXOR
+      case 0x0c:
+        v = old & b;
+        break; // AMOAND
+      case 0x08:
+        v = old | b;
+        break; // AMOOR
+      case 0x10:
+        v = old < b ? old : b;
+        break; // AMOMIN
+      case 0x14:
+        v = old > b ? old : b;
+        break; // AMOMAX
       case 0x18: { // AMOMINU
         const ua = BigInt.asUintN(size * 8, old), ub = BigInt.asUintN(size * 8, b);
         v = ua < ub ? old : b;
@@ -923,7 +953,6 @@ export class Hart {
       this.mstatus |= MSTATUS_FS;
     }
   }
-
 }
 
 const SYSTEM_PLAIN = 0;

@@ -1,8 +1,8 @@
 import { setImmediate } from "node:timers";
-import { buildBootRom, BOOT_ROM_BASE } from "./boot_rom.ts";
+import { BOOT_ROM_BASE, buildBootRom } from "./boot_rom.ts";
 import { MachineClock, TIMEBASE_HZ } from "./clock.ts";
 import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
-import { isElf, parseElf } from "./elf.ts";
+import { parseElf } from "./elf.ts";
 import { Hart } from "./hart.ts";
 import { PhysicalMemory, RAM_BASE } from "./memory.ts";
 import type { CharBackend } from "../devices/char_backend.ts";
@@ -12,6 +12,17 @@ import { Plic } from "../devices/plic.ts";
 import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
+import type { MmioRegion } from "./bus.ts";
+
+const isElf = (b: Uint8Array) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+
+/** A view of part of a device's window at another address (HTIF's fromhost, split off). */
+function window(region: MmioRegion, delta: number): MmioRegion {
+  return {
+    read: (offset, size) => region.read(offset + delta, size),
+    write: (offset, size, value) => region.write(offset + delta, size, value),
+  };
+}
 
 /** TinyEMU's memory map (DESIGN.md §3). */
 export const CLINT_BASE = 0x0200_0000;
@@ -24,6 +35,8 @@ export const PLIC_SIZE = 0x40_0000;
 export const PLIC_SOURCES = 31;
 /** OpenSBI fw_jump jumps to RAM + 2 MiB. */
 export const KERNEL_OFFSET = 0x20_0000;
+/** fw_jump copies the device tree to RAM + 34 MiB and grows it there; keep the initrd above. */
+const FW_JUMP_FDT_END = RAM_BASE + 0x220_0000 + 0x10_0000;
 
 export interface MachineOptions {
   memoryMiB: number;
@@ -120,6 +133,21 @@ export class Machine {
     this.hart.pc = BOOT_ROM_BASE;
   }
 
+  /**
+   * Bare-metal ELF mode (riscv-tests style): segments at their physical
+   * addresses, the hart starts at e_entry in M-mode, and HTIF is served at the
+   * ELF's `tohost`/`fromhost` symbols when it has them.
+   */
+  bootElf(bytes: Uint8Array): void {
+    const elf = parseElf(bytes);
+    this.loadImage(bytes, RAM_BASE, "ELF program");
+    const tohost = elf.symbols.get("tohost");
+    const fromhost = elf.symbols.get("fromhost");
+    if (tohost !== undefined) this.mem.mapMmio(Number(tohost), 8, this.htif);
+    if (fromhost !== undefined) this.mem.mapMmio(Number(fromhost), 8, window(this.htif, 8));
+    this.hart.pc = Number(BigInt.asIntN(64, elf.entry));
+  }
+
   /** What the device tree says about this machine. */
   describe(initrd?: { start: number; end: number }): MachineDescription {
     return {
@@ -162,12 +190,22 @@ export class Machine {
     return BigInt(at);
   }
 
-  /** Where QEMU puts the initrd: half-way into RAM (at most 128 MiB in), clear of the kernel. */
+  /**
+   * Where QEMU puts the initrd: half-way into RAM (at most 128 MiB in), clear
+   * of the kernel; never below the spot where fw_jump copies the device tree.
+   */
   private initrdAddress(size: number): number {
     const ram = this.mem.size;
     let start = RAM_BASE + Math.min(Math.floor(ram / 2), 128 * 1024 * 1024);
     if (start + size > RAM_BASE + ram) start = RAM_BASE + ram - size;
-    return Math.floor(start / 4096) * 4096;
+    start = Math.max(Math.floor(start / 4096) * 4096, FW_JUMP_FDT_END);
+    if (start + size > RAM_BASE + ram) {
+      throw new Error(
+        `the initrd (${size} bytes) does not fit in ${ram >> 20} MiB of RAM ` +
+          `above the firmware's device tree copy; give more memory with -m`,
+      );
+    }
+    return start;
   }
 
   /** Ends the run: power-off, the user quitting, or an instruction limit. */

@@ -32,6 +32,8 @@ export class PhysicalMemory implements GuestRam {
   readonly dv: DataView;
   private romSize = 0;
   private readonly mmio: Mapping[] = [];
+  /** MMIO windows placed over RAM (HTIF at an ELF's tohost): never RAM, never cached. */
+  private readonly holes: Mapping[] = [];
 
   constructor(ramSize: number) {
     if (ramSize % 65536 !== 0 || ramSize <= 0) {
@@ -74,12 +76,25 @@ export class PhysicalMemory implements GuestRam {
   }
 
   mapMmio(base: number, size: number, region: MmioRegion): void {
-    this.mmio.push({ base, size, region });
+    const mapping = { base, size, region };
+    this.mmio.push(mapping);
+    if (this.contains(base, 1) || this.contains(base + size - 1, 1)) this.holes.push(mapping);
+  }
+
+  /** True when the 4 KiB page at `pagePaddr` may be cached in the TLB (no MMIO inside). */
+  pageCacheable(pagePaddr: number): boolean {
+    for (const h of this.holes) {
+      if (h.base < pagePaddr + 4096 && h.base + h.size > pagePaddr) return false;
+    }
+    return true;
   }
 
   /** Buffer offset of a physical RAM or ROM address, or -1 if it is neither. */
   offsetOf(paddr: number): number {
-    if (paddr >= RAM_BASE && paddr < RAM_BASE + this.size) return paddr - RAM_BASE + RAM_OFFSET;
+    if (paddr >= RAM_BASE && paddr < RAM_BASE + this.size) {
+      for (const h of this.holes) if (paddr >= h.base && paddr < h.base + h.size) return -1;
+      return paddr - RAM_BASE + RAM_OFFSET;
+    }
     if (paddr >= ROM_BASE && paddr < ROM_BASE + this.romSize) return paddr;
     return -1;
   }

@@ -19,7 +19,8 @@ export const slli = (rd: number, rs1: number, sh: number) => I(sh, rs1, 1, rd, 0
 export const srli = (rd: number, rs1: number, sh: number) => I(sh, rs1, 5, rd, 0x13);
 export const srai = (rd: number, rs1: number, sh: number) => I(0x400 | sh, rs1, 5, rd, 0x13);
 export const addiw = (rd: number, rs1: number, imm: number) => I(imm, rs1, 0, rd, 0x1b);
-export const lui = (rd: number, imm20: number) => (((imm20 & 0xfffff) << 12) | (rd << 7) | 0x37) >>> 0;
+export const lui = (rd: number, imm20: number) =>
+  (((imm20 & 0xfffff) << 12) | (rd << 7) | 0x37) >>> 0;
 export const auipc = (rd: number, imm20: number) =>
   (((imm20 & 0xfffff) << 12) | (rd << 7) | 0x17) >>> 0;
 export const add = (rd: number, a: number, b: number) => R(0, b, a, 0, rd, 0x33);
