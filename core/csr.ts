@@ -334,4 +334,3 @@ function writePmpcfg(h: Hart, base: number, v: bigint): void {
     h.pmpcfg[base + k] = cfg;
   }
 }
-

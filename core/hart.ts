@@ -391,19 +391,25 @@ export class Hart {
     let pc = this.pc;
     let n = 0;
     let traps = 0;
+    // The fetch page, cached in locals; reloaded after anything that can flush it.
+    let fetchBase = this.fetchBase;
+    let fetchOffset = this.fetchOffset;
     this.mmioTouched = false;
+    // One loop with the try inside: V8 enters try blocks for free, and a single
+    // loop keeps on-stack-replaced code valid when the slice ends.
     while (n < limit) {
       try {
-        while (n < limit) {
+        {
           n++;
           // Fetch.
           let insn: number;
           let next: number;
-          const fo = pc - this.fetchBase;
+          const fo = pc - fetchBase;
           if (fo >= 0 && fo < 4093) {
-            const h = u16[(fo + this.fetchOffset) >> 1];
+            const at = (fo + fetchOffset) >> 1;
+            const h = u16[at];
             if ((h & 3) === 3) {
-              insn = h | (u16[((fo + this.fetchOffset) >> 1) + 1] << 16);
+              insn = h | (u16[at + 1] << 16);
               next = pc + 4;
             } else {
               insn = COMPRESSED[h];
@@ -412,6 +418,8 @@ export class Hart {
             }
           } else {
             insn = this.fetchSlow(pc);
+            fetchBase = this.fetchBase;
+            fetchOffset = this.fetchOffset;
             if ((insn & 3) === 3) {
               next = pc + 4;
             } else {
@@ -718,7 +726,7 @@ export class Hart {
             }
             case 0x0f: // MISC-MEM: FENCE is a no-op for one in-order hart; FENCE.I drops the fetch page.
               if (f3 === 1) {
-                this.fetchBase = NaN;
+                this.fetchBase = fetchBase = NaN;
               } else if (f3 !== 0) {
                 raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
@@ -731,6 +739,7 @@ export class Hart {
                 next = this.pc;
               }
               if (r !== SYSTEM_PLAIN) limit = n;
+              fetchBase = this.fetchBase;
               break;
             }
             case 0x2f: // AMO
@@ -763,6 +772,7 @@ export class Hart {
         traps++;
         this.trap(TRAP.cause, false, TRAP.tval, pc);
         pc = this.pc;
+        fetchBase = this.fetchBase;
         // A trap can enable a pending interrupt only through later CSR writes; keep going.
       }
     }
@@ -835,9 +845,12 @@ export class Hart {
     // CSRRW with rd = x0 does not read (no side effects of a read).
     const old = op === 1 && rd === 0 ? 0n : readCsr(this, csr, insn);
     if (writes) {
+      // Read-modify-write of mip sees the software SEIP bit, not the PLIC's line
+      // (privileged spec §3.1.9), or a CSRRS would latch the line forever.
+      const base = csr === 0x344 ? BigInt((this.mipDevices & ~(1 << 9)) | this.mipSoftware) : old;
       let v = src;
-      if (op === 2) v = old | src;
-      else if (op === 3) v = old & ~src;
+      if (op === 2) v = base | src;
+      else if (op === 3) v = base & ~src;
       writeCsr(this, csr, v, insn);
     }
     if (rd !== 0) x[rd] = old;

@@ -1,5 +1,12 @@
 import type { PhysicalMemory } from "./memory.ts";
-import { type Access, ACCESS_FAULT_CAUSE, ACCESS_FETCH, ACCESS_STORE, PAGE_FAULT_CAUSE, raise } from "./trap.ts";
+import {
+  type Access,
+  ACCESS_FAULT_CAUSE,
+  ACCESS_FETCH,
+  ACCESS_STORE,
+  PAGE_FAULT_CAUSE,
+  raise,
+} from "./trap.ts";
 
 /** satp MODE values we implement. */
 export const SATP_BARE = 0;

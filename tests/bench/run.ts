@@ -1,0 +1,77 @@
+/**
+ * `deno task bench`: demu's speed, each figure the median of several runs.
+ * - MIPS on compiled C (tests/programs/intmix.c: CRC32, sieve, list, matrix,
+ *   state machine, copies), run bare-metal; the program checks its own result.
+ * - Seconds from power-on to the shell prompt of the default Linux image.
+ * Run on a quiet machine; the spread is printed so noise is visible.
+ */
+import { cacheDir, DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
+import { ScriptedConsole } from "../../backends/scripted_console.ts";
+import { Machine } from "../../core/machine.ts";
+import { join } from "node:path";
+
+const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function report(name: string, unit: string, xs: number[], digits: number): void {
+  const fmt = (v: number) => v.toFixed(digits);
+  console.log(
+    `${name.padEnd(34)} ${fmt(median(xs)).padStart(8)} ${unit.padEnd(4)}` +
+      `  (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))}, ${xs.length} runs)`,
+  );
+}
+
+async function mipsRun(program: Uint8Array): Promise<number> {
+  const machine = new Machine({ memoryMiB: 64, console: { write: () => {} } });
+  machine.bootElf(program);
+  const t0 = performance.now();
+  const exit = await machine.run();
+  const seconds = (performance.now() - t0) / 1000;
+  if (exit.reason !== "poweroff" || exit.code !== 0) {
+    throw new Error(`intmix computed a wrong result: ${JSON.stringify(exit)}`);
+  }
+  return machine.executed / seconds / 1e6;
+}
+
+async function bootRun(images: { bios: Uint8Array; kernel: Uint8Array; initrd: Uint8Array }) {
+  const console = new ScriptedConsole();
+  const machine = new Machine({ memoryMiB: 128, ...images, cmdline: DEFAULT_CMDLINE, console });
+  console.connect((b) => machine.typeInput(b));
+  machine.boot();
+  const t0 = performance.now();
+  const running = machine.run();
+  await console.waitFor("~ # ");
+  const seconds = (performance.now() - t0) / 1000;
+  const instructions = machine.executed;
+  console.type("poweroff\n");
+  await running;
+  return { seconds, instructions };
+}
+
+const program = await Deno.readFile(join(cacheDir(), "programs", "intmix.elf"));
+await mipsRun(program); // warm-up: let V8 optimize the interpreter
+const mips: number[] = [];
+for (let i = 0; i < RUNS; i++) mips.push(await mipsRun(program));
+report("intmix (compiled C), bare metal", "MIPS", mips, 1);
+
+const paths = defaultImagePaths();
+const images = {
+  bios: await Deno.readFile(paths.bios),
+  kernel: await Deno.readFile(paths.kernel),
+  initrd: await Deno.readFile(paths.initrd),
+};
+const boots: number[] = [];
+const counts: number[] = [];
+for (let i = 0; i < Math.max(3, Math.min(RUNS, 5)); i++) {
+  const { seconds, instructions } = await bootRun(images);
+  boots.push(seconds);
+  counts.push(instructions / 1e6);
+}
+report("boot to shell prompt", "s", boots, 2);
+report("instructions to the prompt", "M", counts, 1);
+report("MIPS during boot", "MIPS", boots.map((s, i) => counts[i] / s), 1);
