@@ -53,25 +53,20 @@ const sF64 = new Float64Array(scratch);
 const sF32 = new Float32Array(scratch);
 const sI32 = new Int32Array(scratch);
 
+/**
+ * Operands and results of the rounding helpers. Passing doubles to or from
+ * functions V8 does not inline boxes them (a heap allocation per instruction);
+ * a typed array does not. res[3] holds a NaN for the same reason: a NaN
+ * literal merged with a double makes V8 box the double.
+ */
+const res = new Float64Array(4);
+res[3] = NaN;
+
 /** Flags accrued by the instruction being executed. */
 let fx = 0;
 
 // ---------------------------------------------------------------------------
 // Native-double helpers
-
-/** The low part of Dekker's exact product: a×b = p + result (p = a*b rounded). */
-function twoProdErr(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  const err1 = p - ah * bh;
-  const err2 = err1 - al * bh;
-  const err3 = err2 - ah * bl;
-  return al * bl - err3;
-}
 
 /** The double adjacent to the nonzero finite r, toward +inf if up, else toward -inf. */
 function nbD(r: number, up: boolean): number {
@@ -99,76 +94,90 @@ function nbS(f: number, up: boolean): number {
 }
 
 /**
- * Directed rounding (RTZ, RDN, RUP) when the exact value lies strictly between
- * r and its neighbor in direction `up`.
+ * Directed rounding (RTZ, RDN, RUP) of res[0] in place, when the exact value
+ * lies strictly between res[0] and its neighbor in direction `up`.
  */
-function dirRound(r: number, up: boolean, rm: number, dbl: boolean): number {
+function dirRound(up: boolean, rm: number, dbl: boolean): void {
+  const r = res[0];
   let pick: boolean;
   if (rm === RTZ) pick = up !== (r > 0);
   else if (rm === RDN) pick = !up;
   else pick = up;
-  if (!pick) return r;
-  return dbl ? nbD(r, up) : nbS(r, up);
+  if (pick) res[0] = dbl ? nbD(r, up) : nbS(r, up);
 }
 
 /**
- * Rounds X = r + rh + rl (exact; rh = RN(X - r) ≠ 0, rl the rest) to a double
- * in mode rm, when X is adjacent to r. Returns NaN when not provable here
- * (tiny, overflow, or X farther than one ulp away). Sets NX on success.
+ * Rounds X = r + rh + rl (r, rh, rl in res[0..2]; exact; rh = RN(X - r) ≠ 0)
+ * to a double in mode rm, when X is adjacent to r. Returns false when not
+ * provable here (tiny, overflow, or X farther than one ulp away); on success
+ * the result is in res[0] and NX is set.
  */
-function fixD(r: number, rh: number, rl: number, rm: number): number {
+function fixD(rm: number): boolean {
+  const r = res[0];
+  const rh = res[1];
   const ar = Math.abs(r);
-  if (!(ar >= T_D && ar <= MAX_D)) return NaN;
-  const arh = Math.abs(rh);
-  if (rm === RNE && arh < ar * 2.7755575615628914e-17 /* 2^-55 */) {
-    fx |= NX;
-    return r;
-  }
+  if (!(ar >= T_D && ar <= MAX_D)) return false;
   sF64[0] = r;
-  const rOdd = sI32[0] & 1;
+  const hi = sI32[1];
+  const lo = sI32[0];
   const up = rh > 0;
-  const n = nbD(r, up);
-  const u = Math.abs(n - r);
-  if (!(arh < u)) return NaN;
+  const away = (r > 0) === up;
+  // u = distance from r to its neighbor in direction up (ulp(r), or half of
+  // it when stepping toward zero from a power of two).
+  sI32[1] = hi & 0x7ff00000;
+  sI32[0] = 0;
+  let u = sF64[0] * 2.220446049250313e-16; // 2^e × 2^-52
+  if (!away && (hi & 0xfffff) === 0 && lo === 0) u *= 0.5;
+  const arh = Math.abs(rh);
+  if (!(arh < u)) return false;
   let pick: boolean;
   if (rm === RNE || rm === RMM) {
     const h = u * 0.5;
     if (arh < h) pick = false;
     else if (arh > h) pick = true;
-    else if (rl !== 0) pick = (rl > 0) === up;
-    else if (rm === RMM) pick = Math.abs(n) > ar;
-    else pick = rOdd !== 0;
+    else if (res[2] !== 0) pick = (res[2] > 0) === up;
+    else if (rm === RMM) pick = away;
+    else pick = (lo & 1) !== 0;
   } else if (rm === RTZ) {
-    pick = Math.abs(n) < ar;
+    pick = !away;
   } else if (rm === RDN) {
     pick = !up;
   } else {
     pick = up;
   }
-  const y = pick ? n : r;
-  const ay = Math.abs(y);
-  if (!(ay >= T_D && ay <= MAX_D)) return NaN;
+  if (pick) {
+    const n = up ? r + u : r - u; // exactly the neighbor
+    if (!(Math.abs(n) <= MAX_D)) return false;
+    res[0] = n;
+  }
   fx |= NX;
-  return y;
+  return true;
 }
 
 /**
- * Rounds X = d + e (exact; d = RN53(X) or e = 0) to a single in mode rm.
- * Returns NaN when not provable here (NaN, overflow, tiny and inexact).
- * Exact results (including zeros, infinities, subnormals) are returned as is.
+ * Rounds X = d + e (d, e in res[0..1]; exact; d = RN53(X) or e = 0) to a
+ * single in mode rm. Returns false when not provable here (NaN, overflow,
+ * tiny and inexact); otherwise the result is in res[0]. Exact results
+ * (including zeros, infinities, subnormals) are returned as is.
  */
-function fixS(d: number, e: number, rm: number): number {
+function fixS(rm: number): boolean {
+  const d = res[0];
+  const e = res[1];
   const f = Math.fround(d);
   const af = Math.abs(f);
   if (e === 0) {
-    if (f === d) return f;
+    if (f === d) {
+      res[0] = f;
+      return true;
+    }
     if (rm === RNE) {
-      if (!(af > MIN_NORMAL_S && af <= MAX_S)) return NaN;
+      if (!(af > MIN_NORMAL_S && af <= MAX_S)) return false;
       fx |= NX;
-      return f;
+      res[0] = f;
+      return true;
     }
   }
-  if (!(af > MIN_NORMAL_S && af <= MAX_S)) return NaN;
+  if (!(af > MIN_NORMAL_S && af <= MAX_S)) return false;
   let up: boolean;
   let nearN = false;
   let tie = false;
@@ -201,9 +210,10 @@ function fixS(d: number, e: number, rm: number): number {
       pick = up;
   }
   const y = pick ? nbS(f, up) : f;
-  if (!(Math.abs(y) <= MAX_S)) return NaN;
+  if (!(Math.abs(y) <= MAX_S)) return false;
   fx |= NX;
-  return y;
+  res[0] = y;
+  return true;
 }
 
 function roundRne(v: number): number {
@@ -250,7 +260,10 @@ function bitsS(s: HartState, i: number): number {
 
 /** The single in f[i] as a number (NaN if not NaN-boxed). */
 function valS(s: HartState, i: number): number {
-  return s.f32bits[2 * i + 1] === -1 ? s.f32[2 * i] : NaN;
+  let v = s.f32[2 * i];
+  // A NaN literal here would make V8 box v; a NaN loaded from a typed array doesn't.
+  if (s.f32bits[2 * i + 1] !== -1) v = res[3];
+  return v;
 }
 
 function bigS(s: HartState, i: number): bigint {
@@ -311,9 +324,11 @@ function addD(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
         return;
       }
     } else {
-      const y = fixD(r, e, 0, rm);
-      if (y === y) {
-        s.f64[rd] = y;
+      res[0] = r;
+      res[1] = e;
+      res[2] = 0;
+      if (fixD(rm)) {
+        s.f64[rd] = res[0];
         return;
       }
     }
@@ -331,7 +346,14 @@ function mulD(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
     const aa = Math.abs(a);
     const ab = Math.abs(b);
     if (aa <= MAX_SPLIT && ab <= MAX_SPLIT && aa >= MIN_NORMAL_D && ab >= MIN_NORMAL_D) {
-      const e = twoProdErr(a, b, p);
+      // Dekker's TwoProduct: a×b = p + e exactly.
+      let t = SPLIT * a;
+      const ah = t - (t - a);
+      const al = a - ah;
+      t = SPLIT * b;
+      const bh = t - (t - b);
+      const bl = b - bh;
+      const e = al * bl - (((p - ah * bh) - al * bh) - ah * bl);
       if (e === 0) {
         s.f64[rd] = p;
         return;
@@ -341,9 +363,11 @@ function mulD(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
         s.f64[rd] = p;
         return;
       }
-      const y = fixD(p, e, 0, rm);
-      if (y === y) {
-        s.f64[rd] = y;
+      res[0] = p;
+      res[1] = e;
+      res[2] = 0;
+      if (fixD(rm)) {
+        s.f64[rd] = res[0];
         return;
       }
     }
@@ -366,12 +390,22 @@ function divD(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
     aq >= MIN_PROD && aq <= MAX_SPLIT && ab >= MIN_NORMAL_D && ab <= MAX_SPLIT &&
     aa >= MIN_PROD && aa <= BIG_D
   ) {
+    // rem = a - q×b exactly (Dekker's TwoProduct of q and b).
     const pp = q * b;
-    const rem = (a - pp) - twoProdErr(q, b, pp);
+    let t = SPLIT * q;
+    const qh = t - (t - q);
+    const ql = q - qh;
+    t = SPLIT * b;
+    const bh = t - (t - b);
+    const bl = b - bh;
+    const pe = ql * bl - (((pp - qh * bh) - ql * bh) - qh * bl);
+    const rem = (a - pp) - pe;
     if (rem !== 0) {
       fx |= NX;
       if (rm !== RNE && rm !== RMM) {
-        s.f64[rd] = dirRound(q, (rem > 0) === (b > 0), rm, true);
+        res[0] = q;
+        dirRound((rem > 0) === (b > 0), rm, true);
+        s.f64[rd] = res[0];
         return;
       }
     }
@@ -389,12 +423,18 @@ function sqrtD(s: HartState, rd: number, rs1: number, rm: number): void {
   const a = s.f64[rs1];
   if (a >= MIN_PROD && a <= BIG_D) {
     const r = Math.sqrt(a);
+    // rem = a - r×r exactly (Dekker's TwoProduct).
     const pp = r * r;
-    const rem = (a - pp) - twoProdErr(r, r, pp);
+    const t = SPLIT * r;
+    const rh = t - (t - r);
+    const rl = r - rh;
+    const rem = (a - pp) - (rl * rl - (((pp - rh * rh) - rl * rh) - rh * rl));
     if (rem !== 0) {
       fx |= NX;
       if (rm !== RNE && rm !== RMM) {
-        s.f64[rd] = dirRound(r, rem > 0, rm, true);
+        res[0] = r;
+        dirRound(rem > 0, rm, true);
+        s.f64[rd] = res[0];
         return;
       }
     }
@@ -429,10 +469,17 @@ function fmaD(
     const aa = Math.abs(a);
     const ab = Math.abs(b);
     if (aa <= MAX_SPLIT && ab <= MAX_SPLIT && aa >= MIN_NORMAL_D && ab >= MIN_NORMAL_D) {
-      const pe = twoProdErr(a, b, p);
+      // Dekker's TwoProduct: a×b = p + pe exactly.
+      let bb = SPLIT * a;
+      const ah = bb - (bb - a);
+      const al = a - ah;
+      bb = SPLIT * b;
+      const bh = bb - (bb - b);
+      const bl = b - bh;
+      const pe = al * bl - (((p - ah * bh) - al * bh) - ah * bl);
       // X = p + pe + c exactly. s1 + e1 = p + c.
       const s1 = p + c;
-      let bb = s1 - p;
+      bb = s1 - p;
       const e1 = (p - (s1 - bb)) + (c - bb);
       // t + e3 = e1 + pe.
       const t = e1 + pe;
@@ -452,9 +499,11 @@ function fmaD(
           return;
         }
       } else {
-        const y = fixD(r, rh, rl, rm);
-        if (y === y) {
-          s.f64[rd] = y;
+        res[0] = r;
+        res[1] = rh;
+        res[2] = rl;
+        if (fixD(rm)) {
+          s.f64[rd] = res[0];
           return;
         }
       }
@@ -482,9 +531,10 @@ function addS(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
   const bb = d - a;
   const e = (a - (d - bb)) + (b - bb);
   if (d !== 0 || rm !== RDN) {
-    const y = fixS(d, e, rm);
-    if (y === y) {
-      writeS(s, rd, y);
+    res[0] = d;
+    res[1] = e;
+    if (fixS(rm)) {
+      writeS(s, rd, res[0]);
       return;
     }
   }
@@ -494,9 +544,10 @@ function addS(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
 }
 
 function mulS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): void {
-  const y = fixS(valS(s, rs1) * valS(s, rs2), 0, rm);
-  if (y === y) {
-    writeS(s, rd, y);
+  res[0] = valS(s, rs1) * valS(s, rs2);
+  res[1] = 0;
+  if (fixS(rm)) {
+    writeS(s, rd, res[0]);
     return;
   }
   SF.sf.flags = 0;
@@ -520,10 +571,11 @@ function divS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
       writeS(s, rd, f);
       return;
     }
-    const y = dirRound(f, (a > t) === (b > 0), rm, false);
-    if (Math.abs(y) <= MAX_S) {
+    res[0] = f;
+    dirRound((a > t) === (b > 0), rm, false);
+    if (Math.abs(res[0]) <= MAX_S) {
       fx |= NX;
-      writeS(s, rd, y);
+      writeS(s, rd, res[0]);
       return;
     }
   } else if (a === 0 && q === 0) {
@@ -542,7 +594,9 @@ function sqrtS(s: HartState, rd: number, rs1: number, rm: number): void {
     if (t !== a) {
       fx |= NX;
       if (rm !== RNE && rm !== RMM) {
-        writeS(s, rd, dirRound(f, a > t, rm, false));
+        res[0] = f;
+        dirRound(a > t, rm, false);
+        writeS(s, rd, res[0]);
         return;
       }
     }
@@ -574,9 +628,10 @@ function fmaS(
   const bb = d - p;
   const e = (p - (d - bb)) + (c - bb);
   if (d !== 0 || rm !== RDN) {
-    const y = fixS(d, e, rm);
-    if (y === y) {
-      writeS(s, rd, y);
+    res[0] = d;
+    res[1] = e;
+    if (fixS(rm)) {
+      writeS(s, rd, res[0]);
       return;
     }
   }
@@ -666,15 +721,18 @@ function cvtFromInt(
       s.f64[rd] = d;
       return;
     }
-    const y = fixD(d, e, 0, rm);
-    if (y === y) {
-      s.f64[rd] = y;
+    res[0] = d;
+    res[1] = e;
+    res[2] = 0;
+    if (fixD(rm)) {
+      s.f64[rd] = res[0];
       return;
     }
   } else {
-    const y = fixS(d, e, rm);
-    if (y === y) {
-      writeS(s, rd, y);
+    res[0] = d;
+    res[1] = e;
+    if (fixS(rm)) {
+      writeS(s, rd, res[0]);
       return;
     }
   }
@@ -881,8 +939,9 @@ export function executeFp(s: HartState, insn: number): boolean {
       break;
     case 0x20: { // FCVT.S.D
       if (rs2 !== 1 || (rm = resolveRm(s, f3)) < 0) return false;
-      const y = fixS(s.f64[rs1], 0, rm);
-      if (y === y) writeS(s, rd, y);
+      res[0] = s.f64[rs1];
+      res[1] = 0;
+      if (fixS(rm)) writeS(s, rd, res[0]);
       else {
         SF.sf.flags = 0;
         slowS(s, rd, SF.cvtFF(SF.F64, SF.F32, bigD(s, rs1), rm));
