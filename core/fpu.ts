@@ -18,6 +18,7 @@ import type { HartState } from "./state.ts";
 import * as SF from "./softfloat.ts";
 
 const NX = 1;
+const DZ = 8;
 const NV = 16;
 
 const RNE = 0;
@@ -332,6 +333,10 @@ function addD(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
         return;
       }
     }
+  } else if (r === r && (a - a !== 0 || b - b !== 0)) {
+    // ±inf from an infinite operand (not overflow): exact.
+    s.f64[rd] = r;
+    return;
   }
   SF.sf.flags = 0;
   slowD(s, rd, SF.add(SF.F64, bigD(s, rs1), neg ? bigD(s, rs2) ^ SIGN64 : bigD(s, rs2), rm));
@@ -371,7 +376,8 @@ function mulD(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
         return;
       }
     }
-  } else if (p === 0 && (a === 0 || b === 0)) {
+  } else if ((p === 0 && (a === 0 || b === 0)) || (p === p && (a - a !== 0 || b - b !== 0))) {
+    // Exact zero from a zero operand, or ±inf from an infinite one.
     s.f64[rd] = p;
     return;
   }
@@ -411,7 +417,9 @@ function divD(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
     }
     s.f64[rd] = q;
     return;
-  } else if (a === 0 && q === 0) {
+  } else if (q === q && (a === 0 || a - a !== 0 || b - b !== 0 || b === 0)) {
+    // Zero or infinite operands (not NaN results): exact; finite/0 is DZ.
+    if (b === 0 && a - a === 0) fx |= DZ;
     s.f64[rd] = q;
     return;
   }
@@ -514,6 +522,13 @@ function fmaD(
       s.f64[rd] = r;
       return;
     }
+  } else if (a - a !== 0 || b - b !== 0 || c - c !== 0) {
+    // An infinite operand: ±inf unless invalid (NaN), exact.
+    const r = p + c;
+    if (r === r && r - r !== 0) {
+      s.f64[rd] = r;
+      return;
+    }
   }
   SF.sf.flags = 0;
   let ba = bigD(s, rs1);
@@ -535,6 +550,11 @@ function addS(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
     res[1] = e;
     if (fixS(rm)) {
       writeS(s, rd, res[0]);
+      return;
+    }
+    // Singles cannot overflow a double: ±inf comes from an infinite operand.
+    if (d === Infinity || d === -Infinity) {
+      writeS(s, rd, d);
       return;
     }
   }
@@ -578,7 +598,9 @@ function divS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
       writeS(s, rd, res[0]);
       return;
     }
-  } else if (a === 0 && q === 0) {
+  } else if (q === q && (a === 0 || a - a !== 0 || b - b !== 0 || b === 0)) {
+    // Zero or infinite operands (not NaN results): exact; finite/0 is DZ.
+    if (b === 0 && a - a === 0) fx |= DZ;
     writeS(s, rd, q);
     return;
   }
@@ -632,6 +654,11 @@ function fmaS(
     res[1] = e;
     if (fixS(rm)) {
       writeS(s, rd, res[0]);
+      return;
+    }
+    // Singles cannot overflow a double: ±inf comes from an infinite operand.
+    if (d === Infinity || d === -Infinity) {
+      writeS(s, rd, d);
       return;
     }
   }
