@@ -295,6 +295,23 @@ function slowD(s: HartState, rd: number, bits: bigint): void {
   fx |= SF.sf.flags;
 }
 
+/** Writes the canonical NaN (double), raising NV if nv. */
+function nanD(s: HartState, rd: number, nv: boolean): void {
+  s.f32bits[2 * rd] = 0;
+  s.f32bits[2 * rd + 1] = CANON_D_HI;
+  if (nv) fx |= NV;
+}
+
+/** Writes the canonical NaN (single, boxed), raising NV if nv. */
+function nanS(s: HartState, rd: number, nv: boolean): void {
+  writeBitsS(s, rd, CANON_S);
+  if (nv) fx |= NV;
+}
+
+function sNaNS(s: HartState, i: number): boolean {
+  return isSNaNS(bitsS(s, i));
+}
+
 function writeX(s: HartState, rd: number, lo: number, hi: number): void {
   if (rd !== 0) {
     s.x32[2 * rd] = lo;
@@ -336,6 +353,10 @@ function addD(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
   } else if (r === r && (a - a !== 0 || b - b !== 0)) {
     // ±inf from an infinite operand (not overflow): exact.
     s.f64[rd] = r;
+    return;
+  }
+  if (r !== r) {
+    nanD(s, rd, isSNaND(s, rs1) || isSNaND(s, rs2) || (a === a && b === b));
     return;
   }
   SF.sf.flags = 0;
@@ -381,6 +402,10 @@ function mulD(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
     s.f64[rd] = p;
     return;
   }
+  if (p !== p) {
+    nanD(s, rd, isSNaND(s, rs1) || isSNaND(s, rs2) || (a === a && b === b));
+    return;
+  }
   SF.sf.flags = 0;
   slowD(s, rd, SF.mul(SF.F64, bigD(s, rs1), bigD(s, rs2), rm));
 }
@@ -423,6 +448,10 @@ function divD(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
     s.f64[rd] = q;
     return;
   }
+  if (q !== q) {
+    nanD(s, rd, isSNaND(s, rs1) || isSNaND(s, rs2) || (a === a && b === b));
+    return;
+  }
   SF.sf.flags = 0;
   slowD(s, rd, SF.div(SF.F64, bigD(s, rs1), bigD(s, rs2), rm));
 }
@@ -450,6 +479,10 @@ function sqrtD(s: HartState, rd: number, rs1: number, rm: number): void {
     return;
   } else if (a === 0) {
     s.f64[rd] = a;
+    return;
+  }
+  if (a !== a || a < 0) {
+    nanD(s, rd, a === a || isSNaND(s, rs1));
     return;
   }
   SF.sf.flags = 0;
@@ -530,6 +563,15 @@ function fmaD(
       return;
     }
   }
+  if (a !== a || b !== b || c !== c || p !== p) {
+    // NaN operand, or ∞×0 (invalid even when c is a quiet NaN).
+    nanD(
+      s,
+      rd,
+      isSNaND(s, rs1) || isSNaND(s, rs2) || isSNaND(s, rs3) || (p !== p && a === a && b === b),
+    );
+    return;
+  }
   SF.sf.flags = 0;
   let ba = bigD(s, rs1);
   let bc = bigD(s, rs3);
@@ -558,16 +600,27 @@ function addS(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
       return;
     }
   }
+  if (d !== d) {
+    nanS(s, rd, sNaNS(s, rs1) || sNaNS(s, rs2) || (a === a && b === b));
+    return;
+  }
   SF.sf.flags = 0;
   const b2 = bigS(s, rs2);
   slowS(s, rd, SF.add(SF.F32, bigS(s, rs1), neg ? b2 ^ 0x80000000n : b2, rm));
 }
 
 function mulS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): void {
-  res[0] = valS(s, rs1) * valS(s, rs2);
+  const a = valS(s, rs1);
+  const b = valS(s, rs2);
+  const p = a * b;
+  res[0] = p;
   res[1] = 0;
   if (fixS(rm)) {
     writeS(s, rd, res[0]);
+    return;
+  }
+  if (p !== p) {
+    nanS(s, rd, sNaNS(s, rs1) || sNaNS(s, rs2) || (a === a && b === b));
     return;
   }
   SF.sf.flags = 0;
@@ -604,6 +657,10 @@ function divS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
     writeS(s, rd, q);
     return;
   }
+  if (q !== q) {
+    nanS(s, rd, sNaNS(s, rs1) || sNaNS(s, rs2) || (a === a && b === b));
+    return;
+  }
   SF.sf.flags = 0;
   slowS(s, rd, SF.div(SF.F32, bigS(s, rs1), bigS(s, rs2), rm));
 }
@@ -628,6 +685,10 @@ function sqrtS(s: HartState, rd: number, rs1: number, rm: number): void {
     writeS(s, rd, a);
     return;
   }
+  if (a !== a || a < 0) {
+    nanS(s, rd, a === a || sNaNS(s, rs1));
+    return;
+  }
   SF.sf.flags = 0;
   slowS(s, rd, SF.sqrt(SF.F32, bigS(s, rs1), rm));
 }
@@ -642,7 +703,9 @@ function fmaS(
   negP: boolean,
   negC: boolean,
 ): void {
-  let p = valS(s, rs1) * valS(s, rs2);
+  const a = valS(s, rs1);
+  const b = valS(s, rs2);
+  let p = a * b;
   let c = valS(s, rs3);
   if (negP) p = -p;
   if (negC) c = -c;
@@ -661,6 +724,15 @@ function fmaS(
       writeS(s, rd, d);
       return;
     }
+  }
+  if (a !== a || b !== b || c !== c || p !== p) {
+    // NaN operand, or ∞×0 (invalid even when c is a quiet NaN).
+    nanS(
+      s,
+      rd,
+      sNaNS(s, rs1) || sNaNS(s, rs2) || sNaNS(s, rs3) || (p !== p && a === a && b === b),
+    );
+    return;
   }
   SF.sf.flags = 0;
   let ba = bigS(s, rs1);
@@ -969,6 +1041,7 @@ export function executeFp(s: HartState, insn: number): boolean {
       res[0] = s.f64[rs1];
       res[1] = 0;
       if (fixS(rm)) writeS(s, rd, res[0]);
+      else if (res[0] !== res[0]) nanS(s, rd, isSNaND(s, rs1));
       else {
         SF.sf.flags = 0;
         slowS(s, rd, SF.cvtFF(SF.F64, SF.F32, bigD(s, rs1), rm));
@@ -979,10 +1052,7 @@ export function executeFp(s: HartState, insn: number): boolean {
       if (rs2 !== 0 || (rm = resolveRm(s, f3)) < 0) return false;
       const v = valS(s, rs1);
       if (v === v) s.f64[rd] = v;
-      else {
-        SF.sf.flags = 0;
-        slowD(s, rd, SF.cvtFF(SF.F32, SF.F64, bigS(s, rs1), rm));
-      }
+      else nanD(s, rd, sNaNS(s, rs1));
       break;
     }
     case 0x50: { // FLE.S / FLT.S / FEQ.S
