@@ -69,8 +69,9 @@ let fx = 0;
 // ---------------------------------------------------------------------------
 // Native-double helpers
 
-/** The double adjacent to the nonzero finite r, toward +inf if up, else toward -inf. */
-function nbD(r: number, up: boolean): number {
+/** Replaces res[0] (nonzero, finite) by its neighbor toward +inf if up, else -inf. */
+function stepD(up: boolean): void {
+  const r = res[0];
   sF64[0] = r;
   let lo = sI32[0];
   let hi = sI32[1];
@@ -83,15 +84,16 @@ function nbD(r: number, up: boolean): number {
   }
   sI32[0] = lo;
   sI32[1] = hi;
-  return sF64[0];
+  res[0] = sF64[0];
 }
 
-/** The single adjacent to the nonzero finite single f, toward +inf if up. */
-function nbS(f: number, up: boolean): number {
+/** Replaces the single res[0] (nonzero, finite) by its neighbor toward +inf if up. */
+function stepS(up: boolean): void {
+  const f = res[0];
   sF32[0] = f;
   const b = sI32[0];
   sI32[0] = (f > 0) === up ? b + 1 : b - 1;
-  return sF32[0];
+  res[0] = sF32[0];
 }
 
 /**
@@ -104,7 +106,10 @@ function dirRound(up: boolean, rm: number, dbl: boolean): void {
   if (rm === RTZ) pick = up !== (r > 0);
   else if (rm === RDN) pick = !up;
   else pick = up;
-  if (pick) res[0] = dbl ? nbD(r, up) : nbS(r, up);
+  if (pick) {
+    if (dbl) stepD(up);
+    else stepS(up);
+  }
 }
 
 /**
@@ -210,36 +215,13 @@ function fixS(rm: number): boolean {
     default:
       pick = up;
   }
-  const y = pick ? nbS(f, up) : f;
-  if (!(Math.abs(y) <= MAX_S)) return false;
-  fx |= NX;
-  res[0] = y;
-  return true;
-}
-
-function roundRne(v: number): number {
-  const av = Math.abs(v);
-  if (!(av < TWO52)) return v;
-  const t = av + TWO52 - TWO52;
-  return v < 0 ? -t : t;
-}
-
-function roundInt(v: number, rm: number): number {
-  switch (rm) {
-    case RNE:
-      return roundRne(v);
-    case RTZ:
-      return Math.trunc(v);
-    case RDN:
-      return Math.floor(v);
-    case RUP:
-      return Math.ceil(v);
-    default: {
-      const t = Math.trunc(v);
-      if (Math.abs(v - t) >= 0.5) return v < 0 ? t - 1 : t + 1;
-      return t;
-    }
+  res[0] = f;
+  if (pick) {
+    stepS(up);
+    if (!(Math.abs(res[0]) <= MAX_S)) return false;
   }
+  fx |= NX;
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -259,25 +241,12 @@ function bitsS(s: HartState, i: number): number {
   return s.f32bits[2 * i + 1] === -1 ? s.f32bits[2 * i] : CANON_S;
 }
 
-/** The single in f[i] as a number (NaN if not NaN-boxed). */
-function valS(s: HartState, i: number): number {
-  let v = s.f32[2 * i];
-  // A NaN literal here would make V8 box v; a NaN loaded from a typed array doesn't.
-  if (s.f32bits[2 * i + 1] !== -1) v = res[3];
-  return v;
-}
-
 function bigS(s: HartState, i: number): bigint {
   return BigInt(bitsS(s, i) >>> 0);
 }
 
 function bigD(s: HartState, i: number): bigint {
   return BigInt.asUintN(64, s.f[i]);
-}
-
-function writeS(s: HartState, rd: number, v: number): void {
-  s.f32[2 * rd] = v;
-  s.f32bits[2 * rd + 1] = -1;
 }
 
 function writeBitsS(s: HartState, rd: number, bits: number): void {
@@ -581,8 +550,8 @@ function fmaD(
 }
 
 function addS(s: HartState, rd: number, rs1: number, rs2: number, rm: number, neg: boolean): void {
-  const a = valS(s, rs1);
-  let b = valS(s, rs2);
+  const a = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
+  let b = s.f32bits[2 * rs2 + 1] === -1 ? s.f32[2 * rs2] : res[3];
   if (neg) b = -b;
   const d = a + b;
   const bb = d - a;
@@ -591,12 +560,14 @@ function addS(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
     res[0] = d;
     res[1] = e;
     if (fixS(rm)) {
-      writeS(s, rd, res[0]);
+      s.f32[2 * rd] = res[0];
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
     // Singles cannot overflow a double: ±inf comes from an infinite operand.
     if (d === Infinity || d === -Infinity) {
-      writeS(s, rd, d);
+      s.f32[2 * rd] = d;
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
   }
@@ -610,13 +581,14 @@ function addS(s: HartState, rd: number, rs1: number, rs2: number, rm: number, ne
 }
 
 function mulS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): void {
-  const a = valS(s, rs1);
-  const b = valS(s, rs2);
+  const a = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
+  const b = s.f32bits[2 * rs2 + 1] === -1 ? s.f32[2 * rs2] : res[3];
   const p = a * b;
   res[0] = p;
   res[1] = 0;
   if (fixS(rm)) {
-    writeS(s, rd, res[0]);
+    s.f32[2 * rd] = res[0];
+    s.f32bits[2 * rd + 1] = -1;
     return;
   }
   if (p !== p) {
@@ -628,33 +600,37 @@ function mulS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
 }
 
 function divS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): void {
-  const a = valS(s, rs1);
-  const b = valS(s, rs2);
+  const a = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
+  const b = s.f32bits[2 * rs2 + 1] === -1 ? s.f32[2 * rs2] : res[3];
   const q = a / b;
   const f = Math.fround(q);
   const af = Math.abs(f);
   if (af > MIN_NORMAL_S && af <= MAX_S) {
     const t = f * b;
     if (t === a) {
-      writeS(s, rd, f);
+      s.f32[2 * rd] = f;
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
     if (rm === RNE || rm === RMM) {
       fx |= NX;
-      writeS(s, rd, f);
+      s.f32[2 * rd] = f;
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
     res[0] = f;
     dirRound((a > t) === (b > 0), rm, false);
     if (Math.abs(res[0]) <= MAX_S) {
       fx |= NX;
-      writeS(s, rd, res[0]);
+      s.f32[2 * rd] = res[0];
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
   } else if (q === q && (a === 0 || a - a !== 0 || b - b !== 0 || b === 0)) {
     // Zero or infinite operands (not NaN results): exact; finite/0 is DZ.
     if (b === 0 && a - a === 0) fx |= DZ;
-    writeS(s, rd, q);
+    s.f32[2 * rd] = q;
+    s.f32bits[2 * rd + 1] = -1;
     return;
   }
   if (q !== q) {
@@ -666,7 +642,7 @@ function divS(s: HartState, rd: number, rs1: number, rs2: number, rm: number): v
 }
 
 function sqrtS(s: HartState, rd: number, rs1: number, rm: number): void {
-  const a = valS(s, rs1);
+  const a = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
   if (a > 0 && a <= MAX_S) {
     const f = Math.fround(Math.sqrt(a));
     const t = f * f;
@@ -675,14 +651,17 @@ function sqrtS(s: HartState, rd: number, rs1: number, rm: number): void {
       if (rm !== RNE && rm !== RMM) {
         res[0] = f;
         dirRound(a > t, rm, false);
-        writeS(s, rd, res[0]);
+        s.f32[2 * rd] = res[0];
+        s.f32bits[2 * rd + 1] = -1;
         return;
       }
     }
-    writeS(s, rd, f);
+    s.f32[2 * rd] = f;
+    s.f32bits[2 * rd + 1] = -1;
     return;
   } else if (a === 0) {
-    writeS(s, rd, a);
+    s.f32[2 * rd] = a;
+    s.f32bits[2 * rd + 1] = -1;
     return;
   }
   if (a !== a || a < 0) {
@@ -703,10 +682,10 @@ function fmaS(
   negP: boolean,
   negC: boolean,
 ): void {
-  const a = valS(s, rs1);
-  const b = valS(s, rs2);
+  const a = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
+  const b = s.f32bits[2 * rs2 + 1] === -1 ? s.f32[2 * rs2] : res[3];
   let p = a * b;
-  let c = valS(s, rs3);
+  let c = s.f32bits[2 * rs3 + 1] === -1 ? s.f32[2 * rs3] : res[3];
   if (negP) p = -p;
   if (negC) c = -c;
   const d = p + c;
@@ -716,12 +695,14 @@ function fmaS(
     res[0] = d;
     res[1] = e;
     if (fixS(rm)) {
-      writeS(s, rd, res[0]);
+      s.f32[2 * rd] = res[0];
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
     // Singles cannot overflow a double: ±inf comes from an infinite operand.
     if (d === Infinity || d === -Infinity) {
-      writeS(s, rd, d);
+      s.f32[2 * rd] = d;
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
   }
@@ -745,9 +726,32 @@ function fmaS(
 // ---------------------------------------------------------------------------
 // Conversions
 
-/** FCVT.{W,WU,L,LU}.fmt of the value v (NaN for any NaN) into x[rd]. */
-function cvtToInt(s: HartState, rd: number, v: number, rm: number, kind: number): void {
-  const r = roundInt(v, rm);
+/** FCVT.{W,WU,L,LU}.fmt of the value in res[0] (NaN for any NaN) into x[rd]. */
+function cvtToInt(s: HartState, rd: number, rm: number, kind: number): void {
+  const v = res[0];
+  let r: number;
+  switch (rm) {
+    case RNE: {
+      const av = Math.abs(v);
+      if (av < TWO52) {
+        const t = av + TWO52 - TWO52;
+        r = v < 0 ? -t : t;
+      } else r = v;
+      break;
+    }
+    case RTZ:
+      r = Math.trunc(v);
+      break;
+    case RDN:
+      r = Math.floor(v);
+      break;
+    case RUP:
+      r = Math.ceil(v);
+      break;
+    default:
+      r = Math.trunc(v);
+      if (Math.abs(v - r) >= 0.5) r = v < 0 ? r - 1 : r + 1;
+  }
   let lo: number;
   let hi: number;
   let ok: boolean;
@@ -831,7 +835,8 @@ function cvtFromInt(
     res[0] = d;
     res[1] = e;
     if (fixS(rm)) {
-      writeS(s, rd, res[0]);
+      s.f32[2 * rd] = res[0];
+      s.f32bits[2 * rd + 1] = -1;
       return;
     }
   }
@@ -923,10 +928,21 @@ function minMaxD(s: HartState, rd: number, rs1: number, rs2: number, isMax: bool
   s.f32bits[2 * rd + 1] = hi;
 }
 
-/** FEQ/FLT/FLE on values a, b; snan tells whether an operand is a signaling NaN. */
-function compare(a: number, b: number, op: number, snan: boolean): number {
+/** FEQ (op 2), FLT (1), FLE (0) of f[rs1], f[rs2]; returns 0 or 1. */
+function compare(s: HartState, rs1: number, rs2: number, op: number, dbl: boolean): number {
+  let a: number;
+  let b: number;
+  if (dbl) {
+    a = s.f64[rs1];
+    b = s.f64[rs2];
+  } else {
+    a = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
+    b = s.f32bits[2 * rs2 + 1] === -1 ? s.f32[2 * rs2] : res[3];
+  }
   if (a !== a || b !== b) {
-    if (op !== 2 || snan) fx |= NV;
+    // FEQ is quiet (NV only for signaling NaNs); FLT and FLE signal on any NaN.
+    if (op !== 2) fx |= NV;
+    else if (dbl ? isSNaND(s, rs1) || isSNaND(s, rs2) : sNaNS(s, rs1) || sNaNS(s, rs2)) fx |= NV;
     return 0;
   }
   if (op === 2) return a === b ? 1 : 0;
@@ -1040,8 +1056,10 @@ export function executeFp(s: HartState, insn: number): boolean {
       if (rs2 !== 1 || (rm = resolveRm(s, f3)) < 0) return false;
       res[0] = s.f64[rs1];
       res[1] = 0;
-      if (fixS(rm)) writeS(s, rd, res[0]);
-      else if (res[0] !== res[0]) nanS(s, rd, isSNaND(s, rs1));
+      if (fixS(rm)) {
+        s.f32[2 * rd] = res[0];
+        s.f32bits[2 * rd + 1] = -1;
+      } else if (res[0] !== res[0]) nanS(s, rd, isSNaND(s, rs1));
       else {
         SF.sf.flags = 0;
         slowS(s, rd, SF.cvtFF(SF.F64, SF.F32, bigD(s, rs1), rm));
@@ -1050,37 +1068,30 @@ export function executeFp(s: HartState, insn: number): boolean {
     }
     case 0x21: { // FCVT.D.S
       if (rs2 !== 0 || (rm = resolveRm(s, f3)) < 0) return false;
-      const v = valS(s, rs1);
+      const v = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
       if (v === v) s.f64[rd] = v;
       else nanD(s, rd, sNaNS(s, rs1));
       break;
     }
     case 0x50: { // FLE.S / FLT.S / FEQ.S
       if (f3 > 2) return false;
-      const r = compare(
-        valS(s, rs1),
-        valS(s, rs2),
-        f3,
-        isSNaNS(bitsS(s, rs1)) || isSNaNS(bitsS(s, rs2)),
-      );
-      writeX(s, rd, r, 0);
+      writeX(s, rd, compare(s, rs1, rs2, f3, false), 0);
       break;
     }
     case 0x51: { // FLE.D / FLT.D / FEQ.D
       if (f3 > 2) return false;
-      const a = s.f64[rs1];
-      const b = s.f64[rs2];
-      const snan = (a !== a || b !== b) && (isSNaND(s, rs1) || isSNaND(s, rs2));
-      writeX(s, rd, compare(a, b, f3, snan), 0);
+      writeX(s, rd, compare(s, rs1, rs2, f3, true), 0);
       break;
     }
     case 0x60: // FCVT.{W,WU,L,LU}.S
       if (rs2 > 3 || (rm = resolveRm(s, f3)) < 0) return false;
-      cvtToInt(s, rd, valS(s, rs1), rm, rs2);
+      res[0] = s.f32bits[2 * rs1 + 1] === -1 ? s.f32[2 * rs1] : res[3];
+      cvtToInt(s, rd, rm, rs2);
       break;
     case 0x61: // FCVT.{W,WU,L,LU}.D
       if (rs2 > 3 || (rm = resolveRm(s, f3)) < 0) return false;
-      cvtToInt(s, rd, s.f64[rs1], rm, rs2);
+      res[0] = s.f64[rs1];
+      cvtToInt(s, rd, rm, rs2);
       break;
     case 0x68: // FCVT.S.{W,WU,L,LU}
       if (rs2 > 3 || (rm = resolveRm(s, f3)) < 0) return false;

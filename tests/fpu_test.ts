@@ -132,7 +132,9 @@ function run(
   s.frm = dynamic ? rm : 0;
   const rs1 = op.kind === "FX" ? 5 : 1;
   const rd = op.kind === "XF" ? 6 : 4;
-  const ok = executeFp(s, op.enc(rd, rs1, 2, 3, dynamic ? 7 : rm));
+  // The interpreter may pass the encoding as a signed or unsigned 32-bit value.
+  const insn = op.enc(rd, rs1, 2, 3, dynamic ? 7 : rm);
+  const ok = executeFp(s, dynamic ? insn | 0 : insn);
   const value = op.kind === "XF" ? u64(s.x[6]) : u64(s.f[4]);
   return { ok, value, flags: s.fflags };
 }
