@@ -36,6 +36,12 @@ export interface MachineDescription {
   plic: { base: number; size: number; numSources: number };
   /** HTIF registers, TinyEMU layout: tohost at base, fromhost at base + 8. */
   htif?: { base: number; size: number };
+  /**
+   * A SiFive test finisher ("sifive,test0"): how OpenSBI powers the machine
+   * off. OpenSBI 1.1's HTIF reset spins forever when HTIF has a `reg`, and it
+   * prefers this device (registered first) for shutdown and reboot.
+   */
+  testFinisher?: { base: number; size: number };
   virtio: { base: number; size: number; irq: number }[];
   framebuffer?: { base: number; width: number; height: number; stride: number; format: "a8r8g8b8" };
   bootargs: string;
@@ -117,6 +123,12 @@ export function buildDeviceTree(m: MachineDescription): Uint8Array {
       .setString("compatible", "ucb,htif0")
       .setCells("reg", reg([fromhost, 8], [m.htif.base, 8]));
     htifPath = `/soc/${name}`;
+  }
+
+  if (m.testFinisher) {
+    soc.addChild(`test@${hex(m.testFinisher.base)}`)
+      .setStrings("compatible", ["sifive,test1", "sifive,test0"])
+      .setCells("reg", reg([m.testFinisher.base, m.testFinisher.size]));
   }
 
   if (m.framebuffer) {

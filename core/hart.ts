@@ -61,7 +61,14 @@ export class Hart {
   readonly state: HartState;
   readonly mem: PhysicalMemory;
   readonly clock: Clock;
-  readonly tlb = new Tlb();
+  /**
+   * One TLB per privilege mode (U, S, -, M): a trap or xRET only switches sets,
+   * so user pages survive a system call. Data accesses use the set of the
+   * effective privilege (MPRV), fetches the set of the current one.
+   */
+  readonly tlbs = [new Tlb(), new Tlb(), new Tlb(), new Tlb()];
+  dataTlb: Tlb = this.tlbs[PRIV_M];
+  fetchTlb: Tlb = this.tlbs[PRIV_M];
 
   pc = 0;
   priv = PRIV_M;
@@ -128,12 +135,20 @@ export class Hart {
     this.mipDevices = on ? this.mipDevices | bits : this.mipDevices & ~bits;
   }
 
-  /** Drops every cached translation: after satp, privilege or mstatus changes. */
+  /** Drops the cached S and U translations: after satp, SUM/MXR changes or SFENCE.VMA. */
   flushTlb(): void {
-    this.tlb.flush();
+    this.tlbs[PRIV_U].flush();
+    this.tlbs[PRIV_S].flush();
     this.fetchBase = NaN;
     this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
     this.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
+  }
+
+  /** Picks the TLB sets after the privilege, MPRV or MPP changed. */
+  updateModes(): void {
+    this.fetchTlb = this.tlbs[this.priv];
+    this.dataTlb = this.tlbs[this.dataPriv()];
+    this.fetchBase = NaN;
   }
 
   /** Pending and enabled interrupts, whether or not globally enabled (what wakes WFI). */
@@ -191,7 +206,7 @@ export class Hart {
     let target = toAddress(vector & ~3n);
     if (interrupt && (vector & 1n) === 1n) target += 4 * cause;
     this.pc = target;
-    this.flushTlb();
+    this.updateModes();
   }
 
   mret(): void {
@@ -205,7 +220,7 @@ export class Hart {
     this.mstatus = n;
     this.priv = mpp;
     this.pc = toAddress(this.mepc);
-    this.flushTlb();
+    this.updateModes();
   }
 
   sret(): void {
@@ -220,11 +235,11 @@ export class Hart {
     this.mstatus = n;
     this.priv = spp;
     this.pc = toAddress(this.sepc);
-    this.flushTlb();
+    this.updateModes();
   }
 
   /** The privilege loads and stores are checked with (MPRV makes M-mode act as MPP). */
-  private dataPriv(): number {
+  dataPriv(): number {
     if (this.priv === PRIV_M && (this.mstatus & MSTATUS_MPRV)) {
       return (this.mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
     }
@@ -246,7 +261,7 @@ export class Hart {
       pageOffset >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(pageOffset)) &&
       this.mem.pageCacheable(page)
     ) {
-      this.tlb.fill(access, va, pageOffset);
+      (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).fill(access, va, pageOffset);
     }
     return pa;
   }
@@ -255,7 +270,8 @@ export class Hart {
   private resolve(va: number, access: Access): number {
     const vpn = Math.floor(va / 4096);
     const i = vpn & 255;
-    if (this.tlb.tag[access][i] === vpn) return va + this.tlb.addend[access][i];
+    const tlb = access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb;
+    if (tlb.tag[access][i] === vpn) return va + tlb.addend[access][i];
     const pa = this.translate(va, access);
     const off = this.mem.offsetOf(pa);
     if (off >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(off))) return off;
@@ -344,11 +360,13 @@ export class Hart {
       raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
     }
     m.region.write(pa - m.base, size, value >>> 0);
-    this.mmioTouched = true;
+    if (this.interruptsPending() || this.haltRequested) this.endSlice = true;
   }
 
-  /** Set by an MMIO store so the run loop ends the slice and looks at interrupts. */
-  mmioTouched = false;
+  /** Set when the slice should end after this instruction (an interrupt may be takeable). */
+  private endSlice = false;
+  /** Set by the machine to stop the hart at once (power-off, quit). */
+  haltRequested = false;
 
   /** Fetches the instruction at pc the slow way and caches its page for the fast path. */
   private fetchSlow(pc: number): number {
@@ -384,17 +402,17 @@ export class Hart {
     const u16 = mem.u16;
     const i32 = mem.i32;
     const i64 = mem.i64;
-    const tlbTag = this.tlb.tag;
-    const tlbAdd = this.tlb.addend;
-    const rTag = tlbTag[ACCESS_LOAD], rAdd = tlbAdd[ACCESS_LOAD];
-    const wTag = tlbTag[ACCESS_STORE], wAdd = tlbAdd[ACCESS_STORE];
+    // The data TLB set in locals; reloaded after anything that can switch sets.
+    let rTag = this.dataTlb.tag[ACCESS_LOAD], rAdd = this.dataTlb.addend[ACCESS_LOAD];
+    let wTag = this.dataTlb.tag[ACCESS_STORE], wAdd = this.dataTlb.addend[ACCESS_STORE];
     let pc = this.pc;
     let n = 0;
     let traps = 0;
     // The fetch page, cached in locals; reloaded after anything that can flush it.
     let fetchBase = this.fetchBase;
     let fetchOffset = this.fetchOffset;
-    this.mmioTouched = false;
+    this.endSlice = this.haltRequested;
+    if (this.endSlice) return 0;
     // One loop with the try inside: V8 enters try blocks for free, and a single
     // loop keeps on-stack-replaced code valid when the slice ends.
     while (n < limit) {
@@ -596,7 +614,8 @@ export class Hart {
                 default:
                   raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
-              if (this.mmioTouched) limit = n;
+              // Only a slow-path (MMIO) store can set this.
+              if (!hit && this.endSlice) limit = n;
               break;
             }
             case 0x13: { // OP-IMM
@@ -738,8 +757,12 @@ export class Hart {
               if (r === SYSTEM_JUMP) {
                 next = this.pc;
               }
-              if (r !== SYSTEM_PLAIN) limit = n;
+              if (r === SYSTEM_STOP || (r !== SYSTEM_PLAIN && this.interruptsPending())) limit = n;
               fetchBase = this.fetchBase;
+              rTag = this.dataTlb.tag[ACCESS_LOAD];
+              rAdd = this.dataTlb.addend[ACCESS_LOAD];
+              wTag = this.dataTlb.tag[ACCESS_STORE];
+              wAdd = this.dataTlb.addend[ACCESS_STORE];
               break;
             }
             case 0x2f: // AMO
@@ -773,6 +796,10 @@ export class Hart {
         this.trap(TRAP.cause, false, TRAP.tval, pc);
         pc = this.pc;
         fetchBase = this.fetchBase;
+        rTag = this.dataTlb.tag[ACCESS_LOAD];
+        rAdd = this.dataTlb.addend[ACCESS_LOAD];
+        wTag = this.dataTlb.tag[ACCESS_STORE];
+        wAdd = this.dataTlb.addend[ACCESS_STORE];
         // A trap can enable a pending interrupt only through later CSR writes; keep going.
       }
     }
@@ -828,7 +855,7 @@ export class Hart {
           raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
         }
         this.flushTlb();
-        return SYSTEM_STOP;
+        return SYSTEM_PLAIN;
       }
       raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
     }
@@ -854,7 +881,7 @@ export class Hart {
       writeCsr(this, csr, v, insn);
     }
     if (rd !== 0) x[rd] = old;
-    return writes ? SYSTEM_STOP : SYSTEM_PLAIN;
+    return writes ? SYSTEM_CHECK : SYSTEM_PLAIN;
   }
 
   /** Runs an xRET, turning its privilege errors into an illegal instruction with the bits. */
@@ -968,9 +995,11 @@ export class Hart {
   }
 }
 
+/** What a SYSTEM instruction asks of the loop: nothing, end the slice, look for interrupts, or jump. */
 const SYSTEM_PLAIN = 0;
 const SYSTEM_STOP = 1;
-const SYSTEM_JUMP = 2;
+const SYSTEM_CHECK = 2;
+const SYSTEM_JUMP = 3;
 
 /** SRL/SRA on the int32 halves of rs1 into rd (DESIGN.md §4: BigInt shifts by a variable are slow). */
 function shiftRight(x32: Int32Array, rd: number, rs1: number, sh: number, arith: boolean): void {

@@ -8,6 +8,7 @@ import { PhysicalMemory, RAM_BASE } from "./memory.ts";
 import type { CharBackend } from "../devices/char_backend.ts";
 import { Clint } from "../devices/clint.ts";
 import { Htif } from "../devices/htif.ts";
+import { TestFinisher } from "../devices/test_finisher.ts";
 import { Plic } from "../devices/plic.ts";
 import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
@@ -29,6 +30,8 @@ export const CLINT_BASE = 0x0200_0000;
 export const CLINT_SIZE = 0x10000;
 export const HTIF_BASE = 0x4000_8000;
 export const HTIF_SIZE = 16;
+export const FINISHER_BASE = 0x0010_0000;
+export const FINISHER_SIZE = 0x1000;
 export const VIRTIO_BASE = 0x4001_0000;
 export const PLIC_BASE = 0x4010_0000;
 export const PLIC_SIZE = 0x40_0000;
@@ -55,6 +58,7 @@ export interface MachineOptions {
 export type MachineExit =
   | { reason: "poweroff"; code: number }
   | { reason: "quit" }
+  | { reason: "reset" }
   | { reason: "limit"; instructions: number };
 
 /** Instructions per call into the interpreter; bounds timer and I/O latency. */
@@ -99,6 +103,14 @@ export class Machine {
     this.mem.mapMmio(CLINT_BASE, CLINT_SIZE, this.clint);
     this.mem.mapMmio(PLIC_BASE, PLIC_SIZE, this.plic);
     this.mem.mapMmio(HTIF_BASE, HTIF_SIZE, this.htif);
+    this.mem.mapMmio(
+      FINISHER_BASE,
+      FINISHER_SIZE,
+      new TestFinisher({
+        powerOff: (code) => this.stop({ reason: "poweroff", code }),
+        reset: () => this.stop({ reason: "reset" }),
+      }),
+    );
     this.console = new VirtioConsole(options.console);
     this.addVirtio(this.console);
   }
@@ -159,6 +171,7 @@ export class Machine {
       clint: { base: CLINT_BASE, size: CLINT_SIZE },
       plic: { base: PLIC_BASE, size: PLIC_SIZE, numSources: PLIC_SOURCES },
       htif: { base: HTIF_BASE, size: HTIF_SIZE },
+      testFinisher: { base: FINISHER_BASE, size: FINISHER_SIZE },
       virtio: this.virtio.map((_, i) => ({
         base: VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
         size: VIRTIO_MMIO_SIZE,
@@ -211,6 +224,7 @@ export class Machine {
   /** Ends the run: power-off, the user quitting, or an instruction limit. */
   stop(exit: MachineExit): void {
     if (!this.exit) this.exit = exit;
+    this.hart.haltRequested = true;
     this.wake();
   }
 
