@@ -5,6 +5,7 @@ import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
 import { parseElf } from "./elf.ts";
 import { Hart } from "./hart.ts";
 import { PhysicalMemory, RAM_BASE } from "./memory.ts";
+import { warmUpInterpreter } from "./warmup.ts";
 import type { CharBackend } from "../devices/char_backend.ts";
 import { Clint } from "../devices/clint.ts";
 import { Htif } from "../devices/htif.ts";
@@ -243,6 +244,7 @@ export class Machine {
 
   /** Runs until power-off, quit or the instruction limit. */
   async run(): Promise<MachineExit> {
+    warmUpInterpreter();
     while (!this.exit) {
       const until = performance.now() + WORK_MS;
       do {

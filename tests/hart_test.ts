@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RAM_BASE } from "../core/memory.ts";
 import { bareHart, runFor, u64 } from "./support/bare_hart.ts";
-import * as E from "./support/encode.ts";
+import * as E from "../core/encode.ts";
 
 const HALT = E.jal(0, 0); // a jump to itself: the end of every test program
 
