@@ -16,7 +16,7 @@ import { Hart } from "./hart.ts";
 import { PhysicalMemory, RAM_BASE } from "./memory.ts";
 
 const A0 = 10, A1 = 11, A2 = 12, A3 = 13, A4 = 14, A5 = 15;
-const T0 = 5, T1 = 6, T2 = 7, S0 = 8, S1 = 9, RA = 1;
+const T0 = 5, T1 = 6, T2 = 7, S1 = 9, RA = 1;
 
 /** The loop body: every instruction shape the interpreter has, on data at s1. */
 function body(): number[] {
