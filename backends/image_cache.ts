@@ -17,7 +17,7 @@ export function cacheDir(): string {
   return base ?? join(home ?? ".", ".cache", "demu");
 }
 
-/** The folder with fw_jump.bin, Image, initramfs.cpio.gz and rootfs.ext4. */
+/** The folder with fw_jump.bin, Image, initramfs.cpio(.gz) and rootfs.ext4. */
 export function defaultImageDir(): string {
   return join(cacheDir(), "images", "current");
 }
@@ -28,7 +28,7 @@ export function defaultImagePaths(): { bios: string; kernel: string; initrd: str
   const paths = {
     bios: join(dir, "fw_jump.bin"),
     kernel: join(dir, "Image"),
-    initrd: join(dir, "initramfs.cpio.gz"),
+    initrd: join(dir, "initramfs.cpio"),
   };
   for (const p of Object.values(paths)) {
     try {

@@ -268,10 +268,8 @@ export class Hart {
 
   /** Buffer offset of a RAM/ROM byte for this access, or -1 - paddr for MMIO. */
   private resolve(va: number, access: Access): number {
-    const vpn = Math.floor(va / 4096);
-    const i = vpn & 255;
-    const tlb = access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb;
-    if (tlb.tag[access][i] === vpn) return va + tlb.addend[access][i];
+    const hit = (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).lookup(access, va);
+    if (hit >= 0) return hit;
     const pa = this.translate(va, access);
     const off = this.mem.offsetOf(pa);
     if (off >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(off))) return off;
@@ -403,14 +401,18 @@ export class Hart {
     const i32 = mem.i32;
     const i64 = mem.i64;
     // The data TLB set in locals; reloaded after anything that can switch sets.
-    let rTag = this.dataTlb.tag[ACCESS_LOAD], rAdd = this.dataTlb.addend[ACCESS_LOAD];
-    let wTag = this.dataTlb.tag[ACCESS_STORE], wAdd = this.dataTlb.addend[ACCESS_STORE];
-    let pc = this.pc;
+    let rPage = this.dataTlb.page[ACCESS_LOAD], rHi = this.dataTlb.hi[ACCESS_LOAD];
+    let rBase = this.dataTlb.base[ACCESS_LOAD];
+    let wPage = this.dataTlb.page[ACCESS_STORE], wHi = this.dataTlb.hi[ACCESS_STORE];
+    let wBase = this.dataTlb.base[ACCESS_STORE];
     let n = 0;
     let traps = 0;
-    // The fetch page, cached in locals; reloaded after anything that can flush it.
-    let fetchBase = this.fetchBase;
-    let fetchOffset = this.fetchOffset;
+    // pc = pageVa + po. The page's buffer offset is pageBuf (-1 until fetched),
+    // so sequential code and short branches run on int32 offsets alone: a
+    // double pc would cost V8 checked conversions on every fetch.
+    let pageVa = this.pc;
+    let po = 0;
+    let pageBuf = -1;
     this.endSlice = this.haltRequested;
     if (this.endSlice) return 0;
     // One loop with the try inside: V8 enters try blocks for free, and a single
@@ -419,32 +421,33 @@ export class Hart {
       try {
         {
           n++;
-          // Fetch.
+          // Fetch. npo is the next pc's offset from pageVa.
           let insn: number;
-          let next: number;
-          const fo = pc - fetchBase;
-          if (fo >= 0 && fo < 4093) {
-            const at = (fo + fetchOffset) >> 1;
+          let npo: number;
+          if (pageBuf >= 0 && po >= 0 && po <= 4092) {
+            const at = (pageBuf + po) >> 1;
             const h = u16[at];
             if ((h & 3) === 3) {
               insn = h | (u16[at + 1] << 16);
-              next = pc + 4;
+              npo = po + 4;
             } else {
               insn = COMPRESSED[h];
               if (insn === 0) raise(CAUSE_ILLEGAL_INSTRUCTION, h);
-              next = pc + 2;
+              npo = po + 2;
             }
           } else {
+            const pc = pageVa + po;
             insn = this.fetchSlow(pc);
-            fetchBase = this.fetchBase;
-            fetchOffset = this.fetchOffset;
+            pageVa = this.fetchBase;
+            pageBuf = this.fetchOffset;
+            po = (pc - pageVa) | 0;
             if ((insn & 3) === 3) {
-              next = pc + 4;
+              npo = po + 4;
             } else {
               const h = insn;
               insn = COMPRESSED[h];
               if (insn === 0) raise(CAUSE_ILLEGAL_INSTRUCTION, h);
-              next = pc + 2;
+              npo = po + 2;
             }
           }
           const rd = (insn >>> 7) & 31;
@@ -460,7 +463,7 @@ export class Hart {
               break;
             case 0x17: // AUIPC
               if (rd !== 0) {
-                const v = pc + (insn & 0xfffff000);
+                const v = pageVa + po + (insn & 0xfffff000);
                 x32[rd * 2] = v | 0;
                 x32[rd * 2 + 1] = Math.floor(v / TWO32);
               }
@@ -469,10 +472,11 @@ export class Hart {
               const imm = ((insn >> 31) << 20) | (((insn >>> 12) & 0xff) << 12) |
                 (((insn >>> 20) & 1) << 11) | (((insn >>> 21) & 0x3ff) << 1);
               if (rd !== 0) {
-                x32[rd * 2] = next | 0;
-                x32[rd * 2 + 1] = Math.floor(next / TWO32);
+                const link = pageVa + npo;
+                x32[rd * 2] = link | 0;
+                x32[rd * 2 + 1] = Math.floor(link / TWO32);
               }
-              next = pc + imm;
+              npo = po + imm;
               break;
             }
             case 0x67: { // JALR
@@ -480,10 +484,18 @@ export class Hart {
               let t = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + (insn >> 20);
               if (t & 1) t -= 1;
               if (rd !== 0) {
-                x32[rd * 2] = next | 0;
-                x32[rd * 2 + 1] = Math.floor(next / TWO32);
+                const link = pageVa + npo;
+                x32[rd * 2] = link | 0;
+                x32[rd * 2 + 1] = Math.floor(link / TWO32);
               }
-              next = t;
+              const d = t - pageVa;
+              if (d > -0x40000000 && d < 0x40000000) {
+                npo = d | 0;
+              } else { // far away: start over from the target
+                pageVa = t;
+                pageBuf = -1;
+                npo = 0;
+              }
               break;
             }
             case 0x63: { // BRANCH
@@ -512,17 +524,20 @@ export class Hart {
                   raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
               if (taken) {
-                next = pc + (((insn >> 31) << 12) | (((insn >>> 7) & 1) << 11) |
+                npo = po + (((insn >> 31) << 12) | (((insn >>> 7) & 1) << 11) |
                   (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1));
               }
               break;
             }
             case 0x03: { // LOAD
-              const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + (insn >> 20);
-              const vpn = Math.floor(va / 4096);
-              const ti = vpn & 255;
-              const hit = rTag[ti] === vpn;
-              const off = va + rAdd[ti];
+              // The address in int32 halves (carry by unsigned compare), then the TLB.
+              const lo = x32[rs1 * 2], imm = insn >> 20, alo = (lo + imm) | 0;
+              const ahi = x32[rs1 * 2 + 1] +
+                (imm < 0 ? ((alo >>> 0) > (lo >>> 0) ? -1 : 0) : (alo >>> 0) < (lo >>> 0) ? 1 : 0);
+              const page = alo >>> 12, ti = page & 255;
+              const hit = rPage[ti] === page && rHi[ti] === ahi;
+              const off = rBase[ti] + (alo & 4095);
+              const va = ahi * TWO32 + (alo >>> 0);
               switch (f3) {
                 case 0: { // LB
                   const v = hit ? (u8[off] << 24) >> 24 : (this.loadSlow(va, 1) << 24) >> 24;
@@ -552,7 +567,7 @@ export class Hart {
                 }
                 case 3: // LD: each path stores straight into x so V8 keeps the BigInt unboxed
                   if (hit && (off & 7) === 0) {
-                    if (rd !== 0) x[rd] = i64[off / 8];
+                    if (rd !== 0) x[rd] = i64[off >> 3];
                   } else {
                     const v = this.load64Slow(va);
                     if (rd !== 0) x[rd] = v;
@@ -589,11 +604,13 @@ export class Hart {
             }
             case 0x23: { // STORE
               const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 31);
-              const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
-              const vpn = Math.floor(va / 4096);
-              const ti = vpn & 255;
-              const hit = wTag[ti] === vpn;
-              const off = va + wAdd[ti];
+              const lo = x32[rs1 * 2], alo = (lo + imm) | 0;
+              const ahi = x32[rs1 * 2 + 1] +
+                (imm < 0 ? ((alo >>> 0) > (lo >>> 0) ? -1 : 0) : (alo >>> 0) < (lo >>> 0) ? 1 : 0);
+              const page = alo >>> 12, ti = page & 255;
+              const hit = wPage[ti] === page && wHi[ti] === ahi;
+              const off = wBase[ti] + (alo & 4095);
+              const va = ahi * TWO32 + (alo >>> 0);
               switch (f3) {
                 case 0:
                   if (hit) u8[off] = x32[rs2 * 2];
@@ -608,7 +625,7 @@ export class Hart {
                   else this.storeSlow(va, 4, x32[rs2 * 2] >>> 0);
                   break;
                 case 3:
-                  if (hit && (off & 7) === 0) i64[off / 8] = x[rs2];
+                  if (hit && (off & 7) === 0) i64[off >> 3] = x[rs2];
                   else this.store64Slow(va, x[rs2]);
                   break;
                 default:
@@ -745,24 +762,29 @@ export class Hart {
             }
             case 0x0f: // MISC-MEM: FENCE is a no-op for one in-order hart; FENCE.I drops the fetch page.
               if (f3 === 1) {
-                this.fetchBase = fetchBase = NaN;
+                this.fetchBase = NaN;
+                pageBuf = -1;
               } else if (f3 !== 0) {
                 raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
               break;
             case 0x73: { // SYSTEM
-              this.pc = pc;
+              this.pc = pageVa + po;
               this.sliceNow = n - traps - 1;
               const r = this.system(insn, rd, rs1, f3);
               if (r === SYSTEM_JUMP) {
-                next = this.pc;
+                pageVa = this.pc;
+                npo = 0;
+                pageBuf = -1;
               }
               if (r === SYSTEM_STOP || (r !== SYSTEM_PLAIN && this.interruptsPending())) limit = n;
-              fetchBase = this.fetchBase;
-              rTag = this.dataTlb.tag[ACCESS_LOAD];
-              rAdd = this.dataTlb.addend[ACCESS_LOAD];
-              wTag = this.dataTlb.tag[ACCESS_STORE];
-              wAdd = this.dataTlb.addend[ACCESS_STORE];
+              if (this.fetchBase !== this.fetchBase) pageBuf = -1; // flushed (NaN)
+              rPage = this.dataTlb.page[ACCESS_LOAD];
+              rHi = this.dataTlb.hi[ACCESS_LOAD];
+              rBase = this.dataTlb.base[ACCESS_LOAD];
+              wPage = this.dataTlb.page[ACCESS_STORE];
+              wHi = this.dataTlb.hi[ACCESS_STORE];
+              wBase = this.dataTlb.base[ACCESS_STORE];
               break;
             }
             case 0x2f: // AMO
@@ -785,25 +807,28 @@ export class Hart {
             default:
               raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
           }
-          pc = next;
+          po = npo;
         }
       } catch (e) {
         if (e !== TRAP) {
-          this.pc = pc;
+          this.pc = pageVa + po;
           throw e;
         }
         traps++;
-        this.trap(TRAP.cause, false, TRAP.tval, pc);
-        pc = this.pc;
-        fetchBase = this.fetchBase;
-        rTag = this.dataTlb.tag[ACCESS_LOAD];
-        rAdd = this.dataTlb.addend[ACCESS_LOAD];
-        wTag = this.dataTlb.tag[ACCESS_STORE];
-        wAdd = this.dataTlb.addend[ACCESS_STORE];
+        this.trap(TRAP.cause, false, TRAP.tval, pageVa + po);
+        pageVa = this.pc;
+        po = 0;
+        pageBuf = -1;
+        rPage = this.dataTlb.page[ACCESS_LOAD];
+        rHi = this.dataTlb.hi[ACCESS_LOAD];
+        rBase = this.dataTlb.base[ACCESS_LOAD];
+        wPage = this.dataTlb.page[ACCESS_STORE];
+        wHi = this.dataTlb.hi[ACCESS_STORE];
+        wBase = this.dataTlb.base[ACCESS_STORE];
         // A trap can enable a pending interrupt only through later CSR writes; keep going.
       }
     }
-    this.pc = pc;
+    this.pc = pageVa + po;
     this.credit(n - traps);
     this.sliceCredited = 0;
     return n;
@@ -907,7 +932,7 @@ export class Hart {
       if (va % size !== 0) raise(CAUSE_MISALIGNED_LOAD, va);
       const off = this.resolve(va, ACCESS_LOAD);
       if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
-      const v = wide ? this.mem.i64[off / 8] : BigInt(this.mem.i32[off >> 2]);
+      const v = wide ? this.mem.i64[off >> 3] : BigInt(this.mem.i32[off >> 2]);
       this.reservation = va;
       if (rd !== 0) x[rd] = v;
       return;
@@ -918,7 +943,7 @@ export class Hart {
       if (ok) {
         const off = this.resolve(va, ACCESS_STORE);
         if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
-        if (wide) this.mem.i64[off / 8] = x[rs2];
+        if (wide) this.mem.i64[off >> 3] = x[rs2];
         else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, x[rs2]));
       }
       this.reservation = NaN;
@@ -927,7 +952,7 @@ export class Hart {
     }
     const off = this.resolve(va, ACCESS_STORE);
     if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
-    const old = wide ? this.mem.i64[off / 8] : BigInt(this.mem.i32[off >> 2]);
+    const old = wide ? this.mem.i64[off >> 3] : BigInt(this.mem.i32[off >> 2]);
     const b = wide ? x[rs2] : BigInt.asIntN(32, x[rs2]);
     let v: bigint;
     switch (f5) {
@@ -965,7 +990,7 @@ export class Hart {
       default:
         raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
     }
-    if (wide) this.mem.i64[off / 8] = v;
+    if (wide) this.mem.i64[off >> 3] = v;
     else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, v));
     if (rd !== 0) x[rd] = old;
   }

@@ -17,26 +17,43 @@ const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D 
 export const TLB_SIZE = 256;
 
 /**
- * A direct-mapped software TLB per access kind, as TinyEMU keeps: a tag is a
- * virtual page number, the addend turns a virtual address into a buffer
- * offset. Only RAM and ROM pages are cached; MMIO always takes the slow path.
- * Entries hold the outcome of the permission check for the privilege in force,
- * so the hart flushes them whenever privilege, satp or mstatus bits change.
+ * A direct-mapped software TLB per access kind, as TinyEMU keeps. An entry is
+ * tagged with the virtual page split into int32 halves (bits 12..31 and
+ * 32..63) so that the interpreter's hit check is integer-only, and holds the
+ * buffer offset of the page. Only RAM and ROM pages are cached; MMIO always
+ * takes the slow path. Entries hold the outcome of the permission check, so
+ * each privilege mode has its own TLB and the hart flushes on satp, SUM/MXR
+ * changes and SFENCE.VMA.
  */
 export class Tlb {
-  readonly tag = [0, 1, 2].map(() => new Float64Array(TLB_SIZE).fill(NaN));
-  readonly addend = [0, 1, 2].map(() => new Float64Array(TLB_SIZE));
+  /** Virtual address bits 12..31 (-1: invalid), per access kind. */
+  readonly page = [0, 1, 2].map(() => new Int32Array(TLB_SIZE).fill(-1));
+  /** Virtual address bits 32..63. */
+  readonly hi = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
+  /** Buffer offset of the page. */
+  readonly base = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
 
   flush(): void {
-    for (const t of this.tag) t.fill(NaN);
+    for (const t of this.page) t.fill(-1);
   }
 
   /** Caches the page of `vaddr` (any address in it) at buffer offset `pageOffset`. */
   fill(access: Access, vaddr: number, pageOffset: number): void {
-    const vpn = Math.floor(vaddr / 4096);
-    const i = vpn & (TLB_SIZE - 1);
-    this.tag[access][i] = vpn;
-    this.addend[access][i] = pageOffset - vpn * 4096;
+    const page = vaddr >>> 12;
+    const i = page & (TLB_SIZE - 1);
+    this.page[access][i] = page;
+    this.hi[access][i] = Math.floor(vaddr / 4294967296);
+    this.base[access][i] = pageOffset;
+  }
+
+  /** Buffer offset of `vaddr` if its page is cached, else -1. */
+  lookup(access: Access, vaddr: number): number {
+    const page = vaddr >>> 12;
+    const i = page & (TLB_SIZE - 1);
+    if (this.page[access][i] !== page || this.hi[access][i] !== Math.floor(vaddr / 4294967296)) {
+      return -1;
+    }
+    return this.base[access][i] + (vaddr & 4095);
   }
 }
 
