@@ -6,7 +6,13 @@ import { parseArgs } from "node:util";
 import { dirname, resolve } from "node:path";
 import { DEFAULT_CMDLINE, defaultImagePaths } from "./backends/image_cache.ts";
 import { StdioConsole } from "./backends/stdio_console.ts";
-import { ConfigError, interpretConfig, parseConfigText, type VmConfig } from "./core/config.ts";
+import {
+  ConfigError,
+  interpretConfig,
+  MAX_MEMORY_MIB,
+  parseConfigText,
+  type VmConfig,
+} from "./core/config.ts";
 import { Machine, type MachineExit } from "./core/machine.ts";
 
 const USAGE = `usage: demu [options] [config]
@@ -134,7 +140,9 @@ async function runElf(
   values: { memory?: string; "max-insns"?: string; deterministic?: boolean },
 ): Promise<number> {
   const bytes = await readInput(path, "ELF program");
-  const memoryMiB = values.memory !== undefined ? parseNumber(values.memory, "-m", 2048) : 128;
+  const memoryMiB = values.memory !== undefined
+    ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
+    : 128;
   const maxInsns = values["max-insns"] !== undefined
     ? parseNumber(values["max-insns"], "--max-insns", Number.MAX_SAFE_INTEGER)
     : Infinity;
@@ -182,7 +190,9 @@ async function main(args: string[]): Promise<number> {
   if (positionals.length === 1) config = await loadConfig(positionals[0]);
   else if (values.default) config = defaultConfig();
   else config = { memoryMiB: 128, cmdline: "", unsupported: [] } as unknown as VmConfig;
-  if (values.memory !== undefined) config.memoryMiB = parseNumber(values.memory, "-m", 2048);
+  if (values.memory !== undefined) {
+    config.memoryMiB = parseNumber(values.memory, "-m", MAX_MEMORY_MIB);
+  }
   if (values.bios !== undefined) config.bios = values.bios;
   if (values.kernel !== undefined) config.kernel = values.kernel;
   if (values.initrd !== undefined) config.initrd = values.initrd;

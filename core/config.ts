@@ -257,8 +257,8 @@ export interface InterpretOptions {
   utcOffsetMinutes?: number;
 }
 
-/** The largest guest RAM: it must fit below 4 GiB from 0x8000_0000 and in one wasm memory. */
-export const MAX_MEMORY_MIB = 2048;
+/** The largest guest RAM: buffer offsets (state, ROM and RAM) must stay int32 for the TLB. */
+export const MAX_MEMORY_MIB = 2047;
 const MAX_DEVICES = 16;
 
 const TOP_KEYS = new Set([

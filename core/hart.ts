@@ -47,6 +47,11 @@ const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
 const POW2 = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));
 const TWO32 = 4294967296;
 const COMPRESSED = buildCompressedTable();
+/**
+ * Every 12-bit immediate, sign-extended, by its raw bits: a BigInt64Array load
+ * stays unboxed in V8, where BigInt(imm) costs a conversion per instruction.
+ */
+const IMM12 = BigInt64Array.from({ length: 4096 }, (_, i) => BigInt((i << 20) >> 20));
 
 /** Sign-extends the 64-bit pattern in a bigint and returns it as a number (exact below 2^53). */
 function toAddress(v: bigint): number {
@@ -537,10 +542,11 @@ export class Hart {
               const page = alo >>> 12, ti = page & 255;
               const hit = rPage[ti] === page && rHi[ti] === ahi;
               const off = rBase[ti] + (alo & 4095);
-              const va = ahi * TWO32 + (alo >>> 0);
               switch (f3) {
                 case 0: { // LB
-                  const v = hit ? (u8[off] << 24) >> 24 : (this.loadSlow(va, 1) << 24) >> 24;
+                  const v = hit
+                    ? (u8[off] << 24) >> 24
+                    : (this.loadSlow(ahi * TWO32 + (alo >>> 0), 1) << 24) >> 24;
                   if (rd !== 0) {
                     x32[rd * 2] = v;
                     x32[rd * 2 + 1] = v >> 31;
@@ -550,7 +556,7 @@ export class Hart {
                 case 1: { // LH
                   const v = hit && (off & 1) === 0
                     ? (u16[off >> 1] << 16) >> 16
-                    : (this.loadSlow(va, 2) << 16) >> 16;
+                    : (this.loadSlow(ahi * TWO32 + (alo >>> 0), 2) << 16) >> 16;
                   if (rd !== 0) {
                     x32[rd * 2] = v;
                     x32[rd * 2 + 1] = v >> 31;
@@ -558,7 +564,9 @@ export class Hart {
                   break;
                 }
                 case 2: { // LW
-                  const v = hit && (off & 3) === 0 ? i32[off >> 2] : this.loadSlow(va, 4) | 0;
+                  const v = hit && (off & 3) === 0
+                    ? i32[off >> 2]
+                    : this.loadSlow(ahi * TWO32 + (alo >>> 0), 4) | 0;
                   if (rd !== 0) {
                     x32[rd * 2] = v;
                     x32[rd * 2 + 1] = v >> 31;
@@ -569,12 +577,12 @@ export class Hart {
                   if (hit && (off & 7) === 0) {
                     if (rd !== 0) x[rd] = i64[off >> 3];
                   } else {
-                    const v = this.load64Slow(va);
+                    const v = this.load64Slow(ahi * TWO32 + (alo >>> 0));
                     if (rd !== 0) x[rd] = v;
                   }
                   break;
                 case 4: { // LBU
-                  const v = hit ? u8[off] : this.loadSlow(va, 1);
+                  const v = hit ? u8[off] : this.loadSlow(ahi * TWO32 + (alo >>> 0), 1);
                   if (rd !== 0) {
                     x32[rd * 2] = v;
                     x32[rd * 2 + 1] = 0;
@@ -582,7 +590,9 @@ export class Hart {
                   break;
                 }
                 case 5: { // LHU
-                  const v = hit && (off & 1) === 0 ? u16[off >> 1] : this.loadSlow(va, 2);
+                  const v = hit && (off & 1) === 0
+                    ? u16[off >> 1]
+                    : this.loadSlow(ahi * TWO32 + (alo >>> 0), 2);
                   if (rd !== 0) {
                     x32[rd * 2] = v;
                     x32[rd * 2 + 1] = 0;
@@ -590,7 +600,9 @@ export class Hart {
                   break;
                 }
                 case 6: { // LWU
-                  const v = hit && (off & 3) === 0 ? i32[off >> 2] : this.loadSlow(va, 4);
+                  const v = hit && (off & 3) === 0
+                    ? i32[off >> 2]
+                    : this.loadSlow(ahi * TWO32 + (alo >>> 0), 4);
                   if (rd !== 0) {
                     x32[rd * 2] = v;
                     x32[rd * 2 + 1] = 0;
@@ -610,23 +622,22 @@ export class Hart {
               const page = alo >>> 12, ti = page & 255;
               const hit = wPage[ti] === page && wHi[ti] === ahi;
               const off = wBase[ti] + (alo & 4095);
-              const va = ahi * TWO32 + (alo >>> 0);
               switch (f3) {
                 case 0:
                   if (hit) u8[off] = x32[rs2 * 2];
-                  else this.storeSlow(va, 1, x32[rs2 * 2] & 0xff);
+                  else this.storeSlow(ahi * TWO32 + (alo >>> 0), 1, x32[rs2 * 2] & 0xff);
                   break;
                 case 1:
                   if (hit && (off & 1) === 0) u16[off >> 1] = x32[rs2 * 2];
-                  else this.storeSlow(va, 2, x32[rs2 * 2] & 0xffff);
+                  else this.storeSlow(ahi * TWO32 + (alo >>> 0), 2, x32[rs2 * 2] & 0xffff);
                   break;
                 case 2:
                   if (hit && (off & 3) === 0) i32[off >> 2] = x32[rs2 * 2];
-                  else this.storeSlow(va, 4, x32[rs2 * 2] >>> 0);
+                  else this.storeSlow(ahi * TWO32 + (alo >>> 0), 4, x32[rs2 * 2] >>> 0);
                   break;
                 case 3:
                   if (hit && (off & 7) === 0) i64[off >> 3] = x[rs2];
-                  else this.store64Slow(va, x[rs2]);
+                  else this.store64Slow(ahi * TWO32 + (alo >>> 0), x[rs2]);
                   break;
                 default:
                   raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
@@ -639,14 +650,14 @@ export class Hart {
               const imm = insn >> 20;
               switch (f3) {
                 case 0: // ADDI
-                  if (rd !== 0) x[rd] = x[rs1] + BigInt(imm);
+                  if (rd !== 0) x[rd] = x[rs1] + IMM12[insn >>> 20];
                   break;
                 case 1: // SLLI
                   if ((insn >>> 26) !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
                   if (rd !== 0) x[rd] = x[rs1] * POW2[(insn >>> 20) & 63];
                   break;
                 case 2: // SLTI
-                  if (rd !== 0) x[rd] = x[rs1] < BigInt(imm) ? 1n : 0n;
+                  if (rd !== 0) x[rd] = x[rs1] < IMM12[insn >>> 20] ? 1n : 0n;
                   break;
                 case 3: { // SLTIU
                   if (rd !== 0) {
@@ -657,7 +668,7 @@ export class Hart {
                   break;
                 }
                 case 4:
-                  if (rd !== 0) x[rd] = x[rs1] ^ BigInt(imm);
+                  if (rd !== 0) x[rd] = x[rs1] ^ IMM12[insn >>> 20];
                   break;
                 case 5: { // SRLI / SRAI
                   const f6 = insn >>> 26;
@@ -666,10 +677,10 @@ export class Hart {
                   break;
                 }
                 case 6:
-                  if (rd !== 0) x[rd] = x[rs1] | BigInt(imm);
+                  if (rd !== 0) x[rd] = x[rs1] | IMM12[insn >>> 20];
                   break;
                 default:
-                  if (rd !== 0) x[rd] = x[rs1] & BigInt(imm);
+                  if (rd !== 0) x[rd] = x[rs1] & IMM12[insn >>> 20];
               }
               break;
             }

@@ -36,8 +36,8 @@ export class PhysicalMemory implements GuestRam {
   private readonly holes: Mapping[] = [];
 
   constructor(ramSize: number) {
-    if (ramSize % 65536 !== 0 || ramSize <= 0) {
-      throw new Error(`RAM size must be a positive multiple of 64 KiB, got ${ramSize}`);
+    if (ramSize % 65536 !== 0 || ramSize <= 0 || RAM_OFFSET + ramSize > 2 ** 31) {
+      throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
     }
     const pages = (RAM_OFFSET + ramSize) / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });

@@ -158,18 +158,18 @@ Deno.test("bad values and unknown keys name the key and its line", () => {
   expectConfigError(bad('version: 1, machine: "riscv64"'), /missing 'memory_size'/);
 });
 
-Deno.test("memory_size must be a whole number of MiB from 1 to 2048", () => {
+Deno.test("memory_size must be a whole number of MiB from 1 to 2047", () => {
   const mem = (v: string) => () =>
     interpretConfig(parseConfigText(`{ version: 1, machine: "riscv64", memory_size: ${v} }`));
   for (const v of ["0", "-1", "4096", "2049"]) {
-    expectConfigError(mem(v), /memory_size must be 1\.\.2048/);
+    expectConfigError(mem(v), /memory_size must be 1\.\.2047/);
   }
   expectConfigError(mem("1.5"), /'memory_size' must be an integer/);
   expectConfigError(mem('"128"'), /'memory_size' must be an integer/);
   assert.equal(
-    interpretConfig(parseConfigText(`{ version: 1, machine: "riscv64", memory_size: 2048 }`))
+    interpretConfig(parseConfigText(`{ version: 1, machine: "riscv64", memory_size: 2047 }`))
       .memoryMiB,
-    2048,
+    2047,
   );
   assert.equal(
     interpretConfig(parseConfigText(`{ version: 1, machine: "riscv64", memory_size: 0x80 }`))

@@ -1,0 +1,25 @@
+/**
+ * demu as a library: build a machine, give it a console, run it.
+ *
+ * ```ts
+ * import { Machine, ScriptedConsole } from "./mod.ts";
+ * const console = new ScriptedConsole();
+ * const vm = new Machine({ memoryMiB: 128, bios, kernel, initrd, cmdline: "console=hvc0", console });
+ * console.connect((bytes) => vm.typeInput(bytes));
+ * vm.boot();
+ * const done = vm.run();
+ * await console.waitFor("~ # ");
+ * console.type("poweroff\n");
+ * await done; // { reason: "poweroff", code: 0 }
+ * ```
+ */
+export { Machine, type MachineExit, type MachineOptions } from "./core/machine.ts";
+export type { Clock, GuestRam, InterruptTarget, IrqLine, MmioRegion } from "./core/bus.ts";
+export { buildDeviceTree, type MachineDescription } from "./core/devicetree.ts";
+export { parseElf } from "./core/elf.ts";
+export { ConfigError, interpretConfig, parseConfigText, type VmConfig } from "./core/config.ts";
+export type { CharBackend } from "./devices/char_backend.ts";
+export type { VirtioDevice, VirtioTransport } from "./devices/virtio.ts";
+export { ScriptedConsole } from "./backends/scripted_console.ts";
+export { StdioConsole } from "./backends/stdio_console.ts";
+export { DEFAULT_CMDLINE, defaultImagePaths } from "./backends/image_cache.ts";

@@ -1,0 +1,67 @@
+/**
+ * The command line as a user meets it: every bad input gives one clear line
+ * on stderr and exit status 2, never a stack trace.
+ */
+import assert from "node:assert/strict";
+
+async function demu(args: string[], permissions = ["--allow-read"]) {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", ...permissions, "main.ts", ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await cmd.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+async function expectError(args: string[], message: RegExp, permissions?: string[]) {
+  const r = await demu(args, permissions);
+  assert.equal(r.code, 2, `exit status for ${args.join(" ")}: ${r.stderr}`);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `one line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^demu: /);
+  assert.match(lines[0], message);
+}
+
+Deno.test("cli: --help prints usage", async () => {
+  const r = await demu(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /usage: demu \[options\] \[config\]/);
+});
+
+Deno.test("cli: missing files, bad numbers and bad flags", async () => {
+  await expectError(["/nonexistent/vm.cfg"], /config file '\/nonexistent\/vm.cfg' not found/);
+  await expectError(["--kernel", "/nonexistent/Image"], /kernel '\/nonexistent\/Image' not found/);
+  await expectError(["--kernel", "/"], /is a directory/);
+  await expectError(["-m", "lots", "--kernel", "x"], /-m: 'lots' is not a number/);
+  await expectError(["-m", "4096", "--kernel", "x"], /-m: 4096 is out of range/);
+  await expectError(["--frobnicate"], /frobnicate/);
+  await expectError([], /nothing to boot/);
+});
+
+Deno.test("cli: an invalid config names the line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = `${dir}/vm.cfg`;
+    await Deno.writeTextFile(cfg, '{\n  version: 1,\n  machine: "riscv64"\n  memory_size: 64\n}\n');
+    await expectError([cfg], /config line 4/);
+    await Deno.writeTextFile(
+      cfg,
+      '{ version: 1, machine: "riscv64", memory_size: 64, bios: "no" }',
+    );
+    await expectError([cfg], /firmware '.*\/no' not found/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli: a denied permission names the flag", async () => {
+  await expectError(["/etc/hostname"], /needs --allow-read/, []);
+  await expectError(["--default"], /needs --allow-env/, []);
+});
