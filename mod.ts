@@ -3,13 +3,13 @@
  *
  * ```ts
  * import { Machine, ScriptedConsole } from "./mod.ts";
- * const console = new ScriptedConsole();
- * const vm = new Machine({ memoryMiB: 128, bios, kernel, initrd, cmdline: "console=hvc0", console });
- * console.connect((bytes) => vm.typeInput(bytes));
+ * const term = new ScriptedConsole();
+ * const vm = new Machine({ memoryMiB: 128, bios, kernel, initrd, cmdline: "console=hvc0", console: term });
+ * term.connect((bytes) => vm.typeInput(bytes));
  * vm.boot();
  * const done = vm.run();
- * await console.waitFor("~ # ");
- * console.type("poweroff\n");
+ * await term.waitFor("~ # ");
+ * term.type("poweroff\n");
  * await done; // { reason: "poweroff", code: 0 }
  * ```
  */
