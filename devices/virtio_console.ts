@@ -47,6 +47,9 @@ export class VirtioConsole implements VirtioDevice {
   }
 
   driverOk(): void {
+    // Linux reads the size only on a config-change interrupt: announce the
+    // terminal size the host reported before the driver was up.
+    this.transport?.notifyConfigChange();
     this.deliver();
   }
 
