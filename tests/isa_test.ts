@@ -1,0 +1,64 @@
+/**
+ * Runs each assembly ISA program of tests/isa/ bare-metal through
+ * Machine.bootElf. A program reports through HTIF: 1 = pass, (n << 1) | 1 =
+ * test n failed; the failure message quotes the source line of test n.
+ * The programs are assembled by tests/isa/build.sh (run here when needed).
+ */
+import assert from "node:assert/strict";
+import { Machine } from "../core/machine.ts";
+
+const here = new URL("./isa/", import.meta.url);
+const cache = `${Deno.env.get("DEMU_CACHE") ?? `${Deno.env.get("HOME")}/.cache/demu`}/isa`;
+const sources = [...Deno.readDirSync(here)]
+  .map((e) => e.name)
+  .filter((n) => n.endsWith(".S") && n !== "common.S")
+  .sort();
+
+let built = false;
+/** Builds (or refreshes) the programs once per run with the cross toolchain. */
+async function build(): Promise<void> {
+  if (built) return;
+  const r = await new Deno.Command("bash", { args: [new URL("build.sh", here).pathname] })
+    .output();
+  if (!r.success) {
+    throw new Error(`tests/isa/build.sh failed:\n${new TextDecoder().decode(r.stderr)}`);
+  }
+  built = true;
+}
+
+/** The source line that sets up test n (its CHECK macro or `li gp, n`). */
+function describe(source: string, n: number): string {
+  const re = new RegExp(`^\\s*(\\w+\\(\\s*${n}\\s*,.*|li\\s+gp\\s*,\\s*${n}\\b.*)$`, "m");
+  return source.match(re)?.[1]?.trim() ?? "(no line found)";
+}
+
+/** Runs one ELF; returns the HTIF exit code or a limit marker. */
+export async function runIsaElf(bytes: Uint8Array, limit = 5_000_000): Promise<number | "limit"> {
+  const out: number[] = [];
+  const m = new Machine({
+    memoryMiB: 16,
+    console: { write: (b) => out.push(...b) },
+    deterministic: true,
+  });
+  m.maxInstructions = limit;
+  m.bootElf(bytes);
+  const exit = await m.run();
+  if (exit.reason === "limit") return "limit";
+  if (exit.reason !== "poweroff") throw new Error(`unexpected exit ${exit.reason}`);
+  return exit.code;
+}
+
+for (const name of sources) {
+  const base = name.slice(0, -2);
+  Deno.test(`ISA program ${base}`, async () => {
+    await build();
+    const code = await runIsaElf(await Deno.readFile(`${cache}/${base}.elf`));
+    const source = await Deno.readTextFile(new URL(name, here));
+    assert.notEqual(code, "limit", `${base}: did not finish (instruction limit)`);
+    assert.equal(
+      code,
+      0,
+      `${base}: test ${code} failed: ${describe(source, code as number)}`,
+    );
+  });
+}
