@@ -114,7 +114,7 @@ export class Hart {
   /** Retired instructions and cycles (one per instruction), minus what software wrote. */
   instret = 0;
   cycle = 0;
-  /** LR reservation: the virtual address, or NaN when none is held. */
+  /** LR reservation: the buffer offset (a physical address), or NaN when none is held. */
   reservation = NaN;
 
   // Per-walk flags the MMU reads.
@@ -377,7 +377,7 @@ export class Hart {
     if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_FETCH], pc);
     const pageOff = pc - (((pc % 4096) + 4096) % 4096);
     this.fetchBase = pageOff;
-    this.fetchOffset = off - (pc - pageOff);
+    this.fetchOffset = (off - (pc - pageOff)) | 0; // int32, so the run loop's pageBuf stays int
     const lo = this.mem.u16[off >> 1];
     if ((lo & 3) !== 3) return lo;
     if (pc - pageOff <= 4092) return lo | (this.mem.u16[(off >> 1) + 1] << 16);
@@ -444,7 +444,7 @@ export class Hart {
             const pc = pageVa + po;
             insn = this.fetchSlow(pc);
             pageVa = this.fetchBase;
-            pageBuf = this.fetchOffset;
+            pageBuf = this.fetchOffset | 0;
             po = (pc - pageVa) | 0;
             if ((insn & 3) === 3) {
               npo = po + 4;
@@ -459,21 +459,22 @@ export class Hart {
           const rs1 = (insn >>> 15) & 31;
           const rs2 = (insn >>> 20) & 31;
           const f3 = (insn >>> 12) & 7;
-          switch (insn & 0x7f) {
-            case 0x37: // LUI
+          // Dense labels (opcode >> 2) so V8 dispatches through a jump table.
+          switch ((insn >>> 2) & 31) {
+            case 13: // LUI (0x37)
               if (rd !== 0) {
                 x32[rd * 2] = insn & 0xfffff000;
                 x32[rd * 2 + 1] = insn >> 31;
               }
               break;
-            case 0x17: // AUIPC
+            case 5: // AUIPC (0x17)
               if (rd !== 0) {
                 const v = pageVa + po + (insn & 0xfffff000);
                 x32[rd * 2] = v | 0;
                 x32[rd * 2 + 1] = Math.floor(v / TWO32);
               }
               break;
-            case 0x6f: { // JAL
+            case 27: { // JAL (0x6f)
               const imm = ((insn >> 31) << 20) | (((insn >>> 12) & 0xff) << 12) |
                 (((insn >>> 20) & 1) << 11) | (((insn >>> 21) & 0x3ff) << 1);
               if (rd !== 0) {
@@ -484,7 +485,7 @@ export class Hart {
               npo = po + imm;
               break;
             }
-            case 0x67: { // JALR
+            case 25: { // JALR (0x67)
               if (f3 !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               let t = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + (insn >> 20);
               if (t & 1) t -= 1;
@@ -503,7 +504,7 @@ export class Hart {
               }
               break;
             }
-            case 0x63: { // BRANCH
+            case 24: { // BRANCH (0x63)
               let taken: boolean;
               switch (f3) {
                 case 0:
@@ -534,7 +535,7 @@ export class Hart {
               }
               break;
             }
-            case 0x03: { // LOAD
+            case 0: { // LOAD (0x03)
               // The address in int32 halves (carry by unsigned compare), then the TLB.
               const lo = x32[rs1 * 2], imm = insn >> 20, alo = (lo + imm) | 0;
               const ahi = x32[rs1 * 2 + 1] +
@@ -614,7 +615,7 @@ export class Hart {
               }
               break;
             }
-            case 0x23: { // STORE
+            case 8: { // STORE (0x23)
               const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 31);
               const lo = x32[rs1 * 2], alo = (lo + imm) | 0;
               const ahi = x32[rs1 * 2 + 1] +
@@ -646,7 +647,7 @@ export class Hart {
               if (!hit && this.endSlice) limit = n;
               break;
             }
-            case 0x13: { // OP-IMM
+            case 4: { // OP-IMM (0x13)
               const imm = insn >> 20;
               switch (f3) {
                 case 0: // ADDI
@@ -684,7 +685,7 @@ export class Hart {
               }
               break;
             }
-            case 0x33: { // OP
+            case 12: { // OP (0x33)
               const f7 = insn >>> 25;
               if (f7 === 0) {
                 switch (f3) {
@@ -733,7 +734,7 @@ export class Hart {
               }
               break;
             }
-            case 0x1b: { // OP-IMM-32
+            case 6: { // OP-IMM-32 (0x1b)
               let v: number;
               const a = x32[rs1 * 2];
               if (f3 === 0) v = (a + (insn >> 20)) | 0;
@@ -747,7 +748,7 @@ export class Hart {
               }
               break;
             }
-            case 0x3b: { // OP-32
+            case 14: { // OP-32 (0x3b)
               const f7 = insn >>> 25;
               const a = x32[rs1 * 2], b = x32[rs2 * 2];
               let v: number;
@@ -771,7 +772,7 @@ export class Hart {
               }
               break;
             }
-            case 0x0f: // MISC-MEM: FENCE is a no-op for one in-order hart; FENCE.I drops the fetch page.
+            case 3: // MISC-MEM (0x0f): FENCE is a no-op for one in-order hart; FENCE.I drops the fetch page.
               if (f3 === 1) {
                 this.fetchBase = NaN;
                 pageBuf = -1;
@@ -779,7 +780,7 @@ export class Hart {
                 raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
               break;
-            case 0x73: { // SYSTEM
+            case 28: { // SYSTEM (0x73)
               this.pc = pageVa + po;
               this.sliceNow = n - traps - 1;
               const r = this.system(insn, rd, rs1, f3);
@@ -798,18 +799,18 @@ export class Hart {
               wBase = this.dataTlb.base[ACCESS_STORE];
               break;
             }
-            case 0x2f: // AMO
+            case 11: // AMO (0x2f)
               this.amo(insn, rd, rs1, rs2, f3);
               break;
-            case 0x07: // LOAD-FP
-            case 0x27: // STORE-FP
+            case 1: // LOAD-FP (0x07)
+            case 9: // STORE-FP (0x27)
               this.fpMemory(insn, rd, rs1, rs2, f3);
               break;
-            case 0x43:
-            case 0x47:
-            case 0x4b:
-            case 0x4f:
-            case 0x53:
+            case 16: // FMADD (0x43)
+            case 17: // FMSUB (0x47)
+            case 18: // FNMSUB (0x4b)
+            case 19: // FNMADD (0x4f)
+            case 20: // OP-FP (0x53)
               if ((this.mstatus & MSTATUS_FS) === 0 || !executeFp(s, insn)) {
                 raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
@@ -934,7 +935,10 @@ export class Hart {
   private amo(insn: number, rd: number, rs1: number, rs2: number, f3: number): void {
     const x = this.state.x;
     const f5 = insn >>> 27;
-    if (f3 !== 2 && f3 !== 3) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    // Decode fully before any address check: a reserved funct5 is illegal, not misaligned.
+    if ((f3 !== 2 && f3 !== 3) || !((AMO_FUNCT5 >>> f5) & 1)) {
+      raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
+    }
     const wide = f3 === 3;
     const size = wide ? 8 : 4;
     const va = toAddress(x[rs1]);
@@ -944,16 +948,17 @@ export class Hart {
       const off = this.resolve(va, ACCESS_LOAD);
       if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
       const v = wide ? this.mem.i64[off >> 3] : BigInt(this.mem.i32[off >> 2]);
-      this.reservation = va;
+      this.reservation = off;
       if (rd !== 0) x[rd] = v;
       return;
     }
     if (va % size !== 0) raise(CAUSE_MISALIGNED_STORE, va);
     if (f5 === 3) { // SC
-      const ok = this.reservation === va;
+      // Translated first, as in sail: an SC faults like a store even if it would fail.
+      const off = this.resolve(va, ACCESS_STORE);
+      if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
+      const ok = this.reservation === off;
       if (ok) {
-        const off = this.resolve(va, ACCESS_STORE);
-        if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
         if (wide) this.mem.i64[off >> 3] = x[rs2];
         else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, x[rs2]));
       }
@@ -1030,6 +1035,9 @@ export class Hart {
     }
   }
 }
+
+/** funct5 values of the A extension: AMOADD 0, SWAP 1, LR 2, SC 3, XOR 4, OR 8, AND 12, MIN.. 16-28. */
+const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
 
 /** What a SYSTEM instruction asks of the loop: nothing, end the slice, look for interrupts, or jump. */
 const SYSTEM_PLAIN = 0;

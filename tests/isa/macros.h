@@ -45,6 +45,8 @@
 #define ARM li s10, NO_TRAP; li s11, NO_TRAP; li s8, 0
 /* Fails test n unless the last trap had this cause and tval. */
 #define CHECK_TRAP(n, cause, tval) CHECK(n, s10, cause); CHECK(n, s11, tval)
+/* The same with the expected tval in a register. */
+#define CHECK_TRAPR(n, cause, r) CHECK(n, s10, cause); CHECKR(n, s11, r)
 /* Fails test n if anything trapped since ARM. */
 #define CHECK_NOTRAP(n) CHECK(n, s10, NO_TRAP)
 
