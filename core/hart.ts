@@ -827,6 +827,11 @@ export class Hart {
           throw e;
         }
         traps++;
+        if (TRAP.cause === CAUSE_ILLEGAL_INSTRUCTION && pageBuf >= 0 && po >= 0 && po <= 4094) {
+          // An expanded compressed instruction (C.FLD with FS off) reports its own 16 bits.
+          const h = u16[(pageBuf + po) >> 1];
+          if ((h & 3) !== 3) TRAP.tval = BigInt(h);
+        }
         this.trap(TRAP.cause, false, TRAP.tval, pageVa + po);
         pageVa = this.pc;
         po = 0;
