@@ -135,9 +135,17 @@ export class Hart {
     return this.mipDevices | this.mipSoftware;
   }
 
+  /** Called when a device raises an interrupt the hart may take (wakes an idle machine). */
+  onInterrupt: (() => void) | null = null;
+
   /** Devices raise and lower their pending bits here. */
   setPending(bits: number, on: boolean): void {
-    this.mipDevices = on ? this.mipDevices | bits : this.mipDevices & ~bits;
+    const before = this.mipDevices;
+    this.mipDevices = on ? before | bits : before & ~bits;
+    if (on && this.mipDevices !== before && this.interruptsPending()) {
+      this.endSlice = true;
+      this.onInterrupt?.();
+    }
   }
 
   /** Drops the cached S and U translations: after satp, SUM/MXR changes or SFENCE.VMA. */

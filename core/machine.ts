@@ -95,6 +95,8 @@ export class Machine {
     this.mem = new PhysicalMemory(ramBytes);
     this.clock = new MachineClock(options.deterministic ?? false);
     this.hart = new Hart(this.mem, this.clock);
+    // A device completing host I/O (a file read, a packet) wakes a WFI sleep.
+    this.hart.onInterrupt = () => this.wake();
     this.clint = new Clint(this.clock, this.hart);
     this.plic = new Plic(this.hart, PLIC_SOURCES);
     this.htif = new Htif({
