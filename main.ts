@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { dirname, resolve } from "node:path";
 import { DEFAULT_CMDLINE, defaultImagePaths } from "./backends/image_cache.ts";
 import { StdioConsole } from "./backends/stdio_console.ts";
+import { prepareDevices, SUPPORTED } from "./backends/attach_devices.ts";
 import {
   ConfigError,
   interpretConfig,
@@ -96,7 +97,10 @@ async function loadConfig(path: string): Promise<VmConfig> {
   const bytes = await readInput(path, "config file");
   try {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return interpretConfig(parseConfigText(text), { baseDir: dirname(resolve(path)) });
+    return interpretConfig(parseConfigText(text), {
+      baseDir: dirname(resolve(path)),
+      support: SUPPORTED,
+    });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof TypeError) {
       throw new UsageError(`${path}: ${(e as Error).message}`);
@@ -121,10 +125,16 @@ async function runOnTerminal(
     throw new UsageError((e as Error).message);
   }
   stdio.start();
+  // A signal ends the run like C-a x, so devices still flush before exit.
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const onSignal = () => machine?.stop({ reason: "quit" });
+  for (const sig of signals) Deno.addSignalListener(sig, onSignal);
   let exit: MachineExit;
   try {
     exit = await machine.run();
+    await machine.close();
   } finally {
+    for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     stdio.restore();
   }
   if (exit.reason === "poweroff") return exit.code;
@@ -197,7 +207,9 @@ async function main(args: string[]): Promise<number> {
   if (values.kernel !== undefined) config.kernel = values.kernel;
   if (values.initrd !== undefined) config.initrd = values.initrd;
   if (values.append !== undefined) config.cmdline = values.append;
-  if (values.rw || values.ro) config.unsupported.push("-rw/-ro: virtio block is not supported yet");
+  if ((values.rw || values.ro) && !SUPPORTED.drive) {
+    config.unsupported.push("-rw/-ro: virtio block is not supported yet");
+  }
   for (const note of config.unsupported) console.error(`demu: ${note}`);
   if (!config.bios && !config.kernel) {
     throw new UsageError("nothing to boot: give a config file, --bios/--kernel, or --default");
@@ -209,6 +221,12 @@ async function main(args: string[]): Promise<number> {
   const bios = config.bios ? await readInput(config.bios, "firmware") : undefined;
   const kernel = config.kernel ? await readInput(config.kernel, "kernel") : undefined;
   const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
+  let devices;
+  try {
+    devices = await prepareDevices(config, { rw: values.rw, ro: values.ro });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 
   return await runOnTerminal((stdio) => {
     const m = new Machine({
@@ -221,6 +239,7 @@ async function main(args: string[]): Promise<number> {
       deterministic: values.deterministic ?? false,
     });
     m.maxInstructions = maxInsns;
+    for (const device of devices) m.addVirtio(device);
     m.boot();
     return m;
   });

@@ -238,6 +238,17 @@ export class Machine {
     w?.();
   }
 
+  /**
+   * Lets every device finish with its host side (flush written data, close
+   * files and sockets). Call after `run` resolves, before the process exits.
+   */
+  async close(): Promise<void> {
+    for (const t of this.virtio) {
+      const device = t.device as { close?: () => Promise<void> | void };
+      await device.close?.();
+    }
+  }
+
   /** Console input from the host. */
   typeInput(bytes: Uint8Array): void {
     this.console.pushInput(bytes);
