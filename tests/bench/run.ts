@@ -9,6 +9,7 @@ import { cacheDir, DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/ima
 import { ScriptedConsole } from "../../backends/scripted_console.ts";
 import { Machine } from "../../core/machine.ts";
 import { join } from "node:path";
+import process from "node:process";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
 
@@ -38,7 +39,28 @@ async function mipsRun(program: Uint8Array): Promise<number> {
   return machine.executed / seconds / 1e6;
 }
 
-async function bootRun(images: { bios: Uint8Array; kernel: Uint8Array; initrd: Uint8Array }) {
+type Images = { bios: Uint8Array; kernel: Uint8Array; initrd: Uint8Array };
+
+/** Host CPU used while the booted guest sits at its prompt (WFI should sleep the host). */
+async function idleRun(images: Images): Promise<number> {
+  const console = new ScriptedConsole();
+  const machine = new Machine({ memoryMiB: 128, ...images, cmdline: DEFAULT_CMDLINE, console });
+  console.connect((b) => machine.typeInput(b));
+  machine.boot();
+  const running = machine.run();
+  await console.waitFor("~ # ");
+  await new Promise((r) => setTimeout(r, 500));
+  const before = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 3000));
+  const used = process.cpuUsage(before);
+  const seconds = (performance.now() - t0) / 1000;
+  console.type("poweroff\n");
+  await running;
+  return (used.user + used.system) / 1e6 / seconds * 100;
+}
+
+async function bootRun(images: Images) {
   const console = new ScriptedConsole();
   const machine = new Machine({ memoryMiB: 128, ...images, cmdline: DEFAULT_CMDLINE, console });
   console.connect((b) => machine.typeInput(b));
@@ -75,3 +97,4 @@ for (let i = 0; i < Math.max(3, Math.min(RUNS, 5)); i++) {
 report("boot to shell prompt", "s", boots, 2);
 report("instructions to the prompt", "M", counts, 1);
 report("MIPS during boot", "MIPS", boots.map((s, i) => counts[i] / s), 1);
+report("host CPU while the guest idles", "%", [await idleRun(images)], 2);
