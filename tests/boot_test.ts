@@ -4,30 +4,10 @@
  * Needs the images: `deno task images` (the `test` task builds them first).
  */
 import assert from "node:assert/strict";
-import { DEFAULT_CMDLINE, defaultImagePaths } from "../backends/image_cache.ts";
-import { ScriptedConsole } from "../backends/scripted_console.ts";
-import { Machine } from "../core/machine.ts";
-
-const PROMPT = "~ # ";
-
-async function bootDefault(): Promise<{ machine: Machine; console: ScriptedConsole }> {
-  const paths = defaultImagePaths();
-  const console = new ScriptedConsole();
-  const machine = new Machine({
-    memoryMiB: 128,
-    bios: await Deno.readFile(paths.bios),
-    kernel: await Deno.readFile(paths.kernel),
-    initrd: await Deno.readFile(paths.initrd),
-    cmdline: DEFAULT_CMDLINE,
-    console,
-  });
-  console.connect((bytes) => machine.typeInput(bytes));
-  machine.boot();
-  return { machine, console };
-}
+import { defaultMachine, PROMPT } from "./support/boot.ts";
 
 Deno.test("boot: Linux reaches a shell, runs commands, powers off cleanly", async () => {
-  const { machine, console } = await bootDefault();
+  const { machine, console } = await defaultMachine();
   const running = machine.run();
   try {
     const boot = await console.waitFor(PROMPT);

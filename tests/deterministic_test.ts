@@ -3,26 +3,12 @@
  * same image print exactly the same thing, kernel timestamps included.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_CMDLINE, defaultImagePaths } from "../backends/image_cache.ts";
-import { ScriptedConsole } from "../backends/scripted_console.ts";
-import { Machine } from "../core/machine.ts";
+import { defaultMachine, PROMPT } from "./support/boot.ts";
 
 async function bootTranscript(): Promise<string> {
-  const paths = defaultImagePaths();
-  const console = new ScriptedConsole();
-  const machine = new Machine({
-    memoryMiB: 128,
-    bios: await Deno.readFile(paths.bios),
-    kernel: await Deno.readFile(paths.kernel),
-    initrd: await Deno.readFile(paths.initrd),
-    cmdline: DEFAULT_CMDLINE,
-    console,
-    deterministic: true,
-  });
-  console.connect((b) => machine.typeInput(b));
-  machine.boot();
+  const { machine, console } = await defaultMachine({ deterministic: true });
   const running = machine.run();
-  const text = await console.waitFor("~ # ");
+  const text = await console.waitFor(PROMPT);
   machine.stop({ reason: "quit" });
   await running;
   return text;

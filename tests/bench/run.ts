@@ -5,9 +5,9 @@
  * - Seconds from power-on to the shell prompt of the default Linux image.
  * Run on a quiet machine; the spread is printed so noise is visible.
  */
-import { cacheDir, DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
-import { ScriptedConsole } from "../../backends/scripted_console.ts";
+import { cacheDir } from "../../backends/image_cache.ts";
 import { Machine } from "../../core/machine.ts";
+import { type DefaultImages, defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { join } from "node:path";
 import process from "node:process";
 
@@ -39,16 +39,11 @@ async function mipsRun(program: Uint8Array): Promise<number> {
   return machine.executed / seconds / 1e6;
 }
 
-type Images = { bios: Uint8Array; kernel: Uint8Array; initrd: Uint8Array };
-
 /** Host CPU used while the booted guest sits at its prompt (WFI should sleep the host). */
-async function idleRun(images: Images): Promise<number> {
-  const console = new ScriptedConsole();
-  const machine = new Machine({ memoryMiB: 128, ...images, cmdline: DEFAULT_CMDLINE, console });
-  console.connect((b) => machine.typeInput(b));
-  machine.boot();
+async function idleRun(images: DefaultImages): Promise<number> {
+  const { machine, console } = await defaultMachine({}, images);
   const running = machine.run();
-  await console.waitFor("~ # ");
+  await console.waitFor(PROMPT);
   await new Promise((r) => setTimeout(r, 500));
   const before = process.cpuUsage();
   const t0 = performance.now();
@@ -60,14 +55,11 @@ async function idleRun(images: Images): Promise<number> {
   return (used.user + used.system) / 1e6 / seconds * 100;
 }
 
-async function bootRun(images: Images) {
-  const console = new ScriptedConsole();
-  const machine = new Machine({ memoryMiB: 128, ...images, cmdline: DEFAULT_CMDLINE, console });
-  console.connect((b) => machine.typeInput(b));
-  machine.boot();
+async function bootRun(images: DefaultImages) {
+  const { machine, console } = await defaultMachine({}, images);
   const t0 = performance.now();
   const running = machine.run();
-  await console.waitFor("~ # ");
+  await console.waitFor(PROMPT);
   const seconds = (performance.now() - t0) / 1000;
   const instructions = machine.executed;
   console.type("poweroff\n");
@@ -81,12 +73,7 @@ const mips: number[] = [];
 for (let i = 0; i < RUNS; i++) mips.push(await mipsRun(program));
 report("intmix (compiled C), bare metal", "MIPS", mips, 1);
 
-const paths = defaultImagePaths();
-const images = {
-  bios: await Deno.readFile(paths.bios),
-  kernel: await Deno.readFile(paths.kernel),
-  initrd: await Deno.readFile(paths.initrd),
-};
+const images = await readDefaultImages();
 const boots: number[] = [];
 const counts: number[] = [];
 for (let i = 0; i < Math.max(3, Math.min(RUNS, 5)); i++) {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #ifndef ITERATIONS
-#define ITERATIONS 40
+#define ITERATIONS 120
 #endif
 
 static uint32_t crc32(const uint8_t *p, size_t n, uint32_t crc) {

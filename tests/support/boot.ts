@@ -1,0 +1,39 @@
+import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
+import { ScriptedConsole } from "../../backends/scripted_console.ts";
+import { Machine, type MachineOptions } from "../../core/machine.ts";
+
+/** The shell prompt of the default image. */
+export const PROMPT = "~ # ";
+
+export type DefaultImages = Pick<MachineOptions, "bios" | "kernel" | "initrd">;
+
+/** Reads the default image (built by `deno task images`). */
+export async function readDefaultImages(): Promise<DefaultImages> {
+  const paths = defaultImagePaths();
+  return {
+    bios: await Deno.readFile(paths.bios),
+    kernel: await Deno.readFile(paths.kernel),
+    initrd: await Deno.readFile(paths.initrd),
+  };
+}
+
+/**
+ * A machine with the default image and a scripted console, booted (not yet
+ * running). `extra` adds or overrides machine options.
+ */
+export async function defaultMachine(
+  extra: Partial<MachineOptions> = {},
+  images?: DefaultImages,
+): Promise<{ machine: Machine; console: ScriptedConsole }> {
+  const console = new ScriptedConsole();
+  const machine = new Machine({
+    memoryMiB: 128,
+    ...(images ?? await readDefaultImages()),
+    cmdline: DEFAULT_CMDLINE,
+    console,
+    ...extra,
+  });
+  console.connect((bytes) => machine.typeInput(bytes));
+  machine.boot();
+  return { machine, console };
+}
