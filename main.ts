@@ -33,7 +33,10 @@ options:
                        (exit status: 0 for tohost = 1, n for (n << 1) | 1)
   --deterministic      time follows the instruction count (reproducible runs)
   --max-insns N        stop after N instructions (exit status 124)
-  -rw, -ro             disk modes (virtio block is not supported yet)
+  --drive FILE         add a virtio disk image (repeatable; after the config's drives)
+  -rw, -ro             open every disk read-write / read-only (default: snapshot,
+                       writes kept in memory and lost at exit)
+  --overlay FILE       snapshot mode: keep the first disk's writes in FILE (reusable)
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -h, --help           this help
 
@@ -182,6 +185,8 @@ async function main(args: string[]): Promise<number> {
       elf: { type: "string" },
       deterministic: { type: "boolean" },
       "max-insns": { type: "string" },
+      drive: { type: "string", multiple: true },
+      overlay: { type: "string" },
       rw: { type: "boolean" },
       ro: { type: "boolean" },
       ctrlc: { type: "boolean" },
@@ -207,6 +212,7 @@ async function main(args: string[]): Promise<number> {
   if (values.kernel !== undefined) config.kernel = values.kernel;
   if (values.initrd !== undefined) config.initrd = values.initrd;
   if (values.append !== undefined) config.cmdline = values.append;
+  for (const file of values.drive ?? []) config.drives = [...(config.drives ?? []), { file }];
   if ((values.rw || values.ro) && !SUPPORTED.drive) {
     config.unsupported.push("-rw/-ro: virtio block is not supported yet");
   }
@@ -223,7 +229,11 @@ async function main(args: string[]): Promise<number> {
   const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
   let devices;
   try {
-    devices = await prepareDevices(config, { rw: values.rw, ro: values.ro });
+    devices = await prepareDevices(config, {
+      rw: values.rw,
+      ro: values.ro,
+      overlay: values.overlay,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

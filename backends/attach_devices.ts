@@ -5,14 +5,17 @@
  */
 import type { ConfigSupport, VmConfig } from "../core/config.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
+import { openDrive } from "./open_drive.ts";
 
 /** The optional device kinds this build implements (the rest are reported as unsupported). */
-export const SUPPORTED: ConfigSupport = {};
+export const SUPPORTED: ConfigSupport = { drive: true };
 
 /** Command-line choices that affect devices (TinyEMU's -rw / -ro). */
 export interface DeviceFlags {
   rw?: boolean;
   ro?: boolean;
+  /** --overlay FILE: the first drive's snapshot is kept in this file. */
+  overlay?: string;
 }
 
 /**
@@ -20,7 +23,21 @@ export interface DeviceFlags {
  * machine starts, so a missing file or permission is one clear line) and
  * returns the devices to add to the machine after its console.
  */
-export function prepareDevices(_config: VmConfig, _flags: DeviceFlags): Promise<VirtioDevice[]> {
+export async function prepareDevices(
+  config: VmConfig,
+  flags: DeviceFlags,
+): Promise<VirtioDevice[]> {
   const devices: VirtioDevice[] = [];
-  return Promise.resolve(devices);
+  try {
+    const drives = config.drives ?? [];
+    if (flags.overlay !== undefined && drives.length === 0) {
+      throw new Error("--overlay needs a drive (--drive FILE or drive0 in the config)");
+    }
+    for (const [i, drive] of drives.entries()) devices.push(await openDrive(drive, i, flags));
+  } catch (e) {
+    // Release what was opened before the failure.
+    for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();
+    throw e;
+  }
+  return devices;
 }

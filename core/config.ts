@@ -199,9 +199,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export interface DriveConfig {
-  file: string;
+  /** The image file; a TinyEMU-style http(s):// name here means `url`. */
+  file?: string;
+  /** A read-only image served over HTTP(S) (read by range requests). */
+  url?: string;
   device?: string;
+  /** "rw", "ro" or "snapshot" (the default); -rw / -ro override it. */
   mode?: string;
+  /** Snapshot mode: keep the written blocks in this file (created if missing) instead of RAM. */
+  overlay?: string;
+  /** What the guest reads in /sys/block/vdX/serial (at most 20 bytes). */
+  serial?: string;
 }
 
 export interface FsConfig {
@@ -307,13 +315,27 @@ export function interpretConfig(
   const unsupported: string[] = [];
 
   const drives = indexed(obj, "drive").map(([key, d]) => {
-    d.only(["file", "device", "mode"]);
+    d.only(["file", "url", "device", "mode", "overlay", "serial"]);
     const device = d.str("device");
     if (device !== undefined && device !== "virtio") {
       d.fail("device", `drive device '${device}' is unknown (only 'virtio')`);
     }
     if (!support.drive) unsupported.push(`${key}: virtio block is not supported yet`);
-    return { file: path(d.str("file", true))!, device, mode: d.str("mode") };
+    const url = d.str("url");
+    const file = d.str("file", url === undefined);
+    if (file !== undefined && url !== undefined) d.fail("url", `${key} has both 'file' and 'url'`);
+    const mode = d.str("mode");
+    if (mode !== undefined && mode !== "rw" && mode !== "ro" && mode !== "snapshot") {
+      d.fail("mode", `drive mode '${mode}' is unknown (rw, ro or snapshot)`);
+    }
+    const drive: DriveConfig = { file: path(file), device, mode };
+    // Optional keys appear only when given.
+    if (url !== undefined) drive.url = url;
+    const overlay = d.str("overlay");
+    if (overlay !== undefined) drive.overlay = path(overlay);
+    const serial = d.str("serial");
+    if (serial !== undefined) drive.serial = serial;
+    return drive;
   });
 
   const fs = indexed(obj, "fs").map(([key, f], i) => {

@@ -1,0 +1,144 @@
+/**
+ * Turns one configured drive into a VirtIO block device over the right
+ * backend: raw file (-rw), read-only file (-ro), snapshot over a file or an
+ * HTTP image (the default, TinyEMU's), optionally with an overlay file.
+ * Every problem with the host side is thrown as a one-line Error that names
+ * the drive and, for a missing permission, the Deno flag that grants it.
+ */
+import { basename } from "node:path";
+import type { DriveConfig } from "../core/config.ts";
+import type { BlockBackend } from "../devices/block_backend.ts";
+import { VirtioBlock } from "../devices/virtio_blk.ts";
+import { FileBackend } from "./file_block.ts";
+import { HttpBackend } from "./http_block.ts";
+import { OverlayFile } from "./overlay_file.ts";
+import { MemoryOverlay, SnapshotBackend } from "./snapshot_block.ts";
+
+export type DriveMode = "rw" | "ro" | "snapshot";
+
+/** Command-line choices: -rw / -ro for every drive, --overlay for the first. */
+export interface DriveFlags {
+  rw?: boolean;
+  ro?: boolean;
+  overlay?: string;
+}
+
+export interface OpenDriveOptions {
+  /** Where host I/O errors during the run are printed (default console.error). */
+  log?: (message: string) => void;
+}
+
+const isUrl = (name: string) => /^https?:\/\//i.test(name);
+
+export async function openDrive(
+  drive: DriveConfig,
+  index: number,
+  flags: DriveFlags = {},
+  options: OpenDriveOptions = {},
+): Promise<VirtioBlock> {
+  if (flags.rw && flags.ro) throw new Error("-rw and -ro cannot be used together");
+  const url = drive.url ?? (drive.file !== undefined && isUrl(drive.file) ? drive.file : undefined);
+  const name = url ?? drive.file;
+  if (name === undefined) throw new Error(`drive${index} has neither a file nor a url`);
+  const mode: DriveMode = flags.rw
+    ? "rw"
+    : flags.ro
+    ? "ro"
+    : (drive.mode as DriveMode) ?? "snapshot";
+  if (mode !== "rw" && mode !== "ro" && mode !== "snapshot") {
+    throw new Error(`drive${index}: unknown mode '${mode}' (rw, ro or snapshot)`);
+  }
+  const overlay = drive.overlay ?? (index === 0 ? flags.overlay : undefined);
+  if (overlay !== undefined && mode !== "snapshot") {
+    throw new Error(`drive${index}: an overlay file needs snapshot mode, not ${mode}`);
+  }
+  if (url !== undefined && mode === "rw") {
+    throw new Error(`drive${index}: the HTTP image '${url}' cannot be opened read-write`);
+  }
+
+  let backend: BlockBackend = url !== undefined
+    ? await openHttp(url)
+    : await openFile(name, mode === "rw");
+  try {
+    if (mode === "snapshot") {
+      const store = overlay === undefined
+        ? new MemoryOverlay()
+        : await openOverlay(overlay, backend.sectorCount);
+      backend = new SnapshotBackend(backend, store);
+    }
+  } catch (e) {
+    await backend.close();
+    throw e;
+  }
+  const serial = drive.serial ?? basename(url !== undefined ? new URL(url).pathname : name);
+  return new VirtioBlock(backend, { name: `drive${index} (${name})`, serial, log: options.log });
+}
+
+async function openFile(path: string, write: boolean): Promise<FileBackend> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write });
+  } catch (e) {
+    throw hostFileError(e, path, "drive", write);
+  }
+  try {
+    const st = await file.stat();
+    if (!st.isFile) throw new Error(`drive '${path}' is not a regular file`);
+    if (st.size % 512 !== 0) {
+      throw new Error(
+        `drive '${path}' is ${st.size} bytes, not a whole number of 512-byte sectors` +
+          ` (pad it, e.g. truncate -s ${Math.ceil(st.size / 512) * 512} '${path}')`,
+      );
+    }
+    return new FileBackend(file, st.size, !write, path);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}
+
+async function openOverlay(path: string, sectorCount: number): Promise<OverlayFile> {
+  try {
+    return await OverlayFile.open(path, sectorCount);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw hostFileError(e, path, "overlay", true);
+    }
+    throw e;
+  }
+}
+
+async function openHttp(url: string): Promise<HttpBackend> {
+  try {
+    return await HttpBackend.open(url);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) {
+      throw new Error(`reading the drive '${url}' needs --allow-net=${new URL(url).host}`);
+    }
+    if (e instanceof TypeError || (e as Error).name === "TimeoutError") {
+      throw new Error(`cannot reach the drive '${url}': ${(e as Error).message}`);
+    }
+    throw e;
+  }
+}
+
+/** One line for a failed open, naming the missing Deno permission when that is the cause. */
+function hostFileError(e: unknown, path: string, what: string, write: boolean): Error {
+  if (e instanceof Deno.errors.NotCapable) {
+    const needWrite = write &&
+      Deno.permissions.querySync({ name: "write", path }).state !== "granted";
+    const needRead = Deno.permissions.querySync({ name: "read", path }).state !== "granted";
+    const flags = [needRead && "--allow-read", needWrite && "--allow-write"].filter(Boolean);
+    return new Error(
+      `opening the ${what} '${path}'${write ? " read-write" : ""} needs ${
+        flags.join(" and ") || "--allow-read"
+      }`,
+    );
+  }
+  if (e instanceof Deno.errors.NotFound) return new Error(`${what} '${path}' not found`);
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new Error(`cannot open the ${what} '${path}': permission denied by the host`);
+  }
+  if (e instanceof Deno.errors.IsADirectory) return new Error(`${what} '${path}' is a directory`);
+  return new Error(`cannot open the ${what} '${path}': ${(e as Error).message}`);
+}

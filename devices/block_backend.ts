@@ -1,0 +1,32 @@
+/**
+ * The host side of a block device: a disk of 512-byte sectors that reads and
+ * writes asynchronously. Files, snapshots and HTTP images implement it in
+ * `backends/`; the VirtIO block device only ever sees this interface.
+ */
+
+export const SECTOR_SIZE = 512;
+
+export interface BlockBackend {
+  /** Disk size in sectors. */
+  readonly sectorCount: number;
+  /** Writes would be refused: the guest is told the disk is read-only. */
+  readonly readOnly: boolean;
+  /** Fills `buf` (a multiple of 512 bytes) from `sector` on. Rejects on a host error. */
+  read(sector: number, buf: Uint8Array): Promise<void>;
+  /** Writes `data` (a multiple of 512 bytes) at `sector`. Rejects on a host error. */
+  write(sector: number, data: Uint8Array): Promise<void>;
+  /** Resolves once every completed write is durable on the host (fdatasync). */
+  flush(): Promise<void>;
+  /** The guest no longer needs these sectors (their content becomes unspecified); optional. */
+  discard?(sector: number, count: number): Promise<void>;
+  /** Flushes and releases the host resources; the backend is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** A host-side failure of a backend, reported once and turned into IOERR for the guest. */
+export class BlockIoError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BlockIoError";
+  }
+}
