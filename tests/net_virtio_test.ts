@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import type { EthernetBackend, EthernetPort } from "../devices/ethernet_backend.ts";
+import {
+  NET_HDR_SIZE,
+  parseMac,
+  RX_QUEUE_FRAMES,
+  VIRTIO_NET_F_MAC,
+  VIRTIO_NET_F_STATUS,
+  VirtioNet,
+} from "../devices/virtio_net.ts";
+// The fake RAM and guest driver live with the transport tests.
+import { BUF, Driver, fakeRam, RAM_BASE } from "./virtio_test.ts";
+
+const WRITE = 2;
+const NEXT = 1;
+
+class FakeBackend implements EthernetBackend {
+  sent: Uint8Array[] = [];
+  port!: EthernetPort;
+  attach(port: EthernetPort) {
+    this.port = port;
+  }
+  send(frame: Uint8Array) {
+    this.sent.push(frame);
+  }
+}
+
+function setup(features?: bigint) {
+  const backend = new FakeBackend();
+  const net = new VirtioNet(backend);
+  const ram = fakeRam();
+  const drv = new Driver(ram, net);
+  drv.init(2, features);
+  return { backend, net, drv, ram };
+}
+
+function frame(len: number, fill = 0xab): Uint8Array {
+  const f = new Uint8Array(len).fill(fill);
+  f.set([0x02, 0, 0, 0, 0, 1, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x08, 0x00]);
+  return f;
+}
+
+Deno.test("net: identity, default MAC and link up in config", () => {
+  const { drv, backend } = setup();
+  assert.equal(drv.r(0x8), 1);
+  drv.w(0x14, 0);
+  const f = drv.r(0x10);
+  assert.ok(f & (1 << Number(VIRTIO_NET_F_MAC)));
+  assert.ok(f & (1 << Number(VIRTIO_NET_F_STATUS)));
+  const mac = [0, 1, 2, 3, 4, 5].map((i) => drv.t.read(0x100 + i, 1));
+  assert.deepEqual(mac, [2, 0, 0, 0, 0, 1]);
+  assert.equal(drv.t.read(0x106, 2), 1);
+  assert.deepEqual([...backend.port.mac], [2, 0, 0, 0, 0, 1]);
+  assert.deepEqual([...parseMac("52:54:00:ab:CD:ef")], [0x52, 0x54, 0, 0xab, 0xcd, 0xef]);
+  assert.throws(() => parseMac("52:54:00"));
+});
+
+Deno.test("net: link down raises a config change", () => {
+  const { drv, net } = setup();
+  net.setLink(false);
+  assert.equal(drv.t.read(0x106, 2), 0);
+  assert.equal(drv.ack() & 2, 2);
+});
+
+Deno.test("net: transmit strips the header and hands the frame to the backend", () => {
+  const { drv, ram, backend } = setup();
+  const f = frame(60);
+  ram.bytes.set(f, BUF - RAM_BASE + NET_HDR_SIZE);
+  drv.desc(1, 0, BUF, NET_HDR_SIZE, NEXT, 1);
+  drv.desc(1, 1, BUF + NET_HDR_SIZE, 60, 0);
+  drv.post(1, 0);
+  assert.equal(backend.sent.length, 1);
+  assert.deepEqual(backend.sent[0], f);
+  assert.deepEqual(drv.used(1), [[0, 0]]);
+  // A chain shorter than header + Ethernet header is completed and dropped.
+  drv.desc(1, 2, BUF, 20, 0);
+  drv.post(1, 2);
+  assert.equal(backend.sent.length, 1);
+  assert.deepEqual(drv.used(1), [[2, 0]]);
+});
+
+Deno.test("net: frames wait for receive buffers and merge across them", () => {
+  const { drv, ram, backend } = setup();
+  const f = frame(3000, 0x5a);
+  assert.equal(backend.port.receive(f), true);
+  assert.deepEqual(drv.used(0), []);
+  // Two buffers of 2048: the frame needs both, so num_buffers = 2.
+  drv.desc(0, 0, BUF, 2048, WRITE);
+  drv.desc(0, 1, BUF + 4096, 2048, WRITE);
+  drv.post(0, 0);
+  assert.deepEqual(drv.used(0), [], "one buffer is not enough: the frame keeps waiting");
+  drv.post(0, 1);
+  assert.deepEqual(drv.used(0), [[0, 2048], [1, 3012 - 2048]]);
+  const v = ram.view;
+  assert.equal(v.getUint16(BUF - RAM_BASE + 10, true), 2);
+  const got = new Uint8Array(3000);
+  got.set(ram.bytes.subarray(BUF - RAM_BASE + NET_HDR_SIZE, BUF - RAM_BASE + 2048), 0);
+  got.set(ram.bytes.subarray(BUF + 4096 - RAM_BASE, BUF + 4096 - RAM_BASE + 3012 - 2048), 2036);
+  assert.deepEqual(got, f);
+  assert.equal(drv.irq, true);
+});
+
+Deno.test("net: without MRG_RXBUF a frame goes into one buffer; too small drops the frame", () => {
+  const { drv, ram, backend, net } = setup((1n << 32n) | (1n << VIRTIO_NET_F_MAC));
+  drv.desc(0, 0, BUF, 100, WRITE);
+  drv.post(0, 0);
+  backend.port.receive(frame(200));
+  assert.equal(net.dropped, 1);
+  assert.deepEqual(drv.used(0), []);
+  backend.port.receive(frame(60, 0x11));
+  assert.deepEqual(drv.used(0), [[0, 72]]);
+  assert.equal(ram.view.getUint16(BUF - RAM_BASE + 10, true), 1);
+  assert.equal(ram.bytes[BUF - RAM_BASE + NET_HDR_SIZE + 59], 0x11);
+});
+
+Deno.test("net: the receive queue is bounded and rejects runts", () => {
+  const { backend, net } = setup();
+  assert.equal(backend.port.receive(new Uint8Array(10)), false);
+  for (let i = 0; i < RX_QUEUE_FRAMES; i++) assert.equal(backend.port.receive(frame(60)), true);
+  assert.equal(backend.port.receive(frame(60)), false);
+  assert.equal(net.queued, RX_QUEUE_FRAMES);
+  assert.equal(net.dropped, 1);
+});
