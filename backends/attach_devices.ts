@@ -6,9 +6,10 @@
 import type { ConfigSupport, VmConfig } from "../core/config.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import { openDrive } from "./open_drive.ts";
+import { openShare } from "./open_share.ts";
 
 /** The optional device kinds this build implements (the rest are reported as unsupported). */
-export const SUPPORTED: ConfigSupport = { drive: true };
+export const SUPPORTED: ConfigSupport = { drive: true, fs: true };
 
 /** Command-line choices that affect devices (TinyEMU's -rw / -ro). */
 export interface DeviceFlags {
@@ -34,6 +35,7 @@ export async function prepareDevices(
       throw new Error("--overlay needs a drive (--drive FILE or drive0 in the config)");
     }
     for (const [i, drive] of drives.entries()) devices.push(await openDrive(drive, i, flags));
+    for (const share of config.fs ?? []) devices.push(openShare(share));
   } catch (e) {
     // Release what was opened before the failure.
     for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();

@@ -215,6 +215,8 @@ export interface DriveConfig {
 export interface FsConfig {
   tag: string;
   file: string;
+  /** Read-only export: every change is refused with EROFS. */
+  ro?: boolean;
 }
 
 export interface EthConfig {
@@ -339,11 +341,13 @@ export function interpretConfig(
   });
 
   const fs = indexed(obj, "fs").map(([key, f], i) => {
-    f.only(["file", "tag"]);
+    f.only(["file", "tag", "ro"]);
     if (!support.fs) unsupported.push(`${key}: virtio 9P file system is not supported yet`);
+    const ro = f.bool("ro");
     return {
       file: path(f.str("file", true))!,
       tag: f.str("tag") ?? (i === 0 ? "/dev/root" : `/dev/root${i}`),
+      ...(ro === undefined ? {} : { ro }),
     };
   });
 

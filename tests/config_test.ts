@@ -214,3 +214,21 @@ Deno.test("a __proto__ key stays a plain key", () => {
     /unknown key '__proto__'/,
   );
 });
+
+Deno.test("fs entries: ro is a boolean, absent by default", () => {
+  const c = interpretConfig(
+    parseConfigText(`{ version: 1, machine: "riscv64", memory_size: 64,
+      fs0: { file: "/share", tag: "s", ro: true }, fs1: { file: "/other" } }`),
+    { support: { fs: true } },
+  );
+  assert.deepEqual(c.fs, [
+    { file: "/share", tag: "s", ro: true },
+    { file: "/other", tag: "/dev/root1" },
+  ]);
+  expectConfigError(
+    () =>
+      interpretConfig(parseConfigText(`{ version: 1, machine: "riscv64", memory_size: 64,
+      fs0: { file: "/share", ro: "yes" } }`)),
+    /ro/,
+  );
+});
