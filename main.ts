@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import { DEFAULT_CMDLINE, defaultImagePaths } from "./backends/image_cache.ts";
 import { StdioConsole } from "./backends/stdio_console.ts";
 import { prepareDevices, SUPPORTED } from "./backends/attach_devices.ts";
+import { parseFsFlag } from "./backends/open_share.ts";
 import {
   ConfigError,
   interpretConfig,
@@ -37,6 +38,9 @@ options:
   -rw, -ro             open every disk read-write / read-only (default: snapshot,
                        writes kept in memory and lost at exit)
   --overlay FILE       snapshot mode: keep the first disk's writes in FILE (reusable)
+  --fs TAG=DIR[,ro]    share a host directory over virtio-9p (repeatable; needs
+                       --allow-read=DIR, and --allow-write=DIR unless ,ro); in the
+                       guest: mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -h, --help           this help
 
@@ -187,6 +191,7 @@ async function main(args: string[]): Promise<number> {
       "max-insns": { type: "string" },
       drive: { type: "string", multiple: true },
       overlay: { type: "string" },
+      fs: { type: "string", multiple: true },
       rw: { type: "boolean" },
       ro: { type: "boolean" },
       ctrlc: { type: "boolean" },
@@ -213,6 +218,13 @@ async function main(args: string[]): Promise<number> {
   if (values.initrd !== undefined) config.initrd = values.initrd;
   if (values.append !== undefined) config.cmdline = values.append;
   for (const file of values.drive ?? []) config.drives = [...(config.drives ?? []), { file }];
+  for (const text of values.fs ?? []) {
+    try {
+      config.fs = [...(config.fs ?? []), parseFsFlag(text)];
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   if ((values.rw || values.ro) && !SUPPORTED.drive) {
     config.unsupported.push("-rw/-ro: virtio block is not supported yet");
   }

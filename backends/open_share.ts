@@ -1,12 +1,28 @@
 /**
  * Opens a shared host directory (`fs0: { tag, file, ro }` or `--fs tag=dir[,ro]`)
- * as a virtio-9p device, checking the directory before the machine starts.
+ * as a virtio-9p device, checking the directory and Deno's permissions
+ * before the machine starts so a mistake is one clear line.
  */
 import type { FsConfig } from "../core/config.ts";
 import { Virtio9p } from "../devices/virtio_9p.ts";
 import { HostFs } from "./p9_host_fs.ts";
 
+/** Parses `--fs TAG=DIR[,ro]`. */
+export function parseFsFlag(text: string): FsConfig {
+  const ro = text.endsWith(",ro");
+  const body = ro ? text.slice(0, -3) : text;
+  const eq = body.indexOf("=");
+  if (eq <= 0 || eq === body.length - 1) {
+    throw new Error(`--fs: expected TAG=DIR or TAG=DIR,ro, got '${text}'`);
+  }
+  return { tag: body.slice(0, eq), file: body.slice(eq + 1), ...(ro ? { ro } : {}) };
+}
+
 export function openShare(fs: FsConfig): Virtio9p {
+  const flags = `--allow-read=${fs.file}` + (fs.ro ? "" : ` --allow-write=${fs.file}`);
+  if (/^https?:\/\//.test(fs.file)) {
+    throw new Error(`sharing '${fs.file}': only host directories can be shared over 9P`);
+  }
   let backend: HostFs;
   try {
     backend = new HostFs(fs.file, fs.ro ?? false);
@@ -14,13 +30,18 @@ export function openShare(fs: FsConfig): Virtio9p {
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(`shared directory '${fs.file}' not found`);
     }
-    if (e instanceof Deno.errors.NotCapable) {
-      throw new Error(
-        `sharing '${fs.file}' needs --allow-read=${fs.file}` +
-          (fs.ro ? "" : ` --allow-write=${fs.file}`),
-      );
-    }
+    if (e instanceof Deno.errors.NotCapable) throw new Error(`sharing '${fs.file}' needs ${flags}`);
     throw new Error(`cannot share '${fs.file}': ${(e as Error).message}`);
   }
-  return new Virtio9p(fs.tag, backend);
+  if (!fs.ro) {
+    const write = Deno.permissions.querySync({ name: "write", path: backend.root });
+    if (write.state !== "granted") {
+      throw new Error(`sharing '${fs.file}' needs ${flags} (or share it read-only: ,ro)`);
+    }
+  }
+  try {
+    return new Virtio9p(fs.tag, backend);
+  } catch (e) {
+    throw new Error(`fs '${fs.file}': ${(e as Error).message}`);
+  }
 }

@@ -65,3 +65,20 @@ Deno.test("cli: a denied permission names the flag", async () => {
   await expectError(["/etc/hostname"], /needs --allow-read/, []);
   await expectError(["--default"], /needs --allow-env/, []);
 });
+
+Deno.test("cli: --fs names a bad share in one line", async () => {
+  await expectError(["--kernel", "/etc/hostname", "--fs", "nodir"], /--fs: expected TAG=DIR/);
+  await expectError(
+    ["--kernel", "/etc/hostname", "--fs", "t=/nonexistent/share"],
+    /shared directory '\/nonexistent\/share' not found/,
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await expectError(
+      ["--kernel", "/etc/hostname", "--fs", `t=${dir}`],
+      /needs --allow-read=.* --allow-write=/,
+    );
+  } finally {
+    await Deno.remove(dir);
+  }
+});
