@@ -198,7 +198,7 @@ export function writeCsr(h: Hart, csr: number, v: bigint, insn: number): void {
       h.mie = (h.mie & ~h.mideleg) | (low & h.mideleg & SUPERVISOR_INTERRUPTS);
       return;
     case 0x105:
-      h.stvec = trapVector(v);
+      h.stvec = trapVector(h.stvec, v);
       return;
     case 0x106:
       h.scounteren = low;
@@ -242,7 +242,7 @@ export function writeCsr(h: Hart, csr: number, v: bigint, insn: number): void {
       h.mie = low & ALL_INTERRUPTS;
       return;
     case 0x305:
-      h.mtvec = trapVector(v);
+      h.mtvec = trapVector(h.mtvec, v);
       return;
     case 0x306:
       h.mcounteren = low;
@@ -305,9 +305,9 @@ function setStatus(h: Hart, next: number): void {
   if (changed & (MSTATUS_MPRV | MSTATUS_MPP)) h.updateModes();
 }
 
-/** mtvec/stvec: modes 0 (direct) and 1 (vectored); a reserved mode leaves direct. */
-function trapVector(v: bigint): bigint {
-  return (v & 3n) >= 2n ? v & ~3n : v;
+/** mtvec/stvec: modes 0 (direct) and 1 (vectored); a reserved mode keeps the old value (sail). */
+function trapVector(old: bigint, v: bigint): bigint {
+  return (v & 3n) >= 2n ? old : v;
 }
 
 /** satp is WARL: a write with an unsupported mode is ignored. ASIDs are not implemented. */

@@ -177,9 +177,9 @@ export class Hart {
     const mEnabled = this.priv < PRIV_M || (this.mstatus & MSTATUS_MIE) !== 0;
     const sEnabled = this.priv < PRIV_S ||
       (this.priv === PRIV_S && (this.mstatus & MSTATUS_SIE) !== 0);
-    let candidates = 0;
-    if (mEnabled) candidates |= pending & ~this.mideleg;
-    if (sEnabled) candidates |= pending & this.mideleg;
+    // Interrupts for M go before those for S, whatever their rank (privileged spec §3.1.9).
+    let candidates = mEnabled ? pending & ~this.mideleg : 0;
+    if (candidates === 0 && sEnabled) candidates = pending & this.mideleg;
     if (candidates === 0) return false;
     for (const irq of INTERRUPT_ORDER) {
       if (candidates & (1 << irq)) {

@@ -42,7 +42,11 @@ export async function runIsaElf(bytes: Uint8Array, limit = 5_000_000): Promise<n
   });
   m.maxInstructions = limit;
   m.bootElf(bytes);
+  // A program stuck in WFI executes nothing: bound the wall-clock time too.
+  const timer = setTimeout(() => m.stop({ reason: "quit" }), 20_000);
   const exit = await m.run();
+  clearTimeout(timer);
+  if (exit.reason === "quit") return "limit";
   if (exit.reason === "limit") return "limit";
   if (exit.reason !== "poweroff") throw new Error(`unexpected exit ${exit.reason}`);
   return exit.code;

@@ -6,6 +6,11 @@
 _start:
   la t0, m_trap
   csrw mtvec, t0
+  # PMP entry 0: all of memory RWX for S and U (as riscv-tests' reset does).
+  li t0, -1
+  csrw pmpaddr0, t0
+  li t0, 0x1f
+  csrw pmpcfg0, t0
   li gp, 0
   li s7, 0
   li s8, 0
