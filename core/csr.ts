@@ -271,6 +271,7 @@ export function writeCsr(h: Hart, csr: number, v: bigint, insn: number): void {
     case 0x3a0:
     case 0x3a2:
       writePmpcfg(h, csr === 0x3a0 ? 0 : 8, v);
+      h.pmpChanged();
       return;
     case 0xb00:
       h.cycle = Number(BigInt.asUintN(64, v));
@@ -285,6 +286,7 @@ export function writeCsr(h: Hart, csr: number, v: bigint, insn: number): void {
     const i = csr - 0x3b0;
     if (pmpLocked(h, i)) return;
     h.pmpaddr[i] = v & PMP_ADDR_MASK;
+    h.pmpChanged();
     return;
   }
   if (csr >= 0x3c0 && csr <= 0x3ef) return;

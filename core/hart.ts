@@ -23,6 +23,7 @@ import {
 } from "./csr.ts";
 import { executeFp } from "./fpu.ts";
 import type { PhysicalMemory } from "./memory.ts";
+import { Pmp } from "./pmp.ts";
 import { SATP_BARE, Tlb, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
 import {
@@ -107,8 +108,9 @@ export class Hart {
   satp = 0n;
   satpMode = SATP_BARE;
   satpRoot = 0;
-  readonly pmpcfg = new Uint8Array(16);
-  readonly pmpaddr = new Array<bigint>(16).fill(0n);
+  readonly pmp = new Pmp();
+  readonly pmpcfg = this.pmp.cfg;
+  readonly pmpaddr = this.pmp.addr;
   mhartid = 0;
 
   /** Retired instructions and cycles (one per instruction), minus what software wrote. */
@@ -155,6 +157,13 @@ export class Hart {
     this.fetchBase = NaN;
     this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
     this.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
+  }
+
+  /** After a pmpcfg/pmpaddr write: new ranges, and no cached page may skip the new checks. */
+  pmpChanged(): void {
+    this.pmp.decode();
+    for (const t of this.tlbs) t.flush();
+    this.fetchBase = NaN;
   }
 
   /** Picks the TLB sets after the privilege, MPRV or MPP changed. */
@@ -268,11 +277,12 @@ export class Hart {
     } else {
       pa = walkPageTable(this, this.mem, va, access, priv);
     }
+    if (!this.pmp.allows(pa, 1, access, priv)) raise(ACCESS_FAULT_CAUSE[access], va);
     const page = pa - (pa % 4096);
     const pageOffset = this.mem.offsetOf(page);
     if (
       pageOffset >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(pageOffset)) &&
-      this.mem.pageCacheable(page)
+      this.mem.pageCacheable(page) && this.pmp.pageAllows(page, access, priv)
     ) {
       (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).fill(access, va, pageOffset);
     }

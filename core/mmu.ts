@@ -1,8 +1,10 @@
 import type { PhysicalMemory } from "./memory.ts";
+import type { Pmp } from "./pmp.ts";
 import {
   type Access,
   ACCESS_FAULT_CAUSE,
   ACCESS_FETCH,
+  ACCESS_LOAD,
   ACCESS_STORE,
   PAGE_FAULT_CAUSE,
   raise,
@@ -65,6 +67,8 @@ export interface WalkContext {
   /** mstatus.SUM and mstatus.MXR. */
   sum: boolean;
   mxr: boolean;
+  /** Page-table reads and A/D writes are checked as S-mode accesses. */
+  pmp: Pmp;
 }
 
 /**
@@ -88,7 +92,9 @@ export function walkPageTable(
     const index = Math.floor(vpn / 2 ** (9 * level)) & 511;
     const pteAddr = table + index * 8;
     const off = mem.offsetOf(pteAddr);
-    if (off < 0 || !mem.isRamOffset(off)) raise(ACCESS_FAULT_CAUSE[access], va);
+    if (off < 0 || !mem.isRamOffset(off) || !ctx.pmp.allows(pteAddr, 8, ACCESS_LOAD, 1)) {
+      raise(ACCESS_FAULT_CAUSE[access], va);
+    }
     let lo = mem.i32[off >> 2];
     const hi = mem.i32[(off >> 2) + 1];
     if (!(lo & PTE_V) || ((lo & (PTE_R | PTE_W)) === PTE_W)) raise(PAGE_FAULT_CAUSE[access], va);
@@ -103,6 +109,7 @@ export function walkPageTable(
     const lowMask = level === 0 ? 0 : (1 << (9 * level)) - 1;
     if (ppn % (lowMask + 1) !== 0) raise(PAGE_FAULT_CAUSE[access], va); // misaligned superpage
     if (!(lo & PTE_A) || (access === ACCESS_STORE && !(lo & PTE_D))) {
+      if (!ctx.pmp.allows(pteAddr, 8, ACCESS_STORE, 1)) raise(ACCESS_FAULT_CAUSE[access], va);
       lo |= PTE_A | (access === ACCESS_STORE ? PTE_D : 0);
       mem.i32[off >> 2] = lo;
     }
