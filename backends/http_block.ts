@@ -91,9 +91,11 @@ export class HttpBackend implements BlockBackend {
       }
       let runEnd = b + 1;
       while (runEnd <= last && !this.cache.has(runEnd)) runEnd++;
-      const run = this.fetchRange(b, runEnd);
-      for (let i = b; i < runEnd; i++) {
-        const p = run.then((d) => d.subarray((i - b) * HTTP_BLOCK, (i - b + 1) * HTTP_BLOCK));
+      const runStart = b; // `b` moves on before the request completes
+      const run = this.fetchRange(runStart, runEnd);
+      for (let i = runStart; i < runEnd; i++) {
+        const at = (i - runStart) * HTTP_BLOCK;
+        const p = run.then((d) => d.subarray(at, at + HTTP_BLOCK));
         // A failed block is forgotten so a later read asks again.
         p.catch(() => this.cache.get(i) === p && this.cache.delete(i));
         this.cache.set(i, p);
