@@ -1,0 +1,413 @@
+/**
+ * TCP NAT: each guest connection is terminated here and continued as a Deno
+ * TCP socket. The guest's SYN is answered only once `Deno.connect` succeeds
+ * (an RST when it is refused or denied). Both directions are flow-controlled
+ * by bounded buffers: the guest's data is acknowledged only as far as the
+ * window we advertise (the bytes not yet written to the socket), and the
+ * socket is read only while the guest's window and our send buffer have room.
+ * Lost segments (a full guest receive queue) are resent go-back-N on a timer.
+ */
+import type { Ipv4Packet } from "./ipv4.ts";
+import { ACK, buildTcp, FIN, parseTcp, PSH, RST, seqDiff, SYN, type TcpSegment } from "./tcp.ts";
+
+export interface TcpNatHost {
+  /** A TCP segment from `src` (guest-visible address) to the guest. */
+  toGuest(src: number, segment: Uint8Array): void;
+  denied(proto: "udp" | "tcp", host: string, port: number): void;
+  guestIp: number;
+}
+
+/** Our MSS (an Ethernet MTU of 1500 less IPv4 and TCP headers). */
+export const OUR_MSS = 1460;
+/** Bytes of guest data accepted but not yet written to the host socket (our receive window). */
+export const RECV_BUFFER = 65535;
+/** Bytes read from the host socket and not yet acknowledged by the guest. */
+export const SEND_BUFFER = 256 * 1024;
+export const MAX_CONNECTIONS = 1024;
+const TICK_MS = 100;
+const RTO_MS = 300;
+/** A connection closing or never completing the handshake is dropped after this long. */
+const LINGER_MS = 60_000;
+
+type Connect = (host: string, port: number) => Promise<Deno.Conn>;
+
+const defaultConnect: Connect = (hostname, port) => Deno.connect({ hostname, port });
+
+class Conn {
+  socket: Deno.Conn | null = null;
+  // Guest → host.
+  rcvNxt = 0;
+  guestFin = false;
+  writeQueued = 0;
+  writing: Promise<void> = Promise.resolve();
+  windowClosed = false;
+  // Host → guest.
+  readonly iss = (Math.random() * 0x1_0000_0000) >>> 0;
+  sndUna: number;
+  sndNxt: number;
+  synAcked = false;
+  readonly buf = new Uint8Array(SEND_BUFFER);
+  /** Unacknowledged bytes live in buf[start, start + len); sndUna is buf[start]. */
+  start = 0;
+  len = 0;
+  guestWindow = 0;
+  guestMss = 536;
+  hostEof = false;
+  finSent = false;
+  finAcked = false;
+  lastProgress = Date.now();
+  closingSince = 0;
+  closed = false;
+  /** Set when pump sent a segment (which carries the ACK) during the current input. */
+  ackSentByPump = false;
+  roomWaiter: (() => void) | null = null;
+  reader: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly key: string,
+    readonly remoteIp: number,
+    readonly remotePort: number,
+    readonly guestPort: number,
+    readonly guestIss: number,
+  ) {
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.rcvNxt = (guestIss + 1) >>> 0;
+  }
+
+  /** Sent but unacknowledged data bytes. */
+  get inFlight(): number {
+    return Math.min(this.len, Math.max(0, seqDiff(this.sndNxt, this.sndUna)));
+  }
+
+  get window(): number {
+    return Math.max(0, RECV_BUFFER - this.writeQueued);
+  }
+}
+
+export class TcpNat {
+  private conns = new Map<string, Conn>();
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private readonly connect: Connect;
+  /** Go-back-N retransmissions so far (a healthy in-process link needs none). */
+  retransmits = 0;
+
+  constructor(private readonly host: TcpNatHost, connect: Connect = defaultConnect) {
+    this.connect = connect;
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  /** A guest TCP segment to `hostName` (the host-side address of ip.dst); false if dropped. */
+  input(ip: Ipv4Packet, hostName: string): boolean {
+    const seg = parseTcp(ip.payload, ip.src, ip.dst);
+    if (!seg) return false;
+    const key = `${seg.srcPort}|${ip.dst}|${seg.dstPort}`;
+    let c = this.conns.get(key);
+    if (seg.flags & SYN && !(seg.flags & ACK)) {
+      if (c && c.guestIss === seg.seq) {
+        // A retransmitted SYN: answer again if we already did.
+        if (c.socket && !c.synAcked) this.sendSynAck(c);
+        return true;
+      }
+      if (c) this.drop(c, true);
+      if (this.conns.size >= MAX_CONNECTIONS) {
+        this.rstFor(ip.dst, seg);
+        return true;
+      }
+      c = new Conn(key, ip.dst, seg.dstPort, seg.srcPort, seg.seq);
+      c.guestMss = Math.max(64, Math.min(seg.mss ?? 536, OUR_MSS));
+      c.guestWindow = seg.window;
+      this.conns.set(key, c);
+      this.open(c, hostName);
+      this.startTicker();
+      return true;
+    }
+    if (!c) {
+      if (!(seg.flags & RST)) this.rstFor(ip.dst, seg);
+      return true;
+    }
+    if (!c.socket) return true; // still connecting: the guest will resend
+    this.segment(c, seg);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    const readers = [...this.conns.values()].map((c) => c.reader);
+    for (const c of [...this.conns.values()]) this.drop(c, false);
+    await Promise.allSettled(readers);
+  }
+
+  private async open(c: Conn, hostName: string): Promise<void> {
+    let socket: Deno.Conn;
+    try {
+      socket = await this.connect(hostName, c.remotePort);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+        this.host.denied("tcp", hostName, c.remotePort);
+      }
+      if (!c.closed) {
+        this.send(c, { seq: 0, ack: c.rcvNxt, flags: RST | ACK });
+        this.forget(c);
+      }
+      return;
+    }
+    if (c.closed) {
+      socket.close();
+      return;
+    }
+    c.socket = socket;
+    c.sndNxt = (c.iss + 1) >>> 0;
+    this.sendSynAck(c);
+    c.reader = this.readLoop(c);
+  }
+
+  private sendSynAck(c: Conn): void {
+    this.send(c, { seq: c.iss, ack: c.rcvNxt, flags: SYN | ACK, mss: OUR_MSS });
+  }
+
+  /** A segment on an open connection. */
+  private segment(c: Conn, seg: TcpSegment): void {
+    if (seg.flags & RST) {
+      this.drop(c, false);
+      return;
+    }
+    if (seg.flags & SYN) return;
+    if (!(seg.flags & ACK)) return;
+    this.ackReceived(c, seg);
+    if (c.closed) return;
+
+    // Guest data and FIN: accept only what arrives in order and fits the window.
+    const payload = seg.payload;
+    let needAck = false;
+    const d = seqDiff(seg.seq, c.rcvNxt);
+    if (payload.length > 0 || seg.flags & FIN) {
+      needAck = true;
+      if (d === 0 && !c.guestFin) {
+        const take = Math.min(payload.length, c.window);
+        if (take > 0) this.write(c, payload.slice(0, take));
+        c.rcvNxt = (c.rcvNxt + take) >>> 0;
+        if (take === payload.length && seg.flags & FIN) {
+          c.rcvNxt = (c.rcvNxt + 1) >>> 0;
+          c.guestFin = true;
+          const socket = c.socket!;
+          c.writing = c.writing.then(() => socket.closeWrite()).catch(() => {});
+          this.maybeFinished(c);
+        }
+      }
+    }
+    this.pump(c);
+    // pump sends data carrying the ACK; a bare ACK only when it sent nothing.
+    if (needAck && !c.closed && !c.ackSentByPump) this.sendAck(c);
+    c.ackSentByPump = false;
+  }
+
+  private ackReceived(c: Conn, seg: TcpSegment): void {
+    c.guestWindow = seg.window;
+    if (!c.synAcked) {
+      if (seg.ack !== ((c.iss + 1) >>> 0)) return;
+      c.synAcked = true;
+      c.sndUna = seg.ack;
+      c.lastProgress = Date.now();
+      return;
+    }
+    const acked = seqDiff(seg.ack, c.sndUna);
+    if (acked <= 0 || seqDiff(seg.ack, c.sndNxt) > 0) return;
+    const data = Math.min(acked, c.len);
+    c.start += data;
+    c.len -= data;
+    c.sndUna = seg.ack;
+    c.lastProgress = Date.now();
+    if (c.finSent && acked > data) c.finAcked = true;
+    const w = c.roomWaiter;
+    c.roomWaiter = null;
+    w?.();
+    this.maybeFinished(c);
+  }
+
+  /** Sends what the guest's window allows, then our FIN once the host side ended. */
+  private pump(c: Conn): void {
+    if (c.closed || !c.synAcked) return;
+    for (;;) {
+      const inFlight = seqDiff(c.sndNxt, c.sndUna);
+      const unsent = c.len - inFlight;
+      const room = c.guestWindow - inFlight;
+      if (unsent <= 0 || room <= 0) break;
+      const n = Math.min(unsent, room, c.guestMss);
+      const at = c.start + inFlight;
+      this.send(c, { seq: c.sndNxt, ack: c.rcvNxt, flags: ACK | PSH }, c.buf.subarray(at, at + n));
+      c.sndNxt = (c.sndNxt + n) >>> 0;
+      c.ackSentByPump = true;
+    }
+    if (c.hostEof && !c.finSent && seqDiff(c.sndNxt, c.sndUna) === c.len) {
+      this.send(c, { seq: c.sndNxt, ack: c.rcvNxt, flags: FIN | ACK });
+      c.sndNxt = (c.sndNxt + 1) >>> 0;
+      c.finSent = true;
+      c.ackSentByPump = true;
+    }
+  }
+
+  private write(c: Conn, data: Uint8Array): void {
+    const socket = c.socket!;
+    c.writeQueued += data.length;
+    if (c.window < c.guestMss) c.windowClosed = true;
+    c.writing = c.writing.then(async () => {
+      if (c.closed) return;
+      try {
+        for (let off = 0; off < data.length;) off += await socket.write(data.subarray(off));
+      } catch {
+        this.abort(c);
+        return;
+      }
+      c.writeQueued -= data.length;
+      // Tell the guest the window opened again (it stopped sending when it closed).
+      if (c.windowClosed && c.window >= RECV_BUFFER / 2 && !c.closed) {
+        c.windowClosed = false;
+        this.sendAck(c);
+      }
+      this.maybeFinished(c);
+    });
+  }
+
+  private async readLoop(c: Conn): Promise<void> {
+    const socket = c.socket!;
+    try {
+      for (;;) {
+        while (c.len >= SEND_BUFFER && !c.closed) {
+          await new Promise<void>((r) => c.roomWaiter = r);
+        }
+        if (c.closed) return;
+        if (c.start > 0) {
+          // No read is pending here, so the bytes can move.
+          c.buf.copyWithin(0, c.start, c.start + c.len);
+          c.start = 0;
+        }
+        const n = await socket.read(c.buf.subarray(c.len));
+        if (c.closed) return;
+        if (n === null) {
+          c.hostEof = true;
+          this.pump(c);
+          c.ackSentByPump = false;
+          return;
+        }
+        c.len += n;
+        this.pump(c);
+        c.ackSentByPump = false;
+      }
+    } catch {
+      this.abort(c);
+    }
+  }
+
+  /** Retransmission, zero-window probes and lingering connections. */
+  private tick(): void {
+    const now = Date.now();
+    for (const c of [...this.conns.values()]) {
+      if (c.closingSince && now - c.closingSince > LINGER_MS) {
+        this.drop(c, true);
+        continue;
+      }
+      if (!c.socket) continue;
+      const outstanding = seqDiff(c.sndNxt, c.sndUna) > 0 ||
+        (c.synAcked && c.guestWindow === 0 && c.len > 0);
+      if (!outstanding || now - c.lastProgress < RTO_MS) continue;
+      c.lastProgress = now;
+      if (!c.synAcked) {
+        this.sendSynAck(c);
+        continue;
+      }
+      // Go back to the first unacknowledged byte; a closed window gets a one-byte probe.
+      this.retransmits++;
+      c.sndNxt = c.sndUna;
+      if (c.finSent && !c.finAcked) c.finSent = false;
+      if (c.guestWindow === 0 && c.len > 0) {
+        this.send(
+          c,
+          { seq: c.sndUna, ack: c.rcvNxt, flags: ACK },
+          c.buf.subarray(c.start, c.start + 1),
+        );
+        c.sndNxt = (c.sndUna + 1) >>> 0;
+      } else {
+        this.pump(c);
+      }
+      c.ackSentByPump = false;
+    }
+    if (this.conns.size === 0) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  private startTicker(): void {
+    this.ticker ??= setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /** Both directions finished: forget the connection. */
+  private maybeFinished(c: Conn): void {
+    if (c.closed) return;
+    if (c.guestFin || c.finSent) c.closingSince ||= Date.now();
+    if (c.guestFin && c.finAcked && c.writeQueued === 0) this.drop(c, false);
+  }
+
+  /** The host socket failed: reset the guest's connection. */
+  private abort(c: Conn): void {
+    if (c.closed) return;
+    this.drop(c, true);
+  }
+
+  private drop(c: Conn, reset: boolean): void {
+    if (c.closed) return;
+    if (reset) this.send(c, { seq: c.sndNxt, ack: c.rcvNxt, flags: RST | ACK });
+    this.forget(c);
+    try {
+      c.socket?.close();
+    } catch {
+      // Already closed by the other side.
+    }
+  }
+
+  private forget(c: Conn): void {
+    c.closed = true;
+    this.conns.delete(c.key);
+    const w = c.roomWaiter;
+    c.roomWaiter = null;
+    w?.();
+  }
+
+  private sendAck(c: Conn): void {
+    this.send(c, { seq: c.sndNxt, ack: c.rcvNxt, flags: ACK });
+  }
+
+  private send(
+    c: Conn,
+    h: { seq: number; ack: number; flags: number; mss?: number },
+    payload?: Uint8Array,
+  ): void {
+    const seg = buildTcp(c.remoteIp, this.host.guestIp, {
+      srcPort: c.remotePort,
+      dstPort: c.guestPort,
+      window: c.window,
+      ...h,
+    }, payload);
+    this.host.toGuest(c.remoteIp, seg);
+  }
+
+  /** The RST answering a segment that belongs to no connection (RFC 9293 §3.10.7.1). */
+  private rstFor(src: number, seg: TcpSegment): void {
+    const len = seg.payload.length + (seg.flags & SYN ? 1 : 0) + (seg.flags & FIN ? 1 : 0);
+    const h = seg.flags & ACK
+      ? { seq: seg.ack, ack: 0, flags: RST }
+      : { seq: 0, ack: (seg.seq + len) >>> 0, flags: RST | ACK };
+    const out = buildTcp(src, this.host.guestIp, {
+      srcPort: seg.dstPort,
+      dstPort: seg.srcPort,
+      window: 0,
+      ...h,
+    });
+    this.host.toGuest(src, out);
+  }
+}

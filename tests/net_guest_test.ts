@@ -1,0 +1,75 @@
+/**
+ * The guest on the user-mode network: busybox udhcpc configures eth0 from
+ * our DHCP server, ping reaches the virtual gateway, and wget fetches a file
+ * from a Deno.serve server on the host's 127.0.0.1 through 10.0.2.2.
+ * Needs the default image (`deno task images`) and --allow-net=127.0.0.1.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { DEFAULT_CMDLINE } from "../backends/image_cache.ts";
+import { ScriptedConsole } from "../backends/scripted_console.ts";
+import { UserNetwork } from "../backends/net/user.ts";
+import { Machine } from "../core/machine.ts";
+import { VirtioNet } from "../devices/virtio_net.ts";
+import { PROMPT, readDefaultImages } from "./support/boot.ts";
+
+async function bootWithNet(net: UserNetwork) {
+  const console = new ScriptedConsole();
+  const machine = new Machine({
+    memoryMiB: 128,
+    ...(await readDefaultImages()),
+    cmdline: DEFAULT_CMDLINE,
+    console,
+  });
+  console.connect((bytes) => machine.typeInput(bytes));
+  machine.addVirtio(new VirtioNet(net));
+  machine.boot();
+  const running = machine.run();
+  await console.waitFor(PROMPT);
+  return { machine, console, running };
+}
+
+/** Runs a shell command and returns its output (up to the next prompt). */
+async function sh(console: ScriptedConsole, cmd: string, timeoutMs = 60_000): Promise<string> {
+  console.type(cmd + "\n");
+  return await console.waitFor(PROMPT, timeoutMs);
+}
+
+Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback", async () => {
+  // 1 MiB of data that is not all one byte, so a mix-up shows in the hash.
+  const file = new Uint8Array(1 << 20).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
+  const want = createHash("sha256").update(file).digest("hex");
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+    () => new Response(file),
+  );
+  const port = server.addr.port;
+  const logs: string[] = [];
+  const net = new UserNetwork({ log: (l) => logs.push(l) });
+  const { machine, console, running } = await bootWithNet(net);
+  try {
+    const dhcp = await sh(console, "udhcpc -i eth0 -q -n -t 5 2>&1; ip -4 addr show eth0");
+    assert.match(dhcp, /inet 10\.0\.2\.15\/24/, dhcp);
+    assert.match(await sh(console, "ip route"), /default via 10\.0\.2\.2/);
+    assert.match(await sh(console, "ping -c 1 -W 5 10.0.2.2"), /1 packets received/);
+    const got = await sh(
+      console,
+      `wget -q -O - http://10.0.2.2:${port}/file | sha256sum`,
+      120_000,
+    );
+    assert.match(got, new RegExp(`^${want}\\s`, "m"), got);
+    // A refused port: the guest sees the connection refused, the VM keeps going.
+    const refused = await sh(console, "wget -q -O - http://10.0.2.2:1/ 2>&1; echo rc=$?");
+    assert.match(refused, /rc=1/);
+    assert.match(await sh(console, "echo alive"), /^alive\r?$/m);
+    console.type("poweroff\n");
+    assert.deepEqual(await running, { reason: "poweroff", code: 0 });
+  } finally {
+    machine.stop({ reason: "quit" });
+    await running;
+    await machine.close();
+    ac.abort();
+    await server.finished;
+  }
+});
