@@ -29,7 +29,7 @@ const RTO_MS = 300;
 /** A connection closing or never completing the handshake is dropped after this long. */
 const LINGER_MS = 60_000;
 
-type Connect = (host: string, port: number) => Promise<Deno.Conn>;
+export type Connect = (host: string, port: number) => Promise<Deno.Conn>;
 
 const defaultConnect: Connect = (hostname, port) => Deno.connect({ hostname, port });
 

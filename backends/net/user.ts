@@ -22,7 +22,7 @@ import {
   PROTO_TCP,
   PROTO_UDP,
 } from "./ipv4.ts";
-import { TcpNat } from "./tcp_nat.ts";
+import { type Connect, TcpNat } from "./tcp_nat.ts";
 import { buildUdp, parseUdp } from "./udp.ts";
 import { UdpNat } from "./udp_nat.ts";
 
@@ -40,6 +40,8 @@ export interface UserNetworkOptions {
   log?: (line: string) => void;
   /** The DNS resolver; default `Deno.resolveDns`. */
   resolver?: Resolver;
+  /** Opens the host side of a guest TCP connection; default `Deno.connect`. */
+  connect?: Connect;
 }
 
 export class UserNetwork implements EthernetBackend {
@@ -67,7 +69,7 @@ export class UserNetwork implements EthernetBackend {
       toGuest: (src, segment) => this.toGuest(PROTO_TCP, src, GUEST_IP, segment),
       denied: (proto, host, port) => this.denied(proto, host, port),
       guestIp: GUEST_IP,
-    });
+    }, options.connect);
   }
 
   attach(port: EthernetPort): void {
