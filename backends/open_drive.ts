@@ -116,7 +116,10 @@ async function openHttp(url: string): Promise<HttpBackend> {
       throw new Error(`reading the drive '${url}' needs --allow-net=${new URL(url).host}`);
     }
     if (e instanceof TypeError || (e as Error).name === "TimeoutError") {
-      throw new Error(`cannot reach the drive '${url}': ${(e as Error).message}`);
+      const cause = (e as Error).cause instanceof Error
+        ? ` (${((e as Error).cause as Error).message})`
+        : "";
+      throw new Error(`cannot reach the drive '${url}': ${(e as Error).message}${cause}`);
     }
     throw e;
   }
