@@ -41,6 +41,13 @@ options:
   --fs TAG=DIR[,ro]    share a host directory over virtio-9p (repeatable; needs
                        --allow-read=DIR, and --allow-write=DIR unless ,ro); in the
                        guest: mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt
+  --net user           add a network card on demu's user-mode network (repeatable):
+                       guest 10.0.2.15 by DHCP, 10.0.2.2 is the host's 127.0.0.1,
+                       DNS 10.0.2.3; what the guest may reach is what --allow-net
+                       allows (e.g. --allow-net=127.0.0.1)
+  --hostfwd tcp:[ADDR]:HOSTPORT-:GUESTPORT
+                       forward a host port (ADDR default 127.0.0.1) to the guest;
+                       needs --allow-net=ADDR:HOSTPORT
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -h, --help           this help
 
@@ -192,6 +199,8 @@ async function main(args: string[]): Promise<number> {
       drive: { type: "string", multiple: true },
       overlay: { type: "string" },
       fs: { type: "string", multiple: true },
+      net: { type: "string", multiple: true },
+      hostfwd: { type: "string", multiple: true },
       rw: { type: "boolean" },
       ro: { type: "boolean" },
       ctrlc: { type: "boolean" },
@@ -225,6 +234,7 @@ async function main(args: string[]): Promise<number> {
       throw new UsageError((e as Error).message);
     }
   }
+  for (const driver of values.net ?? []) config.eth = [...(config.eth ?? []), { driver }];
   if ((values.rw || values.ro) && !SUPPORTED.drive) {
     config.unsupported.push("-rw/-ro: virtio block is not supported yet");
   }
@@ -245,6 +255,7 @@ async function main(args: string[]): Promise<number> {
       rw: values.rw,
       ro: values.ro,
       overlay: values.overlay,
+      hostfwd: values.hostfwd,
     });
   } catch (e) {
     throw new UsageError((e as Error).message);

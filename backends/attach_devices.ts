@@ -6,10 +6,11 @@
 import type { ConfigSupport, VmConfig } from "../core/config.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import { openDrive } from "./open_drive.ts";
+import { openNet } from "./open_net.ts";
 import { openShare } from "./open_share.ts";
 
 /** The optional device kinds this build implements (the rest are reported as unsupported). */
-export const SUPPORTED: ConfigSupport = { drive: true, fs: true };
+export const SUPPORTED: ConfigSupport = { drive: true, fs: true, eth: true };
 
 /** Command-line choices that affect devices (TinyEMU's -rw / -ro). */
 export interface DeviceFlags {
@@ -17,6 +18,8 @@ export interface DeviceFlags {
   ro?: boolean;
   /** --overlay FILE: the first drive's snapshot is kept in this file. */
   overlay?: string;
+  /** --hostfwd tcp:HOSTADDR:HOSTPORT-:GUESTPORT, for the first network card. */
+  hostfwd?: string[];
 }
 
 /**
@@ -36,6 +39,10 @@ export async function prepareDevices(
     }
     for (const [i, drive] of drives.entries()) devices.push(await openDrive(drive, i, flags));
     for (const share of config.fs ?? []) devices.push(openShare(share));
+    if (flags.hostfwd?.length && !config.eth?.length) {
+      throw new Error("--hostfwd needs a network card (--net user or eth0 in the config)");
+    }
+    for (const [i, eth] of (config.eth ?? []).entries()) devices.push(openNet(eth, i, flags));
   } catch (e) {
     // Release what was opened before the failure.
     for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();

@@ -73,3 +73,45 @@ Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback",
     await server.finished;
   }
 });
+
+Deno.test("net guest: a forwarded port reaches busybox httpd; 8 MiB each way intact", async () => {
+  const big = new Uint8Array(8 << 20).map((_, i) => (i * 13 + (i >> 11)) & 0xff);
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+    () => new Response(big),
+  );
+  const net = new UserNetwork({
+    log: () => {},
+    forwards: [{ hostAddress: "127.0.0.1", hostPort: 0, guestPort: 80 }],
+  });
+  const [fwd] = net.forwardedPorts;
+  const { machine, console, running } = await bootWithNet(net);
+  try {
+    await sh(console, "udhcpc -i eth0 -q -n -t 5");
+    await sh(console, "mkdir -p /www && echo hello-from-guest > /www/index.html && httpd -h /www");
+    const hello = await fetch(`http://127.0.0.1:${fwd}/index.html`);
+    assert.equal(await hello.text(), "hello-from-guest\n");
+
+    // Host to guest: wget pulls from the host's server.
+    const want = createHash("md5").update(big).digest("hex");
+    const url = `http://10.0.2.2:${server.addr.port}/big`;
+    const pulled = await sh(console, `wget -q -O /www/big ${url} && md5sum /www/big`, 300_000);
+    assert.match(pulled, new RegExp(`^${want}\\s`, "m"), pulled);
+
+    // Guest to host: the host fetches the same file back from the guest's httpd.
+    const res = await fetch(`http://127.0.0.1:${fwd}/big`);
+    const back = new Uint8Array(await res.arrayBuffer());
+    assert.equal(back.length, big.length);
+    assert.equal(createHash("md5").update(back).digest("hex"), want);
+    assert.match(await sh(console, "echo alive"), /^alive\r?$/m);
+    console.type("poweroff\n");
+    assert.deepEqual(await running, { reason: "poweroff", code: 0 });
+  } finally {
+    machine.stop({ reason: "quit" });
+    await running;
+    await machine.close();
+    ac.abort();
+    await server.finished;
+  }
+});

@@ -200,3 +200,38 @@ Deno.test("tcp nat: Deno's own permission check turns a connection into RST", as
   assert.match(stdout, /flags=20/); // RST | ACK
   assert.match(stderr, /--allow-net=127\.0\.0\.1:8080/);
 });
+
+Deno.test("tcp nat: a forwarded host port opens a connection to the guest", async () => {
+  const net = new UserNetwork({
+    forwards: [{ hostAddress: "127.0.0.1", hostPort: 0, guestPort: 22 }],
+  });
+  const g = new FakeGuest(net);
+  try {
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: net.forwardedPorts[0] });
+    const syns = await new GuestTcp(g, 22, 0).until((a) => a.some((s) => s.flags & SYN));
+    const syn = syns.find((s) => s.flags & SYN)!;
+    assert.equal(syn.flags, SYN);
+    assert.equal(syn.dstPort, 22);
+    assert.equal(syn.mss, 1460);
+    // The guest answers from port 22 to the forwarded source port.
+    const t = new GuestTcp(g, 22, syn.srcPort);
+    t.seq = 5000;
+    t.ack = (syn.seq + 1) >>> 0;
+    t.send(SYN | ACK);
+    const [ack] = await t.until((a) => a.length > 0);
+    assert.equal(ack.flags, ACK);
+    assert.equal(ack.ack, 5001);
+    t.send(ACK | 8, bytes("SSH-2.0-guest\r\n"));
+    assert.equal(await readAll(client, 15), "SSH-2.0-guest\r\n");
+    await client.write(bytes("hi"));
+    const data = await t.until((a) => text(a) === "hi");
+    assert.equal(data.at(-1)!.srcPort, syn.srcPort);
+    // The guest resets: the host sees the connection end.
+    t.send(RST);
+    assert.equal(await readAll(client, 1), "");
+    client.close();
+    assert.equal(net.tcp.size, 0);
+  } finally {
+    await net.close();
+  }
+});

@@ -62,6 +62,8 @@ class Conn {
   ackSentByPump = false;
   roomWaiter: (() => void) | null = null;
   reader: Promise<void> = Promise.resolve();
+  /** Opened from the host side (a forwarded port): we sent the SYN. */
+  activeOpen = false;
 
   constructor(
     readonly key: string,
@@ -167,7 +169,31 @@ export class TcpNat {
   }
 
   private sendSynAck(c: Conn): void {
-    this.send(c, { seq: c.iss, ack: c.rcvNxt, flags: SYN | ACK, mss: OUR_MSS });
+    if (c.activeOpen) this.send(c, { seq: c.iss, ack: 0, flags: SYN, mss: OUR_MSS });
+    else this.send(c, { seq: c.iss, ack: c.rcvNxt, flags: SYN | ACK, mss: OUR_MSS });
+  }
+
+  /**
+   * A host connection to a forwarded port: opens a connection to the guest's
+   * `guestPort` that appears to come from `srcIp:srcPort` (guest-visible).
+   */
+  acceptFromHost(socket: Deno.Conn, srcIp: number, srcPort: number, guestPort: number): void {
+    let key = `${guestPort}|${srcIp}|${srcPort}`;
+    while (this.conns.has(key)) {
+      srcPort = 1024 + Math.floor(Math.random() * 60000);
+      key = `${guestPort}|${srcIp}|${srcPort}`;
+    }
+    if (this.conns.size >= MAX_CONNECTIONS) {
+      socket.close();
+      return;
+    }
+    const c = new Conn(key, srcIp, srcPort, guestPort, 0);
+    c.activeOpen = true;
+    c.socket = socket;
+    c.sndNxt = (c.iss + 1) >>> 0;
+    this.conns.set(key, c);
+    this.sendSynAck(c);
+    this.startTicker();
   }
 
   /** A segment on an open connection. */
@@ -176,8 +202,22 @@ export class TcpNat {
       this.drop(c, false);
       return;
     }
-    if (seg.flags & SYN) return;
+    if (seg.flags & SYN) {
+      // The guest's answer to our SYN on a forwarded port.
+      if (!c.activeOpen || c.synAcked || !(seg.flags & ACK)) return;
+      if (seg.ack !== ((c.iss + 1) >>> 0)) return;
+      c.rcvNxt = (seg.seq + 1) >>> 0;
+      c.guestMss = Math.max(64, Math.min(seg.mss ?? 536, OUR_MSS));
+      c.guestWindow = seg.window;
+      c.synAcked = true;
+      c.sndUna = seg.ack;
+      c.lastProgress = Date.now();
+      this.sendAck(c);
+      c.reader = this.readLoop(c);
+      return;
+    }
     if (!(seg.flags & ACK)) return;
+    if (c.activeOpen && !c.synAcked) return;
     this.ackReceived(c, seg);
     if (c.closed) return;
 

@@ -22,6 +22,7 @@ import {
   PROTO_TCP,
   PROTO_UDP,
 } from "./ipv4.ts";
+import { type HostForward, listenForward } from "./hostfwd.ts";
 import { type Connect, TcpNat } from "./tcp_nat.ts";
 import { buildUdp, parseUdp } from "./udp.ts";
 import { UdpNat } from "./udp_nat.ts";
@@ -42,6 +43,8 @@ export interface UserNetworkOptions {
   resolver?: Resolver;
   /** Opens the host side of a guest TCP connection; default `Deno.connect`. */
   connect?: Connect;
+  /** Host ports forwarded to guest ports (listening starts in the constructor). */
+  forwards?: HostForward[];
 }
 
 export class UserNetwork implements EthernetBackend {
@@ -53,6 +56,8 @@ export class UserNetwork implements EthernetBackend {
   private readonly udp: UdpNat;
   readonly tcp: TcpNat;
   private closed = false;
+  private readonly listeners: Deno.TcpListener[] = [];
+  private readonly accepting: Promise<void>[] = [];
   /** Frames the stack could not use (malformed, unsupported, unreachable). */
   dropped = 0;
 
@@ -70,6 +75,34 @@ export class UserNetwork implements EthernetBackend {
       denied: (proto, host, port) => this.denied(proto, host, port),
       guestIp: GUEST_IP,
     }, options.connect);
+    try {
+      for (const f of options.forwards ?? []) this.listeners.push(listenForward(f));
+    } catch (e) {
+      for (const l of this.listeners) l.close();
+      throw e;
+    }
+    options.forwards?.forEach((f, i) => this.accepting.push(this.accept(this.listeners[i], f)));
+  }
+
+  /** The host ports actually listened on (useful when a forward asked for port 0). */
+  get forwardedPorts(): number[] {
+    return this.listeners.map((l) => (l.addr as Deno.NetAddr).port);
+  }
+
+  private async accept(listener: Deno.TcpListener, f: HostForward): Promise<void> {
+    try {
+      for await (const socket of listener) {
+        if (this.closed) {
+          socket.close();
+          break;
+        }
+        const peer = socket.remoteAddr as Deno.NetAddr;
+        const src = this.fromHostAddress(peer.hostname) ?? HOST_IP;
+        this.tcp.acceptFromHost(socket, src, peer.port, f.guestPort);
+      }
+    } catch {
+      // The listener was closed.
+    }
   }
 
   attach(port: EthernetPort): void {
@@ -89,6 +122,14 @@ export class UserNetwork implements EthernetBackend {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const l of this.listeners) {
+      try {
+        l.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await Promise.allSettled(this.accepting);
     this.udp.close();
     await this.tcp.close();
   }
