@@ -45,6 +45,11 @@ options:
                        guest 10.0.2.15 by DHCP, 10.0.2.2 is the host's 127.0.0.1,
                        DNS 10.0.2.3; what the guest may reach is what --allow-net
                        allows (e.g. --allow-net=127.0.0.1)
+  --net stream,listen=HOST:PORT | stream,connect=HOST:PORT
+  --net dgram,local=HOST:PORT,remote=HOST:PORT
+                       link to another VM (demu or QEMU -netdev stream/dgram);
+                       needs --allow-net for the addresses; add ,mac=02:00:00:00:00:02
+                       so the VMs' MACs differ
   --hostfwd tcp:[ADDR]:HOSTPORT-:GUESTPORT
                        forward a host port (ADDR default 127.0.0.1) to the guest;
                        needs --allow-net=ADDR:HOSTPORT

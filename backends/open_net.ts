@@ -1,12 +1,14 @@
 /**
  * Opens a network card (`eth0: { driver: "user" }` in a config, or
- * `--net user`) as a virtio-net device with its host backend. Forwarded
+ * `--net user`; a socket link to another VM with `--net stream,...` or
+ * `--net dgram,...`) as a virtio-net device with its host backend. Forwarded
  * ports start listening here, so a port in use or a missing --allow-net is
  * one clear line before the machine starts.
  */
 import type { EthConfig } from "../core/config.ts";
-import { VirtioNet } from "../devices/virtio_net.ts";
+import { parseMac, VirtioNet } from "../devices/virtio_net.ts";
 import { type HostForward, parseHostForward } from "./net/hostfwd.ts";
+import { openLink, parseLinkSpec } from "./net/link.ts";
 import { UserNetwork } from "./net/user.ts";
 
 export interface NetFlags {
@@ -20,12 +22,20 @@ function macFor(index: number): Uint8Array {
 }
 
 export function openNet(eth: EthConfig, index: number, flags: NetFlags): VirtioNet {
-  if (eth.driver !== "user") {
+  // Any driver takes `,mac=XX:XX:XX:XX:XX:XX` (VMs on one link need different MACs).
+  const parts = eth.driver.split(",");
+  const macText = parts.find((p) => p.startsWith("mac="));
+  const driver = parts.filter((p) => !p.startsWith("mac=")).join(",");
+  const mac = macText ? parseMac(macText.slice(4)) : macFor(index);
+  const link = parseLinkSpec(driver);
+  if (link) return new VirtioNet(openLink(link), { mac });
+  if (driver !== "user") {
     throw new Error(
-      `eth${index}: network driver '${eth.driver}' is not supported (demu has 'user': ` +
-        `user-mode networking through Deno sockets)`,
+      `eth${index}: network driver '${driver}' is not supported (demu has 'user', ` +
+        `'stream,listen=HOST:PORT', 'stream,connect=HOST:PORT' and ` +
+        `'dgram,local=HOST:PORT,remote=HOST:PORT')`,
     );
   }
   const forwards: HostForward[] = index === 0 ? (flags.hostfwd ?? []).map(parseHostForward) : [];
-  return new VirtioNet(new UserNetwork({ forwards }), { mac: macFor(index) });
+  return new VirtioNet(new UserNetwork({ forwards }), { mac });
 }

@@ -25,6 +25,13 @@ Deno.test("net cli: bad drivers, forwards and missing permissions", async () => 
       ["--allow-read", "--allow-net=127.0.0.1:1"],
       /forwarding 127\.0\.0\.1:18022 needs --allow-net=127\.0\.0\.1:18022/,
     ],
+    [
+      ["--net", "stream,connect=127.0.0.1:18023"],
+      ["--allow-read"],
+      /the network link needs --allow-net=127\.0\.0\.1:18023/,
+    ],
+    [["--net", "stream,listen=127.0.0.1"], ["--allow-read"], /listen: expected HOST:PORT/],
+    [["--net", "user,mac=zz"], ["--allow-read"], /bad MAC address 'zz'/],
   ];
   for (const [args, perms, message] of cases) {
     const r = await demu([...KERNEL, ...args], perms);
