@@ -35,7 +35,7 @@ async function sh(console: ScriptedConsole, cmd: string, timeoutMs = 60_000): Pr
   return await console.waitFor(PROMPT, timeoutMs);
 }
 
-Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback", async () => {
+Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback, refused and denied ports", async () => {
   // 1 MiB of data that is not all one byte, so a mix-up shows in the hash.
   const file = new Uint8Array(1 << 20).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
   const want = createHash("sha256").update(file).digest("hex");
@@ -46,7 +46,14 @@ Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback",
   );
   const port = server.addr.port;
   const logs: string[] = [];
-  const net = new UserNetwork({ log: (l) => logs.push(l) });
+  // Port 9 stands for a destination Deno's permissions deny (as --allow-net=127.0.0.1:PORT would).
+  const net = new UserNetwork({
+    log: (l) => logs.push(l),
+    connect: (hostname, p) =>
+      p === 9
+        ? Promise.reject(new Deno.errors.NotCapable(`Requires net access to "${hostname}:${p}"`))
+        : Deno.connect({ hostname, port: p }),
+  });
   const { machine, console, running } = await bootWithNet(net);
   try {
     const dhcp = await sh(console, "udhcpc -i eth0 -q -n -t 5 2>&1; ip -4 addr show eth0");
@@ -62,6 +69,12 @@ Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback",
     // A refused port: the guest sees the connection refused, the VM keeps going.
     const refused = await sh(console, "wget -q -O - http://10.0.2.2:1/ 2>&1; echo rc=$?");
     assert.match(refused, /rc=1/);
+    assert.equal(logs.length, 0);
+    // A denied destination: refused in the guest, one host-side line naming the flag.
+    const denied = await sh(console, "wget -q -O - http://10.0.2.2:9/ 2>&1; echo rc=$?");
+    assert.match(denied, /rc=1/);
+    assert.equal(logs.length, 1);
+    assert.match(logs[0], /--allow-net=127\.0\.0\.1:9/);
     assert.match(await sh(console, "echo alive"), /^alive\r?$/m);
     console.type("poweroff\n");
     assert.deepEqual(await running, { reason: "poweroff", code: 0 });

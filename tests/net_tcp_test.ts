@@ -198,7 +198,9 @@ Deno.test("tcp nat: Deno's own permission check turns a connection into RST", as
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);
   assert.match(stdout, /flags=20/); // RST | ACK
-  assert.match(stderr, /--allow-net=127\.0\.0\.1:8080/);
+  assert.match(stderr, /TCP .*--allow-net=127\.0\.0\.1:8080/);
+  assert.match(stdout, /alive/);
+  assert.match(stderr, /UDP .*--allow-net=127\.0\.0\.1:9/);
 });
 
 Deno.test("tcp nat: a forwarded host port opens a connection to the guest", async () => {

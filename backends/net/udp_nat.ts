@@ -11,11 +11,15 @@ export interface UdpNatHost {
   toGuest(srcIp: number, srcPort: number, guestPort: number, payload: Uint8Array): void;
   /** The guest-visible address of a host-side sender, or null to drop its datagram. */
   fromHostAddress(address: string): number | null;
-  /** A send the permissions refused. */
-  denied(proto: "udp" | "tcp", host: string, port: number): void;
+  /** A send the permissions refused; `flag` is the --allow-net value that would allow it. */
+  denied(proto: "udp" | "tcp", host: string, port: number, flag?: string): void;
 }
 
 export const UDP_FLOWS_MAX = 256;
+
+function granted(host: string): boolean {
+  return Deno.permissions.querySync({ name: "net", host }).state === "granted";
+}
 export const UDP_IDLE_MS = 120_000;
 
 interface Flow {
@@ -33,8 +37,19 @@ export class UdpNat {
   /** Sends a guest datagram to `dstHost:dstPort` (a host-side address). */
   send(guestPort: number, dstHost: string, dstPort: number, payload: Uint8Array): void {
     const loopback = dstHost.startsWith("127.");
+    // Ask first: node:dgram reports a denied bind as an uncaught exception, which would end the
+    // whole process, and a denied send gives no clear error.
+    if (!granted(`${dstHost}:${dstPort}`)) {
+      this.host.denied("udp", dstHost, dstPort);
+      return;
+    }
+    const bindHost = loopback ? "127.0.0.1" : "0.0.0.0";
     const key = `${guestPort}/${loopback}`;
     let flow = this.flows.get(key);
+    if (!flow && !granted(`${bindHost}:0`)) {
+      this.host.denied("udp", dstHost, dstPort, `${dstHost}:${dstPort},${bindHost}`);
+      return;
+    }
     if (!flow) {
       if (this.flows.size >= UDP_FLOWS_MAX) this.closeOldest();
       try {

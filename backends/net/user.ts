@@ -68,7 +68,7 @@ export class UserNetwork implements EthernetBackend {
       toGuest: (src, sport, dport, payload) =>
         this.toGuest(PROTO_UDP, src, GUEST_IP, buildUdp(src, GUEST_IP, sport, dport, payload)),
       fromHostAddress: (a) => this.fromHostAddress(a),
-      denied: (proto, host, port) => this.denied(proto, host, port),
+      denied: (proto, host, port, flag) => this.denied(proto, host, port, flag),
     });
     this.tcp = new TcpNat({
       toGuest: (src, segment) => this.toGuest(PROTO_TCP, src, GUEST_IP, segment),
@@ -153,14 +153,33 @@ export class UserNetwork implements EthernetBackend {
     }
   }
 
-  private denied(proto: string, host: string, port: number): void {
+  /** The resolver, with one host-side line when Deno's permissions refuse the lookup. */
+  private async resolve(name: string, type: "A" | "AAAA"): Promise<string[]> {
+    try {
+      return await this.resolver(name, type);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+        const server = /"([^"]+)"/.exec((e as Error).message)?.[1] ?? "the host's name server";
+        if (!this.deniedSeen.has(`dns ${server}`)) {
+          this.deniedSeen.add(`dns ${server}`);
+          this.log(
+            `demu: net: the guest's DNS lookups were refused by Deno's permissions; ` +
+              `allow them with --allow-net=${server}`,
+          );
+        }
+      }
+      throw e;
+    }
+  }
+
+  private denied(proto: string, host: string, port: number, flag = `${host}:${port}`): void {
     const key = `${proto} ${host}:${port}`;
     if (this.deniedSeen.has(key)) return;
     this.deniedSeen.add(key);
     const shown = host === "127.0.0.1" ? "10.0.2.2 (the host's 127.0.0.1)" : host;
     this.log(
       `demu: net: the guest's ${proto.toUpperCase()} traffic to ${shown} port ${port} was ` +
-        `refused by Deno's permissions; allow it with --allow-net=${host}:${port}`,
+        `refused by Deno's permissions; allow it with --allow-net=${flag}`,
     );
   }
 
@@ -230,7 +249,7 @@ export class UserNetwork implements EthernetBackend {
       if (u.dstPort !== 53) return false;
       const guest = ip.src;
       const sport = u.srcPort;
-      answerQuery(u.payload, this.resolver).then((answer) => {
+      answerQuery(u.payload, (name, type) => this.resolve(name, type)).then((answer) => {
         if (!answer || this.closed) return;
         this.toGuest(PROTO_UDP, DNS_IP, guest, buildUdp(DNS_IP, guest, 53, sport, answer));
       });
