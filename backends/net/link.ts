@@ -249,8 +249,11 @@ class DgramLink implements EthernetBackend {
     }
     this.socket = dgram.createSocket("udp4");
     this.socket.on("message", (msg: Uint8Array) => {
-      if (msg.length >= 14 && msg.length <= MAX_LINK_FRAME) {
+      if (msg.length < 14 || msg.length > MAX_LINK_FRAME) return;
+      try {
         this.guest?.receive(new Uint8Array(msg));
+      } catch {
+        // Thrown from an event handler it would be uncaught; the frame is lost instead.
       }
     });
     this.socket.on("error", () => {});

@@ -123,7 +123,8 @@ export class TcpNat {
       c.guestMss = Math.max(64, Math.min(seg.mss ?? 536, OUR_MSS));
       c.guestWindow = seg.window;
       this.conns.set(key, c);
-      this.open(c, hostName);
+      // An unhandled rejection would end the whole process: a failure here resets the guest.
+      this.open(c, hostName).catch(() => this.drop(c!, true));
       this.startTicker();
       return true;
     }

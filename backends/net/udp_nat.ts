@@ -88,7 +88,11 @@ export class UdpNat {
       const src = this.host.fromHostAddress(rinfo.address);
       if (src === null) return;
       flow.lastUsed = Date.now();
-      this.host.toGuest(src, rinfo.port, guestPort, new Uint8Array(msg));
+      try {
+        this.host.toGuest(src, rinfo.port, guestPort, new Uint8Array(msg));
+      } catch {
+        // Thrown from an event handler it would be uncaught; the datagram is lost instead.
+      }
     });
     socket.on("error", () => {});
     // Loopback flows stay on loopback: nothing else can reach their port.

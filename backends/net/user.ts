@@ -252,6 +252,8 @@ export class UserNetwork implements EthernetBackend {
       answerQuery(u.payload, (name, type) => this.resolve(name, type)).then((answer) => {
         if (!answer || this.closed) return;
         this.toGuest(PROTO_UDP, DNS_IP, guest, buildUdp(DNS_IP, guest, 53, sport, answer));
+      }).catch(() => {
+        // Nothing may escape as an unhandled rejection: it would end the process.
       });
       return true;
     }
