@@ -237,3 +237,24 @@ Deno.test("tcp nat: a forwarded host port opens a connection to the guest", asyn
     await net.close();
   }
 });
+
+Deno.test("tcp nat: a connect that hangs ends in RST after the handshake timeout", async () => {
+  let release = () => {};
+  const net = new UserNetwork({
+    log: () => {},
+    tcpHandshakeMs: 200,
+    connect: () => new Promise((_, reject) => release = () => reject(new Error("gave up"))),
+  });
+  const g = new FakeGuest(net);
+  try {
+    const t = new GuestTcp(g, 40010, 80);
+    t.send(SYN);
+    const [rst] = await t.until((a) => a.length > 0);
+    assert.equal(rst.flags & RST, RST);
+    assert.equal(rst.ack, 1001);
+    assert.equal(net.tcp.size, 0);
+  } finally {
+    release();
+    await net.close();
+  }
+});

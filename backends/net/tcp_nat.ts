@@ -26,8 +26,10 @@ export const SEND_BUFFER = 256 * 1024;
 export const MAX_CONNECTIONS = 1024;
 const TICK_MS = 100;
 const RTO_MS = 300;
-/** A connection closing or never completing the handshake is dropped after this long. */
+/** A connection still closing after this long is dropped. */
 const LINGER_MS = 60_000;
+/** A handshake (our connect, or the guest's answer to a forwarded SYN) may take this long. */
+export const HANDSHAKE_MS = 30_000;
 
 export type Connect = (host: string, port: number) => Promise<Deno.Conn>;
 
@@ -57,6 +59,7 @@ class Conn {
   finAcked = false;
   lastProgress = Date.now();
   closingSince = 0;
+  readonly created = Date.now();
   closed = false;
   /** Set when pump sent a segment (which carries the ACK) during the current input. */
   ackSentByPump = false;
@@ -94,7 +97,11 @@ export class TcpNat {
   /** Go-back-N retransmissions so far (a healthy in-process link needs none). */
   retransmits = 0;
 
-  constructor(private readonly host: TcpNatHost, connect: Connect = defaultConnect) {
+  constructor(
+    private readonly host: TcpNatHost,
+    connect: Connect = defaultConnect,
+    private readonly handshakeMs = HANDSHAKE_MS,
+  ) {
     this.connect = connect;
   }
 
@@ -348,6 +355,11 @@ export class TcpNat {
   private tick(): void {
     const now = Date.now();
     for (const c of [...this.conns.values()]) {
+      // A connect that hangs (an unreachable host), or a guest that never answers our SYN.
+      if (!c.synAcked && now - c.created > this.handshakeMs) {
+        this.drop(c, true);
+        continue;
+      }
       if (c.closingSince && now - c.closingSince > LINGER_MS) {
         this.drop(c, true);
         continue;

@@ -43,6 +43,8 @@ export interface UserNetworkOptions {
   resolver?: Resolver;
   /** Opens the host side of a guest TCP connection; default `Deno.connect`. */
   connect?: Connect;
+  /** How long a TCP handshake may take before the guest gets an RST (default 30 s). */
+  tcpHandshakeMs?: number;
   /** Host ports forwarded to guest ports (listening starts in the constructor). */
   forwards?: HostForward[];
 }
@@ -70,11 +72,15 @@ export class UserNetwork implements EthernetBackend {
       fromHostAddress: (a) => this.fromHostAddress(a),
       denied: (proto, host, port, flag) => this.denied(proto, host, port, flag),
     });
-    this.tcp = new TcpNat({
-      toGuest: (src, segment) => this.toGuest(PROTO_TCP, src, GUEST_IP, segment),
-      denied: (proto, host, port) => this.denied(proto, host, port),
-      guestIp: GUEST_IP,
-    }, options.connect);
+    this.tcp = new TcpNat(
+      {
+        toGuest: (src, segment) => this.toGuest(PROTO_TCP, src, GUEST_IP, segment),
+        denied: (proto, host, port) => this.denied(proto, host, port),
+        guestIp: GUEST_IP,
+      },
+      options.connect,
+      options.tcpHandshakeMs,
+    );
     try {
       for (const f of options.forwards ?? []) this.listeners.push(listenForward(f));
     } catch (e) {
