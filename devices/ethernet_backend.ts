@@ -12,7 +12,20 @@ export interface EthernetPort {
    * Hands a frame to the guest. Returns false when it was dropped because
    * the device's bounded receive queue is full.
    */
-  receive(frame: Uint8Array): boolean;
+  receive(frame: Uint8Array, offload?: ReceiveOffload): boolean;
+  /**
+   * True while the guest's driver takes TCP/IPv4 frames larger than the MTU
+   * (a `gsoSize` offload): one large frame then costs the guest one packet.
+   */
+  readonly largeTcp?: boolean;
+}
+
+/** What the host side vouches for on a frame it hands to the guest. */
+export interface ReceiveOffload {
+  /** Its IPv4 and TCP/UDP checksums are correct: the guest need not verify them. */
+  checksummed?: boolean;
+  /** A TCP/IPv4 frame larger than the MTU, made of segments of this many payload bytes. */
+  gsoSize?: number;
 }
 
 /** The host side of a network interface. */

@@ -1,24 +1,31 @@
 /**
  * VirtIO network device (device id 1): queue 0 receives frames for the
  * guest, queue 1 transmits the guest's frames to an EthernetBackend. Offers
- * MAC, STATUS (link state) and MRG_RXBUF; no checksum or segmentation
- * offload, so every frame is a plain, fully checksummed Ethernet frame.
+ * MAC, STATUS (link state) and MRG_RXBUF, and on the receive side GUEST_CSUM
+ * and GUEST_TSO4: a backend may hand over frames whose checksums it vouches
+ * for, and large TCP frames (one guest packet instead of dozens, which is
+ * what an interpreted guest pays for). The guest's own frames are always
+ * plain, fully checksummed Ethernet frames (no transmit offload).
  */
-import type { EthernetBackend, EthernetPort } from "./ethernet_backend.ts";
+import type { EthernetBackend, EthernetPort, ReceiveOffload } from "./ethernet_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 import type { Chain } from "./virtqueue.ts";
 
 export const VIRTIO_ID_NET = 1;
+export const VIRTIO_NET_F_GUEST_CSUM = 1n;
+export const VIRTIO_NET_F_GUEST_TSO4 = 7n;
 export const VIRTIO_NET_F_MAC = 5n;
 export const VIRTIO_NET_F_MRG_RXBUF = 15n;
 export const VIRTIO_NET_F_STATUS = 16n;
 const STATUS_LINK_UP = 1;
+const HDR_F_DATA_VALID = 2;
+const HDR_GSO_TCPV4 = 1;
 const RECEIVEQ = 0;
 const TRANSMITQ = 1;
 /** virtio_net_hdr with num_buffers: its size whenever VERSION_1 is negotiated. */
 export const NET_HDR_SIZE = 12;
-/** Largest frame accepted either way (no GSO offered: one MTU plus headers, with slack). */
-export const MAX_FRAME = 65535;
+/** Largest frame accepted either way: an Ethernet header and the largest IPv4 packet. */
+export const MAX_FRAME = 14 + 65535;
 /** Frames kept while the guest posts no receive buffers; beyond these, frames are dropped. */
 export const RX_QUEUE_FRAMES = 512;
 export const RX_QUEUE_BYTES = 1024 * 1024;
@@ -41,12 +48,13 @@ export interface VirtioNetOptions {
 export class VirtioNet implements VirtioDevice, EthernetPort {
   readonly deviceId = VIRTIO_ID_NET;
   readonly features = (1n << VIRTIO_NET_F_MAC) | (1n << VIRTIO_NET_F_STATUS) |
-    (1n << VIRTIO_NET_F_MRG_RXBUF);
+    (1n << VIRTIO_NET_F_MRG_RXBUF) | (1n << VIRTIO_NET_F_GUEST_CSUM) |
+    (1n << VIRTIO_NET_F_GUEST_TSO4);
   readonly numQueues = 2;
   readonly mac: Uint8Array;
   /** Config: mac[6], status u16. */
   private readonly config = new Uint8Array(8);
-  private pending: Uint8Array[] = [];
+  private pending: { frame: Uint8Array; hdr: Uint8Array }[] = [];
   private pendingBytes = 0;
   /** Receive chains popped for a frame that did not fit yet (mergeable buffers). */
   private held: Chain[] = [];
@@ -97,8 +105,16 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     return this.backend.close?.();
   }
 
-  receive(frame: Uint8Array): boolean {
+  get largeTcp(): boolean {
+    const f = this.transport?.driverFeatures ?? 0n;
+    return (f & (1n << VIRTIO_NET_F_GUEST_TSO4)) !== 0n &&
+      (f & (1n << VIRTIO_NET_F_MRG_RXBUF)) !== 0n;
+  }
+
+  receive(frame: Uint8Array, offload: ReceiveOffload = {}): boolean {
     if (frame.length < 14 || frame.length > MAX_FRAME) return false;
+    const hdr = this.header(frame, offload);
+    if (!hdr) return false;
     if (
       this.pending.length >= RX_QUEUE_FRAMES ||
       this.pendingBytes + frame.length > RX_QUEUE_BYTES
@@ -106,10 +122,31 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
       this.dropped++;
       return false;
     }
-    this.pending.push(frame);
+    this.pending.push({ frame, hdr });
     this.pendingBytes += frame.length;
     this.deliver();
     return true;
+  }
+
+  /** The virtio_net_hdr for a frame (num_buffers filled in later), or null if it cannot go. */
+  private header(frame: Uint8Array, offload: ReceiveOffload): Uint8Array | null {
+    const hdr = new Uint8Array(NET_HDR_SIZE);
+    const f = this.transport?.driverFeatures ?? 0n;
+    if (offload.checksummed && (f & (1n << VIRTIO_NET_F_GUEST_CSUM)) !== 0n) {
+      hdr[0] = HDR_F_DATA_VALID;
+    }
+    if (offload.gsoSize && frame.length > 1514) {
+      // Only an IPv4/TCP frame with a driver that takes large frames.
+      const ihl = (frame[14] & 0xf) * 4;
+      if (!this.largeTcp || frame[12] !== 8 || frame[13] !== 0 || frame[23] !== 6) return null;
+      const hdrLen = 14 + ihl + (frame[14 + ihl + 12] >> 4) * 4;
+      const v = new DataView(hdr.buffer);
+      hdr[0] = HDR_F_DATA_VALID;
+      hdr[1] = HDR_GSO_TCPV4;
+      v.setUint16(2, hdrLen, true);
+      v.setUint16(4, offload.gsoSize, true);
+    }
+    return hdr;
   }
 
   /** Frames waiting for guest receive buffers. */
@@ -132,7 +169,7 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     if (!vq) return;
     const mergeable = (this.transport!.driverFeatures & (1n << VIRTIO_NET_F_MRG_RXBUF)) !== 0n;
     while (this.pending.length > 0) {
-      const frame = this.pending[0];
+      const { frame, hdr } = this.pending[0];
       const need = NET_HDR_SIZE + frame.length;
       let have = this.held.reduce((n, c) => n + c.writeLength, 0);
       while (have < need && (mergeable || this.held.length === 0)) {
@@ -155,7 +192,6 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
         this.dropped++;
         continue;
       }
-      const hdr = new Uint8Array(NET_HDR_SIZE);
       new DataView(hdr.buffer).setUint16(10, chains.length, true);
       const bytes = new Uint8Array(need);
       bytes.set(hdr, 0);

@@ -121,3 +121,33 @@ Deno.test("net: the receive queue is bounded and rejects runts", () => {
   assert.equal(net.queued, RX_QUEUE_FRAMES);
   assert.equal(net.dropped, 1);
 });
+
+Deno.test("net: large TCP frames carry GSO fields; checksummed frames are marked valid", () => {
+  const { drv, ram, backend, net } = setup();
+  assert.equal(net.largeTcp, true);
+  // Ethernet + IPv4 (IHL 5, protocol 6) + TCP (data offset 5) + 3000 bytes.
+  const f = frame(14 + 20 + 20 + 3000);
+  f[14] = 0x45;
+  f[23] = 6;
+  f[14 + 20 + 12] = 0x50;
+  assert.equal(backend.port.receive(f, { checksummed: true, gsoSize: 1460 }), true);
+  drv.desc(0, 0, BUF, 4096, WRITE);
+  drv.post(0, 0);
+  const v = ram.view;
+  const at = BUF - RAM_BASE;
+  assert.equal(ram.bytes[at], 2, "DATA_VALID");
+  assert.equal(ram.bytes[at + 1], 1, "GSO_TCPV4");
+  assert.equal(v.getUint16(at + 2, true), 54, "hdr_len");
+  assert.equal(v.getUint16(at + 4, true), 1460, "gso_size");
+  // A large frame that is not IPv4/TCP, or a driver without TSO, is refused.
+  const udp = f.slice();
+  udp[23] = 17;
+  assert.equal(backend.port.receive(udp, { gsoSize: 1460 }), false);
+  const plain = setup((1n << 32n) | (1n << 5n) | (1n << 15n));
+  assert.equal(plain.net.largeTcp, false);
+  assert.equal(plain.backend.port.receive(f, { checksummed: true, gsoSize: 1460 }), false);
+  plain.backend.port.receive(frame(60), { checksummed: true });
+  plain.drv.desc(0, 0, BUF, 4096, WRITE);
+  plain.drv.post(0, 0);
+  assert.equal(plain.ram.bytes[at], 0, "no GUEST_CSUM: no DATA_VALID");
+});

@@ -12,7 +12,9 @@ import { ACK, buildTcp, FIN, parseTcp, PSH, RST, seqDiff, SYN, type TcpSegment }
 
 export interface TcpNatHost {
   /** A TCP segment from `src` (guest-visible address) to the guest. */
-  toGuest(src: number, segment: Uint8Array): void;
+  toGuest(src: number, segment: Uint8Array, gsoSize?: number): void;
+  /** True while the guest takes TCP frames larger than its MSS (see EthernetPort.largeTcp). */
+  largeTcp(): boolean;
   denied(proto: "udp" | "tcp", host: string, port: number): void;
   guestIp: number;
 }
@@ -24,6 +26,8 @@ export const RECV_BUFFER = 65535;
 /** Bytes read from the host socket and not yet acknowledged by the guest. */
 export const SEND_BUFFER = 256 * 1024;
 export const MAX_CONNECTIONS = 1024;
+/** Payload of one large frame to a guest that takes them (IPv4's 64 KiB less headers). */
+const LARGE_SEGMENT = 65535 - 20 - 20;
 const TICK_MS = 100;
 const RTO_MS = 300;
 /** A connection still closing after this long is dropped. */
@@ -280,14 +284,16 @@ export class TcpNat {
   /** Sends what the guest's window allows, then our FIN once the host side ended. */
   private pump(c: Conn): void {
     if (c.closed || !c.synAcked) return;
+    const large = this.host.largeTcp();
     for (;;) {
       const inFlight = seqDiff(c.sndNxt, c.sndUna);
       const unsent = c.len - inFlight;
       const room = c.guestWindow - inFlight;
       if (unsent <= 0 || room <= 0) break;
-      const n = Math.min(unsent, room, c.guestMss);
+      const n = Math.min(unsent, room, large ? LARGE_SEGMENT : c.guestMss);
       const at = c.start + inFlight;
-      this.send(c, { seq: c.sndNxt, ack: c.rcvNxt, flags: ACK | PSH }, c.buf.subarray(at, at + n));
+      const h = { seq: c.sndNxt, ack: c.rcvNxt, flags: ACK | PSH };
+      this.send(c, h, c.buf.subarray(at, at + n), n > c.guestMss ? c.guestMss : 0);
       c.sndNxt = (c.sndNxt + n) >>> 0;
       c.ackSentByPump = true;
     }
@@ -439,6 +445,7 @@ export class TcpNat {
     c: Conn,
     h: { seq: number; ack: number; flags: number; mss?: number },
     payload?: Uint8Array,
+    gsoSize = 0,
   ): void {
     const seg = buildTcp(c.remoteIp, this.host.guestIp, {
       srcPort: c.remotePort,
@@ -446,7 +453,7 @@ export class TcpNat {
       window: c.window,
       ...h,
     }, payload);
-    this.host.toGuest(c.remoteIp, seg);
+    this.host.toGuest(c.remoteIp, seg, gsoSize);
   }
 
   /** The RST answering a segment that belongs to no connection (RFC 9293 §3.10.7.1). */

@@ -74,7 +74,9 @@ export class UserNetwork implements EthernetBackend {
     });
     this.tcp = new TcpNat(
       {
-        toGuest: (src, segment) => this.toGuest(PROTO_TCP, src, GUEST_IP, segment),
+        toGuest: (src, segment, gsoSize) =>
+          this.toGuest(PROTO_TCP, src, GUEST_IP, segment, gsoSize ?? 0),
+        largeTcp: () => this.port?.largeTcp ?? false,
         denied: (proto, host, port) => this.denied(proto, host, port),
         guestIp: GUEST_IP,
       },
@@ -269,9 +271,17 @@ export class UserNetwork implements EthernetBackend {
     return true;
   }
 
-  private toGuest(proto: number, src: number, dst: number, payload: Uint8Array): void {
+  private toGuest(
+    proto: number,
+    src: number,
+    dst: number,
+    payload: Uint8Array,
+    gsoSize = 0,
+  ): void {
     if (this.closed) return;
     const packet = buildIpv4(src, dst, proto, payload);
-    this.port?.receive(buildEthernet(this.guestMac, GATEWAY_MAC, ETHERTYPE_IPV4, packet));
+    const frame = buildEthernet(this.guestMac, GATEWAY_MAC, ETHERTYPE_IPV4, packet);
+    // Every frame built here has correct checksums.
+    this.port?.receive(frame, { checksummed: true, gsoSize });
   }
 }
