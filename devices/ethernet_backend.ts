@@ -32,6 +32,11 @@ export interface ReceiveOffload {
 export interface EthernetBackend {
   /** Called once, when the device is created. */
   attach(port: EthernetPort): void;
+  /**
+   * True when the backend takes TCP/IPv4 frames larger than the MTU from the
+   * guest (the user-mode NAT does; a link to another VM does not).
+   */
+  readonly acceptsLargeFrames?: boolean;
   /** A frame the guest transmitted (the backend may keep it). */
   send(frame: Uint8Array): void;
   /** Closes sockets and timers; called when the machine closes. */

@@ -12,12 +12,15 @@ import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virt
 import type { Chain } from "./virtqueue.ts";
 
 export const VIRTIO_ID_NET = 1;
+export const VIRTIO_NET_F_CSUM = 0n;
 export const VIRTIO_NET_F_GUEST_CSUM = 1n;
+export const VIRTIO_NET_F_HOST_TSO4 = 11n;
 export const VIRTIO_NET_F_GUEST_TSO4 = 7n;
 export const VIRTIO_NET_F_MAC = 5n;
 export const VIRTIO_NET_F_MRG_RXBUF = 15n;
 export const VIRTIO_NET_F_STATUS = 16n;
 const STATUS_LINK_UP = 1;
+const HDR_F_NEEDS_CSUM = 1;
 const HDR_F_DATA_VALID = 2;
 const HDR_GSO_TCPV4 = 1;
 const RECEIVEQ = 0;
@@ -41,15 +44,35 @@ export function parseMac(text: string): Uint8Array {
   return new Uint8Array(parts.map((p) => parseInt(p, 16)));
 }
 
+/**
+ * Fills in the checksum the guest left partial (VIRTIO_NET_HDR_F_NEEDS_CSUM):
+ * the ones' complement sum from csum_start to the end, stored at
+ * csum_start + csum_offset. False when those offsets do not fit the frame.
+ */
+function completeChecksum(frame: Uint8Array, hdr: Uint8Array): boolean {
+  const v = new DataView(hdr.buffer, hdr.byteOffset, NET_HDR_SIZE);
+  const start = v.getUint16(6, true);
+  const at = start + v.getUint16(8, true);
+  if (start >= frame.length || at + 2 > frame.length) return false;
+  let sum = 0;
+  const n = frame.length;
+  let i = start;
+  for (; i + 1 < n; i += 2) sum += (frame[i] << 8) | frame[i + 1];
+  if (i < n) sum += frame[i] << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  const c = ~sum & 0xffff;
+  frame[at] = c >> 8;
+  frame[at + 1] = c & 0xff;
+  return true;
+}
+
 export interface VirtioNetOptions {
   mac?: Uint8Array;
 }
 
 export class VirtioNet implements VirtioDevice, EthernetPort {
   readonly deviceId = VIRTIO_ID_NET;
-  readonly features = (1n << VIRTIO_NET_F_MAC) | (1n << VIRTIO_NET_F_STATUS) |
-    (1n << VIRTIO_NET_F_MRG_RXBUF) | (1n << VIRTIO_NET_F_GUEST_CSUM) |
-    (1n << VIRTIO_NET_F_GUEST_TSO4);
+  readonly features: bigint;
   readonly numQueues = 2;
   readonly mac: Uint8Array;
   /** Config: mac[6], status u16. */
@@ -66,6 +89,14 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     this.mac = (options.mac ?? DEFAULT_MAC).slice(0, 6);
     this.config.set(this.mac, 0);
     this.config[6] = STATUS_LINK_UP;
+    this.features = (1n << VIRTIO_NET_F_MAC) | (1n << VIRTIO_NET_F_STATUS) |
+      (1n << VIRTIO_NET_F_MRG_RXBUF) | (1n << VIRTIO_NET_F_GUEST_CSUM) |
+      (1n << VIRTIO_NET_F_GUEST_TSO4);
+    // Transmit offload: the guest leaves the TCP/UDP checksum to us (we fill it in) and may send
+    // TCP frames up to 64 KiB, which only a backend that takes large frames can use.
+    if (backend.acceptsLargeFrames) {
+      this.features |= (1n << VIRTIO_NET_F_CSUM) | (1n << VIRTIO_NET_F_HOST_TSO4);
+    }
     backend.attach(this);
   }
 
@@ -160,7 +191,10 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     for (let chain = vq.pop(); chain; chain = vq.pop()) {
       const data = vq.readAll(chain, NET_HDR_SIZE + MAX_FRAME);
       vq.push(chain, 0);
-      if (data.length >= NET_HDR_SIZE + 14) this.backend.send(data.slice(NET_HDR_SIZE));
+      if (data.length < NET_HDR_SIZE + 14) continue;
+      const frame = data.slice(NET_HDR_SIZE);
+      if (data[0] & HDR_F_NEEDS_CSUM && !completeChecksum(frame, data)) continue;
+      this.backend.send(frame);
     }
   }
 

@@ -51,6 +51,8 @@ export interface UserNetworkOptions {
 
 export class UserNetwork implements EthernetBackend {
   private port: EthernetPort | null = null;
+  /** The guest may send large TCP frames (transmit offload): the NAT takes any length. */
+  readonly acceptsLargeFrames = true;
   private guestMac: Uint8Array = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
   private readonly log: (line: string) => void;
   private readonly resolver: Resolver;
