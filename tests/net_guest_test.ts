@@ -87,8 +87,8 @@ Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback, 
   }
 });
 
-Deno.test("net guest: a forwarded port reaches busybox httpd; 8 MiB each way intact", async () => {
-  const big = new Uint8Array(8 << 20).map((_, i) => (i * 13 + (i >> 11)) & 0xff);
+Deno.test("net guest: a forwarded port reaches busybox httpd; 24 MiB each way intact", async () => {
+  const big = new Uint8Array(24 << 20).map((_, i) => (i * 13 + (i >> 11)) & 0xff);
   const ac = new AbortController();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
