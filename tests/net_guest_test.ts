@@ -1,6 +1,7 @@
 /**
  * The guest on the user-mode network: busybox udhcpc configures eth0 from
- * our DHCP server, ping reaches the virtual gateway, and wget fetches a file
+ * our DHCP server, ping reaches the virtual gateway, names resolve through
+ * 10.0.2.3 (a stand-in resolver), and wget fetches a file
  * from a Deno.serve server on the host's 127.0.0.1 through 10.0.2.2.
  * Needs the default image (`deno task images`) and --allow-net=127.0.0.1.
  */
@@ -49,6 +50,9 @@ Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback, 
   // Port 9 stands for a destination Deno's permissions deny (as --allow-net=127.0.0.1:PORT would).
   const net = new UserNetwork({
     log: (l) => logs.push(l),
+    // A stand-in for the host's resolver: the test must not query real name servers.
+    resolver: (name, type) =>
+      Promise.resolve(name === "files.test" && type === "A" ? ["10.0.2.2"] : []),
     connect: (hostname, p) =>
       p === 9
         ? Promise.reject(new Deno.errors.NotCapable(`Requires net access to "${hostname}:${p}"`))
@@ -66,6 +70,9 @@ Deno.test("net guest: DHCP, ping to the gateway, wget from the host's loopback, 
       120_000,
     );
     assert.match(got, new RegExp(`^${want}\\s`, "m"), got);
+    // DNS through 10.0.2.3 (udhcpc's script wrote resolv.conf).
+    const named = await sh(console, `wget -q -O - http://files.test:${port}/file | sha256sum`);
+    assert.match(named, new RegExp(`^${want}\\s`, "m"), named);
     // A refused port: the guest sees the connection refused, the VM keeps going.
     const refused = await sh(console, "wget -q -O - http://10.0.2.2:1/ 2>&1; echo rc=$?");
     assert.match(refused, /rc=1/);
