@@ -22,11 +22,12 @@ function macFor(index: number): Uint8Array {
 }
 
 export function openNet(eth: EthConfig, index: number, flags: NetFlags): VirtioNet {
-  // Any driver takes `,mac=XX:XX:XX:XX:XX:XX` (VMs on one link need different MACs).
+  // Any driver takes `,mac=XX:XX:XX:XX:XX:XX` (VMs on one link need different MACs);
+  // a config's `mac` key says the same.
   const parts = eth.driver.split(",");
-  const macText = parts.find((p) => p.startsWith("mac="));
+  const macText = parts.find((p) => p.startsWith("mac="))?.slice(4) ?? eth.mac;
   const driver = parts.filter((p) => !p.startsWith("mac=")).join(",");
-  const mac = macText ? parseMac(macText.slice(4)) : macFor(index);
+  const mac = macText !== undefined ? parseMac(macText) : macFor(index);
   const link = parseLinkSpec(driver);
   if (link) return new VirtioNet(openLink(link), { mac });
   if (driver !== "user") {

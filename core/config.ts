@@ -222,6 +222,8 @@ export interface FsConfig {
 export interface EthConfig {
   driver: string;
   ifname?: string;
+  /** The card's MAC address as written (`02:00:00:00:00:02`); checked when the card opens. */
+  mac?: string;
 }
 
 export interface DisplayConfig {
@@ -352,10 +354,11 @@ export function interpretConfig(
   });
 
   const eth = indexed(obj, "eth").map(([key, e]) => {
-    e.only(["driver", "ifname"]);
+    e.only(["driver", "ifname", "mac"]);
     const driver = e.str("driver", true)!;
     if (!support.eth) unsupported.push(`${key}: virtio network is not supported yet`);
-    return { driver, ifname: e.str("ifname", driver === "tap") };
+    const mac = e.str("mac", false);
+    return { driver, ifname: e.str("ifname", driver === "tap"), ...(mac ? { mac } : {}) };
   });
 
   let display: DisplayConfig | undefined;

@@ -232,3 +232,12 @@ Deno.test("fs entries: ro is a boolean, absent by default", () => {
     /ro/,
   );
 });
+
+Deno.test("eth entries take a mac key", () => {
+  const cfg = interpretConfig(
+    parseConfigText(
+      `{ version: 1, machine: "riscv64", memory_size: 64, eth0: { driver: "user", mac: "02:00:00:00:00:07" } }`,
+    ),
+  );
+  assert.equal(cfg.eth[0].mac, "02:00:00:00:00:07");
+});
