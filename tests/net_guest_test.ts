@@ -7,24 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { DEFAULT_CMDLINE } from "../backends/image_cache.ts";
-import { ScriptedConsole } from "../backends/scripted_console.ts";
+import type { ScriptedConsole } from "../backends/scripted_console.ts";
 import { UserNetwork } from "../backends/net/user.ts";
-import { Machine } from "../core/machine.ts";
 import { VirtioNet } from "../devices/virtio_net.ts";
-import { PROMPT, readDefaultImages } from "./support/boot.ts";
+import { defaultMachine, PROMPT } from "./support/boot.ts";
 
 async function bootWithNet(net: UserNetwork) {
-  const console = new ScriptedConsole();
-  const machine = new Machine({
-    memoryMiB: 128,
-    ...(await readDefaultImages()),
-    cmdline: DEFAULT_CMDLINE,
-    console,
-  });
-  console.connect((bytes) => machine.typeInput(bytes));
-  machine.addVirtio(new VirtioNet(net));
-  machine.boot();
+  const { machine, console } = await defaultMachine({}, undefined, [new VirtioNet(net)]);
   const running = machine.run();
   await console.waitFor(PROMPT);
   return { machine, console, running };

@@ -8,15 +8,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { DEFAULT_CMDLINE, defaultImageDir } from "../backends/image_cache.ts";
-import { ScriptedConsole } from "../backends/scripted_console.ts";
+import { defaultImageDir } from "../backends/image_cache.ts";
 import { prepareDevices } from "../backends/attach_devices.ts";
 import { FileBackend } from "../backends/file_block.ts";
 import { OverlayFile } from "../backends/overlay_file.ts";
 import { SnapshotBackend } from "../backends/snapshot_block.ts";
 import type { DriveConfig, VmConfig } from "../core/config.ts";
-import { Machine } from "../core/machine.ts";
-import { PROMPT, readDefaultImages } from "./support/boot.ts";
+import { defaultMachine, PROMPT } from "./support/boot.ts";
 
 const ROOTFS = join(defaultImageDir(), "rootfs.ext4");
 const sha256 = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
@@ -36,16 +34,7 @@ async function withDrives(
 ): Promise<void> {
   const config = { drives } as VmConfig;
   const devices = await prepareDevices(config, flags);
-  const console = new ScriptedConsole();
-  const machine = new Machine({
-    memoryMiB: 128,
-    ...(await readDefaultImages()),
-    cmdline: DEFAULT_CMDLINE,
-    console,
-  });
-  console.connect((b) => machine.typeInput(b));
-  for (const d of devices) machine.addVirtio(d);
-  machine.boot();
+  const { machine, console } = await defaultMachine({}, undefined, devices);
   const running = machine.run();
   try {
     await console.waitFor(PROMPT);

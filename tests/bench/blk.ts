@@ -6,12 +6,11 @@
  * read-write (vdb) and a snapshot of the same size (vdc, memory overlay).
  */
 import { join } from "node:path";
-import { DEFAULT_CMDLINE, defaultImageDir } from "../../backends/image_cache.ts";
+import { defaultImageDir } from "../../backends/image_cache.ts";
 import { prepareDevices } from "../../backends/attach_devices.ts";
-import { ScriptedConsole } from "../../backends/scripted_console.ts";
 import type { VmConfig } from "../../core/config.ts";
-import { Machine } from "../../core/machine.ts";
-import { PROMPT, readDefaultImages } from "../support/boot.ts";
+import { defaultMachine, PROMPT } from "../support/boot.ts";
+import { report } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 3);
 
@@ -25,16 +24,11 @@ await Deno.truncate(scratch, 64 << 20);
 const config = {
   drives: [{ file: root, mode: "ro" }, { file: scratch, mode: "rw" }, { file: scratch }],
 } as VmConfig;
-const con = new ScriptedConsole();
-const machine = new Machine({
-  memoryMiB: 128,
-  ...(await readDefaultImages()),
-  cmdline: DEFAULT_CMDLINE,
-  console: con,
-});
-con.connect((b) => machine.typeInput(b));
-for (const d of await prepareDevices(config, {})) machine.addVirtio(d);
-machine.boot();
+const { machine, console: con } = await defaultMachine(
+  {},
+  undefined,
+  await prepareDevices(config, {}),
+);
 const running = machine.run();
 await con.waitFor(PROMPT);
 
@@ -45,16 +39,6 @@ async function dd(cmd: string): Promise<number> {
   const m = /(\d+) bytes \([^)]*\) copied, ([\d.]+) seconds/.exec(out);
   if (!m) throw new Error(`dd said: ${out}`);
   return Number(m[1]) / Number(m[2]) / 1e6;
-}
-
-function report(name: string, xs: number[]): void {
-  const s = [...xs].sort((a, b) => a - b);
-  const med = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  console.log(
-    `${name.padEnd(34)} ${med.toFixed(1).padStart(8)} MB/s  (min ${s[0].toFixed(1)}, max ${
-      s[s.length - 1].toFixed(1)
-    }, ${xs.length} runs)`,
-  );
 }
 
 const cases: [string, string][] = [
@@ -71,7 +55,7 @@ try {
   for (const [name, cmd] of cases) {
     const xs: number[] = [];
     for (let i = 0; i < RUNS; i++) xs.push(await dd(cmd));
-    report(name, xs);
+    report(name, "MB/s", xs);
   }
   con.type("poweroff\n");
   await running;

@@ -7,12 +7,10 @@
  *   through a forwarded port.
  * Needs --allow-net=127.0.0.1 and the default image.
  */
-import { DEFAULT_CMDLINE } from "../../backends/image_cache.ts";
 import { UserNetwork } from "../../backends/net/user.ts";
-import { ScriptedConsole } from "../../backends/scripted_console.ts";
-import { Machine } from "../../core/machine.ts";
 import { VirtioNet } from "../../devices/virtio_net.ts";
-import { PROMPT, readDefaultImages } from "../support/boot.ts";
+import { defaultMachine, PROMPT } from "../support/boot.ts";
+import { report } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 3);
 const SIZE = 16 << 20;
@@ -26,31 +24,12 @@ const server = Deno.serve(
 const net = new UserNetwork({
   forwards: [{ hostAddress: "127.0.0.1", hostPort: 0, guestPort: 80 }],
 });
-const con = new ScriptedConsole();
-const machine = new Machine({
-  memoryMiB: 128,
-  ...(await readDefaultImages()),
-  cmdline: DEFAULT_CMDLINE,
-  console: con,
-});
-con.connect((b) => machine.typeInput(b));
-machine.addVirtio(new VirtioNet(net));
-machine.boot();
+const { machine, console: con } = await defaultMachine({}, undefined, [new VirtioNet(net)]);
 const running = machine.run();
 
 async function sh(cmd: string): Promise<string> {
   con.type(cmd + "\n");
   return await con.waitFor(PROMPT, 600_000);
-}
-
-function report(name: string, xs: number[]): void {
-  const s = [...xs].sort((a, b) => a - b);
-  const med = s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  console.log(
-    `${name.padEnd(34)} ${med.toFixed(1).padStart(8)} MB/s  (min ${s[0].toFixed(1)}, max ${
-      s[s.length - 1].toFixed(1)
-    }, ${xs.length} runs)`,
-  );
 }
 
 try {
@@ -71,8 +50,8 @@ try {
     if (got !== SIZE) throw new Error(`guest to host: got ${got} bytes of ${SIZE}`);
     up.push(SIZE / ((performance.now() - t1) / 1000) / 1e6);
   }
-  report("TCP host to guest (wget)", down);
-  report("TCP guest to host (httpd)", up);
+  report("TCP host to guest (wget)", "MB/s", down);
+  report("TCP guest to host (httpd)", "MB/s", up);
   con.type("poweroff\n");
   await running;
 } finally {

@@ -8,24 +8,11 @@
 import { HostFs } from "../../backends/p9_host_fs.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { bootShell } from "../support/guest_shell.ts";
+import { report } from "./report.ts";
 
 const RUNS = Math.max(3, Math.min(Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 3), 5));
 const MIB = 32;
 const FILES = 500;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function report(name: string, unit: string, xs: number[]): void {
-  const f = (v: number) => v.toFixed(1);
-  console.log(
-    `${name.padEnd(34)} ${f(median(xs)).padStart(8)} ${unit.padEnd(7)}` +
-      `  (min ${f(Math.min(...xs))}, max ${f(Math.max(...xs))}, ${xs.length} runs)`,
-  );
-}
 
 const dir = await Deno.makeTempDir({ prefix: "demu-bench-9p-" });
 const g = await bootShell([new Virtio9p("bench", new HostFs(dir))]);

@@ -10,22 +10,9 @@ import { Machine } from "../../core/machine.ts";
 import { type DefaultImages, defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { join } from "node:path";
 import process from "node:process";
+import { report } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function report(name: string, unit: string, xs: number[], digits: number): void {
-  const fmt = (v: number) => v.toFixed(digits);
-  console.log(
-    `${name.padEnd(34)} ${fmt(median(xs)).padStart(8)} ${unit.padEnd(4)}` +
-      `  (min ${fmt(Math.min(...xs))}, max ${fmt(Math.max(...xs))}, ${xs.length} runs)`,
-  );
-}
 
 async function mipsRun(program: Uint8Array): Promise<number> {
   const machine = new Machine({ memoryMiB: 64, console: { write: () => {} } });

@@ -1,6 +1,7 @@
 import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
 import { ScriptedConsole } from "../../backends/scripted_console.ts";
 import { Machine, type MachineOptions } from "../../core/machine.ts";
+import type { VirtioDevice } from "../../devices/virtio.ts";
 
 /** The shell prompt of the default image. */
 export const PROMPT = "~ # ";
@@ -19,11 +20,13 @@ export async function readDefaultImages(): Promise<DefaultImages> {
 
 /**
  * A machine with the default image and a scripted console, booted (not yet
- * running). `extra` adds or overrides machine options.
+ * running). `extra` adds or overrides machine options; `devices` go into the
+ * VirtIO slots after the console, before the device tree is written.
  */
 export async function defaultMachine(
   extra: Partial<MachineOptions> = {},
   images?: DefaultImages,
+  devices: VirtioDevice[] = [],
 ): Promise<{ machine: Machine; console: ScriptedConsole }> {
   const console = new ScriptedConsole();
   const machine = new Machine({
@@ -33,6 +36,7 @@ export async function defaultMachine(
     console,
     ...extra,
   });
+  for (const d of devices) machine.addVirtio(d);
   console.connect((bytes) => machine.typeInput(bytes));
   machine.boot();
   return { machine, console };

@@ -3,12 +3,12 @@
  * `sh(cmd)` types one command line and resolves with its output (the echoed
  * command and the prompt stripped). Shared by the 9P guest tests and bench.
  */
-import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
-import { ScriptedConsole } from "../../backends/scripted_console.ts";
-import { Machine, type MachineExit } from "../../core/machine.ts";
+import type { ScriptedConsole } from "../../backends/scripted_console.ts";
+import type { Machine, MachineExit } from "../../core/machine.ts";
 import type { VirtioDevice } from "../../devices/virtio.ts";
+import { defaultMachine, PROMPT } from "./boot.ts";
 
-export const PROMPT = "~ # ";
+export { PROMPT };
 
 export interface GuestShell {
   machine: Machine;
@@ -20,19 +20,7 @@ export interface GuestShell {
 }
 
 export async function bootShell(devices: VirtioDevice[], memoryMiB = 128): Promise<GuestShell> {
-  const paths = defaultImagePaths();
-  const console = new ScriptedConsole();
-  const machine = new Machine({
-    memoryMiB,
-    bios: await Deno.readFile(paths.bios),
-    kernel: await Deno.readFile(paths.kernel),
-    initrd: await Deno.readFile(paths.initrd),
-    cmdline: DEFAULT_CMDLINE,
-    console,
-  });
-  for (const d of devices) machine.addVirtio(d);
-  console.connect((bytes) => machine.typeInput(bytes));
-  machine.boot();
+  const { machine, console } = await defaultMachine({ memoryMiB }, undefined, devices);
   const running = machine.run();
   try {
     await console.waitFor(PROMPT);
