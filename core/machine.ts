@@ -6,6 +6,8 @@ import { parseElf } from "./elf.ts";
 import { Hart } from "./hart.ts";
 import { PhysicalMemory, RAM_BASE } from "./memory.ts";
 import { warmUpInterpreter } from "./warmup.ts";
+import { Jit } from "./jit/jit.ts";
+import { Lockstep } from "./jit/lockstep.ts";
 import type { CharBackend } from "../devices/char_backend.ts";
 import { Clint } from "../devices/clint.ts";
 import { Htif } from "../devices/htif.ts";
@@ -54,6 +56,12 @@ export interface MachineOptions {
   console: CharBackend;
   /** Time follows the instruction count, so runs are reproducible. */
   deterministic?: boolean;
+  /**
+   * Translate hot guest code to WebAssembly (core/jit; default on). "check"
+   * runs every translated block in lockstep with the interpreter and stops at
+   * the first difference (slow; for debugging the translator).
+   */
+  jit?: boolean | "check";
 }
 
 export type MachineExit =
@@ -81,6 +89,10 @@ export class Machine {
   readonly htif: Htif;
   readonly console: VirtioConsole;
   readonly virtio: VirtioMmio[] = [];
+  /** The translator (null with jit: false). */
+  readonly jit: Jit | null;
+  /** The lockstep checker (jit: "check"). */
+  readonly lockstep: Lockstep | null;
   /** Instructions executed so far (including ones that trapped). */
   executed = 0;
   /** Stop after this many instructions (Infinity for no bound). */
@@ -97,6 +109,9 @@ export class Machine {
     this.hart = new Hart(this.mem, this.clock);
     // A device completing host I/O (a file read, a packet) wakes a WFI sleep.
     this.hart.onInterrupt = () => this.wake();
+    const jit = options.jit ?? true;
+    this.jit = jit === false ? null : new Jit(this.hart, this.mem, jit === "check");
+    this.lockstep = jit === "check" ? new Lockstep(this.jit!) : null;
     this.clint = new Clint(this.clock, this.hart);
     this.plic = new Plic(this.hart, PLIC_SOURCES);
     this.htif = new Htif({
@@ -267,7 +282,7 @@ export class Machine {
           this.stop({ reason: "limit", instructions: this.executed });
           break;
         }
-        const n = this.hart.run(budget);
+        const n = this.jit ? this.jit.run(budget) : this.hart.run(budget);
         this.executed += n;
         this.clock.advance(n);
       } while (!this.exit && !this.hart.waiting && performance.now() < until);

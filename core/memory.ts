@@ -30,6 +30,8 @@ export class PhysicalMemory implements GuestRam {
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
   readonly dv: DataView;
+  /** Buffer offset of the area after RAM that holds the hart's TLBs (64 KiB). */
+  readonly tlbOffset: number;
   private romSize = 0;
   private readonly mmio: Mapping[] = [];
   /** MMIO windows placed over RAM (HTIF at an ELF's tohost): never RAM, never cached. */
@@ -39,9 +41,11 @@ export class PhysicalMemory implements GuestRam {
     if (ramSize % 65536 !== 0 || ramSize <= 0 || RAM_OFFSET + ramSize > 2 ** 31) {
       throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
     }
-    const pages = (RAM_OFFSET + ramSize) / 65536;
+    // One more 64 KiB page after RAM holds the TLBs, where translated code reads them.
+    const pages = (RAM_OFFSET + ramSize) / 65536 + 1;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.size = ramSize;
+    this.tlbOffset = RAM_OFFSET + ramSize;
     const buf = this.memory.buffer;
     this.bytes = new Uint8Array(buf, RAM_OFFSET, ramSize);
     this.view = new DataView(buf, RAM_OFFSET, ramSize);
