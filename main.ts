@@ -33,6 +33,9 @@ options:
                        at its entry in M-mode; HTIF at its tohost/fromhost symbols
                        (exit status: 0 for tohost = 1, n for (n << 1) | 1)
   --deterministic      time follows the instruction count (reproducible runs)
+  --no-jit             interpret only (no translation of hot code to WebAssembly)
+  --jit-check          run each translated block in lockstep with the interpreter and
+                       stop at the first difference (slow; for debugging the translator)
   --max-insns N        stop after N instructions (exit status 124)
   --drive FILE         add a virtio disk image (repeatable; after the config's drives)
   -rw, -ro             open every disk read-write / read-only (default: snapshot,
@@ -164,9 +167,22 @@ async function runOnTerminal(
   return 0;
 }
 
+interface JitFlags {
+  "no-jit"?: boolean;
+  "jit-check"?: boolean;
+}
+
+/** The translator mode the flags ask for (on unless --no-jit). */
+function jitMode(values: JitFlags): boolean | "check" {
+  if (values["no-jit"] && values["jit-check"]) {
+    throw new UsageError("--no-jit and --jit-check cannot be used together");
+  }
+  return values["jit-check"] ? "check" : !values["no-jit"];
+}
+
 async function runElf(
   path: string,
-  values: { memory?: string; "max-insns"?: string; deterministic?: boolean },
+  values: JitFlags & { memory?: string; "max-insns"?: string; deterministic?: boolean },
 ): Promise<number> {
   const bytes = await readInput(path, "ELF program");
   const memoryMiB = values.memory !== undefined
@@ -176,7 +192,12 @@ async function runElf(
     ? parseNumber(values["max-insns"], "--max-insns", Number.MAX_SAFE_INTEGER)
     : Infinity;
   return await runOnTerminal((stdio) => {
-    const m = new Machine({ memoryMiB, console: stdio, deterministic: values.deterministic });
+    const m = new Machine({
+      memoryMiB,
+      console: stdio,
+      deterministic: values.deterministic,
+      jit: jitMode(values),
+    });
     m.maxInstructions = maxInsns;
     m.bootElf(bytes);
     return m;
@@ -200,6 +221,8 @@ async function main(args: string[]): Promise<number> {
       default: { type: "boolean" },
       elf: { type: "string" },
       deterministic: { type: "boolean" },
+      "no-jit": { type: "boolean" },
+      "jit-check": { type: "boolean" },
       "max-insns": { type: "string" },
       drive: { type: "string", multiple: true },
       overlay: { type: "string" },
@@ -275,6 +298,7 @@ async function main(args: string[]): Promise<number> {
       cmdline: config.cmdline,
       console: stdio,
       deterministic: values.deterministic ?? false,
+      jit: jitMode(values),
     });
     m.maxInstructions = maxInsns;
     for (const device of devices) m.addVirtio(device);

@@ -282,7 +282,9 @@ export class Machine {
           this.stop({ reason: "limit", instructions: this.executed });
           break;
         }
-        const n = this.jit ? this.jit.run(budget) : this.hart.run(budget);
+        const n = this.jit
+          ? this.jit.run(budget, this.maxInstructions !== Infinity)
+          : this.hart.run(budget);
         this.executed += n;
         this.clock.advance(n);
       } while (!this.exit && !this.hart.waiting && performance.now() < until);

@@ -45,8 +45,20 @@ export class RegionEmitter {
   private cur!: Block;
   /** The pc of the block laid out after the current one (NaN: none). */
   private fallThrough = NaN;
-  /** Checker mode: every inline store first reports its offset and size. */
-  logStores = false;
+  private curIndex = 0;
+  private blockCount = 0;
+  /** Depth of the current block's own loop label. */
+  private loopDepth = 0;
+  /**
+   * Checker mode: every inline store first reports its offset and size, and
+   * the budget is checked at every block so a region can run one block.
+   */
+  set checkMode(on: boolean) {
+    this.logStores = on;
+    this.everyBlock = on;
+  }
+  private logStores = false;
+  private everyBlock = false;
 
   /** The body of the function for `plan` (without the final end). */
   emit(plan: RegionPlan): Uint8Array {
@@ -68,6 +80,7 @@ export class RegionEmitter {
     this.local(Op.local_get, P_ENTRY);
     this.local(Op.local_set, L_BLK);
     const k = plan.blocks.length;
+    this.blockCount = k;
     this.open(Op.block, VOID); // $out
     this.open(Op.loop, VOID); // $top
     for (let i = 0; i < k; i++) this.open(Op.block, VOID);
@@ -79,6 +92,7 @@ export class RegionEmitter {
     for (let i = 0; i < k; i++) {
       this.close();
       this.cur = plan.blocks[i];
+      this.curIndex = i;
       this.block(plan.blocks[i], i + 1 < k ? plan.blocks[i + 1].pc : NaN);
     }
     this.close(); // loop
@@ -164,7 +178,15 @@ export class RegionEmitter {
   private goTo(pc: number, fallThrough: number): void {
     if (pc === fallThrough) return;
     const idx = this.blockIndex.get(pc);
-    if (idx !== undefined) {
+    // The budget is checked on backward transfers only: a forward path runs each block once.
+    if (idx !== undefined && idx <= this.curIndex && !this.everyBlock) {
+      this.budgetCheck(pc, this.cur.insns.length);
+    }
+    if (idx === this.curIndex && directTarget(this.cur.insns[this.cur.insns.length - 1]) === pc) {
+      this.br(this.loopDepth); // a loop of one block: straight back to its start
+    } else if (idx !== undefined && idx > this.curIndex) {
+      this.br(this.blockCount + 2 - idx); // forward: to the end of that block's dispatch label
+    } else if (idx !== undefined) {
       this.i32(idx);
       this.local(Op.local_set, L_BLK);
       this.br(this.topDepth);
@@ -175,20 +197,35 @@ export class RegionEmitter {
 
   private block(b: Block, fallThrough: number): void {
     const len = b.insns.length;
-    // Budget: n += len; if n > budget, undo and leave before the block.
+    const last = b.insns[len - 1];
+    const selfLoop = directTarget(last) === b.pc;
+    if (selfLoop) {
+      this.open(Op.loop, VOID);
+      this.loopDepth = this.depth;
+    }
+    this.fallThrough = fallThrough;
     this.local(Op.local_get, L_N);
     this.i32(len);
     this.op(Op.i32_add);
-    this.local(Op.local_tee, L_N);
-    this.fallThrough = fallThrough;
+    this.local(Op.local_set, L_N);
+    if (this.everyBlock) {
+      // Checker mode: a budget of one block stops before the next.
+      this.budgetCheck(b.pc, 0);
+    }
+    for (let k = 0; k < len; k++) this.insn(b.insns[k], k);
+    const op = last.insn & 0x7f;
+    if (op !== 0x6f && op !== 0x67) this.goTo(b.next, fallThrough);
+    if (selfLoop) this.close();
+  }
+
+  /** Leaves for the dispatcher (at `pc`, `retired` of this block done) once n passes the budget. */
+  private budgetCheck(pc: number, retired: number): void {
+    this.local(Op.local_get, L_N);
     this.local(Op.local_get, P_BUDGET);
     this.op(Op.i32_gt_u);
     this.open(Op.if, VOID);
-    this.exit(b.pc, 0, STATUS_GO_ON);
+    this.exit(pc, retired, STATUS_GO_ON);
     this.close();
-    for (let k = 0; k < len; k++) this.insn(b.insns[k], k);
-    const op = b.insns[len - 1].insn & 0x7f;
-    if (op !== 0x6f && op !== 0x67) this.goTo(b.next, fallThrough);
   }
 
   private insn(i: Insn, k: number): void {

@@ -22,7 +22,7 @@ import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
 /** Jumps to a target before its region is translated. */
-const HOT_THRESHOLD = 64;
+const HOT_THRESHOLD = 4000;
 /** A counter that will not come back: its pc cannot be translated. */
 const NEVER = -(1 << 30);
 /** Store-invalidations after which a page is left to the interpreter (code and data mixed). */
@@ -91,7 +91,7 @@ export class Jit {
     const pages = mem.memory.buffer.byteLength >>> 12;
     this.codePages = new Uint8Array(pages);
     this.invalidations = new Uint8Array(pages);
-    this.emitter.logStores = checkMode;
+    this.emitter.checkMode = checkMode;
     hart.jitHot = this.hot;
     hart.codePages = this.codePages;
     hart.onCodeWrite = (page) => this.invalidatePage(page);
@@ -106,8 +106,13 @@ export class Jit {
     };
   }
 
-  /** Runs up to `limit` instructions, translated where hot; returns how many were executed. */
-  run(limit: number): number {
+  /**
+   * Runs about `limit` instructions, translated where hot; returns how many
+   * were executed. A region checks its budget on backward jumps only, so it
+   * may run past `limit` by up to its own size; with `exact` it stops short
+   * and the interpreter finishes the slice exactly.
+   */
+  run(limit: number, exact = false): number {
     const h = this.hart;
     h.checkInterrupts();
     if (h.waiting || h.haltRequested) return 0;
@@ -115,8 +120,9 @@ export class Jit {
     let n = 0;
     while (n < limit) {
       const e = this.lookup(h.pc);
-      if (e !== null) {
-        const k = this.runRegion(e, limit - n);
+      const budget = e === null ? 0 : limit - n - (exact ? e.region.plan.size : 0);
+      if (budget > 0) {
+        const k = this.runRegion(e!, budget);
         n += k;
         if (h.endSlice) break;
         if (k !== 0) continue; // else the budget is below the block: the interpreter ends the slice
@@ -125,6 +131,11 @@ export class Jit {
       if (!h.jitExit) break;
     }
     return n;
+  }
+
+  /** Jumps to a target before it is translated (tests use 0: translate at once). */
+  setHotThreshold(jumps: number): void {
+    this.hot.fill(-jumps);
   }
 
   /** How run() executes a region (the lockstep checker puts its own here). */

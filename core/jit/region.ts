@@ -32,6 +32,8 @@ export interface RegionPlan {
   /** Byte range of the page the blocks were decoded from (for FENCE.I re-checks). */
   lo: number;
   hi: number;
+  /** Instructions in all blocks: no forward-only path through the region is longer. */
+  size: number;
 }
 
 /** At most this many instructions per region (bounds compile time and code size). */
@@ -152,5 +154,6 @@ export function planRegion(
     blocks: [...blocks.values()].sort((a, b) => a.pc - b.pc),
     lo,
     hi,
+    size: total,
   };
 }
