@@ -310,6 +310,8 @@ export class Hart {
     const hit = (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).lookup(access, va);
     if (hit >= 0) return hit;
     const pa = this.translate(va, access);
+    // Above 2^63 (negative here) nothing exists; -1 - pa would look like a buffer offset.
+    if (pa < 0) raise(ACCESS_FAULT_CAUSE[access], va);
     const off = this.mem.offsetOf(pa);
     if (off >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(off))) {
       if (access === ACCESS_STORE && this.codePages !== null && this.codePages[off >>> 12] !== 0) {
