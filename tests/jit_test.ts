@@ -123,6 +123,7 @@ Deno.test("jit: compiled C runs in lockstep with the interpreter, and translated
   const program = await Deno.readFile(join(cacheDir(), "programs", "intmix.elf"));
   const checked = new Machine({ memoryMiB: 64, console: { write: () => {} }, jit: "check" });
   checked.bootElf(program);
+  checked.jit!.setHotThreshold(50);
   checked.maxInstructions = 3_000_000;
   assert.equal((await checked.run()).reason, "limit");
   assert.ok(checked.lockstep!.checked > 100_000, `${checked.lockstep!.checked} blocks checked`);

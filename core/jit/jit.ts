@@ -22,7 +22,15 @@ import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
 /** Jumps to a target before its region is translated. */
-const HOT_THRESHOLD = 4000;
+const HOT_THRESHOLD = 20000;
+/**
+ * A region that returns after fewer instructions than this on average (it
+ * stops at untranslated FP or system code) costs more in transitions than it
+ * saves: after PROBATION entries it is dropped and its entry left to the
+ * interpreter.
+ */
+const MIN_RUN = 12;
+const PROBATION = 256;
 /** A counter that will not come back: its pc cannot be translated. */
 const NEVER = -(1 << 30);
 /** Store-invalidations after which a page is left to the interpreter (code and data mixed). */
@@ -42,6 +50,9 @@ interface Region {
   epoch: number;
   src: Uint8Array;
   wasmBytes: number;
+  /** Entries so far and instructions they retired, until probation ends (then -1). */
+  entries: number;
+  retired: number;
 }
 
 export interface Entry {
@@ -58,6 +69,8 @@ export interface JitStats {
   /** Bytes of wasm in the cache now. */
   cacheBytes: number;
   invalidated: number;
+  /** Regions dropped because they returned too soon on average. */
+  dropped: number;
   flushes: number;
 }
 
@@ -82,6 +95,7 @@ export class Jit {
     compileMs: 0,
     cacheBytes: 0,
     invalidated: 0,
+    dropped: 0,
     flushes: 0,
   };
   /** Called with each store's buffer offset and size before it happens (lockstep checker). */
@@ -149,6 +163,8 @@ export class Jit {
     const status = e.region.fn(e.index, budget, h.dataTlb.offset);
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
+    const r = e.region;
+    if (r.entries >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
     h.creditRetired(retired);
     if (status === STATUS_TRAP) {
@@ -156,6 +172,20 @@ export class Jit {
       return retired + 1;
     }
     return retired;
+  }
+
+  /** Counts a region's first entries; drops it if it keeps returning at once. */
+  private probation(e: Entry, retired: number): void {
+    const r = e.region;
+    r.retired += retired;
+    if (++r.entries < PROBATION) return;
+    if (r.retired < MIN_RUN * r.entries) {
+      r.valid = false;
+      const pc = r.plan.blocks[e.index].pc;
+      this.hot[(pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
+      this.stats.dropped++;
+    }
+    r.entries = -1;
   }
 
   /** The translation to run at `pc` now, translating it if it is hot; null: interpret. */
@@ -250,6 +280,8 @@ export class Jit {
       epoch: this.fenceEpoch,
       src,
       wasmBytes: bytes.length,
+      entries: 0,
+      retired: 0,
     };
   }
 
