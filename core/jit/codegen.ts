@@ -83,6 +83,13 @@ export class RegionEmitter {
     this.blockCount = k;
     this.open(Op.block, VOID); // $out
     this.open(Op.loop, VOID); // $top
+    // blk = -1: an indirect jump left the target pc in L_PC; find its block or leave.
+    this.local(Op.local_get, L_BLK);
+    this.i32(0);
+    this.op(Op.i32_lt_s);
+    this.open(Op.if, VOID);
+    this.searchBlock(plan.blocks.map((b) => b.pc), 0, k, this.depth);
+    this.close();
     for (let i = 0; i < k; i++) this.open(Op.block, VOID);
     this.local(Op.local_get, L_BLK);
     w.byte(Op.br_table);
@@ -113,6 +120,35 @@ export class RegionEmitter {
     this.mem(Op.i32_store, 2, JIT_RETIRED_OFFSET);
     this.local(Op.local_get, L_ST);
     return w.take();
+  }
+
+  /** Binary search of L_PC among block pcs [lo, hi): sets L_BLK and leaves `found`, or exits. */
+  private searchBlock(pcs: number[], lo: number, hi: number, found: number): void {
+    if (hi - lo <= 4) {
+      for (let i = lo; i < hi; i++) {
+        this.local(Op.local_get, L_PC);
+        this.i64(pcs[i]);
+        this.op(Op.i64_eq);
+        this.open(Op.if, VOID);
+        this.i32(i);
+        this.local(Op.local_set, L_BLK);
+        this.br(found);
+        this.close();
+      }
+      this.i32(STATUS_GO_ON);
+      this.local(Op.local_set, L_ST);
+      this.br(this.outDepth);
+      return;
+    }
+    const mid = (lo + hi) >> 1;
+    this.local(Op.local_get, L_PC);
+    this.i64(pcs[mid]);
+    this.op(Op.i64_lt_s);
+    this.open(Op.if, VOID);
+    this.searchBlock(pcs, lo, mid, found);
+    this.op(Op.else);
+    this.searchBlock(pcs, mid, hi, found);
+    this.close();
   }
 
   // --- small writers ---
@@ -261,9 +297,19 @@ export class RegionEmitter {
           this.i64(i.pc + i.len);
           this.set(rd);
         }
+        // Budget as for a backward jump, then look the target up among this region's blocks.
         this.i32(STATUS_GO_ON);
         this.local(Op.local_set, L_ST);
-        this.br(this.outDepth);
+        if (!this.everyBlock) {
+          this.local(Op.local_get, L_N);
+          this.local(Op.local_get, P_BUDGET);
+          this.op(Op.i32_gt_u);
+          this.w.byte(Op.br_if);
+          this.w.u32(this.depth - this.outDepth);
+        }
+        this.i32(-1);
+        this.local(Op.local_set, L_BLK);
+        this.br(this.topDepth);
         return;
       case 0x63: { // BRANCH
         this.get(rs1);
