@@ -30,16 +30,34 @@ export class PhysicalMemory implements GuestRam {
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
   readonly dv: DataView;
+  /** RAM-like memory outside RAM (the framebuffer): plain loads and stores, no DMA. */
+  readonly vram: { base: number; size: number; offset: number } | null;
   private romSize = 0;
   private readonly mmio: Mapping[] = [];
   /** MMIO windows placed over RAM (HTIF at an ELF's tohost): never RAM, never cached. */
   private readonly holes: Mapping[] = [];
 
-  constructor(ramSize: number) {
+  /**
+   * `vram` adds memory at a physical address outside RAM, kept in the same
+   * buffer after RAM so the TLB maps it like RAM (the guest's stores to a
+   * framebuffer cost nothing extra). Its size is rounded up to 64 KiB.
+   */
+  constructor(ramSize: number, vram?: { base: number; size: number }) {
     if (ramSize % 65536 !== 0 || ramSize <= 0 || RAM_OFFSET + ramSize > 2 ** 31) {
       throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
     }
-    const pages = (RAM_OFFSET + ramSize) / 65536;
+    const vramSize = vram ? Math.ceil(vram.size / 65536) * 65536 : 0;
+    if (RAM_OFFSET + ramSize + vramSize > 2 ** 31) {
+      throw new Error(
+        `RAM (${ramSize >> 20} MiB) and video memory (${vramSize >> 20} MiB) exceed 2047 MiB; ` +
+          `give less memory with -m`,
+      );
+    }
+    if (vram && (vram.base % 4096 !== 0 || vram.base + vramSize > RAM_BASE)) {
+      throw new Error(`video memory at 0x${vram.base.toString(16)} must be page aligned below RAM`);
+    }
+    this.vram = vram ? { base: vram.base, size: vramSize, offset: RAM_OFFSET + ramSize } : null;
+    const pages = (RAM_OFFSET + ramSize + vramSize) / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.size = ramSize;
     const buf = this.memory.buffer;
@@ -96,6 +114,8 @@ export class PhysicalMemory implements GuestRam {
       return paddr - RAM_BASE + RAM_OFFSET;
     }
     if (paddr >= ROM_BASE && paddr < ROM_BASE + this.romSize) return paddr;
+    const v = this.vram;
+    if (v && paddr >= v.base && paddr < v.base + v.size) return paddr - v.base + v.offset;
     return -1;
   }
 
