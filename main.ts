@@ -16,6 +16,8 @@ import {
   type VmConfig,
 } from "./core/config.ts";
 import { Machine, type MachineExit } from "./core/machine.ts";
+import type { CharBackend } from "./devices/char_backend.ts";
+import type { WebConsole } from "./backends/web/server.ts";
 
 const USAGE = `usage: demu [options] [config]
 
@@ -53,10 +55,17 @@ options:
   --hostfwd tcp:[ADDR]:HOSTPORT-:GUESTPORT
                        forward a host port (ADDR default 127.0.0.1) to the guest;
                        needs --allow-net=ADDR:HOSTPORT
+  --web [HOST:PORT]    serve a web console (default 127.0.0.1:8080; needs
+                       --allow-net=HOST:PORT): terminal, screen, keyboard and
+                       mouse; adds an 800x600 display and virtio input devices
+                       unless the config has display0 / input_device
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -h, --help           this help
 
 keys on the console: C-a x quits, C-a h prints help.`;
+
+/** `--web`'s optional value: [HOST]:PORT or a port. */
+const isWebAddress = (a: string) => /^(\[[0-9a-fA-F:.]+\]:|[\w.-]*:)?\d+$/.test(a);
 
 /** Exit status when --max-insns ends the run. */
 export const EXIT_LIMIT = 124;
@@ -130,7 +139,8 @@ async function loadConfig(path: string): Promise<VmConfig> {
 
 /** Runs the machine on the terminal until it stops; returns the process exit status. */
 async function runOnTerminal(
-  build: (stdio: StdioConsole) => Machine,
+  build: (guestConsole: CharBackend) => Machine,
+  web?: WebConsole,
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
@@ -138,11 +148,15 @@ async function runOnTerminal(
     onQuit: () => machine?.stop({ reason: "quit" }),
     onResize: (cols, rows) => machine?.console.resize(cols, rows),
   });
+  // With --web the console is on the terminal and on the page alike.
+  const guestConsole: CharBackend = web ? { write: (b) => (stdio.write(b), web.write(b)) } : stdio;
   try {
-    machine = build(stdio);
+    machine = build(guestConsole);
   } catch (e) {
+    await web?.close();
     throw new UsageError((e as Error).message);
   }
+  web?.attach(machine);
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -155,6 +169,7 @@ async function runOnTerminal(
   } finally {
     for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     stdio.restore();
+    await web?.close();
   }
   if (exit.reason === "poweroff") return exit.code;
   if (exit.reason === "limit") {
@@ -188,6 +203,11 @@ async function main(args: string[]): Promise<number> {
   args = args.map((
     a,
   ) => (a === "-rw" ? "--rw" : a === "-ro" ? "--ro" : a === "-append" ? "--append" : a));
+  // --web takes an address only when one follows (a config file is not one).
+  args = args.flatMap((a, i) => {
+    if (a !== "--web") return args[i - 1] === "--web" && isWebAddress(a) ? [] : [a];
+    return [`--web=${isWebAddress(args[i + 1] ?? "") ? args[i + 1] : ""}`];
+  });
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -209,6 +229,7 @@ async function main(args: string[]): Promise<number> {
       rw: { type: "boolean" },
       ro: { type: "boolean" },
       ctrlc: { type: "boolean" },
+      web: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -254,6 +275,12 @@ async function main(args: string[]): Promise<number> {
   const bios = config.bios ? await readInput(config.bios, "firmware") : undefined;
   const kernel = config.kernel ? await readInput(config.kernel, "kernel") : undefined;
   const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
+  let web: WebConsole | undefined;
+  if (values.web !== undefined) {
+    // The page has a screen and takes keyboard and mouse unless the config says otherwise.
+    config.display ??= { device: "simplefb", width: 800, height: 600 };
+    config.inputDevice ??= "virtio";
+  }
   let devices;
   try {
     devices = await prepareDevices(config, {
@@ -265,22 +292,34 @@ async function main(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (values.web !== undefined) {
+    try {
+      const { openWebConsole, parseWebAddress } = await import("./backends/web/open_web.ts");
+      const opened = await openWebConsole(parseWebAddress(values.web));
+      web = opened.web;
+      console.error(`demu: web console at ${opened.url}`);
+    } catch (e) {
+      for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();
+      throw new UsageError((e as Error).message);
+    }
+  }
 
-  return await runOnTerminal((stdio) => {
+  return await runOnTerminal((guestConsole) => {
     const m = new Machine({
       memoryMiB: config.memoryMiB,
       bios,
       kernel,
       initrd,
       cmdline: config.cmdline,
-      console: stdio,
+      console: guestConsole,
       deterministic: values.deterministic ?? false,
+      framebuffer: config.display,
     });
     m.maxInstructions = maxInsns;
     for (const device of devices) m.addVirtio(device);
     m.boot();
     return m;
-  });
+  }, web);
 }
 
 if (import.meta.main) {
