@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { CLOSE_TOO_SLOW, WebConsole, type WebTarget } from "../backends/web/server.ts";
 import { parseClientMessage } from "../backends/web/protocol.ts";
-import { parseWebAddress } from "../backends/web/open_web.ts";
+import { parseWebAddress } from "../backends/web/address.ts";
 import { Framebuffer } from "../devices/framebuffer.ts";
 import { openInputDevices } from "../backends/input_devices.ts";
 
