@@ -8,49 +8,31 @@ import { join } from "node:path";
 import { EXIT_LIMIT, EXIT_POWEROFF, EXIT_USAGE } from "../cli/exit_status.ts";
 import { parseFlags } from "../cli/permissions.ts";
 import { PROMPT } from "./support/boot.ts";
-import { runMain, runMainToEnd } from "./support/cli_run.ts";
+import { runMain, runMainToEnd, withTempDir } from "./support/cli_run.ts";
 import { makeElf } from "./support/tiny_elf.ts";
 import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs a guest that spins forever (`nop; j .`) under --sandbox with `limit`. */
+async function spin(limit: string[]) {
+  let result: { code: number; stderr: string } | undefined;
+  await withTempDir(async (dir) => {
+    const elf = join(dir, "spin.elf");
+    await Deno.writeFile(elf, makeElf());
+    result = await runMainToEnd([`--allow-read=${elf}`], ["--sandbox", "--elf", elf, ...limit]);
+  });
+  return result!;
 }
 
 Deno.test("sandbox: the time limit ends a spinning guest with status 124", async () => {
-  await withDir(async (dir) => {
-    const elf = join(dir, "spin.elf");
-    await Deno.writeFile(elf, makeElf()); // nop; j .
-    const r = await runMainToEnd([`--allow-read=${elf}`], [
-      "--sandbox",
-      "--elf",
-      elf,
-      "--timeout",
-      "1",
-    ]);
-    assert.equal(r.code, EXIT_LIMIT, r.stderr);
-    assert.equal(r.stderr, "demu: stopped after 1 s (--timeout)");
-  });
+  const r = await spin(["--timeout", "1"]);
+  assert.equal(r.code, EXIT_LIMIT, r.stderr);
+  assert.equal(r.stderr, "demu: stopped after 1 s (--timeout)");
 });
 
 Deno.test("sandbox: the instruction limit ends a spinning guest with status 124", async () => {
-  await withDir(async (dir) => {
-    const elf = join(dir, "spin.elf");
-    await Deno.writeFile(elf, makeElf());
-    const r = await runMainToEnd([`--allow-read=${elf}`], [
-      "--sandbox",
-      "--elf",
-      elf,
-      "--max-insns",
-      "2000000",
-    ]);
-    assert.equal(r.code, EXIT_LIMIT, r.stderr);
-    assert.equal(r.stderr, "demu: stopped after 2000000 instructions (--max-insns)");
-  });
+  const r = await spin(["--max-insns", "2000000"]);
+  assert.equal(r.code, EXIT_LIMIT, r.stderr);
+  assert.equal(r.stderr, "demu: stopped after 2000000 instructions (--max-insns)");
 });
 
 Deno.test("sandbox: -rw is refused in one line", async () => {
@@ -63,7 +45,7 @@ Deno.test("sandbox: -rw is refused in one line", async () => {
 });
 
 Deno.test("sandbox: a guest writing its rw disk leaves the host file as it was", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const disk = join(dir, "disk.img");
     await Deno.writeFile(disk, new Uint8Array(64 * 1024));
     const cfg = join(dir, "vm.cfg");

@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { parseFlags } from "../../cli/permissions.ts";
-import { REPO, runMainToEnd, spawnDemu } from "../support/cli_run.ts";
+import { LAUNCHER, REPO, runMainToEnd, spawnDemu } from "../support/cli_run.ts";
 import { compileArgs, compileDemu } from "../support/compile.ts";
 import { report } from "./report.ts";
 
@@ -53,14 +53,7 @@ try {
     ...flags,
     `${REPO}main.ts`,
   ]);
-  await measure("deno task start: to kernel line", Deno.execPath(), [
-    "run",
-    "--no-prompt",
-    "--allow-read",
-    "--allow-env=DEMU_CACHE,HOME",
-    "--allow-run",
-    `${REPO}cli/launch.ts`,
-  ]);
+  await measure("deno task start: to kernel line", Deno.execPath(), LAUNCHER);
 
   if (!build.built) {
     // Same payload on the full deno: its size minus the runtime's is what demu adds.

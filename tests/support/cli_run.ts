@@ -56,6 +56,26 @@ export function spawnDemu(
   return { console, done, kill: (signal) => child.kill(signal) };
 }
 
+/** `deno run` arguments of `deno task start`'s launcher (cli/launch.ts), before demu's own. */
+export const LAUNCHER = [
+  "run",
+  "--no-prompt",
+  "--allow-read",
+  "--allow-env=DEMU_CACHE,HOME",
+  "--allow-run",
+  `${REPO}cli/launch.ts`,
+];
+
+/** Runs `fn` with a new temporary folder, removed afterwards. */
+export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** `deno run --no-prompt PERMISSIONS main.ts ARGS` from the repository. */
 export function runMain(permissions: string[], args: string[], options?: SpawnOptions) {
   return spawnDemu(
