@@ -44,6 +44,22 @@ Deno.test("sandbox: -rw is refused in one line", async () => {
   );
 });
 
+Deno.test("sandbox: a user network is refused while the process holds all of the network", async () => {
+  const r = await runMainToEnd(["--allow-read", "--allow-net"], ["--sandbox", "--net", "user"]);
+  assert.equal(r.code, EXIT_USAGE);
+  assert.match(r.stderr, /^demu: --sandbox: a --net user guest would reach every address/);
+  assert.equal(r.stderr.split("\n").length, 1);
+  // Scoped, it starts (and here stops at once on its instruction limit).
+  const scoped = await runMainToEnd(["--allow-read", "--allow-net=127.0.0.1:8000"], [
+    "--sandbox",
+    "--net",
+    "user",
+    "--max-insns",
+    "1000",
+  ]);
+  assert.equal(scoped.code, EXIT_LIMIT, scoped.stderr);
+});
+
 Deno.test("sandbox: a guest writing its rw disk leaves the host file as it was", async () => {
   await withTempDir(async (dir) => {
     const disk = join(dir, "disk.img");
