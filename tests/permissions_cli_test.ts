@@ -9,7 +9,14 @@ import { join } from "node:path";
 import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
 import { EXIT_LIMIT, EXIT_USAGE } from "../cli/exit_status.ts";
 import { parseFlags } from "../cli/permissions.ts";
-import { LAUNCHER, MAIN, REPO, runMainToEnd, spawnDemu, withTempDir } from "./support/cli_run.ts";
+import {
+  LAUNCHER,
+  processesWith,
+  REPO,
+  runMainToEnd,
+  spawnDemu,
+  withTempDir,
+} from "./support/cli_run.ts";
 
 const IMAGE = ["fw_jump.bin", "Image", "initramfs.cpio"].map((f) => join(EMBEDDED_IMAGE_DIR, f));
 
@@ -114,14 +121,6 @@ Deno.test("permissions: a missing image permission stops demu before it starts",
       "(or --allow-env=DEMU_CACHE,HOME to use the build cache)",
   );
 });
-
-/** The command lines (as `ps` shows them) of processes running main.ts with `marker`. */
-async function processesWith(marker: string): Promise<string[][]> {
-  const out = await new Deno.Command("ps", { args: ["-eo", "args="], stdout: "piped" }).output();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((argv) => argv.includes(marker) && argv.includes(MAIN));
-}
 
 Deno.test({
   name: "permissions: the launcher (deno task start) runs the emulator with only its flags",

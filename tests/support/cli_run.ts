@@ -100,3 +100,11 @@ export async function runMainToEnd(permissions: string[], args: string[]) {
     stderr: new TextDecoder().decode(out.stderr).trim(),
   };
 }
+
+/** The command lines (as `ps` shows them) of processes running a main.ts with `marker`. */
+export async function processesWith(marker: string): Promise<string[][]> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "args="], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((argv) => argv.includes(marker) && argv.some((a) => a.endsWith("/main.ts")));
+}
