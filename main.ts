@@ -50,7 +50,8 @@ options:
   --deterministic      time follows the instruction count (reproducible runs)
   --max-insns N        stop after N instructions (exit status 124)
   --timeout SECONDS    stop after SECONDS of wall-clock time (exit status 124)
-  --sandbox            for untrusted guests: network cards only from --net,
+  --sandbox            for untrusted guests: network cards only from --net
+                       (--net user only with a scoped --allow-net),
                        disks snapshot or read-only (-rw refused), shares
                        read-only, --timeout ${SANDBOX_TIMEOUT_SECONDS} unless given, and every Deno
                        permission the machine does not use is dropped at start

@@ -2,7 +2,8 @@
  * `--sandbox`, for guests that are not trusted: the guest keeps no host
  * change and reaches nothing it was not given on the command line.
  * - network cards come only from `--net` on the command line (a config's
- *   eth entries are left out), and reach only what --allow-net grants;
+ *   eth entries are left out), and reach only what --allow-net grants: a
+ *   user-mode card is refused while the process holds all of the network;
  * - disks are snapshots (writes kept in RAM, or an overlay file) or read-only;
  *   `-rw` is refused and a config's `mode: "rw"` becomes a snapshot;
  * - shared folders are read-only;
@@ -34,6 +35,13 @@ export function applySandbox(config: VmConfig, flags: DeviceFlags, cliNets: numb
         "(give --net user to grant one)",
     );
     config.eth = eth.slice(fromConfig);
+  }
+  const userCard = config.eth?.some((e) => e.driver.split(",")[0] === "user");
+  if (userCard && Deno.permissions.querySync({ name: "net" }).state === "granted") {
+    throw new Error(
+      "--sandbox: a --net user guest would reach every address this process may; grant only " +
+        "what it may reach (--allow-net=HOST:PORT,...) instead of all of the network",
+    );
   }
   for (const [i, drive] of (config.drives ?? []).entries()) {
     if (drive.mode === "rw") {

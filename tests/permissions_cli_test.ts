@@ -9,18 +9,16 @@ import { join } from "node:path";
 import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
 import { EXIT_LIMIT, EXIT_USAGE } from "../cli/exit_status.ts";
 import { parseFlags } from "../cli/permissions.ts";
-import { MAIN, REPO, runMainToEnd, spawnDemu } from "./support/cli_run.ts";
+import {
+  LAUNCHER,
+  processesWith,
+  REPO,
+  runMainToEnd,
+  spawnDemu,
+  withTempDir,
+} from "./support/cli_run.ts";
 
 const IMAGE = ["fw_jump.bin", "Image", "initramfs.cpio"].map((f) => join(EMBEDDED_IMAGE_DIR, f));
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 const CONFIG = `{
   version: 1, machine: "riscv64", memory_size: 64,
@@ -35,7 +33,7 @@ const CONFIG = `{
 }`;
 
 Deno.test("permissions: --print-permissions derives the flags from the config", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const cfg = join(dir, "vm.cfg");
     await Deno.writeTextFile(cfg, CONFIG);
     const r = await runMainToEnd([`--allow-read=${cfg}`], [
@@ -57,7 +55,7 @@ Deno.test("permissions: --print-permissions derives the flags from the config", 
 });
 
 Deno.test("permissions: under --sandbox, no write but the overlay and no network", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const cfg = join(dir, "vm.cfg");
     await Deno.writeTextFile(cfg, CONFIG);
     const r = await runMainToEnd([`--allow-read=${cfg}`], [
@@ -78,7 +76,7 @@ Deno.test("permissions: under --sandbox, no write but the overlay and no network
 });
 
 Deno.test("permissions: the printed flags start the machine; one fewer is one line", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const disk = join(dir, "root.img");
     await Deno.writeFile(disk, new Uint8Array(64 * 1024));
     const args = ["--drive", disk, "-rw", "--max-insns", "3000000"];
@@ -124,30 +122,12 @@ Deno.test("permissions: a missing image permission stops demu before it starts",
   );
 });
 
-/** The command lines (as `ps` shows them) of processes running main.ts with `marker`. */
-async function processesWith(marker: string): Promise<string[][]> {
-  const out = await new Deno.Command("ps", { args: ["-eo", "args="], stdout: "piped" }).output();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((argv) => argv.includes(marker) && argv.includes(MAIN));
-}
-
 Deno.test({
   name: "permissions: the launcher (deno task start) runs the emulator with only its flags",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     const marker = "--deterministic"; // an argument only this test's run has
-    const launcher = spawnDemu(Deno.execPath(), [
-      "run",
-      "--no-prompt",
-      "--allow-read",
-      "--allow-env=DEMU_CACHE,HOME",
-      "--allow-run",
-      `${REPO}cli/launch.ts`,
-      marker,
-      "--timeout",
-      "60",
-    ]);
+    const launcher = spawnDemu(Deno.execPath(), [...LAUNCHER, marker, "--timeout", "60"]);
     await launcher.console.waitFor("Linux version");
     let emulator: string[] | undefined;
     for (let i = 0; i < 200 && !emulator; i++) {

@@ -56,6 +56,26 @@ export function spawnDemu(
   return { console, done, kill: (signal) => child.kill(signal) };
 }
 
+/** `deno run` arguments of `deno task start`'s launcher (cli/launch.ts), before demu's own. */
+export const LAUNCHER = [
+  "run",
+  "--no-prompt",
+  "--allow-read",
+  "--allow-env=DEMU_CACHE,HOME",
+  "--allow-run",
+  `${REPO}cli/launch.ts`,
+];
+
+/** Runs `fn` with a new temporary folder, removed afterwards. */
+export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** `deno run --no-prompt PERMISSIONS main.ts ARGS` from the repository. */
 export function runMain(permissions: string[], args: string[], options?: SpawnOptions) {
   return spawnDemu(
@@ -79,4 +99,12 @@ export async function runMainToEnd(permissions: string[], args: string[]) {
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr).trim(),
   };
+}
+
+/** The command lines (as `ps` shows them) of processes running a main.ts with `marker`. */
+export async function processesWith(marker: string): Promise<string[][]> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "args="], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((argv) => argv.includes(marker) && argv.some((a) => a.endsWith("/main.ts")));
 }
