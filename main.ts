@@ -26,6 +26,9 @@ import {
 } from "./cli/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./cli/sandbox.ts";
 import { EXIT_ERROR, EXIT_LIMIT, EXIT_STATUS_HELP, EXIT_USAGE } from "./cli/exit_status.ts";
+import type { CharBackend } from "./devices/char_backend.ts";
+import type { WebConsole } from "./backends/web/server.ts";
+import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
 
 const USAGE = `usage: demu [options] [config]
 
@@ -73,6 +76,10 @@ options:
   --hostfwd tcp:[ADDR]:HOSTPORT-:GUESTPORT
                        forward a host port (ADDR default 127.0.0.1) to the guest;
                        needs --allow-net=ADDR:HOSTPORT
+  --web [HOST:PORT]    serve a web console (default 127.0.0.1:8080; needs
+                       --allow-net=HOST:PORT): terminal, screen, keyboard and
+                       mouse; adds an 800x600 display and virtio input devices
+                       unless the config has display0 / input_device
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -no-accel            accepted for TinyEMU compatibility (demu has no KVM)
   -h, --help           this help
@@ -83,6 +90,9 @@ them); a missing one stops demu before the guest starts, naming the flag.
 keys on the console: C-a x quits, C-a h prints help.
 
 ${EXIT_STATUS_HELP}`;
+
+/** `--web`'s optional value: [HOST]:PORT or a port. */
+const isWebAddress = (a: string) => /^(\[[0-9a-fA-F:.]+\]:|[\w.-]*:)?\d+$/.test(a);
 
 export { EXIT_LIMIT };
 
@@ -184,8 +194,9 @@ interface RunLimits {
 
 /** Runs the machine on the terminal until it stops; returns the process exit status. */
 async function runOnTerminal(
-  build: (stdio: StdioConsole) => Machine,
+  build: (guestConsole: CharBackend) => Machine,
   limits: RunLimits,
+  web?: WebConsole,
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
@@ -193,12 +204,16 @@ async function runOnTerminal(
     onQuit: () => machine?.stop({ reason: "quit" }),
     onResize: (cols, rows) => machine?.console.resize(cols, rows),
   });
+  // With --web the console is on the terminal and on the page alike.
+  const guestConsole: CharBackend = web ? { write: (b) => (stdio.write(b), web.write(b)) } : stdio;
   try {
-    machine = build(stdio);
+    machine = build(guestConsole);
   } catch (e) {
+    await web?.close();
     throw new UsageError((e as Error).message);
   }
   machine.maxInstructions = limits.maxInsns;
+  web?.attach(machine);
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -217,6 +232,7 @@ async function runOnTerminal(
     clearTimeout(timer);
     for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     stdio.restore();
+    await web?.close();
   }
   if (exit.reason === "poweroff") return exit.code;
   if (exit.reason === "limit") {
@@ -277,6 +293,11 @@ async function main(args: string[]): Promise<number> {
     "-no-accel": "--no-accel",
   };
   args = args.map((a) => oneDash[a] ?? a);
+  // --web takes an address only when one follows (a config file is not one).
+  args = args.flatMap((a, i) => {
+    if (a !== "--web") return args[i - 1] === "--web" && isWebAddress(a) ? [] : [a];
+    return [`--web=${isWebAddress(args[i + 1] ?? "") ? args[i + 1] : ""}`];
+  });
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -302,6 +323,7 @@ async function main(args: string[]): Promise<number> {
       ro: { type: "boolean" },
       ctrlc: { type: "boolean" },
       "no-accel": { type: "boolean" },
+      web: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -360,6 +382,18 @@ async function main(args: string[]): Promise<number> {
     overlay: values.overlay,
     hostfwd: values.hostfwd,
   };
+  let webAddress: WebAddress | undefined;
+  if (values.web !== undefined) {
+    try {
+      webAddress = parseWebAddress(values.web);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    inputs.web = webNetPermission(webAddress);
+    // The page has a screen and takes keyboard and mouse unless the config says otherwise.
+    config.display ??= { device: "simplefb", width: 800, height: 600 };
+    config.inputDevice ??= "virtio";
+  }
   let needs;
   try {
     if (values.sandbox) {
@@ -387,29 +421,46 @@ async function main(args: string[]): Promise<number> {
   const bios = config.bios ? await readInput(config.bios, "firmware") : undefined;
   const kernel = config.kernel ? await readInput(config.kernel, "kernel") : undefined;
   const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
+  let web: WebConsole | undefined;
   let devices;
   try {
     devices = await prepareDevices(config, deviceFlags);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (webAddress !== undefined) {
+    try {
+      const { openWebConsole } = await import("./backends/web/open_web.ts");
+      const opened = await openWebConsole(webAddress);
+      web = opened.web;
+      console.error(`demu: web console at ${opened.url}`);
+    } catch (e) {
+      for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();
+      throw new UsageError((e as Error).message);
+    }
+  }
   // What the machine will not touch from here on, it cannot be made to touch.
   dropUnneeded(needs, { network: (config.eth ?? []).length > 0 });
 
-  return await runOnTerminal((stdio) => {
-    const m = new Machine({
-      memoryMiB: config.memoryMiB,
-      bios,
-      kernel,
-      initrd,
-      cmdline: config.cmdline,
-      console: stdio,
-      deterministic: values.deterministic ?? false,
-    });
-    for (const device of devices) m.addVirtio(device);
-    m.boot();
-    return m;
-  }, limits);
+  return await runOnTerminal(
+    (guestConsole) => {
+      const m = new Machine({
+        memoryMiB: config.memoryMiB,
+        bios,
+        kernel,
+        initrd,
+        cmdline: config.cmdline,
+        console: guestConsole,
+        deterministic: values.deterministic ?? false,
+        framebuffer: config.display,
+      });
+      for (const device of devices) m.addVirtio(device);
+      m.boot();
+      return m;
+    },
+    limits,
+    web,
+  );
 }
 
 if (import.meta.main) {

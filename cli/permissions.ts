@@ -31,6 +31,8 @@ export interface RunInputs {
   imageFromCache?: boolean;
   /** The ELF program of bare-metal mode. */
   elf?: string;
+  /** --web: the `host:port` the web console listens on. */
+  web?: string;
 }
 
 const isUrl = (name: string) => /^https?:\/\//i.test(name);
@@ -56,6 +58,9 @@ export function machineNeeds(config: VmConfig, flags: DeviceFlags, inputs: RunIn
     }
   }
   input(needs, inputs.elf, "ELF program");
+  if (inputs.web !== undefined) {
+    needs.push({ kind: "net", value: inputs.web, purpose: `the web console on ${inputs.web}` });
+  }
   input(needs, config.bios, "firmware");
   input(needs, config.kernel, "kernel");
   input(needs, config.initrd, "initrd");
