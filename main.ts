@@ -407,6 +407,9 @@ async function main(args: string[]): Promise<number> {
   }
   if (values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
+    if (config.eth?.some((e) => e.driver.split(",")[0] === "user")) {
+      console.error("demu: the guest on --net user reaches only what --allow-net=HOST:PORT adds");
+    }
     return 0;
   }
   for (const note of config.unsupported) console.error(`demu: ${note}`);
