@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { dirname, resolve } from "node:path";
-import { DEFAULT_CMDLINE, defaultImagePaths } from "./backends/image_cache.ts";
+import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image_cache.ts";
 import { StdioConsole } from "./backends/stdio_console.ts";
 import { prepareDevices, SUPPORTED } from "./backends/attach_devices.ts";
 import { parseFsFlag } from "./backends/open_share.ts";
@@ -16,19 +16,34 @@ import {
   type VmConfig,
 } from "./core/config.ts";
 import { Machine, type MachineExit } from "./core/machine.ts";
+import {
+  dropUnneeded,
+  formatFlags,
+  machineNeeds,
+  missingPermission,
+  permissionFlags,
+  type RunInputs,
+} from "./cli/permissions.ts";
+import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./cli/sandbox.ts";
+import { EXIT_ERROR, EXIT_LIMIT, EXIT_STATUS_HELP, EXIT_USAGE } from "./cli/exit_status.ts";
+import type { CharBackend } from "./devices/char_backend.ts";
+import type { WebConsole } from "./backends/web/server.ts";
+import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
 
 const USAGE = `usage: demu [options] [config]
 
-Runs a RISC-V RV64GC machine. The config is a TinyEMU config file; flags
-override it.
+Runs a RISC-V RV64GC machine. The config is a TinyEMU config file (a path or
+an http(s) URL); flags override it. With no config and no --bios/--kernel,
+demu boots its default image (Linux and a busybox shell).
 
 options:
   -m, --memory MiB     RAM size in MiB (default 128)
   --bios FILE          firmware (OpenSBI fw_jump.bin), loaded at 0x80000000
   --kernel FILE        kernel (Image or ELF), loaded at 0x80200000
   --initrd FILE        initial ramdisk
-  --append TEXT        kernel command line
-  --default            boot the default image built by \`deno task images\`
+  --append TEXT        add TEXT to the kernel command line (-append; a leading !
+                       replaces the command line instead, as in TinyEMU)
+  --default            boot the default image even with other flags
   --elf FILE           bare-metal: load an ELF at its physical addresses and start
                        at its entry in M-mode; HTIF at its tohost/fromhost symbols
                        (exit status: 0 for tohost = 1, n for (n << 1) | 1)
@@ -37,6 +52,14 @@ options:
   --jit-check          run each translated block in lockstep with the interpreter and
                        stop at the first difference (slow; for debugging the translator)
   --max-insns N        stop after N instructions (exit status 124)
+  --timeout SECONDS    stop after SECONDS of wall-clock time (exit status 124)
+  --sandbox            for untrusted guests: network cards only from --net
+                       (--net user only with a scoped --allow-net),
+                       disks snapshot or read-only (-rw refused), shares
+                       read-only, --timeout ${SANDBOX_TIMEOUT_SECONDS} unless given, and every Deno
+                       permission the machine does not use is dropped at start
+  --print-permissions  print the Deno flags this machine needs and exit, e.g.
+                       deno run $(demu --print-permissions vm.cfg) main.ts vm.cfg
   --drive FILE         add a virtio disk image (repeatable; after the config's drives)
   -rw, -ro             open every disk read-write / read-only (default: snapshot,
                        writes kept in memory and lost at exit)
@@ -56,18 +79,51 @@ options:
   --hostfwd tcp:[ADDR]:HOSTPORT-:GUESTPORT
                        forward a host port (ADDR default 127.0.0.1) to the guest;
                        needs --allow-net=ADDR:HOSTPORT
+  --web [HOST:PORT]    serve a web console (default 127.0.0.1:8080; needs
+                       --allow-net=HOST:PORT): terminal, screen, keyboard and
+                       mouse; adds an 800x600 display and virtio input devices
+                       unless the config has display0 / input_device
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
+  -no-accel            accepted for TinyEMU compatibility (demu has no KVM)
   -h, --help           this help
 
-keys on the console: C-a x quits, C-a h prints help.`;
+Deno permissions: only those the machine needs (--print-permissions lists
+them); a missing one stops demu before the guest starts, naming the flag.
 
-/** Exit status when --max-insns ends the run. */
-export const EXIT_LIMIT = 124;
+keys on the console: C-a x quits, C-a h prints help.
+
+${EXIT_STATUS_HELP}`;
+
+/** `--web`'s optional value: [HOST]:PORT or a port. */
+const isWebAddress = (a: string) => /^(\[[0-9a-fA-F:.]+\]:|[\w.-]*:)?\d+$/.test(a);
+
+export { EXIT_LIMIT };
 
 class UsageError extends Error {}
 
+const isUrl = (name: string) => /^https?:\/\//i.test(name);
+
+/** Fetches a file given as an http(s) URL (TinyEMU and JSLinux configs name their files so). */
+async function fetchInput(url: string, what: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) {
+      throw new UsageError(`reading the ${what} '${url}' needs --allow-net=${new URL(url).host}`);
+    }
+    throw new UsageError(`cannot reach the ${what} '${url}': ${(e as Error).message}`);
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new UsageError(`cannot fetch the ${what} '${url}': HTTP ${response.status}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 /** Reads a file the guest needs, turning host errors into one clear line. */
 export async function readInput(path: string, what: string): Promise<Uint8Array> {
+  if (isUrl(path)) return await fetchInput(path, what);
   try {
     return await Deno.readFile(path);
   } catch (e) {
@@ -86,22 +142,23 @@ export async function readInput(path: string, what: string): Promise<Uint8Array>
 }
 
 /** The default image as a config: OpenSBI, Linux and the busybox initramfs. */
-function defaultConfig(): VmConfig {
-  let paths;
+function defaultConfig(): { config: VmConfig; fromCache: boolean } {
+  let found;
   try {
-    paths = defaultImagePaths();
+    found = findDefaultImage();
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return {
+  const config = {
     memoryMiB: 128,
-    ...paths,
+    ...found.paths,
     cmdline: DEFAULT_CMDLINE,
     drives: [],
     fs: [],
     eth: [],
     unsupported: [],
   } as unknown as VmConfig;
+  return { config, fromCache: found.fromCache };
 }
 
 function parseNumber(text: string, what: string, max: number): number {
@@ -120,7 +177,8 @@ async function loadConfig(path: string): Promise<VmConfig> {
   try {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     return interpretConfig(parseConfigText(text), {
-      baseDir: dirname(resolve(path)),
+      // A config's relative file names are relative to its folder, or to its URL.
+      baseDir: isUrl(path) ? path.slice(0, path.lastIndexOf("/")) : dirname(resolve(path)),
       support: SUPPORTED,
     });
   } catch (e) {
@@ -131,9 +189,17 @@ async function loadConfig(path: string): Promise<VmConfig> {
   }
 }
 
+/** Limits on a run: instructions, and wall-clock seconds. */
+interface RunLimits {
+  maxInsns: number;
+  timeoutSeconds?: number;
+}
+
 /** Runs the machine on the terminal until it stops; returns the process exit status. */
 async function runOnTerminal(
-  build: (stdio: StdioConsole) => Machine,
+  build: (guestConsole: CharBackend) => Machine,
+  limits: RunLimits,
+  web?: WebConsole,
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
@@ -141,30 +207,52 @@ async function runOnTerminal(
     onQuit: () => machine?.stop({ reason: "quit" }),
     onResize: (cols, rows) => machine?.console.resize(cols, rows),
   });
+  // With --web the console is on the terminal and on the page alike.
+  const guestConsole: CharBackend = web ? { write: (b) => (stdio.write(b), web.write(b)) } : stdio;
   try {
-    machine = build(stdio);
+    machine = build(guestConsole);
   } catch (e) {
+    await web?.close();
     throw new UsageError((e as Error).message);
   }
+  machine.maxInstructions = limits.maxInsns;
+  web?.attach(machine);
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
   const onSignal = () => machine?.stop({ reason: "quit" });
   for (const sig of signals) Deno.addSignalListener(sig, onSignal);
+  let timedOut = false;
+  const timer = limits.timeoutSeconds === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    machine?.stop({ reason: "limit", instructions: machine.executed });
+  }, limits.timeoutSeconds * 1000);
   let exit: MachineExit;
   try {
     exit = await machine.run();
     await machine.close();
   } finally {
+    clearTimeout(timer);
     for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     stdio.restore();
+    await web?.close();
   }
   if (exit.reason === "poweroff") return exit.code;
   if (exit.reason === "limit") {
-    console.error(`\ndemu: stopped after ${exit.instructions} instructions (--max-insns)`);
+    console.error(
+      timedOut
+        ? `\ndemu: stopped after ${limits.timeoutSeconds} s (--timeout)`
+        : `\ndemu: stopped after ${exit.instructions} instructions (--max-insns)`,
+    );
     return EXIT_LIMIT;
   }
   return 0;
+}
+
+/** Stops with one line when a permission the run needs is missing. */
+function checkPermissions(needs: ReturnType<typeof machineNeeds>): void {
+  const missing = missingPermission(needs);
+  if (missing) throw new UsageError(missing);
 }
 
 interface JitFlags {
@@ -182,15 +270,22 @@ function jitMode(values: JitFlags): boolean | "check" {
 
 async function runElf(
   path: string,
-  values: JitFlags & { memory?: string; "max-insns"?: string; deterministic?: boolean },
+  values: JitFlags & { memory?: string; deterministic?: boolean; "print-permissions"?: boolean },
+  limits: RunLimits,
 ): Promise<number> {
+  const needs = machineNeeds({ drives: [], fs: [], eth: [] } as unknown as VmConfig, {}, {
+    elf: path,
+  });
+  if (values["print-permissions"]) {
+    console.log(formatFlags(permissionFlags(needs)));
+    return 0;
+  }
+  checkPermissions(needs);
   const bytes = await readInput(path, "ELF program");
   const memoryMiB = values.memory !== undefined
     ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
     : 128;
-  const maxInsns = values["max-insns"] !== undefined
-    ? parseNumber(values["max-insns"], "--max-insns", Number.MAX_SAFE_INTEGER)
-    : Infinity;
+  dropUnneeded(needs, { network: false });
   return await runOnTerminal((stdio) => {
     const m = new Machine({
       memoryMiB,
@@ -198,17 +293,32 @@ async function runElf(
       deterministic: values.deterministic,
       jit: jitMode(values),
     });
-    m.maxInstructions = maxInsns;
     m.bootElf(bytes);
     return m;
-  });
+  }, limits);
+}
+
+/** TinyEMU's -append: added to the config's command line; a leading '!' replaces it. */
+function appendCmdline(cmdline: string, text: string): string {
+  if (text.startsWith("!")) return text.slice(1);
+  return cmdline ? `${cmdline} ${text}` : text;
 }
 
 async function main(args: string[]): Promise<number> {
   // TinyEMU spells some flags with one dash.
-  args = args.map((
-    a,
-  ) => (a === "-rw" ? "--rw" : a === "-ro" ? "--ro" : a === "-append" ? "--append" : a));
+  const oneDash: Record<string, string> = {
+    "-rw": "--rw",
+    "-ro": "--ro",
+    "-append": "--append",
+    "-ctrlc": "--ctrlc",
+    "-no-accel": "--no-accel",
+  };
+  args = args.map((a) => oneDash[a] ?? a);
+  // --web takes an address only when one follows (a config file is not one).
+  args = args.flatMap((a, i) => {
+    if (a !== "--web") return args[i - 1] === "--web" && isWebAddress(a) ? [] : [a];
+    return [`--web=${isWebAddress(args[i + 1] ?? "") ? args[i + 1] : ""}`];
+  });
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -224,6 +334,9 @@ async function main(args: string[]): Promise<number> {
       "no-jit": { type: "boolean" },
       "jit-check": { type: "boolean" },
       "max-insns": { type: "string" },
+      timeout: { type: "string" },
+      sandbox: { type: "boolean" },
+      "print-permissions": { type: "boolean" },
       drive: { type: "string", multiple: true },
       overlay: { type: "string" },
       fs: { type: "string", multiple: true },
@@ -232,6 +345,8 @@ async function main(args: string[]): Promise<number> {
       rw: { type: "boolean" },
       ro: { type: "boolean" },
       ctrlc: { type: "boolean" },
+      "no-accel": { type: "boolean" },
+      web: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -239,21 +354,39 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.elf !== undefined) return await runElf(values.elf, values);
+  const limits: RunLimits = {
+    maxInsns: values["max-insns"] !== undefined
+      ? parseNumber(values["max-insns"], "--max-insns", Number.MAX_SAFE_INTEGER)
+      : Infinity,
+    timeoutSeconds: values.timeout !== undefined
+      ? parseNumber(values.timeout, "--timeout", 365 * 24 * 3600)
+      : values.sandbox
+      ? SANDBOX_TIMEOUT_SECONDS
+      : undefined,
+  };
+  if (values.elf !== undefined) return await runElf(values.elf, values, limits);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
   }
   let config: VmConfig;
-  if (positionals.length === 1) config = await loadConfig(positionals[0]);
-  else if (values.default) config = defaultConfig();
-  else config = { memoryMiB: 128, cmdline: "", unsupported: [] } as unknown as VmConfig;
+  const inputs: RunInputs = {};
+  const bootFlags = [values.bios, values.kernel, values.initrd].some((f) => f !== undefined);
+  if (positionals.length === 1) {
+    inputs.configFile = positionals[0];
+    config = await loadConfig(positionals[0]);
+  } else if (values.default || !bootFlags) {
+    // Nothing else to boot: the default image (embedded, or from the build cache).
+    const found = defaultConfig();
+    config = found.config;
+    inputs.imageFromCache = found.fromCache;
+  } else config = { memoryMiB: 128, cmdline: "", unsupported: [] } as unknown as VmConfig;
   if (values.memory !== undefined) {
     config.memoryMiB = parseNumber(values.memory, "-m", MAX_MEMORY_MIB);
   }
   if (values.bios !== undefined) config.bios = values.bios;
   if (values.kernel !== undefined) config.kernel = values.kernel;
   if (values.initrd !== undefined) config.initrd = values.initrd;
-  if (values.append !== undefined) config.cmdline = values.append;
+  if (values.append !== undefined) config.cmdline = appendCmdline(config.cmdline, values.append);
   for (const file of values.drive ?? []) config.drives = [...(config.drives ?? []), { file }];
   for (const text of values.fs ?? []) {
     try {
@@ -266,45 +399,92 @@ async function main(args: string[]): Promise<number> {
   if ((values.rw || values.ro) && !SUPPORTED.drive) {
     config.unsupported.push("-rw/-ro: virtio block is not supported yet");
   }
+  const deviceFlags = {
+    rw: values.rw,
+    ro: values.ro,
+    overlay: values.overlay,
+    hostfwd: values.hostfwd,
+  };
+  let webAddress: WebAddress | undefined;
+  if (values.web !== undefined) {
+    try {
+      webAddress = parseWebAddress(values.web);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    inputs.web = webNetPermission(webAddress);
+    // The page has a screen and takes keyboard and mouse unless the config says otherwise.
+    config.display ??= { device: "simplefb", width: 800, height: 600 };
+    config.inputDevice ??= "virtio";
+  }
+  let needs;
+  try {
+    if (values.sandbox) {
+      for (const note of applySandbox(config, deviceFlags, values.net?.length ?? 0)) {
+        console.error(`demu: ${note}`);
+      }
+    }
+    needs = machineNeeds(config, deviceFlags, inputs);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values["print-permissions"]) {
+    console.log(formatFlags(permissionFlags(needs)));
+    if (config.eth?.some((e) => e.driver.split(",")[0] === "user")) {
+      console.error("demu: the guest on --net user reaches only what --allow-net=HOST:PORT adds");
+    }
+    return 0;
+  }
   for (const note of config.unsupported) console.error(`demu: ${note}`);
   if (!config.bios && !config.kernel) {
-    throw new UsageError("nothing to boot: give a config file, --bios/--kernel, or --default");
+    throw new UsageError("nothing to boot: the config names no bios or kernel");
   }
-  const maxInsns = values["max-insns"] !== undefined
-    ? parseNumber(values["max-insns"], "--max-insns", Number.MAX_SAFE_INTEGER)
-    : Infinity;
+  checkPermissions(needs);
 
   const bios = config.bios ? await readInput(config.bios, "firmware") : undefined;
   const kernel = config.kernel ? await readInput(config.kernel, "kernel") : undefined;
   const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
+  let web: WebConsole | undefined;
   let devices;
   try {
-    devices = await prepareDevices(config, {
-      rw: values.rw,
-      ro: values.ro,
-      overlay: values.overlay,
-      hostfwd: values.hostfwd,
-    });
+    devices = await prepareDevices(config, deviceFlags);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (webAddress !== undefined) {
+    try {
+      const { openWebConsole } = await import("./backends/web/open_web.ts");
+      const opened = await openWebConsole(webAddress);
+      web = opened.web;
+      console.error(`demu: web console at ${opened.url}`);
+    } catch (e) {
+      for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();
+      throw new UsageError((e as Error).message);
+    }
+  }
+  // What the machine will not touch from here on, it cannot be made to touch.
+  dropUnneeded(needs, { network: (config.eth ?? []).length > 0 });
 
-  return await runOnTerminal((stdio) => {
-    const m = new Machine({
-      memoryMiB: config.memoryMiB,
-      bios,
-      kernel,
-      initrd,
-      cmdline: config.cmdline,
-      console: stdio,
-      deterministic: values.deterministic ?? false,
-      jit: jitMode(values),
-    });
-    m.maxInstructions = maxInsns;
-    for (const device of devices) m.addVirtio(device);
-    m.boot();
-    return m;
-  });
+  return await runOnTerminal(
+    (guestConsole) => {
+      const m = new Machine({
+        memoryMiB: config.memoryMiB,
+        bios,
+        kernel,
+        initrd,
+        cmdline: config.cmdline,
+        console: guestConsole,
+        deterministic: values.deterministic ?? false,
+        framebuffer: config.display,
+        jit: jitMode(values),
+      });
+      for (const device of devices) m.addVirtio(device);
+      m.boot();
+      return m;
+    },
+    limits,
+    web,
+  );
 }
 
 if (import.meta.main) {
@@ -314,10 +494,10 @@ if (import.meta.main) {
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && "code" in e)) {
       console.error(`demu: ${e.message}`);
-      status = 2;
+      status = EXIT_USAGE;
     } else {
       console.error(`demu: internal error: ${(e as Error).stack ?? e}`);
-      status = 1;
+      status = EXIT_ERROR;
     }
   }
   Deno.exit(status);

@@ -6,11 +6,18 @@
 import type { ConfigSupport, VmConfig } from "../core/config.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import { openDrive } from "./open_drive.ts";
+import { openInputDevices } from "./input_devices.ts";
 import { openNet } from "./open_net.ts";
 import { openShare } from "./open_share.ts";
 
 /** The optional device kinds this build implements (the rest are reported as unsupported). */
-export const SUPPORTED: ConfigSupport = { drive: true, fs: true, eth: true };
+export const SUPPORTED: ConfigSupport = {
+  drive: true,
+  fs: true,
+  eth: true,
+  display: true,
+  input: true,
+};
 
 /** Command-line choices that affect devices (TinyEMU's -rw / -ro). */
 export interface DeviceFlags {
@@ -43,6 +50,7 @@ export async function prepareDevices(
       throw new Error("--hostfwd needs a network card (--net user or eth0 in the config)");
     }
     for (const [i, eth] of (config.eth ?? []).entries()) devices.push(openNet(eth, i, flags));
+    if (config.inputDevice === "virtio") devices.push(...openInputDevices());
   } catch (e) {
     // Release what was opened before the failure.
     for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();

@@ -30,12 +30,23 @@ export interface OpenDriveOptions {
 
 const isUrl = (name: string) => /^https?:\/\//i.test(name);
 
-export async function openDrive(
+/** What one drive opens, once the command line's -rw/-ro/--overlay are applied. */
+export interface DriveSource {
+  /** The HTTP(S) image, when the drive is one. */
+  url?: string;
+  /** The URL or the file name. */
+  name: string;
+  mode: DriveMode;
+  /** The snapshot's overlay file, if any. */
+  overlay?: string;
+}
+
+/** Resolves a drive's source, mode and overlay, refusing combinations that cannot work. */
+export function driveSource(
   drive: DriveConfig,
   index: number,
   flags: DriveFlags = {},
-  options: OpenDriveOptions = {},
-): Promise<VirtioBlock> {
+): DriveSource {
   if (flags.rw && flags.ro) throw new Error("-rw and -ro cannot be used together");
   const url = drive.url ?? (drive.file !== undefined && isUrl(drive.file) ? drive.file : undefined);
   const name = url ?? drive.file;
@@ -55,7 +66,16 @@ export async function openDrive(
   if (url !== undefined && mode === "rw") {
     throw new Error(`drive${index}: the HTTP image '${url}' cannot be opened read-write`);
   }
+  return { url, name, mode, ...(overlay !== undefined ? { overlay } : {}) };
+}
 
+export async function openDrive(
+  drive: DriveConfig,
+  index: number,
+  flags: DriveFlags = {},
+  options: OpenDriveOptions = {},
+): Promise<VirtioBlock> {
+  const { url, name, mode, overlay } = driveSource(drive, index, flags);
   let backend: BlockBackend = url !== undefined
     ? await openHttp(url)
     : await openFile(name, mode === "rw");

@@ -21,12 +21,18 @@ function macFor(index: number): Uint8Array {
   return new Uint8Array([0x02, 0, 0, 0, 0, (index + 1) & 0xff]);
 }
 
-export function openNet(eth: EthConfig, index: number, flags: NetFlags): VirtioNet {
-  // Any driver takes `,mac=XX:XX:XX:XX:XX:XX` (VMs on one link need different MACs);
-  // a config's `mac` key says the same.
+/**
+ * The driver without its `,mac=XX:XX:XX:XX:XX:XX` (any driver takes one: VMs on
+ * one link need different MACs), and the MAC from there or the config's `mac` key.
+ */
+export function splitNetDriver(eth: EthConfig): { driver: string; macText?: string } {
   const parts = eth.driver.split(",");
   const macText = parts.find((p) => p.startsWith("mac="))?.slice(4) ?? eth.mac;
-  const driver = parts.filter((p) => !p.startsWith("mac=")).join(",");
+  return { driver: parts.filter((p) => !p.startsWith("mac=")).join(","), macText };
+}
+
+export function openNet(eth: EthConfig, index: number, flags: NetFlags): VirtioNet {
+  const { driver, macText } = splitNetDriver(eth);
   const mac = macText !== undefined ? parseMac(macText) : macFor(index);
   const link = parseLinkSpec(driver);
   if (link) return new VirtioNet(openLink(link), { mac });

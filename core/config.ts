@@ -371,12 +371,23 @@ export function interpretConfig(
       height: d.int("height", true)!,
       vgaBios: path(d.str("vga_bios")),
     };
+    if (display.device !== "simplefb") {
+      d.fail("device", `display0 device '${display.device}' is unknown (only 'simplefb')`);
+    }
+    for (const key of ["width", "height"] as const) {
+      if (display[key] < 1 || display[key] > 4096) {
+        d.fail(key, `display0.${key} must be 1..4096, not ${display[key]}`);
+      }
+    }
     if (!support.display) {
       unsupported.push("display0: the framebuffer display is not supported yet");
     }
   }
 
   const inputDevice = r.str("input_device");
+  if (inputDevice !== undefined && inputDevice !== "virtio") {
+    r.fail("input_device", `input_device '${inputDevice}' is unknown (only 'virtio')`);
+  }
   if (inputDevice !== undefined && !support.input) {
     unsupported.push("input_device: virtio input is not supported yet");
   }

@@ -10,6 +10,7 @@ import { Jit } from "./jit/jit.ts";
 import { Lockstep } from "./jit/lockstep.ts";
 import type { CharBackend } from "../devices/char_backend.ts";
 import { Clint } from "../devices/clint.ts";
+import { Framebuffer, FRAMEBUFFER_BASE, FRAMEBUFFER_FORMAT } from "../devices/framebuffer.ts";
 import { Htif } from "../devices/htif.ts";
 import { TestFinisher } from "../devices/test_finisher.ts";
 import { Plic } from "../devices/plic.ts";
@@ -56,6 +57,8 @@ export interface MachineOptions {
   console: CharBackend;
   /** Time follows the instruction count, so runs are reproducible. */
   deterministic?: boolean;
+  /** A simple-framebuffer screen at FRAMEBUFFER_BASE (a8r8g8b8). */
+  framebuffer?: { width: number; height: number };
   /**
    * Translate hot guest code to WebAssembly (core/jit; default on). "check"
    * runs every translated block in lockstep with the interpreter and stops at
@@ -89,6 +92,7 @@ export class Machine {
   readonly htif: Htif;
   readonly console: VirtioConsole;
   readonly virtio: VirtioMmio[] = [];
+  readonly framebuffer: Framebuffer | null = null;
   /** The translator (null with jit: false). */
   readonly jit: Jit | null;
   /** The lockstep checker (jit: "check"). */
@@ -104,7 +108,20 @@ export class Machine {
   constructor(options: MachineOptions) {
     this.options = options;
     const ramBytes = options.memoryMiB * 1024 * 1024;
-    this.mem = new PhysicalMemory(ramBytes);
+    const fb = options.framebuffer;
+    const fbBytes = fb ? Framebuffer.bytesFor(fb.width, fb.height) : 0;
+    this.mem = new PhysicalMemory(
+      ramBytes,
+      fb ? { base: FRAMEBUFFER_BASE, size: fbBytes } : undefined,
+    );
+    if (fb) {
+      const at = this.mem.offsetOf(FRAMEBUFFER_BASE);
+      this.framebuffer = new Framebuffer(
+        this.mem.u8.subarray(at, at + fbBytes),
+        fb.width,
+        fb.height,
+      );
+    }
     this.clock = new MachineClock(options.deterministic ?? false);
     this.hart = new Hart(this.mem, this.clock);
     // A device completing host I/O (a file read, a packet) wakes a WFI sleep.
@@ -195,6 +212,15 @@ export class Machine {
         size: VIRTIO_MMIO_SIZE,
         irq: 1 + i,
       })),
+      framebuffer: this.framebuffer
+        ? {
+          base: FRAMEBUFFER_BASE,
+          width: this.framebuffer.width,
+          height: this.framebuffer.height,
+          stride: this.framebuffer.stride,
+          format: FRAMEBUFFER_FORMAT,
+        }
+        : undefined,
       bootargs: this.options.cmdline ?? "",
       initrd,
     };

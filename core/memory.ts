@@ -5,6 +5,8 @@ import { RAM_OFFSET } from "./state.ts";
 export const ROM_BASE = 0x1000;
 export const ROM_END = 0x10000;
 export const RAM_BASE = 0x8000_0000;
+/** The area after RAM (and video memory) that holds the TLBs translated code reads. */
+const TLB_AREA_BYTES = 65536;
 
 interface Mapping {
   base: number;
@@ -30,22 +32,41 @@ export class PhysicalMemory implements GuestRam {
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
   readonly dv: DataView;
-  /** Buffer offset of the area after RAM that holds the hart's TLBs (64 KiB). */
+  /** RAM-like memory outside RAM (the framebuffer): plain loads and stores, no DMA. */
+  readonly vram: { base: number; size: number; offset: number } | null;
+  /** Buffer offset of the 64 KiB after RAM and video memory that holds the hart's TLBs. */
   readonly tlbOffset: number;
   private romSize = 0;
   private readonly mmio: Mapping[] = [];
   /** MMIO windows placed over RAM (HTIF at an ELF's tohost): never RAM, never cached. */
   private readonly holes: Mapping[] = [];
 
-  constructor(ramSize: number) {
+  /**
+   * `vram` adds memory at a physical address outside RAM, kept in the same
+   * buffer after RAM so the TLB maps it like RAM (the guest's stores to a
+   * framebuffer cost nothing extra). Its size is rounded up to 64 KiB.
+   */
+  constructor(ramSize: number, vram?: { base: number; size: number }) {
     if (ramSize % 65536 !== 0 || ramSize <= 0 || RAM_OFFSET + ramSize > 2 ** 31) {
       throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
     }
-    // One more 64 KiB page after RAM holds the TLBs, where translated code reads them.
-    const pages = (RAM_OFFSET + ramSize) / 65536 + 1;
+    const vramSize = vram ? Math.ceil(vram.size / 65536) * 65536 : 0;
+    // One more 64 KiB page after RAM and video memory holds the TLBs, where
+    // translated code reads them.
+    if (RAM_OFFSET + ramSize + vramSize + TLB_AREA_BYTES > 2 ** 31) {
+      throw new Error(
+        `RAM (${ramSize >> 20} MiB) and video memory (${vramSize >> 20} MiB) exceed 2047 MiB; ` +
+          `give less memory with -m`,
+      );
+    }
+    if (vram && (vram.base % 4096 !== 0 || vram.base + vramSize > RAM_BASE)) {
+      throw new Error(`video memory at 0x${vram.base.toString(16)} must be page aligned below RAM`);
+    }
+    this.vram = vram ? { base: vram.base, size: vramSize, offset: RAM_OFFSET + ramSize } : null;
+    this.tlbOffset = RAM_OFFSET + ramSize + vramSize;
+    const pages = (this.tlbOffset + TLB_AREA_BYTES) / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.size = ramSize;
-    this.tlbOffset = RAM_OFFSET + ramSize;
     const buf = this.memory.buffer;
     this.bytes = new Uint8Array(buf, RAM_OFFSET, ramSize);
     this.view = new DataView(buf, RAM_OFFSET, ramSize);
@@ -100,6 +121,8 @@ export class PhysicalMemory implements GuestRam {
       return paddr - RAM_BASE + RAM_OFFSET;
     }
     if (paddr >= ROM_BASE && paddr < ROM_BASE + this.romSize) return paddr;
+    const v = this.vram;
+    if (v && paddr >= v.base && paddr < v.base + v.size) return paddr - v.base + v.offset;
     return -1;
   }
 

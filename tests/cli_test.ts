@@ -42,7 +42,8 @@ Deno.test("cli: missing files, bad numbers and bad flags", async () => {
   await expectError(["-m", "lots", "--kernel", "x"], /-m: 'lots' is not a number/);
   await expectError(["-m", "4096", "--kernel", "x"], /-m: 4096 is out of range/);
   await expectError(["--frobnicate"], /frobnicate/);
-  await expectError([], /nothing to boot/);
+  // With nothing else to boot, demu boots the default image: here it may not read it.
+  await expectError([], /the default image needs --allow-read=/, []);
 });
 
 Deno.test("cli: an invalid config names the line", async () => {
@@ -56,6 +57,8 @@ Deno.test("cli: an invalid config names the line", async () => {
       '{ version: 1, machine: "riscv64", memory_size: 64, bios: "no" }',
     );
     await expectError([cfg], /firmware '.*\/no' not found/);
+    await Deno.writeTextFile(cfg, '{ version: 1, machine: "riscv64", memory_size: 64 }');
+    await expectError([cfg], /nothing to boot: the config names no bios or kernel/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -63,20 +66,24 @@ Deno.test("cli: an invalid config names the line", async () => {
 
 Deno.test("cli: a denied permission names the flag", async () => {
   await expectError(["/etc/hostname"], /needs --allow-read/, []);
-  await expectError(["--default"], /needs --allow-env/, []);
+  await expectError(
+    ["--default"],
+    /needs --allow-read=.*images\/default \(or --allow-env=DEMU_CACHE,HOME to use the build cache\)/,
+    [],
+  );
 });
 
 Deno.test("cli: --fs names a bad share in one line", async () => {
   await expectError(["--kernel", "/etc/hostname", "--fs", "nodir"], /--fs: expected TAG=DIR/);
   await expectError(
-    ["--kernel", "/etc/hostname", "--fs", "t=/nonexistent/share"],
+    ["--kernel", "/etc/hostname", "--fs", "t=/nonexistent/share,ro"],
     /shared directory '\/nonexistent\/share' not found/,
   );
   const dir = await Deno.makeTempDir();
   try {
     await expectError(
       ["--kernel", "/etc/hostname", "--fs", `t=${dir}`],
-      /needs --allow-read=.* --allow-write=/,
+      /sharing '.*' needs --allow-write=/,
     );
   } finally {
     await Deno.remove(dir);

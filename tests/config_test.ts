@@ -134,6 +134,15 @@ Deno.test("bad values and unknown keys name the key and its line", () => {
     bad(`${base}, display0: { device: "simplefb", width: 800 }`),
     /missing 'display0.height'/,
   );
+  expectConfigError(
+    bad(`${base}, display0: { device: "vga", width: 800, height: 600 }`),
+    /display0 device 'vga' is unknown \(only 'simplefb'\)/,
+  );
+  expectConfigError(
+    bad(`${base}, display0: { device: "simplefb", width: 800, height: 0 }`),
+    /display0.height must be 1..4096, not 0/,
+  );
+  expectConfigError(bad(`${base}, input_device: "ps2"`), /input_device 'ps2' is unknown/);
   expectConfigError(bad(`${base}, accel: "kvm"`), /unsupported 'accel' value 'kvm'/);
   expectConfigError(bad(`${base}, rtc_local_time: 1`), /must be true or false/);
   expectConfigError(bad(`${base}, kernel: 5`), /'kernel' must be a string/);

@@ -4,7 +4,7 @@
  * command and the prompt stripped). Shared by the 9P guest tests and bench.
  */
 import type { ScriptedConsole } from "../../backends/scripted_console.ts";
-import type { Machine, MachineExit } from "../../core/machine.ts";
+import type { Machine, MachineExit, MachineOptions } from "../../core/machine.ts";
 import type { VirtioDevice } from "../../devices/virtio.ts";
 import { defaultMachine, PROMPT } from "./boot.ts";
 
@@ -19,8 +19,12 @@ export interface GuestShell {
   shutdown(): Promise<MachineExit>;
 }
 
-export async function bootShell(devices: VirtioDevice[], memoryMiB = 128): Promise<GuestShell> {
-  const { machine, console } = await defaultMachine({ memoryMiB }, undefined, devices);
+export async function bootShell(
+  devices: VirtioDevice[],
+  memoryMiB = 128,
+  extra: Partial<MachineOptions> = {},
+): Promise<GuestShell> {
+  const { machine, console } = await defaultMachine({ memoryMiB, ...extra }, undefined, devices);
   const running = machine.run();
   try {
     await console.waitFor(PROMPT);

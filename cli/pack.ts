@@ -1,0 +1,89 @@
+/**
+ * `deno task pack`: demu as one executable file without `deno compile`, for
+ * machines where Deno's denort runtime cannot be downloaded. The file is a
+ * small POSIX shell stub followed by a gzipped tar of the Deno binary running
+ * this script, demu's source and the staged default image (images/default).
+ * On its first run it unpacks once into the user's cache (keyed by the
+ * payload's hash, so a new build unpacks anew) and then starts demu through
+ * `cli/launch.ts`, so the emulator runs with only the permissions its machine
+ * needs, as `deno task start` does. It needs /bin/sh, tail, tar and gzip.
+ *
+ *   deno run --allow-read --allow-write --allow-run cli/pack.ts OUTPUT
+ */
+import { basename, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+/** What demu needs at run time, relative to the repository. */
+const SOURCES = ["main.ts", "core", "devices", "backends", "cli", "images/default"];
+/** Width of the payload offset in the stub, so the stub's length does not depend on it. */
+const OFFSET_DIGITS = 12;
+
+function stub(key: string, denoName: string, offset: string): string {
+  return `#!/bin/sh
+# demu, packed: Deno, demu's source and its default image in one file (cli/pack.ts).
+# The first run unpacks into \${XDG_CACHE_HOME:-$HOME/.cache}/demu/packed/${key}.
+set -e
+base="\${XDG_CACHE_HOME:-\${HOME:-/tmp}/.cache}/demu/packed"
+dir="$base/${key}"
+if [ ! -f "$dir/.complete" ]; then
+  mkdir -p "$base"
+  tmp="$(mktemp -d "$base/.unpack.XXXXXX")"
+  tail -c +${offset} "$0" | tar -xzf - -C "$tmp"
+  touch "$tmp/.complete"
+  if [ -d "$dir" ]; then rm -rf "$tmp"; else mv "$tmp" "$dir"; fi
+fi
+export DENO_DIR="$dir/.deno" DENO_NO_UPDATE_CHECK=1
+exec "$dir/${denoName}" run --no-prompt --allow-read --allow-env=DEMU_CACHE,HOME --allow-run \\
+  "$dir/cli/launch.ts" "$@"
+`;
+}
+
+/** Writes the packed executable to `output`. */
+export async function pack(output: string): Promise<void> {
+  for (const f of ["fw_jump.bin", "Image", "initramfs.cpio"]) {
+    try {
+      await Deno.stat(`${REPO}images/default/${f}`);
+    } catch {
+      throw new Error(`images/default/${f} is missing: run \`bash images/bundle.sh\` first`);
+    }
+  }
+  const deno = Deno.execPath();
+  const tar = await new Deno.Command("tar", {
+    args: ["-czf", "-", "-C", REPO, ...SOURCES, "-C", dirname(deno), basename(deno)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!tar.success) throw new Error(`tar failed: ${new TextDecoder().decode(tar.stderr)}`);
+  const payload = tar.stdout;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", payload));
+  const key = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const placeholder = "0".repeat(OFFSET_DIGITS);
+  const length = new TextEncoder().encode(stub(key, basename(deno), placeholder)).length;
+  // tail -c +N starts at byte N, counting from 1.
+  const offset = String(length + 1).padStart(OFFSET_DIGITS, "0");
+  const head = new TextEncoder().encode(stub(key, basename(deno), offset));
+  const file = await Deno.open(output, { write: true, create: true, truncate: true, mode: 0o755 });
+  try {
+    await file.write(head);
+    for (let at = 0; at < payload.length;) at += await file.write(payload.subarray(at));
+  } finally {
+    file.close();
+  }
+  await Deno.chmod(output, 0o755);
+}
+
+if (import.meta.main) {
+  const output = Deno.args[0];
+  if (!output || Deno.args.length !== 1) {
+    console.error("usage: deno run --allow-read --allow-write --allow-run cli/pack.ts OUTPUT");
+    Deno.exit(2);
+  }
+  try {
+    await pack(output);
+  } catch (e) {
+    console.error(`pack: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+  console.error(`pack: wrote ${output} (${((await Deno.stat(output)).size / 1e6).toFixed(1)} MB)`);
+}

@@ -1,0 +1,186 @@
+/**
+ * Least privilege: the Deno permissions a machine needs, derived from its
+ * config (images to read, rw drives and shares to write, hosts and ports to
+ * reach), checked before anything starts so a missing one is one line naming
+ * the flag, printed as flags by `--print-permissions`, and the kinds it does
+ * not need at all dropped once its devices are open.
+ */
+import type { VmConfig } from "../core/config.ts";
+import type { DeviceFlags } from "../backends/attach_devices.ts";
+import { driveSource } from "../backends/open_drive.ts";
+import { splitNetDriver } from "../backends/open_net.ts";
+import { parseHostForward } from "../backends/net/hostfwd.ts";
+import { parseLinkSpec } from "../backends/net/link.ts";
+
+export type NeedKind = "read" | "write" | "net" | "env";
+
+/** One host resource the machine uses. */
+export interface Need {
+  kind: NeedKind;
+  /** A path, a `host` or `host:port`, or an environment variable. */
+  value: string;
+  /** What it is for, worded to start an error line ("opening the drive 'x' read-write"). */
+  purpose: string;
+}
+
+/** Everything besides the config that decides what a run touches. */
+export interface RunInputs {
+  /** The config file (path or URL), when there is one. */
+  configFile?: string;
+  /** The default image came from the build cache (found through DEMU_CACHE/HOME). */
+  imageFromCache?: boolean;
+  /** The ELF program of bare-metal mode. */
+  elf?: string;
+  /** --web: the `host:port` the web console listens on. */
+  web?: string;
+}
+
+const isUrl = (name: string) => /^https?:\/\//i.test(name);
+
+/** `host` or `host:port` of a URL, as --allow-net takes it. */
+const urlHost = (url: string) => new URL(url).host;
+
+/** A file the machine reads, on the host or over HTTP(S). */
+function input(needs: Need[], file: string | undefined, what: string): void {
+  if (file === undefined) return;
+  if (isUrl(file)) {
+    needs.push({ kind: "net", value: urlHost(file), purpose: `reading the ${what} '${file}'` });
+  } else needs.push({ kind: "read", value: file, purpose: `reading the ${what} '${file}'` });
+}
+
+/** The permissions a run needs, in the order the machine touches them. */
+export function machineNeeds(config: VmConfig, flags: DeviceFlags, inputs: RunInputs = {}): Need[] {
+  const needs: Need[] = [];
+  input(needs, inputs.configFile, "config file");
+  if (inputs.imageFromCache) {
+    for (const variable of ["DEMU_CACHE", "HOME"]) {
+      needs.push({ kind: "env", value: variable, purpose: "finding the image cache" });
+    }
+  }
+  input(needs, inputs.elf, "ELF program");
+  if (inputs.web !== undefined) {
+    needs.push({ kind: "net", value: inputs.web, purpose: `the web console on ${inputs.web}` });
+  }
+  input(needs, config.bios, "firmware");
+  input(needs, config.kernel, "kernel");
+  input(needs, config.initrd, "initrd");
+  for (const [i, drive] of (config.drives ?? []).entries()) {
+    const src = driveSource(drive, i, flags);
+    if (src.url !== undefined) {
+      needs.push({
+        kind: "net",
+        value: urlHost(src.url),
+        purpose: `reading the drive '${src.url}'`,
+      });
+    } else {
+      const rw = src.mode === "rw";
+      const purpose = `opening the drive '${src.name}'${rw ? " read-write" : ""}`;
+      needs.push({ kind: "read", value: src.name, purpose });
+      if (rw) needs.push({ kind: "write", value: src.name, purpose });
+    }
+    if (src.overlay !== undefined) {
+      const purpose = `opening the overlay '${src.overlay}' read-write`;
+      needs.push({ kind: "read", value: src.overlay, purpose });
+      needs.push({ kind: "write", value: src.overlay, purpose });
+    }
+  }
+  for (const share of config.fs ?? []) {
+    const purpose = `sharing '${share.file}'`;
+    needs.push({ kind: "read", value: share.file, purpose });
+    if (!share.ro) needs.push({ kind: "write", value: share.file, purpose });
+  }
+  for (const [i, eth] of (config.eth ?? []).entries()) {
+    const link = parseLinkSpec(splitNetDriver(eth).driver);
+    const purpose = "the network link";
+    if (link?.kind === "stream") {
+      needs.push({ kind: "net", value: `${link.at.hostname}:${link.at.port}`, purpose });
+    } else if (link?.kind === "dgram") {
+      needs.push({ kind: "net", value: `${link.local.hostname}:${link.local.port}`, purpose });
+      needs.push({ kind: "net", value: `${link.remote.hostname}:${link.remote.port}`, purpose });
+    } else if (i === 0) {
+      for (const text of flags.hostfwd ?? []) {
+        const f = parseHostForward(text);
+        const at = `${f.hostAddress}:${f.hostPort}`;
+        needs.push({ kind: "net", value: at, purpose: `forwarding ${at}` });
+      }
+    }
+  }
+  return needs;
+}
+
+function granted(need: Need): boolean {
+  const desc: Deno.PermissionDescriptor = need.kind === "net"
+    ? { name: "net", host: need.value }
+    : need.kind === "env"
+    ? { name: "env", variable: need.value }
+    : { name: need.kind, path: need.value };
+  return Deno.permissions.querySync(desc).state === "granted";
+}
+
+/** A value as the shell reads it: quoted only when it has to be. */
+function shellWord(text: string): string {
+  return /^[\w./:,=@%+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The flag that grants `values` of one kind, e.g. `--allow-read=/a,/b`. */
+function flag(kind: NeedKind, values: string[]): string {
+  return `--allow-${kind}=${[...new Set(values)].join(",")}`;
+}
+
+/** The Deno flags for a set of needs, one per kind (read, write, net, env). */
+export function permissionFlags(needs: Need[]): string[] {
+  const kinds: NeedKind[] = ["read", "write", "net", "env"];
+  return kinds
+    .map((kind) => needs.filter((n) => n.kind === kind).map((n) => n.value))
+    .map((values, i) => values.length ? flag(kinds[i], values) : "")
+    .filter((f) => f !== "");
+}
+
+/** The flags as one line a shell reads back into the same words. */
+export function formatFlags(flags: string[]): string {
+  return flags.map(shellWord).join(" ");
+}
+
+/** Reads back what `formatFlags` wrote. */
+export function parseFlags(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.trim().matchAll(/(?:[^\s']+|'[^']*')+/g)) {
+    words.push(m[0].replace(/'([^']*)'/g, "$1"));
+  }
+  return words;
+}
+
+/**
+ * The first purpose whose permissions are not all granted, as one line naming
+ * every flag it lacks; undefined when everything is granted.
+ */
+export function missingPermission(needs: Need[]): string | undefined {
+  const missing = needs.filter((n) => !granted(n));
+  if (missing.length === 0) return undefined;
+  const purpose = missing[0].purpose;
+  const lacking = missing.filter((n) => n.purpose === purpose);
+  return `${purpose} needs ${permissionFlags(lacking).join(" ")}`;
+}
+
+/** What a running machine keeps using after its devices are open. */
+export interface KeepOptions {
+  /** It has a network card: the guest's connections are checked against --allow-net. */
+  network: boolean;
+}
+
+/**
+ * Revokes every permission kind the machine will not use (Deno can drop a
+ * whole kind at run time, not narrow a path list): run and ffi
+ * always; sys unless a share wants statfs; write when nothing is written;
+ * net and env when there is no network card and nothing is fetched. Returns
+ * the kinds dropped.
+ */
+export function dropUnneeded(needs: Need[], keep: KeepOptions): Deno.PermissionName[] {
+  const uses = (kind: NeedKind) => needs.some((n) => n.kind === kind);
+  const drop: Deno.PermissionName[] = ["run", "ffi"];
+  if (!needs.some((n) => n.purpose.startsWith("sharing"))) drop.push("sys");
+  if (!uses("write")) drop.push("write");
+  if (!uses("net") && !keep.network) drop.push("net", "env");
+  for (const name of drop) Deno.permissions.revokeSync({ name });
+  return drop;
+}
