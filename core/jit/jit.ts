@@ -204,7 +204,11 @@ export class Jit {
         return e;
       }
     }
-    if (this.hot[i] < 0) return null;
+    // Region exits count as jumps too: code reached only from translated code gets hot.
+    if (this.hot[i] < 0) {
+      this.hot[i]++;
+      return null;
+    }
     return this.translate(pc, base, i);
   }
 
