@@ -92,6 +92,8 @@ export interface WalkContext {
   mxr: boolean;
   /** Page-table reads and A/D writes are checked as S-mode accesses. */
   pmp: Pmp;
+  /** Told of each PTE about to get its A/D bits set (the lockstep checker undoes them). */
+  onPteWrite: ((offset: number) => void) | null;
 }
 
 /**
@@ -134,6 +136,7 @@ export function walkPageTable(
     if (!(lo & PTE_A) || (access === ACCESS_STORE && !(lo & PTE_D))) {
       if (!ctx.pmp.allows(pteAddr, 8, ACCESS_STORE, 1)) raise(ACCESS_FAULT_CAUSE[access], va);
       lo |= PTE_A | (access === ACCESS_STORE ? PTE_D : 0);
+      ctx.onPteWrite?.(off);
       mem.i32[off >> 2] = lo;
     }
     return (ppn + (vpn & lowMask)) * 4096 + (va - vpn * 4096);

@@ -46,19 +46,20 @@ export class RegionEmitter {
   /** The pc of the block laid out after the current one (NaN: none). */
   private fallThrough = NaN;
   private curIndex = 0;
-  private blockCount = 0;
-  /** Depth of the current block's own loop label. */
-  private loopDepth = 0;
+  /** Open labels whose end a block's code follows (forward jumps), by block index. */
+  private readonly labels = new Map<number, number>();
+  /** Open loops by the index of the block they restart at (backward jumps). */
+  private readonly loops = new Map<number, number>();
+  /** Blocks the region may be entered at (the others are inside a loop). */
+  entries = new Set<number>();
   /**
    * Checker mode: every inline store first reports its offset and size, and
    * the budget is checked at every block so a region can run one block.
    */
   set checkMode(on: boolean) {
     this.logStores = on;
-    this.everyBlock = on;
   }
   private logStores = false;
-  private everyBlock = false;
 
   /** The body of the function for `plan` (without the final end). */
   emit(plan: RegionPlan): Uint8Array {
@@ -79,8 +80,11 @@ export class RegionEmitter {
     }
     this.local(Op.local_get, P_ENTRY);
     this.local(Op.local_set, L_BLK);
-    const k = plan.blocks.length;
-    this.blockCount = k;
+    const blocks = plan.blocks, k = blocks.length;
+    const units = loopUnits(blocks, blocks.findIndex((b) => b.pc === plan.entry));
+    this.entries = new Set(units.map((u) => u[0]));
+    this.labels.clear();
+    this.loops.clear();
     this.open(Op.block, VOID); // $out
     this.open(Op.loop, VOID); // $top
     // blk = -1: an indirect jump left the target pc in L_PC; find its block or leave.
@@ -88,19 +92,47 @@ export class RegionEmitter {
     this.i32(0);
     this.op(Op.i32_lt_s);
     this.open(Op.if, VOID);
-    this.searchBlock(plan.blocks.map((b) => b.pc), 0, k, this.depth);
+    const entryPcs = units.map((u) => blocks[u[0]].pc);
+    this.searchBlock(entryPcs, units.map((u) => u[0]), 0, units.length, this.depth);
     this.close();
-    for (let i = 0; i < k; i++) this.open(Op.block, VOID);
+    // One dispatch label per unit, the first unit's innermost: its code follows its label's end.
+    for (let u = units.length - 1; u >= 0; u--) {
+      this.open(Op.block, VOID);
+      this.labels.set(units[u][0], this.depth);
+    }
     this.local(Op.local_get, L_BLK);
     w.byte(Op.br_table);
     w.u32(k);
-    for (let i = 0; i < k; i++) w.u32(i);
+    const labelOf = new Array<number>(k).fill(units.length - 1);
+    units.forEach((u, i) => labelOf[u[0]] = i); // blocks inside a loop unit are never entered
+    for (let i = 0; i < k; i++) w.u32(labelOf[i]);
     w.u32(0);
-    for (let i = 0; i < k; i++) {
+    const next = (i: number) => i + 1 < k ? blocks[i + 1].pc : NaN;
+    for (const [h, t] of units) {
       this.close();
-      this.cur = plan.blocks[i];
-      this.curIndex = i;
-      this.block(plan.blocks[i], i + 1 < k ? plan.blocks[i + 1].pc : NaN);
+      this.labels.delete(h);
+      if (t === h) {
+        this.block(h, blocks[h], next(h));
+        continue;
+      }
+      // A loop over blocks h..t: its back edges branch to the loop, its forward jumps to labels.
+      this.open(Op.loop, VOID);
+      const outer = this.loops.get(h);
+      this.loops.set(h, this.depth);
+      for (let m = t; m > h; m--) {
+        this.open(Op.block, VOID);
+        this.labels.set(m, this.depth);
+      }
+      for (let m = h; m <= t; m++) {
+        if (m > h) {
+          this.close();
+          this.labels.delete(m);
+        }
+        this.block(m, blocks[m], next(m));
+      }
+      this.close();
+      if (outer === undefined) this.loops.delete(h);
+      else this.loops.set(h, outer);
     }
     this.close(); // loop
     this.close(); // $out
@@ -122,15 +154,18 @@ export class RegionEmitter {
     return w.take();
   }
 
-  /** Binary search of L_PC among block pcs [lo, hi): sets L_BLK and leaves `found`, or exits. */
-  private searchBlock(pcs: number[], lo: number, hi: number, found: number): void {
+  /**
+   * Binary search of L_PC among the sorted pcs [lo, hi) of blocks `index`:
+   * sets L_BLK and leaves to `found`, or leaves the region.
+   */
+  private searchBlock(pcs: number[], index: number[], lo: number, hi: number, found: number): void {
     if (hi - lo <= 4) {
       for (let i = lo; i < hi; i++) {
         this.local(Op.local_get, L_PC);
         this.i64(pcs[i]);
         this.op(Op.i64_eq);
         this.open(Op.if, VOID);
-        this.i32(i);
+        this.i32(index[i]);
         this.local(Op.local_set, L_BLK);
         this.br(found);
         this.close();
@@ -145,9 +180,9 @@ export class RegionEmitter {
     this.i64(pcs[mid]);
     this.op(Op.i64_lt_s);
     this.open(Op.if, VOID);
-    this.searchBlock(pcs, lo, mid, found);
+    this.searchBlock(pcs, index, lo, mid, found);
     this.op(Op.else);
-    this.searchBlock(pcs, mid, hi, found);
+    this.searchBlock(pcs, index, mid, hi, found);
     this.close();
   }
 
@@ -214,44 +249,49 @@ export class RegionEmitter {
   private goTo(pc: number, fallThrough: number): void {
     if (pc === fallThrough) return;
     const idx = this.blockIndex.get(pc);
-    // The budget is checked on backward transfers only: a forward path runs each block once.
-    if (idx !== undefined && idx <= this.curIndex && !this.everyBlock) {
-      this.budgetCheck(pc, this.cur.insns.length);
+    if (idx === undefined) {
+      this.exit(pc, this.cur.insns.length, STATUS_GO_ON);
+      return;
     }
-    if (idx === this.curIndex && directTarget(this.cur.insns[this.cur.insns.length - 1]) === pc) {
-      this.br(this.loopDepth); // a loop of one block: straight back to its start
-    } else if (idx !== undefined && idx > this.curIndex) {
-      this.br(this.blockCount + 2 - idx); // forward: to the end of that block's dispatch label
-    } else if (idx !== undefined) {
+    // The budget is checked on backward transfers only: a forward path runs each block once.
+    if (idx <= this.curIndex) this.budgetCheck(pc, this.cur.insns.length);
+    const loop = this.loops.get(idx), label = this.labels.get(idx);
+    if (loop !== undefined) {
+      this.br(loop); // back to the start of an enclosing loop
+    } else if (label !== undefined && idx > this.curIndex) {
+      this.br(label); // forward: to the end of the label its code follows
+    } else {
+      if (!this.entries.has(idx)) throw new Error("codegen: a jump into the middle of a loop");
       this.i32(idx);
       this.local(Op.local_set, L_BLK);
       this.br(this.topDepth);
-    } else {
-      this.exit(pc, this.cur.insns.length, STATUS_GO_ON);
     }
   }
 
-  private block(b: Block, fallThrough: number): void {
+  private block(index: number, b: Block, fallThrough: number): void {
+    this.cur = b;
+    this.curIndex = index;
     const len = b.insns.length;
     const last = b.insns[len - 1];
     const selfLoop = directTarget(last) === b.pc;
+    const outer = this.loops.get(index);
     if (selfLoop) {
       this.open(Op.loop, VOID);
-      this.loopDepth = this.depth;
+      this.loops.set(index, this.depth);
     }
     this.fallThrough = fallThrough;
     this.local(Op.local_get, L_N);
     this.i32(len);
     this.op(Op.i32_add);
     this.local(Op.local_set, L_N);
-    if (this.everyBlock) {
-      // Checker mode: a budget of one block stops before the next.
-      this.budgetCheck(b.pc, 0);
-    }
     for (let k = 0; k < len; k++) this.insn(b.insns[k], k);
     const op = last.insn & 0x7f;
     if (op !== 0x6f && op !== 0x67) this.goTo(b.next, fallThrough);
-    if (selfLoop) this.close();
+    if (selfLoop) {
+      this.close();
+      if (outer === undefined) this.loops.delete(index);
+      else this.loops.set(index, outer);
+    }
   }
 
   /** Leaves for the dispatcher (at `pc`, `retired` of this block done) once n passes the budget. */
@@ -300,13 +340,11 @@ export class RegionEmitter {
         // Budget as for a backward jump, then look the target up among this region's blocks.
         this.i32(STATUS_GO_ON);
         this.local(Op.local_set, L_ST);
-        if (!this.everyBlock) {
-          this.local(Op.local_get, L_N);
-          this.local(Op.local_get, P_BUDGET);
-          this.op(Op.i32_gt_u);
-          this.w.byte(Op.br_if);
-          this.w.u32(this.depth - this.outDepth);
-        }
+        this.local(Op.local_get, L_N);
+        this.local(Op.local_get, P_BUDGET);
+        this.op(Op.i32_gt_u);
+        this.w.byte(Op.br_if);
+        this.w.u32(this.depth - this.outDepth);
         this.i32(-1);
         this.local(Op.local_set, L_BLK);
         this.br(this.topDepth);
@@ -612,6 +650,50 @@ const LOAD_OPS = [
   Op.i64_load32_u,
 ];
 const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
+
+/**
+ * Splits the blocks (in address order) into units: a single block, or an
+ * innermost loop h..t that V8 can see as a loop, where block t jumps back to
+ * h, nothing outside jumps into h+1..t, and nothing inside jumps back to
+ * anything but h (or itself). Other backward jumps go through the dispatch.
+ */
+function loopUnits(blocks: Block[], entry: number): [number, number][] {
+  const k = blocks.length;
+  const index = new Map(blocks.map((b, i) => [b.pc, i]));
+  const target = blocks.map((b) => {
+    const t = directTarget(b.insns[b.insns.length - 1]);
+    return t === null ? undefined : index.get(t);
+  });
+  const fall = blocks.map((b) => {
+    const op = b.insns[b.insns.length - 1].insn & 0x7f;
+    return op === 0x6f || op === 0x67 ? undefined : index.get(b.next);
+  });
+  const isLoop = (h: number, t: number) => {
+    if (entry > h && entry <= t) return false; // the region is entered there
+    for (let j = 0; j < k; j++) {
+      const inside = j >= h && j <= t;
+      for (const s of [target[j], fall[j]]) {
+        if (s === undefined) continue;
+        if (!inside && s > h && s <= t) return false;
+        if (inside && s <= j && s !== h && s !== j) return false;
+      }
+    }
+    return true;
+  };
+  const units: [number, number][] = [];
+  for (let h = 0; h < k;) {
+    let t = h;
+    for (let j = h + 1; j < k; j++) if (target[j] === h) t = j;
+    if (t > h && isLoop(h, t)) {
+      units.push([h, t]);
+      h = t + 1;
+    } else {
+      units.push([h, h]);
+      h++;
+    }
+  }
+  return units;
+}
 
 /** Adds the registers an instruction reads and writes. */
 function registersOf(insn: number, used: Set<number>, written: Set<number>): void {

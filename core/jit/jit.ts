@@ -50,8 +50,10 @@ interface Region {
   epoch: number;
   src: Uint8Array;
   wasmBytes: number;
-  /** Entries so far and instructions they retired, until probation ends (then -1). */
-  entries: number;
+  /** Blocks it can be entered at. */
+  entries: Set<number>;
+  /** Runs so far and instructions they retired, until probation ends (then -1). */
+  runs: number;
   retired: number;
 }
 
@@ -164,7 +166,7 @@ export class Jit {
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
     const r = e.region;
-    if (r.entries >= 0) this.probation(e, retired);
+    if (r.runs >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
     h.creditRetired(retired);
     if (status === STATUS_TRAP) {
@@ -178,14 +180,14 @@ export class Jit {
   private probation(e: Entry, retired: number): void {
     const r = e.region;
     r.retired += retired;
-    if (++r.entries < PROBATION) return;
-    if (r.retired < MIN_RUN * r.entries) {
+    if (++r.runs < PROBATION) return;
+    if (r.retired < MIN_RUN * r.runs) {
       r.valid = false;
       const pc = r.plan.blocks[e.index].pc;
       this.hot[(pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
       this.stats.dropped++;
     }
-    r.entries = -1;
+    r.runs = -1;
   }
 
   /** The translation to run at `pc` now, translating it if it is hot; null: interpret. */
@@ -239,6 +241,7 @@ export class Jit {
     if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount >= MAX_REGIONS) this.flush();
     const region = this.compile(plan);
     plan.blocks.forEach((b, index) => {
+      if (!region.entries.has(index)) return; // inside a loop: reached from its start only
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
       this.entryPc[j] = b.pc;
       this.entries[j] = { region, index };
@@ -247,7 +250,9 @@ export class Jit {
     if (list) list.push(region);
     else this.byPage.set(page, [region]);
     this.protect(page);
-    return this.entries[i]!;
+    if (this.entryPc[i] === pc) return this.entries[i]!;
+    this.hot[i] = NEVER;
+    return null;
   }
 
   /** Makes every store to the page take the slow path, which notices code changes. */
@@ -284,7 +289,8 @@ export class Jit {
       epoch: this.fenceEpoch,
       src,
       wasmBytes: bytes.length,
-      entries: 0,
+      entries: this.emitter.entries,
+      runs: 0,
       retired: 0,
     };
   }

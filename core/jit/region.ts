@@ -34,6 +34,8 @@ export interface RegionPlan {
   hi: number;
   /** Instructions in all blocks: no forward-only path through the region is longer. */
   size: number;
+  /** The pc it was planned from. */
+  entry: number;
 }
 
 /** At most this many instructions per region (bounds compile time and code size). */
@@ -155,5 +157,6 @@ export function planRegion(
     lo,
     hi,
     size: total,
+    entry,
   };
 }
