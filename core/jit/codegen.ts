@@ -10,7 +10,7 @@
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import { TLB_BASE, TLB_HI, TLB_PAGE, tlbFieldOffset } from "../mmu.ts";
+import { tlbEntryOffset } from "../mmu.ts";
 import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
@@ -31,7 +31,7 @@ export const STATUS_TRAP = 1;
 const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2;
 const regLocal = (r: number) => 2 + r; // x1 -> 3 .. x31 -> 33
 const L_PC = 34, L_A = 35, L_T = 36, L_U = 37; // i64
-const L_N = 38, L_BLK = 39, L_LO = 40, L_PG = 41, L_TI = 42, L_ST = 43; // i32
+const L_N = 38, L_BLK = 39, L_LO = 40, L_TI = 42, L_ST = 43; // i32 (41 spare)
 export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32]];
 
 /** Emits region bodies into a pooled writer. */
@@ -529,7 +529,8 @@ export class RegionEmitter {
 
   /**
    * Address into L_A/L_LO, then the TLB check for `kind` leaving the hit flag
-   * on the stack (tag halves equal, and aligned for sizes above 1).
+   * on the stack: the entry's i64 tag equals the address masked with
+   * ~4095 | (size - 1), so a misaligned access misses too.
    */
   private tlbCheck(rs1: number, imm: number, kind: number, size: number): void {
     this.get(rs1);
@@ -540,31 +541,18 @@ export class RegionEmitter {
     this.local(Op.local_tee, L_A);
     this.op(Op.i32_wrap_i64);
     this.local(Op.local_tee, L_LO);
-    this.i32(12);
+    this.i32(8);
     this.op(Op.i32_shr_u);
-    this.local(Op.local_tee, L_PG);
-    this.i32(255);
+    this.i32(0xff0); // ((lo >>> 12) & 255) * 16
     this.op(Op.i32_and);
-    this.i32(2);
-    this.op(Op.i32_shl);
     this.local(Op.local_get, P_DTLB);
     this.op(Op.i32_add);
     this.local(Op.local_tee, L_TI);
-    this.mem(Op.i32_load, 2, tlbFieldOffset(kind, TLB_PAGE));
-    this.local(Op.local_get, L_PG);
-    this.op(Op.i32_eq);
-    this.local(Op.local_get, L_TI);
-    this.mem(Op.i32_load, 2, tlbFieldOffset(kind, TLB_HI));
-    this.addrHi();
-    this.op(Op.i32_eq);
-    this.op(Op.i32_and);
-    if (size > 1) {
-      this.local(Op.local_get, L_LO);
-      this.i32(size - 1);
-      this.op(Op.i32_and);
-      this.op(Op.i32_eqz);
-      this.op(Op.i32_and);
-    }
+    this.mem(Op.i64_load, 3, tlbEntryOffset(kind));
+    this.local(Op.local_get, L_A);
+    this.i64(-4096 | (size - 1));
+    this.op(Op.i64_and);
+    this.op(Op.i64_eq);
   }
 
   private addrHi(): void {
@@ -574,13 +562,11 @@ export class RegionEmitter {
     this.op(Op.i32_wrap_i64);
   }
 
-  /** Buffer offset of the access on a TLB hit. */
+  /** Buffer offset of the access on a TLB hit: the address plus the entry's addend. */
   private hitOffset(kind: number): void {
-    this.local(Op.local_get, L_TI);
-    this.mem(Op.i32_load, 2, tlbFieldOffset(kind, TLB_BASE));
     this.local(Op.local_get, L_LO);
-    this.i32(4095);
-    this.op(Op.i32_and);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, tlbEntryOffset(kind) + 8);
     this.op(Op.i32_add);
   }
 

@@ -261,8 +261,8 @@ export class Jit {
     this.codePages[page] = 1;
     const base = page << 12;
     for (const tlb of this.hart.tlbs) {
-      const tags = tlb.page[ACCESS_STORE], bases = tlb.base[ACCESS_STORE];
-      for (let k = 0; k < TLB_SIZE; k++) if (bases[k] === base) tags[k] = -1;
+      const bases = tlb.base[ACCESS_STORE];
+      for (let k = 0; k < TLB_SIZE; k++) if (bases[k] === base) tlb.invalidate(ACCESS_STORE, k);
     }
   }
 
