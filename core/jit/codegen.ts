@@ -81,10 +81,12 @@ export class RegionEmitter {
     this.local(Op.local_get, P_ENTRY);
     this.local(Op.local_set, L_BLK);
     const blocks = plan.blocks, k = blocks.length;
-    const units = loopUnits(blocks, blocks.findIndex((b) => b.pc === plan.entry));
-    this.entries = new Set(units.map((u) => u[0]));
+    const units = structure(blocks);
+    this.entries = new Set(units.map((u) => u.h));
     this.labels.clear();
     this.loops.clear();
+    this.next = (i: number) => i + 1 < k ? blocks[i + 1].pc : NaN;
+    this.blocks = blocks;
     this.open(Op.block, VOID); // $out
     this.open(Op.loop, VOID); // $top
     // blk = -1: an indirect jump left the target pc in L_PC; find its block or leave.
@@ -92,48 +94,19 @@ export class RegionEmitter {
     this.i32(0);
     this.op(Op.i32_lt_s);
     this.open(Op.if, VOID);
-    const entryPcs = units.map((u) => blocks[u[0]].pc);
-    this.searchBlock(entryPcs, units.map((u) => u[0]), 0, units.length, this.depth);
+    const entryPcs = units.map((u) => blocks[u.h].pc);
+    this.searchBlock(entryPcs, units.map((u) => u.h), 0, units.length, this.depth);
     this.close();
     // One dispatch label per unit, the first unit's innermost: its code follows its label's end.
-    for (let u = units.length - 1; u >= 0; u--) {
-      this.open(Op.block, VOID);
-      this.labels.set(units[u][0], this.depth);
-    }
+    this.openLabels(units);
     this.local(Op.local_get, L_BLK);
     w.byte(Op.br_table);
     w.u32(k);
     const labelOf = new Array<number>(k).fill(units.length - 1);
-    units.forEach((u, i) => labelOf[u[0]] = i); // blocks inside a loop unit are never entered
+    units.forEach((u, i) => labelOf[u.h] = i); // blocks inside a loop are never entered
     for (let i = 0; i < k; i++) w.u32(labelOf[i]);
     w.u32(0);
-    const next = (i: number) => i + 1 < k ? blocks[i + 1].pc : NaN;
-    for (const [h, t] of units) {
-      this.close();
-      this.labels.delete(h);
-      if (t === h) {
-        this.block(h, blocks[h], next(h));
-        continue;
-      }
-      // A loop over blocks h..t: its back edges branch to the loop, its forward jumps to labels.
-      this.open(Op.loop, VOID);
-      const outer = this.loops.get(h);
-      this.loops.set(h, this.depth);
-      for (let m = t; m > h; m--) {
-        this.open(Op.block, VOID);
-        this.labels.set(m, this.depth);
-      }
-      for (let m = h; m <= t; m++) {
-        if (m > h) {
-          this.close();
-          this.labels.delete(m);
-        }
-        this.block(m, blocks[m], next(m));
-      }
-      this.close();
-      if (outer === undefined) this.loops.delete(h);
-      else this.loops.set(h, outer);
-    }
+    this.emitUnits(units);
     this.close(); // loop
     this.close(); // $out
     for (const r of written) {
@@ -152,6 +125,39 @@ export class RegionEmitter {
     this.mem(Op.i32_store, 2, JIT_RETIRED_OFFSET);
     this.local(Op.local_get, L_ST);
     return w.take();
+  }
+
+  private next: (i: number) => number = () => NaN;
+  private blocks: Block[] = [];
+
+  /** Opens one label per unit, the first unit's innermost. */
+  private openLabels(units: Unit[]): void {
+    for (let u = units.length - 1; u >= 0; u--) {
+      this.open(Op.block, VOID);
+      this.labels.set(units[u].h, this.depth);
+    }
+  }
+
+  /** Closes each unit's label and emits the unit after it. */
+  private emitUnits(units: Unit[]): void {
+    for (const u of units) {
+      this.close();
+      this.labels.delete(u.h);
+      if (u.inner === null) {
+        this.block(u.h, this.blocks[u.h], this.next(u.h));
+        continue;
+      }
+      // A loop over blocks h..t: back edges to h branch to the loop, forward jumps to labels.
+      this.open(Op.loop, VOID);
+      const outer = this.loops.get(u.h);
+      this.loops.set(u.h, this.depth);
+      this.openLabels(u.inner);
+      this.block(u.h, this.blocks[u.h], this.next(u.h));
+      this.emitUnits(u.inner);
+      this.close();
+      if (outer === undefined) this.loops.delete(u.h);
+      else this.loops.set(u.h, outer);
+    }
   }
 
   /**
@@ -637,48 +643,66 @@ const LOAD_OPS = [
 ];
 const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
 
+/** A block (inner null), or a loop from block h to t whose body after h is `inner`. */
+interface Unit {
+  h: number;
+  t: number;
+  inner: Unit[] | null;
+}
+
 /**
- * Splits the blocks (in address order) into units: a single block, or an
- * innermost loop h..t that V8 can see as a loop, where block t jumps back to
- * h, nothing outside jumps into h+1..t, and nothing inside jumps back to
- * anything but h (or itself). Other backward jumps go through the dispatch.
+ * Splits the blocks (in address order) into units that V8 sees as structured
+ * code: single blocks, and loops h..t (nested as deep as they go) where some
+ * block jumps back to h, nothing outside the range jumps into it past h, and
+ * every backward jump inside goes to the start of an enclosing loop or of its
+ * own block. Backward jumps between top-level units go through the dispatch.
+ * Only top-level units can be entered: a hot pc inside a loop runs
+ * interpreted until it reaches the loop's start.
  */
-function loopUnits(blocks: Block[], entry: number): [number, number][] {
+function structure(blocks: Block[]): Unit[] {
   const k = blocks.length;
   const index = new Map(blocks.map((b, i) => [b.pc, i]));
-  const target = blocks.map((b) => {
-    const t = directTarget(b.insns[b.insns.length - 1]);
-    return t === null ? undefined : index.get(t);
+  const succ = blocks.map((b) => {
+    const last = b.insns[b.insns.length - 1];
+    const t = directTarget(last);
+    const out: number[] = [];
+    const ti = t === null ? undefined : index.get(t);
+    if (ti !== undefined) out.push(ti);
+    const op = last.insn & 0x7f;
+    const fi = op === 0x6f || op === 0x67 ? undefined : index.get(b.next);
+    if (fi !== undefined) out.push(fi);
+    return out;
   });
-  const fall = blocks.map((b) => {
-    const op = b.insns[b.insns.length - 1].insn & 0x7f;
-    return op === 0x6f || op === 0x67 ? undefined : index.get(b.next);
-  });
-  const isLoop = (h: number, t: number) => {
-    if (entry > h && entry <= t) return false; // the region is entered there
+  const closed = (h: number, t: number) => {
     for (let j = 0; j < k; j++) {
-      const inside = j >= h && j <= t;
-      for (const s of [target[j], fall[j]]) {
-        if (s === undefined) continue;
-        if (!inside && s > h && s <= t) return false;
-        if (inside && s <= j && s !== h && s !== j) return false;
-      }
+      if (j >= h && j <= t) continue;
+      for (const s of succ[j]) if (s > h && s <= t) return false;
     }
     return true;
   };
-  const units: [number, number][] = [];
-  for (let h = 0; h < k;) {
-    let t = h;
-    for (let j = h + 1; j < k; j++) if (target[j] === h) t = j;
-    if (t > h && isLoop(h, t)) {
-      units.push([h, t]);
-      h = t + 1;
-    } else {
-      units.push([h, h]);
+  // Units for blocks lo..hi inside the loops `enclosing` (null: not expressible there).
+  const units = (lo: number, hi: number, enclosing: number[]): Unit[] | null => {
+    const out: Unit[] = [];
+    const escapes = (j: number) =>
+      enclosing.length > 0 && succ[j].some((s) => s < j && !enclosing.includes(s));
+    for (let h = lo; h <= hi;) {
+      let t = h;
+      for (let j = h + 1; j <= hi; j++) if (succ[j].includes(h)) t = j;
+      if (t > h && closed(h, t) && !escapes(h)) {
+        const inner = units(h + 1, t, [...enclosing, h]);
+        if (inner !== null) {
+          out.push({ h, t, inner });
+          h = t + 1;
+          continue;
+        }
+      }
+      if (escapes(h)) return null;
+      out.push({ h, t: h, inner: null });
       h++;
     }
-  }
-  return units;
+    return out;
+  };
+  return units(0, k - 1, [])!;
 }
 
 /** Adds the registers an instruction reads and writes. */

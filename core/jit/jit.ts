@@ -241,10 +241,14 @@ export class Jit {
     if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount >= MAX_REGIONS) this.flush();
     const region = this.compile(plan);
     plan.blocks.forEach((b, index) => {
-      if (!region.entries.has(index)) return; // inside a loop: reached from its start only
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
+      if (!region.entries.has(index)) {
+        this.hot[j] = NEVER; // inside a loop: reached from its start only
+        return;
+      }
       this.entryPc[j] = b.pc;
       this.entries[j] = { region, index };
+      if (this.hot[j] < 0) this.hot[j] = 0; // the interpreter stops at a jump to it
     });
     const list = this.byPage.get(page);
     if (list) list.push(region);

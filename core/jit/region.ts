@@ -150,6 +150,17 @@ export function planRegion(
     }
   }
   if (!blocks.has(entry)) return null;
+  // A block found early may run into one found later: end it there, so each
+  // instruction is in one block and a loop's start is not jumped past.
+  total = 0;
+  for (const b of blocks.values()) {
+    const at = b.insns.findIndex((i, k) => k > 0 && blocks.has(i.pc));
+    if (at > 0) {
+      b.next = b.insns[at].pc;
+      b.insns.length = at;
+    }
+    total += b.insns.length;
+  }
   return {
     pageVa,
     pageBuf,
