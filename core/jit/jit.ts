@@ -162,6 +162,7 @@ export class Jit {
   /** Runs one translated region from entry `e`; returns instructions executed. */
   enter(e: Entry, budget: number): number {
     const h = this.hart;
+    this.codeChanged = false;
     const status = e.region.fn(e.index, budget, h.dataTlb.offset);
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
