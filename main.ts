@@ -364,6 +364,7 @@ async function main(args: string[]): Promise<number> {
       ? SANDBOX_TIMEOUT_SECONDS
       : undefined,
   };
+  jitMode(values); // a bad combination fails before anything is read
   if (values.elf !== undefined) return await runElf(values.elf, values, limits);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
