@@ -26,13 +26,18 @@ export const IMPORT_COUNT = 3;
 /** Status codes a region returns. */
 export const STATUS_GO_ON = 0;
 export const STATUS_TRAP = 1;
+/** Done up to pc, and back to the run loop (MMIO wants it, or code changed): never chained. */
+export const STATUS_STOP = 2;
 
 // Locals: params, 31 guest registers, then temporaries.
-const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2;
-const regLocal = (r: number) => 2 + r; // x1 -> 3 .. x31 -> 33
-const L_PC = 34, L_A = 35, L_T = 36, L_U = 37; // i64
-const L_N = 38, L_BLK = 39, L_LO = 40, L_TI = 42, L_ST = 43; // i32 (41 spare)
+const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
+const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
+const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
+const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
 export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32]];
+/** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
+export const CHAIN_ENTRIES = 1024;
+export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
 
 /** Emits region bodies into a pooled writer. */
 export class RegionEmitter {
@@ -60,6 +65,76 @@ export class RegionEmitter {
     this.logStores = on;
   }
   private logStores = false;
+  /** Buffer offset of the chain cache (-1: regions always return to the run loop). */
+  chainAt = -1;
+
+  /**
+   * Going on at a pc outside the region: if the chain cache names a region
+   * for it, on the page the fetch TLB maps there now, and the budget is not
+   * spent, tail-call that region (registers are already in memory).
+   */
+  private chain(): void {
+    // status == GO_ON && n <= budget
+    this.local(Op.local_get, L_ST);
+    this.op(Op.i32_eqz);
+    this.local(Op.local_get, L_N);
+    this.local(Op.local_get, P_BUDGET);
+    this.op(Op.i32_le_u);
+    this.op(Op.i32_and);
+    this.open(Op.if, VOID);
+    // The cache record: ((pc >>> 1) & 1023) * 32 past chainAt.
+    this.local(Op.local_get, L_PC);
+    this.op(Op.i32_wrap_i64);
+    this.local(Op.local_tee, L_LO);
+    this.i32(4);
+    this.op(Op.i32_shl);
+    this.i32(1023 << 5);
+    this.op(Op.i32_and);
+    this.local(Op.local_tee, L_TI);
+    this.mem(Op.i64_load, 3, this.chainAt);
+    this.local(Op.local_get, L_PC);
+    this.op(Op.i64_eq);
+    this.open(Op.if, VOID);
+    // The fetch TLB must map the page where the region was translated from.
+    this.local(Op.local_get, L_LO);
+    this.i32(8);
+    this.op(Op.i32_shr_u);
+    this.i32(0xff0);
+    this.op(Op.i32_and);
+    this.local(Op.local_get, P_FTLB);
+    this.op(Op.i32_add);
+    this.local(Op.local_tee, L_SLOT);
+    this.mem(Op.i64_load, 3, tlbEntryOffset(0));
+    this.local(Op.local_get, L_PC);
+    this.i64(-4096);
+    this.op(Op.i64_and);
+    this.op(Op.i64_eq);
+    this.local(Op.local_get, L_LO);
+    this.i32(-4096);
+    this.op(Op.i32_and);
+    this.local(Op.local_get, L_SLOT);
+    this.mem(Op.i32_load, 2, tlbEntryOffset(0) + 8);
+    this.op(Op.i32_add);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, this.chainAt + 16);
+    this.op(Op.i32_eq);
+    this.op(Op.i32_and);
+    this.open(Op.if, VOID);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, this.chainAt + 12); // block index
+    this.local(Op.local_get, P_BUDGET);
+    this.local(Op.local_get, P_DTLB);
+    this.local(Op.local_get, P_FTLB);
+    this.local(Op.local_get, L_N);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, this.chainAt + 8); // table slot
+    this.w.byte(Op.return_call_indirect);
+    this.w.u32(0); // the region type
+    this.w.u32(0); // table 0
+    this.close();
+    this.close();
+    this.close();
+  }
 
   /** The body of the function for `plan` (without the final end). */
   emit(plan: RegionPlan): Uint8Array {
@@ -80,6 +155,8 @@ export class RegionEmitter {
     }
     this.local(Op.local_get, P_ENTRY);
     this.local(Op.local_set, L_BLK);
+    this.local(Op.local_get, P_N0);
+    this.local(Op.local_set, L_N);
     const blocks = plan.blocks, k = blocks.length;
     const units = structure(blocks);
     this.entries = new Set(units.map((u) => u.h));
@@ -115,6 +192,7 @@ export class RegionEmitter {
       this.local(Op.local_get, regLocal(r));
       this.mem(Op.i64_store, 3, r * 8);
     }
+    if (this.chainAt >= 0) this.chain();
     this.op(Op.i32_const);
     w.sleb(0);
     this.local(Op.local_get, L_PC);
@@ -625,7 +703,7 @@ export class RegionEmitter {
     this.open(Op.if, VOID);
     this.exit(i.pc, k, STATUS_TRAP);
     this.close();
-    this.exit(i.pc + i.len, k + 1, STATUS_GO_ON);
+    this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
     this.close();
   }
@@ -655,7 +733,8 @@ interface Unit {
  * code: single blocks, and loops h..t (nested as deep as they go) where some
  * block jumps back to h, nothing outside the range jumps into it past h, and
  * every backward jump inside goes to the start of an enclosing loop or of its
- * own block. Backward jumps between top-level units go through the dispatch.
+ * own block, and no call returns into it past h. Backward jumps between
+ * top-level units go through the dispatch.
  * Only top-level units can be entered: a hot pc inside a loop runs
  * interpreted until it reaches the loop's start.
  */
@@ -673,7 +752,18 @@ function structure(blocks: Block[]): Unit[] {
     if (fi !== undefined) out.push(fi);
     return out;
   });
+  // A call's return site must stay an entry: the callee comes back through the dispatch.
+  const returnSite = new Set<number>();
+  for (const b of blocks) {
+    const last = b.insns[b.insns.length - 1];
+    const op = last.insn & 0x7f;
+    const ri = index.get(last.pc + last.len);
+    if ((op === 0x6f || op === 0x67) && ((last.insn >>> 7) & 31) !== 0 && ri !== undefined) {
+      returnSite.add(ri);
+    }
+  }
   const closed = (h: number, t: number) => {
+    for (let j = h + 1; j <= t; j++) if (returnSite.has(j)) return false;
     for (let j = 0; j < k; j++) {
       if (j >= h && j <= t) continue;
       for (const s of succ[j]) if (s > h && s <= t) return false;

@@ -39,7 +39,7 @@ export interface RegionPlan {
 }
 
 /** At most this many instructions per region (bounds compile time and code size). */
-const MAX_REGION_INSNS = 1500;
+export const MAX_REGION_INSNS = 1500;
 
 /** The expanded instruction at byte `off` of the page, its length, or null if it leaves the page. */
 function fetch(u16: Uint16Array, pageBuf: number, off: number): [number, 2 | 4] | null {
