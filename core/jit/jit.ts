@@ -210,8 +210,7 @@ export class Jit {
     if (r.retired < MIN_RUN * r.runs) {
       r.valid = false;
       this.clearChain();
-      const pc = r.plan.blocks[e.index].pc;
-      this.hot[(pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
+      for (const i of r.entries) this.hot[(r.plan.blocks[i].pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
       this.stats.dropped++;
     }
     r.runs = -1;
@@ -286,6 +285,9 @@ export class Jit {
     }
     if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount >= MAX_REGIONS) this.flush();
     const region = this.compile(plan);
+    // A hot pc inside a loop is reached from the loop's start: the interpreter
+    // should stop at the region's entries instead.
+    const inside = !region.entries.has(plan.blocks.findIndex((b) => b.pc === pc));
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
       if (!region.entries.has(index)) {
@@ -294,7 +296,7 @@ export class Jit {
       }
       this.entryPc[j] = b.pc;
       this.entries[j] = { region, index };
-      if (this.hot[j] < 0) this.hot[j] = 0; // the interpreter stops at a jump to it
+      if (inside && this.hot[j] < 0) this.hot[j] = 0;
     });
     const list = this.byPage.get(page);
     if (list) list.push(region);
