@@ -27,6 +27,14 @@ export type { EthernetBackend, EthernetPort } from "./devices/ethernet_backend.t
 export { parseMac, VirtioNet, type VirtioNetOptions } from "./devices/virtio_net.ts";
 export { UserNetwork, type UserNetworkOptions } from "./backends/net/user.ts";
 export { type LinkSpec, openLink, parseLinkSpec } from "./backends/net/link.ts";
+export {
+  type InputProfile,
+  keyboardProfile,
+  mouseProfile,
+  tabletProfile,
+  VirtioInput,
+} from "./devices/virtio_input.ts";
+export { Framebuffer, FRAMEBUFFER_BASE, FrameScanner } from "./devices/framebuffer.ts";
 export { ScriptedConsole } from "./backends/scripted_console.ts";
 export { StdioConsole } from "./backends/stdio_console.ts";
 export { DEFAULT_CMDLINE, defaultImagePaths } from "./backends/image_cache.ts";

@@ -10,22 +10,15 @@ import { openInputDevices } from "../backends/input_devices.ts";
 import { KEYMAP } from "../backends/web/keymap.ts";
 import { FrameScanner } from "../devices/framebuffer.ts";
 import { bootShell } from "./support/guest_shell.ts";
+import {
+  eventDeviceCommand,
+  eventTails,
+  fillRowsCommand,
+  readEventsCommand,
+} from "./support/guest_devices.ts";
 
 const WIDTH = 640;
 const HEIGHT = 480;
-
-/** Shell line that writes `rows` rows of one colour (bytes B G R A, octal) from row `y`. */
-export function fillRowsCommand(octalPixel: string, y: number, rows: number, width: number) {
-  // 4 bytes doubled 14 times: 64 KiB of the pixel, enough for the rows asked.
-  return `printf '${octalPixel}' > /tmp/p; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do ` +
-    `cat /tmp/p /tmp/p > /tmp/q; mv /tmp/q /tmp/p; done; ` +
-    `dd if=/tmp/p of=/dev/fb0 bs=${width * 4} seek=${y} count=${rows} 2>/dev/null; echo written`;
-}
-
-/** Shell line naming the event device whose input device name contains `word`. */
-export function eventDeviceCommand(word: string) {
-  return `for e in /sys/class/input/event*; do grep -q ${word} $e/device/name && echo /dev/input/\${e##*/}; done`;
-}
 
 Deno.test({
   name: "guest: /dev/fb0 shows writes in framebuffer memory; a key press reaches evdev",
@@ -63,41 +56,28 @@ Deno.test({
       // A key press (and an absolute move) come out of the event devices as Linux input_events.
       const kbd = (await g.sh(eventDeviceCommand("keyboard"))).trim();
       assert.match(kbd, /^\/dev\/input\/event\d$/);
-      g.console.type(
-        `dd if=${kbd} bs=24 count=2 2>/dev/null | hexdump -v -e '24/1 "%02x " "\\n"'\n`,
-      );
-      // Until dd has the device open, presses are lost: press and release until output appears.
+      // Until dd has the device open, events are lost: keep sending until dd has its fill.
+      const keyEvents = g.sh(readEventsCommand(kbd, 2));
       let down = true;
-      const timer = setInterval(() => {
+      const presses = setInterval(() => {
         keyboard.key(KEYMAP.get("KeyA")!, down);
         down = !down;
       }, 200);
-      const out = await g.console.waitFor(
-        /\n(?:[0-9a-f]{2} ){23}[0-9a-f]{2}\s*\n(?:[0-9a-f]{2} ){23}[0-9a-f]{2}/,
-        60_000,
-      )
-        .finally(() => clearInterval(timer));
-      const lines = out.trim().split("\n").slice(-2).map((l) => l.trim().split(" ").slice(16));
+      const keyTails = eventTails(await keyEvents.finally(() => clearInterval(presses)));
       // type EV_KEY (01 00), code KEY_A (1e 00), value 1 or 0; then EV_SYN.
-      assert.match(lines[0].join(" "), /^01 00 1e 00 0[01] 00 00 00$/);
-      assert.equal(lines[1].join(" "), "00 00 00 00 00 00 00 00");
-      await g.console.waitFor("~ # ");
+      assert.equal(keyTails.length, 2);
+      assert.match(keyTails[0], /^01 00 1e 00 0[01] 00 00 00$/);
+      assert.equal(keyTails[1], "00 00 00 00 00 00 00 00");
 
       const tab = (await g.sh(eventDeviceCommand("tablet"))).trim();
-      g.console.type(
-        `dd if=${tab} bs=24 count=3 2>/dev/null | hexdump -v -e '24/1 "%02x " "\\n"'\n`,
-      );
+      const absEvents = g.sh(readEventsCommand(tab, 3));
       let x = 1000;
       const moves = setInterval(() => tablet.absolute(x, 20000 + x++), 200);
-      const abs = await g.console.waitFor(/(?:\n(?:[0-9a-f]{2} ){23}[0-9a-f]{2}\s*){3}/, 60_000)
-        .finally(() => clearInterval(moves));
-      const events = abs.trim().split("\n").slice(-3).map((l) =>
-        l.trim().split(" ").slice(16).join(" ")
-      );
-      assert.match(events[0], /^03 00 00 00 [0-9a-f]{2} 0[34] 00 00$/); // ABS_X near 1000
-      assert.match(events[1], /^03 00 01 00 [0-9a-f]{2} 5[0-9a-f] 00 00$/); // ABS_Y near 21000
-      assert.equal(events[2], "00 00 00 00 00 00 00 00");
-      await g.console.waitFor("~ # ");
+      const absTails = eventTails(await absEvents.finally(() => clearInterval(moves)));
+      assert.equal(absTails.length, 3);
+      assert.match(absTails[0], /^03 00 00 00 [0-9a-f]{2} 0[34] 00 00$/); // ABS_X near 1000
+      assert.match(absTails[1], /^03 00 01 00 [0-9a-f]{2} 5[0-9a-f] 00 00$/); // ABS_Y near 21000
+      assert.equal(absTails[2], "00 00 00 00 00 00 00 00");
     } finally {
       await g.shutdown();
     }

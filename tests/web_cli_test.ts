@@ -3,12 +3,12 @@
  * port in use are each one line and exit status 2, before the guest boots.
  */
 import assert from "node:assert/strict";
-import { runDemu } from "./support/cli.ts";
+import { runMainToEnd } from "./support/cli_run.ts";
 
 const BASE = ["--allow-read", "--allow-env=DEMU_CACHE,HOME"];
 
 async function expectError(args: string[], message: RegExp, permissions = BASE) {
-  const r = await runDemu(args, permissions);
+  const r = await runMainToEnd(permissions, args);
   assert.equal(r.code, 2, r.stderr);
   const lines = r.stderr.trim().split("\n");
   assert.equal(lines.length, 1, `one line, got:\n${r.stderr}`);

@@ -16,7 +16,8 @@ const canvas = document.getElementById("screen");
 const ctx = canvas.getContext("2d");
 const captureButton = document.getElementById("capture");
 
-const term = new globalThis.Terminal({ cols: 100, rows: 30, cursorBlink: true, scrollback: 5000 });
+// 80 columns: the size the guest assumes for the virtio console when demu runs without a terminal.
+const term = new globalThis.Terminal({ cols: 80, rows: 32, cursorBlink: true, scrollback: 5000 });
 term.open(document.getElementById("terminal"));
 term.focus();
 

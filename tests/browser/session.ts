@@ -1,0 +1,143 @@
+/**
+ * One browser session against a running demu web console (the browser half of
+ * tests/web_browser_test.ts, run as its own process because playwright-core
+ * reads /proc and the home directory, which the test suite's permissions do
+ * not allow). Usage: deno run -A tests/browser/session.ts URL SCREENSHOT
+ *
+ * It does what a user would do and prints a JSON report of what the page
+ * showed; the test asserts on it. A step that never happens ends the session
+ * with an error naming what the page showed instead.
+ */
+import { chromium, type Page } from "playwright-core";
+import {
+  eventDeviceCommand,
+  eventTails,
+  fillRowsCommand,
+  readEventsCommand,
+} from "../support/guest_devices.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const WIDTH = 800; // --web's default display
+const VIEWPORT = { width: 1560, height: 700 };
+
+/** The terminal's visible lines, as the user reads them. */
+async function terminalText(page: Page): Promise<string> {
+  const rows = await page.locator(".xterm-rows > div").allTextContents();
+  // xterm draws spaces as no-break spaces; trailing blanks are not text.
+  return rows.map((r) => r.replace(/\u00a0/g, " ").trimEnd()).join("\n");
+}
+
+async function waitForTerminal(page: Page, pattern: RegExp, ms = 60_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const text = await terminalText(page);
+    if (pattern.test(text)) return text;
+    if (Date.now() > deadline) {
+      throw new Error(`terminal never showed ${pattern}; it shows:\n${text}`);
+    }
+    await page.waitForTimeout(200);
+  }
+}
+
+let commands = 0;
+
+/**
+ * Types a command line into the terminal and waits until it has finished: it
+ * is followed by an echo of a number computed by the shell, so the typed line
+ * itself never matches.
+ */
+async function run(page: Page, command: string, ms = 60_000): Promise<string> {
+  const n = 1000 + ++commands;
+  await page.locator("#terminal").click();
+  await page.keyboard.type(`${command}; echo done-$((${n - 1}+1))\n`);
+  return await waitForTerminal(page, new RegExp(`^done-${n}$`, "m"), ms);
+}
+
+/** The canvas pixel at (x, y) as [R, G, B, A] (the page's DOM is not typed here: a string). */
+function pixel(page: Page, x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    `[...document.getElementById("screen").getContext("2d").getImageData(${x}, ${y}, 1, 1).data]`,
+  );
+}
+
+async function waitForPixel(page: Page, x: number, y: number, rgba: number[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let last: number[] = [];
+  while (Date.now() < deadline) {
+    last = await pixel(page, x, y);
+    if (last.join() === rgba.join()) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`canvas pixel (${x}, ${y}) is ${last}, expected ${rgba}`);
+}
+
+const [url, screenshot] = Deno.args;
+const browser = await chromium.launch({ executablePath: CHROMIUM });
+try {
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  await page.goto(url);
+  await waitForTerminal(page, /^~ #$/m, 120_000);
+  const status = await page.textContent("#status");
+
+  // The terminal: a command typed into it runs in the guest.
+  const echoed = await run(page, "echo web-$((6*7))");
+
+  // The framebuffer: red rows 500..519 and green rows 520..539 written to /dev/fb0.
+  await run(page, fillRowsCommand("\\000\\000\\377\\000", 500, 20, WIDTH));
+  await run(page, fillRowsCommand("\\000\\377\\000\\000", 520, 20, WIDTH));
+  await run(page, "echo 'Hello from the guest framebuffer (fbcon on tty1)' > /dev/tty1");
+  const red = [255, 0, 0, 255];
+  const green = [0, 255, 0, 255];
+  await waitForPixel(page, 0, 500, red);
+  await waitForPixel(page, WIDTH - 1, 519, red);
+  await waitForPixel(page, 400, 530, green);
+  const pixels: Record<string, number[]> = {};
+  for (const [x, y] of [[0, 500], [WIDTH - 1, 519], [400, 530], [400, 499], [400, 540]]) {
+    pixels[`${x},${y}`] = await pixel(page, x, y);
+  }
+
+  // The keyboard: keys pressed on the canvas, read by the guest from its event device.
+  const found = await run(page, eventDeviceCommand("keyboard"));
+  const device = /^(\/dev\/input\/event\d)$/m.exec(found)![1];
+  await page.locator("#terminal").click();
+  await page.keyboard.type(readEventsCommand(device, 2) + "\n");
+  await page.waitForTimeout(300);
+  await page.locator("#screen").focus();
+  let text = "";
+  // Presses before dd opens the device are lost: press until two events come out.
+  for (let i = 0; i < 100 && eventTails(text).length < 2; i++) {
+    await page.keyboard.press("KeyA");
+    await page.waitForTimeout(300);
+    text = await terminalText(page);
+  }
+  const keyTails = eventTails(text);
+  await page.screenshot({ path: screenshot, fullPage: true });
+
+  // A second viewer sees the same console and screen; a reload reconnects.
+  const second = await browser.newPage({ viewport: VIEWPORT });
+  await second.goto(url);
+  const secondText = await waitForTerminal(second, /web-42/);
+  await waitForPixel(second, 0, 505, red);
+  const secondPixel = await pixel(second, 0, 505);
+  await page.reload();
+  await waitForPixel(page, 400, 530, green);
+  const reloadPixel = await pixel(page, 400, 530);
+  await run(second, "echo from-second-$((2*3))-viewer");
+  const firstSees = await waitForTerminal(page, /^from-second-6-viewer$/m);
+
+  console.log(JSON.stringify({
+    status,
+    echoed: /^web-42$/m.test(echoed),
+    pixels,
+    device,
+    keyTails,
+    secondSawScrollback: /web-42/.test(secondText),
+    secondPixel,
+    reloadPixel,
+    firstSeesSecond: /^from-second-6-viewer$/m.test(firstSees),
+  }));
+  await page.locator("#terminal").click();
+  await page.keyboard.type("poweroff\n");
+} finally {
+  await browser.close();
+}
