@@ -554,24 +554,7 @@ export class RegionEmitter {
       }
       return;
     }
-    // b == 0: DIV/DIVU give -1, REM/REMU give a. b == -1 (signed): -a and 0.
-    b(), this.op(Op.i64_eqz);
-    this.open(Op.if, I64);
-    if (f3 === 4 || f3 === 5) this.i64(-1);
-    else a();
-    this.op(Op.else);
-    if (f3 === 4 || f3 === 6) {
-      b(), this.i64(-1), this.op(Op.i64_eq);
-      this.open(Op.if, I64);
-      if (f3 === 4) this.i64(0), a(), this.op(Op.i64_sub);
-      else this.i64(0);
-      this.op(Op.else);
-      a(), b(), this.op(f3 === 4 ? Op.i64_div_s : Op.i64_rem_s);
-      this.close();
-    } else {
-      a(), b(), this.op(f3 === 5 ? Op.i64_div_u : Op.i64_rem_u);
-    }
-    this.close();
+    this.divRem(f3, a, b, W64);
   }
 
   /** MULW/DIVW/DIVUW/REMW/REMUW: leaves the i32 result on the stack. */
@@ -587,21 +570,31 @@ export class RegionEmitter {
       a(), b(), this.op(Op.i32_mul);
       return;
     }
-    b(), this.op(Op.i32_eqz);
-    this.open(Op.if, I32);
-    if (f3 === 4 || f3 === 5) this.i32(-1);
+    this.divRem(f3, a, b, W32);
+  }
+
+  /**
+   * DIV/DIVU/REM/REMU (funct3 4..7) of one width, guarded where RISC-V defines
+   * what wasm traps on: b == 0 gives -1 (DIV, DIVU) or a (REM, REMU); signed
+   * b == -1 gives -a and 0 (so the overflow case wraps as RISC-V says).
+   */
+  private divRem(f3: number, a: () => void, b: () => void, t: Width): void {
+    const c = (v: number) => (this.op(t.const), this.w.sleb(v));
+    b(), this.op(t.eqz);
+    this.open(Op.if, t.type);
+    if (f3 === 4 || f3 === 5) c(-1);
     else a();
     this.op(Op.else);
     if (f3 === 4 || f3 === 6) {
-      b(), this.i32(-1), this.op(Op.i32_eq);
-      this.open(Op.if, I32);
-      if (f3 === 4) this.i32(0), a(), this.op(Op.i32_sub);
-      else this.i32(0);
+      b(), c(-1), this.op(t.eq);
+      this.open(Op.if, t.type);
+      if (f3 === 4) c(0), a(), this.op(t.sub);
+      else c(0);
       this.op(Op.else);
-      a(), b(), this.op(f3 === 4 ? Op.i32_div_s : Op.i32_rem_s);
+      a(), b(), this.op(f3 === 4 ? t.div_s : t.rem_s);
       this.close();
     } else {
-      a(), b(), this.op(f3 === 5 ? Op.i32_div_u : Op.i32_rem_u);
+      a(), b(), this.op(f3 === 5 ? t.div_u : t.rem_u);
     }
     this.close();
   }
@@ -708,6 +701,41 @@ export class RegionEmitter {
     this.close();
   }
 }
+
+/** The opcodes of one integer width, for code emitted the same way at both. */
+interface Width {
+  type: number;
+  const: number;
+  eqz: number;
+  eq: number;
+  sub: number;
+  div_s: number;
+  div_u: number;
+  rem_s: number;
+  rem_u: number;
+}
+const W64: Width = {
+  type: I64,
+  const: Op.i64_const,
+  eqz: Op.i64_eqz,
+  eq: Op.i64_eq,
+  sub: Op.i64_sub,
+  div_s: Op.i64_div_s,
+  div_u: Op.i64_div_u,
+  rem_s: Op.i64_rem_s,
+  rem_u: Op.i64_rem_u,
+};
+const W32: Width = {
+  type: I32,
+  const: Op.i32_const,
+  eqz: Op.i32_eqz,
+  eq: Op.i32_eq,
+  sub: Op.i32_sub,
+  div_s: Op.i32_div_s,
+  div_u: Op.i32_div_u,
+  rem_s: Op.i32_rem_s,
+  rem_u: Op.i32_rem_u,
+};
 
 const BRANCH_OPS = [Op.i64_eq, Op.i64_ne, 0, 0, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u];
 const LOAD_OPS = [
