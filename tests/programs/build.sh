@@ -17,7 +17,9 @@ CROSS_FLAGS=(-march=rv64gc -mabi=lp64d -O2 -ffp-contract=off -nostdlib -nostartf
 # S-mode, Sv39 paging, a timer interrupt every millisecond).
 build() { # name src crt0 output
   local name="$1" src="$2" crt0="$3" elf="$4"
-  if [[ -f "$elf" && "$elf" -nt "$src" && "$elf" -nt "$crt0" && "$elf" -nt "$0" ]]; then return; fi
+  local newer=1 dep
+  for dep in "$src" "$crt0" "$0" "$here"/*.h; do [[ "$elf" -nt "$dep" ]] || newer=0; done
+  if [[ -f "$elf" && $newer == 1 ]]; then return; fi
   tmp="$(mktemp -d)"
   cat > "$tmp/driver.c" <<'C'
 #include <stdio.h>

@@ -15,10 +15,4 @@ _start:
   sd a0, 0(t0)
   j 1b
 
-  .section .tohost, "aw", @progbits
-  .align 6
-  .globl tohost
-tohost: .dword 0
-  .align 6
-  .globl fromhost
-fromhost: .dword 0
+#include "htif.h"

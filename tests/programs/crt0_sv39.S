@@ -70,13 +70,7 @@ timer:
   csrr t0, mscratch
   mret
 
-  .section .tohost, "aw", @progbits
-  .align 6
-  .globl tohost
-tohost: .dword 0
-  .align 6
-  .globl fromhost
-fromhost: .dword 0
+#include "htif.h"
 
   .bss
   .align 12

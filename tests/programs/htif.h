@@ -1,0 +1,8 @@
+/* The HTIF mailboxes every program's start-up file places (riscv-tests convention). */
+  .section .tohost, "aw", @progbits
+  .align 6
+  .globl tohost
+tohost: .dword 0
+  .align 6
+  .globl fromhost
+fromhost: .dword 0
