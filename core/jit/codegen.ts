@@ -65,6 +65,7 @@ export class RegionEmitter {
     this.logStores = on;
   }
   private logStores = false;
+  private flatExits: Set<number> | null = null;
   /** Buffer offset of the chain cache (-1: regions always return to the run loop). */
   chainAt = -1;
 
@@ -137,7 +138,13 @@ export class RegionEmitter {
   }
 
   /** The body of the function for `plan` (without the final end). */
-  emit(plan: RegionPlan): Uint8Array {
+  /**
+   * `flatExits` (block indices) asks for the flat variant: no loops, every
+   * block an entry, and a jump to one of those blocks leaves the function (the
+   * structured variant takes over there through the chain cache).
+   */
+  emit(plan: RegionPlan, flatExits: Set<number> | null = null): Uint8Array {
+    this.flatExits = flatExits;
     const w = this.w;
     w.reset();
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
@@ -158,7 +165,9 @@ export class RegionEmitter {
     this.local(Op.local_get, P_N0);
     this.local(Op.local_set, L_N);
     const blocks = plan.blocks, k = blocks.length;
-    const units = structure(blocks);
+    const units = flatExits === null
+      ? structure(blocks)
+      : blocks.map((_, h): Unit => ({ h, t: h, inner: null }));
     this.entries = new Set(units.map((u) => u.h));
     this.labels.clear();
     this.loops.clear();
@@ -332,7 +341,8 @@ export class RegionEmitter {
   /** Continues at `pc` (after the whole block): in this region, or by leaving it. */
   private goTo(pc: number, fallThrough: number): void {
     if (pc === fallThrough) return;
-    const idx = this.blockIndex.get(pc);
+    let idx = this.blockIndex.get(pc);
+    if (idx !== undefined && idx !== this.curIndex && this.flatExits?.has(idx)) idx = undefined;
     if (idx === undefined) {
       this.exit(pc, this.cur.insns.length, STATUS_GO_ON);
       return;

@@ -61,6 +61,8 @@ interface Region {
   entries: Set<number>;
   /** Its slot in the table regions chain through. */
   slot: number;
+  /** The flat variant, compiled when first entered inside a loop. */
+  flat: RegionFn | null;
   /** Runs so far and instructions they retired, until probation ends (then -1). */
   runs: number;
   retired: number;
@@ -188,10 +190,11 @@ export class Jit {
   enter(e: Entry, budget: number): number {
     const h = this.hart;
     this.codeChanged = false;
-    const status = e.region.fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
+    const r = e.region;
+    const fn = r.entries.has(e.index) ? r.fn : this.flatFn(r);
+    const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
-    const r = e.region;
     if (r.runs >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
     h.creditRetired(retired);
@@ -244,7 +247,7 @@ export class Jit {
   /** Lets regions that leave for `pc` tail-call `e` (checked against the fetch TLB there). */
   private chainTo(pc: number, e: Entry): void {
     const c = this.chain;
-    if (c === null) return;
+    if (c === null || !e.region.entries.has(e.index)) return;
     const at = ((pc >>> 1) & (CHAIN_ENTRIES - 1)) * 8;
     c[at] = pc | 0;
     c[at + 1] = Math.floor(pc / TWO32);
@@ -285,26 +288,17 @@ export class Jit {
     }
     if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount >= MAX_REGIONS) this.flush();
     const region = this.compile(plan);
-    // A hot pc inside a loop is reached from the loop's start: the interpreter
-    // should stop at the region's entries instead.
-    const inside = !region.entries.has(plan.blocks.findIndex((b) => b.pc === pc));
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
-      if (!region.entries.has(index)) {
-        this.hot[j] = NEVER; // inside a loop: reached from its start only
-        return;
-      }
       this.entryPc[j] = b.pc;
       this.entries[j] = { region, index };
-      if (inside && this.hot[j] < 0) this.hot[j] = 0;
+      if (region.entries.has(index)) this.chainTo(b.pc, this.entries[j]!);
     });
     const list = this.byPage.get(page);
     if (list) list.push(region);
     else this.byPage.set(page, [region]);
     this.protect(page);
-    if (this.entryPc[i] === pc) return this.entries[i]!;
-    this.hot[i] = NEVER;
-    return null;
+    return this.entryPc[i] === pc ? this.entries[i]! : null;
   }
 
   /** Makes every store to the page take the slow path, which notices code changes. */
@@ -318,11 +312,17 @@ export class Jit {
     }
   }
 
-  private compile(plan: RegionPlan): Region {
+  /** Compiles one variant of a region's function (see RegionEmitter.emit). */
+  private compileFn(plan: RegionPlan, flatExits: Set<number> | null) {
     const t0 = performance.now();
     const funcs: FuncDef[] = [
       { type: T_MULHU, locals: [[7, I64]], body: MULHU_BODY },
-      { type: T_REGION, locals: REGION_LOCALS, body: this.emitter.emit(plan), export: "r" },
+      {
+        type: T_REGION,
+        locals: REGION_LOCALS,
+        body: this.emitter.emit(plan, flatExits),
+        export: "r",
+      },
     ];
     const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
@@ -330,26 +330,44 @@ export class Jit {
     const slot = this.nextSlot++;
     if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
     this.table.set(slot, fn);
-    const src = this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi);
+    this.stats.compileMs += performance.now() - t0;
+    this.stats.cacheBytes += bytes.length;
+    return { fn, slot, wasmBytes: bytes.length };
+  }
+
+  private compile(plan: RegionPlan): Region {
+    const { fn, slot, wasmBytes } = this.compileFn(plan, null);
     const s = this.stats;
-    s.compileMs += performance.now() - t0;
     s.regions++;
     s.blocks += plan.blocks.length;
     for (const b of plan.blocks) s.instructions += b.insns.length;
-    s.cacheBytes += bytes.length;
     this.regionCount++;
     return {
       plan,
       fn,
       slot,
+      flat: null,
       valid: true,
       epoch: this.fenceEpoch,
-      src,
-      wasmBytes: bytes.length,
+      src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
+      wasmBytes,
       entries: this.emitter.entries,
       runs: 0,
       retired: 0,
     };
+  }
+
+  /**
+   * The flat variant of a region, for entering it inside a loop (after an
+   * interrupt, say): it runs to the next entry of the structured one.
+   */
+  private flatFn(r: Region): RegionFn {
+    if (r.flat === null) {
+      const { fn, wasmBytes } = this.compileFn(r.plan, r.entries);
+      r.flat = fn;
+      r.wasmBytes += wasmBytes;
+    }
+    return r.flat;
   }
 
   /** A store reached a page with translations: drop them and stop the running region. */
