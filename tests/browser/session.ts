@@ -111,7 +111,6 @@ try {
     text = await terminalText(page);
   }
   const keyTails = eventTails(text);
-  await page.screenshot({ path: screenshot, fullPage: true });
 
   // A second viewer sees the same console and screen; a reload reconnects.
   const second = await browser.newPage({ viewport: VIEWPORT });
@@ -125,12 +124,32 @@ try {
   await run(second, "echo from-second-$((2*3))-viewer");
   const firstSees = await waitForTerminal(page, /^from-second-6-viewer$/m);
 
+  // A shell on the screen (tty1), typed into with the canvas keyboard.
+  await run(page, `(setsid sh -c 'exec sh -l <>/dev/tty1 >&0 2>&1' &)`);
+  await page.waitForTimeout(1000);
+  await page.locator("#screen").focus();
+  // Ctrl-U first: the guest's tty1 may hold an 'a' left over from the presses above.
+  await page.keyboard.press("Control+KeyU");
+  await page.keyboard.type("touch /tmp/typed\n", { delay: 30 });
+  await page.keyboard.type("uname -a\n", { delay: 30 });
+  // The file appears once the shell on tty1 has run the line: look a few times.
+  let typed = "";
+  for (let i = 0; i < 10 && !/^\/tmp\/typed$/m.test(typed); i++) {
+    typed = await run(page, "ls /tmp/typed 2>/dev/null");
+  }
+  // The shell's line editor cleared the screen below it: draw the bars again for the picture.
+  await run(page, fillRowsCommand("\\000\\000\\377\\000", 500, 20, WIDTH));
+  await run(page, fillRowsCommand("\\000\\377\\000\\000", 520, 20, WIDTH));
+  await waitForPixel(page, 400, 530, green);
+  await page.screenshot({ path: screenshot, fullPage: true });
+
   console.log(JSON.stringify({
     status,
     echoed: /^web-42$/m.test(echoed),
     pixels,
     device,
     keyTails,
+    typedOnScreen: /^\/tmp\/typed$/m.test(typed),
     secondSawScrollback: /web-42/.test(secondText),
     secondPixel,
     reloadPixel,
