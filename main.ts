@@ -48,6 +48,9 @@ options:
                        at its entry in M-mode; HTIF at its tohost/fromhost symbols
                        (exit status: 0 for tohost = 1, n for (n << 1) | 1)
   --deterministic      time follows the instruction count (reproducible runs)
+  --no-jit             interpret only (no translation of hot code to WebAssembly)
+  --jit-check          run each translated block in lockstep with the interpreter and
+                       stop at the first difference (slow; for debugging the translator)
   --max-insns N        stop after N instructions (exit status 124)
   --timeout SECONDS    stop after SECONDS of wall-clock time (exit status 124)
   --sandbox            for untrusted guests: network cards only from --net
@@ -252,9 +255,22 @@ function checkPermissions(needs: ReturnType<typeof machineNeeds>): void {
   if (missing) throw new UsageError(missing);
 }
 
+interface JitFlags {
+  "no-jit"?: boolean;
+  "jit-check"?: boolean;
+}
+
+/** The translator mode the flags ask for (on unless --no-jit). */
+function jitMode(values: JitFlags): boolean | "check" {
+  if (values["no-jit"] && values["jit-check"]) {
+    throw new UsageError("--no-jit and --jit-check cannot be used together");
+  }
+  return values["jit-check"] ? "check" : !values["no-jit"];
+}
+
 async function runElf(
   path: string,
-  values: { memory?: string; deterministic?: boolean; "print-permissions"?: boolean },
+  values: JitFlags & { memory?: string; deterministic?: boolean; "print-permissions"?: boolean },
   limits: RunLimits,
 ): Promise<number> {
   const needs = machineNeeds({ drives: [], fs: [], eth: [] } as unknown as VmConfig, {}, {
@@ -271,7 +287,12 @@ async function runElf(
     : 128;
   dropUnneeded(needs, { network: false });
   return await runOnTerminal((stdio) => {
-    const m = new Machine({ memoryMiB, console: stdio, deterministic: values.deterministic });
+    const m = new Machine({
+      memoryMiB,
+      console: stdio,
+      deterministic: values.deterministic,
+      jit: jitMode(values),
+    });
     m.bootElf(bytes);
     return m;
   }, limits);
@@ -310,6 +331,8 @@ async function main(args: string[]): Promise<number> {
       default: { type: "boolean" },
       elf: { type: "string" },
       deterministic: { type: "boolean" },
+      "no-jit": { type: "boolean" },
+      "jit-check": { type: "boolean" },
       "max-insns": { type: "string" },
       timeout: { type: "string" },
       sandbox: { type: "boolean" },
@@ -407,6 +430,9 @@ async function main(args: string[]): Promise<number> {
   }
   if (values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
+    if (config.eth?.some((e) => e.driver.split(",")[0] === "user")) {
+      console.error("demu: the guest on --net user reaches only what --allow-net=HOST:PORT adds");
+    }
     return 0;
   }
   for (const note of config.unsupported) console.error(`demu: ${note}`);
@@ -450,6 +476,7 @@ async function main(args: string[]): Promise<number> {
         console: guestConsole,
         deterministic: values.deterministic ?? false,
         framebuffer: config.display,
+        jit: jitMode(values),
       });
       for (const device of devices) m.addVirtio(device);
       m.boot();

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseFlags } from "./permissions.ts";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
-/** What the first child needs to read a config and find the default image. */
+/** What the first child needs to read a config file and find the default image. */
 const PLANNER_FLAGS = ["--allow-read", "--allow-env=DEMU_CACHE,HOME"];
 
 async function launch(args: string[]): Promise<number> {
@@ -19,8 +19,12 @@ async function launch(args: string[]): Promise<number> {
   while (args.length && args[0].startsWith("--allow-")) extra.push(args.shift()!);
   const deno = Deno.execPath();
   const plannerOnly = args.some((a) => a === "-h" || a === "--help" || a === "--print-permissions");
+  // A config given by URL (JSLinux style) is fetched by the planner too.
+  const configHosts = args.filter((a) => /^https?:\/\//i.test(a)).map((a) => new URL(a).host);
+  const plannerFlags = [...PLANNER_FLAGS];
+  if (configHosts.length) plannerFlags.push(`--allow-net=${configHosts.join(",")}`);
   const plan = await new Deno.Command(deno, {
-    args: ["run", "--no-prompt", ...PLANNER_FLAGS, MAIN, "--print-permissions", ...args],
+    args: ["run", "--no-prompt", ...plannerFlags, MAIN, "--print-permissions", ...args],
     stdin: "null",
     stdout: plannerOnly ? "inherit" : "piped",
     stderr: "inherit",

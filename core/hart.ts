@@ -24,7 +24,7 @@ import {
 import { executeFp } from "./fpu.ts";
 import type { PhysicalMemory } from "./memory.ts";
 import { Pmp } from "./pmp.ts";
-import { SATP_BARE, Tlb, walkPageTable } from "./mmu.ts";
+import { SATP_BARE, Tlb, TLB_BYTES, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
 import {
   type Access,
@@ -72,9 +72,9 @@ export class Hart {
    * so user pages survive a system call. Data accesses use the set of the
    * effective privilege (MPRV), fetches the set of the current one.
    */
-  readonly tlbs = [new Tlb(), new Tlb(), new Tlb(), new Tlb()];
-  dataTlb: Tlb = this.tlbs[PRIV_M];
-  fetchTlb: Tlb = this.tlbs[PRIV_M];
+  readonly tlbs: Tlb[];
+  dataTlb: Tlb;
+  fetchTlb: Tlb;
 
   pc = 0;
   priv = PRIV_M;
@@ -131,6 +131,8 @@ export class Hart {
     this.mem = mem;
     this.clock = clock;
     this.state = new HartState(mem.memory);
+    this.tlbs = [0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES));
+    this.dataTlb = this.fetchTlb = this.tlbs[PRIV_M];
   }
 
   get mip(): number {
@@ -281,7 +283,10 @@ export class Hart {
     const page = pa - (pa % 4096);
     const pageOffset = this.mem.offsetOf(page);
     if (
-      pageOffset >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(pageOffset)) &&
+      pageOffset >= 0 &&
+      (access !== ACCESS_STORE ||
+        (this.mem.isRamOffset(pageOffset) &&
+          (this.codePages === null || this.codePages[pageOffset >>> 12] === 0))) &&
       this.mem.pageCacheable(page) && this.pmp.pageAllows(page, access, priv)
     ) {
       (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).fill(access, va, pageOffset);
@@ -289,13 +294,31 @@ export class Hart {
     return pa;
   }
 
+  /** Buffer offset of the RAM byte a store to `va` would write, or -1 (lockstep checker). */
+  ramOffsetOf(va: number): number {
+    try {
+      const off = this.mem.offsetOf(this.translate(va, ACCESS_STORE));
+      return off >= 0 && this.mem.isRamOffset(off) ? off : -1;
+    } catch (e) {
+      if (e !== TRAP) throw e;
+      return -1;
+    }
+  }
+
   /** Buffer offset of a RAM/ROM byte for this access, or -1 - paddr for MMIO. */
   private resolve(va: number, access: Access): number {
     const hit = (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).lookup(access, va);
     if (hit >= 0) return hit;
     const pa = this.translate(va, access);
+    // Above 2^63 (negative here) nothing exists; -1 - pa would look like a buffer offset.
+    if (pa < 0) raise(ACCESS_FAULT_CAUSE[access], va);
     const off = this.mem.offsetOf(pa);
-    if (off >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(off))) return off;
+    if (off >= 0 && (access !== ACCESS_STORE || this.mem.isRamOffset(off))) {
+      if (access === ACCESS_STORE && this.codePages !== null && this.codePages[off >>> 12] !== 0) {
+        this.onCodeWrite!(off >>> 12);
+      }
+      return off;
+    }
     return -1 - pa;
   }
 
@@ -385,7 +408,7 @@ export class Hart {
   }
 
   /** Set when the slice should end after this instruction (an interrupt may be takeable). */
-  private endSlice = false;
+  endSlice = false;
   /** Set by the machine to stop the hart at once (power-off, quit). */
   haltRequested = false;
 
@@ -436,6 +459,8 @@ export class Hart {
     let pageVa = this.pc;
     let po = 0;
     let pageBuf = -1;
+    const hot = this.jitHot;
+    this.jitExit = false;
     this.endSlice = this.haltRequested;
     if (this.endSlice) return 0;
     // One loop with the try inside: V8 enters try blocks for free, and a single
@@ -501,6 +526,7 @@ export class Hart {
                 x32[rd * 2 + 1] = Math.floor(link / TWO32);
               }
               npo = po + imm;
+              if (hot !== null && this.hotTarget(hot, pageVa + npo)) limit = n;
               break;
             }
             case 25: { // JALR (0x67)
@@ -520,6 +546,7 @@ export class Hart {
                 pageBuf = -1;
                 npo = 0;
               }
+              if (hot !== null && this.hotTarget(hot, pageVa + npo)) limit = n;
               break;
             }
             case 24: { // BRANCH (0x63)
@@ -550,6 +577,7 @@ export class Hart {
               if (taken) {
                 npo = po + (((insn >> 31) << 12) | (((insn >>> 7) & 1) << 11) |
                   (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1));
+                if (hot !== null && this.hotTarget(hot, pageVa + npo)) limit = n;
               }
               break;
             }
@@ -794,6 +822,7 @@ export class Hart {
               if (f3 === 1) {
                 this.fetchBase = NaN;
                 pageBuf = -1;
+                this.onFenceI?.();
               } else if (f3 !== 0) {
                 raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
               }
@@ -867,6 +896,38 @@ export class Hart {
     this.credit(n - traps);
     this.sliceCredited = 0;
     return n;
+  }
+
+  /**
+   * Jump-target counters of the translator (core/jit), by (pc >>> 1) & mask,
+   * counting up from minus the threshold; null when it is off.
+   */
+  jitHot: Int32Array | null = null;
+  /** Set when run() stopped at a hot jump target so the translator can take over. */
+  jitExit = false;
+  /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */
+  codePages: Uint8Array | null = null;
+  /** Told of a store to a page in codePages (its translations are stale). */
+  onCodeWrite: ((page: number) => void) | null = null;
+  /** Told of FENCE.I. */
+  onFenceI: (() => void) | null = null;
+
+  /** Counts a jump to `target`; true (stop the slice here) once it is hot. */
+  private hotTarget(hot: Int32Array, target: number): boolean {
+    const i = (target >>> 1) & (hot.length - 1);
+    const c = hot[i];
+    if (c < 0) {
+      hot[i] = c + 1;
+      return false;
+    }
+    this.jitExit = true;
+    return true;
+  }
+
+  /** Credits instructions that translated code retired (outside run()). */
+  creditRetired(k: number): void {
+    if (!(this.mcountinhibit & 4)) this.instret += k;
+    if (!(this.mcountinhibit & 1)) this.cycle += k;
   }
 
   /** Credits instructions retired in this slice to minstret/mcycle unless inhibited. */

@@ -6,6 +6,8 @@ import { parseElf } from "./elf.ts";
 import { Hart } from "./hart.ts";
 import { PhysicalMemory, RAM_BASE } from "./memory.ts";
 import { warmUpInterpreter } from "./warmup.ts";
+import { Jit } from "./jit/jit.ts";
+import { Lockstep } from "./jit/lockstep.ts";
 import type { CharBackend } from "../devices/char_backend.ts";
 import { Clint } from "../devices/clint.ts";
 import { Framebuffer, FRAMEBUFFER_BASE, FRAMEBUFFER_FORMAT } from "../devices/framebuffer.ts";
@@ -57,6 +59,12 @@ export interface MachineOptions {
   deterministic?: boolean;
   /** A simple-framebuffer screen at FRAMEBUFFER_BASE (a8r8g8b8). */
   framebuffer?: { width: number; height: number };
+  /**
+   * Translate hot guest code to WebAssembly (core/jit; default on). "check"
+   * runs every translated block in lockstep with the interpreter and stops at
+   * the first difference (slow; for debugging the translator).
+   */
+  jit?: boolean | "check";
 }
 
 export type MachineExit =
@@ -85,6 +93,10 @@ export class Machine {
   readonly console: VirtioConsole;
   readonly virtio: VirtioMmio[] = [];
   readonly framebuffer: Framebuffer | null = null;
+  /** The translator (null with jit: false). */
+  readonly jit: Jit | null;
+  /** The lockstep checker (jit: "check"). */
+  readonly lockstep: Lockstep | null;
   /** Instructions executed so far (including ones that trapped). */
   executed = 0;
   /** Stop after this many instructions (Infinity for no bound). */
@@ -114,6 +126,9 @@ export class Machine {
     this.hart = new Hart(this.mem, this.clock);
     // A device completing host I/O (a file read, a packet) wakes a WFI sleep.
     this.hart.onInterrupt = () => this.wake();
+    const jit = options.jit ?? true;
+    this.jit = jit === false ? null : new Jit(this.hart, this.mem, jit === "check");
+    this.lockstep = jit === "check" ? new Lockstep(this.jit!) : null;
     this.clint = new Clint(this.clock, this.hart);
     this.plic = new Plic(this.hart, PLIC_SOURCES);
     this.htif = new Htif({
@@ -293,7 +308,9 @@ export class Machine {
           this.stop({ reason: "limit", instructions: this.executed });
           break;
         }
-        const n = this.hart.run(budget);
+        const n = this.jit
+          ? this.jit.run(budget, this.maxInstructions !== Infinity)
+          : this.hart.run(budget);
         this.executed += n;
         this.clock.advance(n);
       } while (!this.exit && !this.hart.waiting && performance.now() < until);

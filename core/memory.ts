@@ -5,6 +5,8 @@ import { RAM_OFFSET } from "./state.ts";
 export const ROM_BASE = 0x1000;
 export const ROM_END = 0x10000;
 export const RAM_BASE = 0x8000_0000;
+/** The area after RAM (and video memory) that holds the TLBs translated code reads. */
+const TLB_AREA_BYTES = 65536;
 
 interface Mapping {
   base: number;
@@ -32,6 +34,8 @@ export class PhysicalMemory implements GuestRam {
   readonly dv: DataView;
   /** RAM-like memory outside RAM (the framebuffer): plain loads and stores, no DMA. */
   readonly vram: { base: number; size: number; offset: number } | null;
+  /** Buffer offset of the 64 KiB after RAM and video memory that holds the hart's TLBs. */
+  readonly tlbOffset: number;
   private romSize = 0;
   private readonly mmio: Mapping[] = [];
   /** MMIO windows placed over RAM (HTIF at an ELF's tohost): never RAM, never cached. */
@@ -47,7 +51,9 @@ export class PhysicalMemory implements GuestRam {
       throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
     }
     const vramSize = vram ? Math.ceil(vram.size / 65536) * 65536 : 0;
-    if (RAM_OFFSET + ramSize + vramSize > 2 ** 31) {
+    // One more 64 KiB page after RAM and video memory holds the TLBs, where
+    // translated code reads them.
+    if (RAM_OFFSET + ramSize + vramSize + TLB_AREA_BYTES > 2 ** 31) {
       throw new Error(
         `RAM (${ramSize >> 20} MiB) and video memory (${vramSize >> 20} MiB) exceed 2047 MiB; ` +
           `give less memory with -m`,
@@ -57,7 +63,8 @@ export class PhysicalMemory implements GuestRam {
       throw new Error(`video memory at 0x${vram.base.toString(16)} must be page aligned below RAM`);
     }
     this.vram = vram ? { base: vram.base, size: vramSize, offset: RAM_OFFSET + ramSize } : null;
-    const pages = (RAM_OFFSET + ramSize + vramSize) / 65536;
+    this.tlbOffset = RAM_OFFSET + ramSize + vramSize;
+    const pages = (this.tlbOffset + TLB_AREA_BYTES) / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.size = ramSize;
     const buf = this.memory.buffer;

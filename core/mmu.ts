@@ -17,6 +17,17 @@ export const SATP_SV48 = 9;
 
 const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D = 128;
 export const TLB_SIZE = 256;
+/** Fields of a TLB entry, each an Int32Array of TLB_SIZE per access kind. */
+export const TLB_PAGE = 0;
+export const TLB_HI = 1;
+export const TLB_BASE = 2;
+/** Bytes one TLB (three access kinds) takes in the shared memory. */
+export const TLB_BYTES = 3 * 3 * 4 * TLB_SIZE;
+
+/** Byte offset, from a TLB's start, of one field array of one access kind. */
+export function tlbFieldOffset(kind: number, field: number): number {
+  return (kind * 3 + field) * 4 * TLB_SIZE;
+}
 
 /**
  * A direct-mapped software TLB per access kind, as TinyEMU keeps. An entry is
@@ -29,11 +40,23 @@ export const TLB_SIZE = 256;
  */
 export class Tlb {
   /** Virtual address bits 12..31 (-1: invalid), per access kind. */
-  readonly page = [0, 1, 2].map(() => new Int32Array(TLB_SIZE).fill(-1));
+  readonly page: Int32Array[];
   /** Virtual address bits 32..63. */
-  readonly hi = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
+  readonly hi: Int32Array[];
   /** Buffer offset of the page. */
-  readonly base = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
+  readonly base: Int32Array[];
+  /** Where this TLB lives in the shared memory (translated code reads it there). */
+  readonly offset: number;
+
+  /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
+  constructor(buffer: ArrayBufferLike, offset: number) {
+    this.offset = offset;
+    const at = (kind: number, field: number) =>
+      new Int32Array(buffer, offset + tlbFieldOffset(kind, field), TLB_SIZE);
+    this.page = [0, 1, 2].map((k) => at(k, TLB_PAGE).fill(-1));
+    this.hi = [0, 1, 2].map((k) => at(k, TLB_HI));
+    this.base = [0, 1, 2].map((k) => at(k, TLB_BASE));
+  }
 
   flush(): void {
     for (const t of this.page) t.fill(-1);

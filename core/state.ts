@@ -8,6 +8,10 @@
 /** Byte offsets of the state regions inside the shared memory. */
 export const XREG_OFFSET = 0; // 32 × int64 integer registers
 export const FREG_OFFSET = 256; // 32 × 64-bit FP registers (raw bits)
+/** Translated code's exit record: next pc (i64), instructions retired (i32), helper scratch (i64). */
+export const JIT_PC_OFFSET = 512;
+export const JIT_RETIRED_OFFSET = 520;
+export const JIT_SCRATCH_OFFSET = 528;
 export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
 /** Guest RAM starts at this offset in the shared memory. */
 export const RAM_OFFSET = 65536;

@@ -11,7 +11,7 @@ import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
 import { EXIT_POWEROFF } from "../cli/exit_status.ts";
 import { parseFlags } from "../cli/permissions.ts";
 import { PROMPT } from "./support/boot.ts";
-import { runMain, runMainToEnd } from "./support/cli_run.ts";
+import { type DemuProcess, LAUNCHER, runMain, runMainToEnd, spawnDemu } from "./support/cli_run.ts";
 
 /** A JSLinux-style config: plain names next to it, the time zone from the host. */
 const CONFIG = `/* TinyEMU / JSLinux style */
@@ -36,11 +36,8 @@ async function configFolder(): Promise<string> {
   return dir;
 }
 
-/** Boots with the flags `--print-permissions` gives; returns the guest's kernel command line. */
-async function guestCmdline(planFlags: string[], args: string[]): Promise<string> {
-  const printed = await runMainToEnd(planFlags, [...args, "--print-permissions"]);
-  assert.equal(printed.code, 0, printed.stderr);
-  const vm = runMain(parseFlags(printed.stdout), args);
+/** Boots a started demu to its prompt; returns the guest's kernel command line. */
+async function guestCmdline(vm: DemuProcess): Promise<string> {
   await vm.console.waitFor(PROMPT);
   vm.console.type("cat /proc/cmdline\n");
   const out = await vm.console.waitFor(PROMPT);
@@ -55,13 +52,10 @@ Deno.test("tinyemu cfg: names relative to the config's folder, -append '!' repla
   try {
     // Run from another folder: the names resolve against the config's folder.
     const cfg = join(dir, "riscv64.cfg");
-    const replaced = await guestCmdline([`--allow-read=${cfg}`], [
-      cfg,
-      "-no-accel",
-      "-ctrlc",
-      "-append",
-      "!console=hvc0 earlycon=sbi replaced=1",
-    ]);
+    const args = [cfg, "-no-accel", "-ctrlc", "-append", "!console=hvc0 earlycon=sbi replaced=1"];
+    const printed = await runMainToEnd([`--allow-read=${cfg}`], [...args, "--print-permissions"]);
+    assert.equal(printed.code, 0, printed.stderr);
+    const replaced = await guestCmdline(runMain(parseFlags(printed.stdout), args));
     assert.equal(replaced, "console=hvc0 earlycon=sbi replaced=1");
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -84,7 +78,11 @@ Deno.test("tinyemu cfg: a config served over HTTP, its files fetched next to it"
   try {
     const host = `127.0.0.1:${server.addr.port}`;
     const url = `http://${host}/vm/riscv64.cfg`;
-    const cmdline = await guestCmdline([`--allow-net=${host}`], [url, "-append", "extra=1"]);
+    // Through deno task start's launcher, which plans with the config's host and runs the
+    // emulator with --allow-net for it alone.
+    const cmdline = await guestCmdline(
+      spawnDemu(Deno.execPath(), [...LAUNCHER, url, "-append", "extra=1"]),
+    );
     // ${TZ} became the host's offset as TinyEMU writes it; -append added to the line.
     assert.match(cmdline, /^console=hvc0 earlycon=sbi TZ=UTC[+-]\d\d:\d\d extra=1$/);
   } finally {

@@ -1,11 +1,16 @@
 /**
  * `deno task bench`: demu's speed, each figure the median of several runs.
  * - MIPS on compiled C (tests/programs/intmix.c: CRC32, sieve, list, matrix,
- *   state machine, copies), run bare-metal; the program checks its own result.
+ *   state machine, copies; fpmix.c: Mandelbrot, FP matrix, polynomial), run
+ *   bare-metal in M-mode and "full system" (S-mode, Sv39 paging, a timer
+ *   interrupt every ms: crt0_sv39.S); each program checks its own result.
  * - Seconds from power-on to the shell prompt of the default Linux image.
+ * Each figure with the translator (jit) and without (no-jit), and the
+ * translator's compile time and code-cache size.
  * Run on a quiet machine; the spread is printed so noise is visible.
  */
 import { cacheDir } from "../../backends/image_cache.ts";
+import type { JitStats } from "../../core/jit/jit.ts";
 import { Machine } from "../../core/machine.ts";
 import { type DefaultImages, defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { join } from "node:path";
@@ -13,17 +18,20 @@ import process from "node:process";
 import { report } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
+/** Every speed figure twice: with the translator (the default) and interpreted only. */
+const MODES = [{ label: "jit", jit: true }, { label: "no-jit", jit: false }];
 
-async function mipsRun(program: Uint8Array): Promise<number> {
-  const machine = new Machine({ memoryMiB: 64, console: { write: () => {} } });
+/** One bare-metal program run; MIPS, and the translator's compile time and cache size. */
+async function mipsRun(program: Uint8Array, jit: boolean) {
+  const machine = new Machine({ memoryMiB: 64, console: { write: () => {} }, jit });
   machine.bootElf(program);
   const t0 = performance.now();
   const exit = await machine.run();
   const seconds = (performance.now() - t0) / 1000;
   if (exit.reason !== "poweroff" || exit.code !== 0) {
-    throw new Error(`intmix computed a wrong result: ${JSON.stringify(exit)}`);
+    throw new Error(`the program computed a wrong result: ${JSON.stringify(exit)}`);
   }
-  return machine.executed / seconds / 1e6;
+  return { mips: machine.executed / seconds / 1e6, stats: machine.jit?.stats };
 }
 
 /** Host CPU used while the booted guest sits at its prompt (WFI should sleep the host). */
@@ -42,33 +50,56 @@ async function idleRun(images: DefaultImages): Promise<number> {
   return (used.user + used.system) / 1e6 / seconds * 100;
 }
 
-async function bootRun(images: DefaultImages) {
-  const { machine, console } = await defaultMachine({}, images);
+async function bootRun(images: DefaultImages, jit: boolean) {
+  const { machine, console } = await defaultMachine({ jit }, images);
   const t0 = performance.now();
   const running = machine.run();
   await console.waitFor(PROMPT);
   const seconds = (performance.now() - t0) / 1000;
   const instructions = machine.executed;
+  const stats = machine.jit?.stats;
   console.type("poweroff\n");
   await running;
-  return { seconds, instructions };
+  return { seconds, instructions, stats };
 }
 
-const program = await Deno.readFile(join(cacheDir(), "programs", "intmix.elf"));
-await mipsRun(program); // warm-up: let V8 optimize the interpreter
-const mips: number[] = [];
-for (let i = 0; i < RUNS; i++) mips.push(await mipsRun(program));
-report("intmix (compiled C), bare metal", "MIPS", mips, 1);
+/** Compile time and code-cache size of the translator over runs (jit mode only). */
+function reportTranslator(name: string, stats: (JitStats | undefined)[]): void {
+  const s = stats.filter((x): x is JitStats => x !== undefined);
+  if (s.length === 0) return;
+  report(`${name}: translation time`, "ms", s.map((x) => x.compileMs), 1);
+  report(`${name}: code cache`, "KiB", s.map((x) => x.cacheBytes / 1024), 0);
+  report(`${name}: regions translated`, "", s.map((x) => x.regions), 0);
+}
+
+const programs = [
+  { file: "intmix", label: "intmix (C integer mix), bare M-mode" },
+  { file: "intmix_sv39", label: "intmix, full system (S, Sv39, timer)" },
+  { file: "fpmix_sv39", label: "fpmix (C FP mix), full system" },
+];
+for (const { file, label } of programs) {
+  const program = await Deno.readFile(join(cacheDir(), "programs", `${file}.elf`));
+  for (const { label: mode, jit } of MODES) {
+    await mipsRun(program, jit); // warm-up: let V8 optimize the interpreter
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await mipsRun(program, jit));
+    report(`${label} [${mode}]`, "MIPS", runs.map((r) => r.mips), 1);
+    reportTranslator(`${file} [${mode}]`, runs.map((r) => r.stats));
+  }
+}
 
 const images = await readDefaultImages();
-const boots: number[] = [];
-const counts: number[] = [];
-for (let i = 0; i < Math.max(3, Math.min(RUNS, 5)); i++) {
-  const { seconds, instructions } = await bootRun(images);
-  boots.push(seconds);
-  counts.push(instructions / 1e6);
+for (const { label: mode, jit } of MODES) {
+  const boots = [];
+  for (let i = 0; i < Math.max(3, Math.min(RUNS, 5)); i++) boots.push(await bootRun(images, jit));
+  report(`boot to shell prompt [${mode}]`, "s", boots.map((b) => b.seconds), 2);
+  report(`instructions to the prompt [${mode}]`, "M", boots.map((b) => b.instructions / 1e6), 1);
+  report(
+    `MIPS during boot [${mode}]`,
+    "MIPS",
+    boots.map((b) => b.instructions / 1e6 / b.seconds),
+    1,
+  );
+  reportTranslator(`boot [${mode}]`, boots.map((b) => b.stats));
 }
-report("boot to shell prompt", "s", boots, 2);
-report("instructions to the prompt", "M", counts, 1);
-report("MIPS during boot", "MIPS", boots.map((s, i) => counts[i] / s), 1);
 report("host CPU while the guest idles", "%", [await idleRun(images)], 2);

@@ -34,25 +34,33 @@ async function toFirstKernelLine(
   return seconds;
 }
 
-async function measure(
-  name: string,
-  command: string,
-  args: string[],
-  env?: Record<string, string>,
-): Promise<void> {
-  await toFirstKernelLine(command, args, env); // warm the OS file cache and Deno's code cache
-  const runs: number[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await toFirstKernelLine(command, args, env));
-  report(name, "s", runs, 2);
+/** One way to start demu. */
+interface Variant {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** Runs the variants in turn, RUNS rounds, so a busy moment costs them all alike. */
+async function measure(variants: Variant[]): Promise<void> {
+  const runs = variants.map(() => [] as number[]);
+  for (const v of variants) await toFirstKernelLine(v.command, v.args, v.env); // warm caches
+  for (let i = 0; i < RUNS; i++) {
+    for (const [j, v] of variants.entries()) {
+      runs[j].push(await toFirstKernelLine(v.command, v.args, v.env));
+    }
+  }
+  variants.forEach((v, j) => report(v.name, "s", runs[j], 2));
 }
 
 const dir = await Deno.makeTempDir();
 try {
+  const variants: Variant[] = [];
   const binary = join(dir, "demu");
   const build = await compileDemu(binary);
   if (build.built) {
-    await measure("binary: start to first kernel line", binary, []);
-    report("binary size", "MB", [(await Deno.stat(binary)).size / 1e6], 1);
+    variants.push({ name: "binary: start to first kernel line", command: binary, args: [] });
   } else {
     console.log(`binary: not built here (${build.reason})`);
   }
@@ -63,18 +71,23 @@ try {
   const home = await Deno.makeTempDir({ dir });
   const env = { HOME: home, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
   report("packed: first run (unpacks)", "s", [await toFirstKernelLine(packed, [], env)], 2);
-  await measure("packed: start to first kernel line", packed, [], env);
-  report("packed file size", "MB", [(await Deno.stat(packed)).size / 1e6], 1);
+  variants.push({ name: "packed: start to first kernel line", command: packed, args: [], env });
 
   const flags = parseFlags((await runMainToEnd(["--allow-read"], ["--print-permissions"])).stdout);
-  await measure("deno run main.ts: to kernel line", Deno.execPath(), [
-    "run",
-    "--no-prompt",
-    ...flags,
-    `${REPO}main.ts`,
-  ]);
-  await measure("deno task start: to kernel line", Deno.execPath(), LAUNCHER);
+  variants.push({
+    name: "deno run main.ts: to kernel line",
+    command: Deno.execPath(),
+    args: ["run", "--no-prompt", ...flags, `${REPO}main.ts`],
+  });
+  variants.push({
+    name: "deno task start: to kernel line",
+    command: Deno.execPath(),
+    args: LAUNCHER,
+  });
+  await measure(variants);
 
+  report("packed file size", "MB", [(await Deno.stat(packed)).size / 1e6], 1);
+  if (build.built) report("binary size", "MB", [(await Deno.stat(binary)).size / 1e6], 1);
   if (!build.built) {
     // Same payload on the full deno: its size minus the runtime's is what demu adds.
     const probe = join(dir, "payload-probe");

@@ -11,12 +11,13 @@ if ! command -v riscv64-linux-gnu-gcc >/dev/null; then
   echo "[programs] installing the cross compiler (gcc-riscv64-linux-gnu)" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-riscv64-linux-gnu >/dev/null
 fi
-CROSS_FLAGS=(-march=rv64gc -mabi=lp64d -O2 -nostdlib -nostartfiles -ffreestanding -static
+CROSS_FLAGS=(-march=rv64gc -mabi=lp64d -O2 -ffp-contract=off -nostdlib -nostartfiles -ffreestanding -static
   -mcmodel=medany -fno-pic -T "$here/link.ld")
-for src in "$here"/*.c; do
-  name="$(basename "$src" .c)"
-  elf="$out/$name.elf"
-  if [[ -f "$elf" && "$elf" -nt "$src" && "$elf" -nt "$here/crt0.S" && "$elf" -nt "$0" ]]; then continue; fi
+# Each program twice: bare (crt0.S, M-mode) and full-system (crt0_sv39.S:
+# S-mode, Sv39 paging, a timer interrupt every millisecond).
+build() { # name src crt0 output
+  local name="$1" src="$2" crt0="$3" elf="$4"
+  if [[ -f "$elf" && "$elf" -nt "$src" && "$elf" -nt "$crt0" && "$elf" -nt "$0" ]]; then return; fi
   tmp="$(mktemp -d)"
   cat > "$tmp/driver.c" <<'C'
 #include <stdio.h>
@@ -25,12 +26,17 @@ extern uint64_t checksum;
 int guest_main(void);
 int main(void) { guest_main(); printf("0x%llxull\n", (unsigned long long)checksum); return 0; }
 C
-  gcc -O2 -Dmain=guest_main -c "$src" -o "$tmp/prog.o"
-  gcc "$tmp/driver.c" "$tmp/prog.o" -o "$tmp/native"
+  gcc -O2 -ffp-contract=off -Dmain=guest_main -c "$src" -o "$tmp/prog.o"
+  gcc "$tmp/driver.c" "$tmp/prog.o" -lm -o "$tmp/native"
   expected="$("$tmp/native")"
-  riscv64-linux-gnu-gcc "${CROSS_FLAGS[@]}" -DEXPECTED="$expected" "$here/crt0.S" "$src" -o "$tmp/$name.elf"
+  riscv64-linux-gnu-gcc "${CROSS_FLAGS[@]}" -DEXPECTED="$expected" "$crt0" "$src" -o "$tmp/$name.elf"
   mv "$tmp/$name.elf" "$elf"
   rm -rf "$tmp"
   echo "[programs] built $elf (checksum $expected)" >&2
+}
+for src in "$here"/*.c; do
+  name="$(basename "$src" .c)"
+  build "$name" "$src" "$here/crt0.S" "$out/$name.elf"
+  build "${name}_sv39" "$src" "$here/crt0_sv39.S" "$out/${name}_sv39.elf"
 done
 echo "$out"

@@ -3,6 +3,12 @@ import { ScriptedConsole } from "../../backends/scripted_console.ts";
 import { Machine, type MachineOptions } from "../../core/machine.ts";
 import type { VirtioDevice } from "../../devices/virtio.ts";
 
+/**
+ * The translator mode of guest tests: on unless DEMU_JIT=off (so the suite
+ * can be run both ways: `DEMU_JIT=off deno task test`).
+ */
+export const TEST_JIT = Deno.env.get("DEMU_JIT") !== "off";
+
 /** The shell prompt of the default image. */
 export const PROMPT = "~ # ";
 
@@ -34,6 +40,7 @@ export async function defaultMachine(
     ...(images ?? await readDefaultImages()),
     cmdline: DEFAULT_CMDLINE,
     console,
+    jit: TEST_JIT,
     ...extra,
   });
   for (const d of devices) machine.addVirtio(d);

@@ -1,0 +1,348 @@
+/**
+ * The translator's driver: counts jump targets in the interpreter, translates
+ * a region once its entry is hot, and runs translated regions and the
+ * interpreter in turn for one slice of the machine's run loop.
+ *
+ * Translations are keyed by virtual pc and checked against the current fetch
+ * TLB on entry (same physical page), so satp writes, SFENCE.VMA and privilege
+ * changes need no flush. Pages holding translations never get a store TLB
+ * entry, so every store to them takes the slow path, which drops their
+ * translations (self-modifying code). FENCE.I re-checks each region's source
+ * bytes before it runs again (code written by a device's DMA).
+ */
+import type { Hart } from "../hart.ts";
+import type { PhysicalMemory } from "../memory.ts";
+import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
+import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
+import { TLB_SIZE } from "../mmu.ts";
+import { mulhuBody, REGION_LOCALS, RegionEmitter, STATUS_TRAP } from "./codegen.ts";
+import { planRegion, type RegionPlan } from "./region.ts";
+import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
+
+/** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
+const TABLE_SIZE = 1 << 16;
+/** Jumps to a target before its region is translated. */
+const HOT_THRESHOLD = 4000;
+/** A counter that will not come back: its pc cannot be translated. */
+const NEVER = -(1 << 30);
+/** Store-invalidations after which a page is left to the interpreter (code and data mixed). */
+const MAX_INVALIDATIONS = 8;
+/** Code cache bound: past either, every translation is dropped. */
+const MAX_CACHE_BYTES = 32 << 20;
+const MAX_REGIONS = 8192;
+const TWO32 = 4294967296;
+
+type RegionFn = (entry: number, budget: number, dtlb: number) => number;
+
+interface Region {
+  plan: RegionPlan;
+  fn: RegionFn;
+  valid: boolean;
+  /** FENCE.I generation its source bytes were last known good for. */
+  epoch: number;
+  src: Uint8Array;
+  wasmBytes: number;
+}
+
+export interface Entry {
+  region: Region;
+  index: number;
+}
+
+/** Figures for the benchmarks and the README. */
+export interface JitStats {
+  regions: number;
+  blocks: number;
+  instructions: number;
+  compileMs: number;
+  /** Bytes of wasm in the cache now. */
+  cacheBytes: number;
+  invalidated: number;
+  flushes: number;
+}
+
+export class Jit {
+  readonly hot = new Int32Array(TABLE_SIZE).fill(-HOT_THRESHOLD);
+  private readonly entryPc = new Float64Array(TABLE_SIZE).fill(NaN);
+  private readonly entries: (Entry | undefined)[] = new Array(TABLE_SIZE);
+  private readonly byPage = new Map<number, Region[]>();
+  private readonly codePages: Uint8Array;
+  private readonly invalidations: Uint8Array;
+  private readonly emitter = new RegionEmitter();
+  private readonly writer = new ByteWriter();
+  private readonly imports: WebAssembly.Imports;
+  private fenceEpoch = 0;
+  /** Set when a store dropped translations: the running region must stop. */
+  private codeChanged = false;
+  private regionCount = 0;
+  readonly stats: JitStats = {
+    regions: 0,
+    blocks: 0,
+    instructions: 0,
+    compileMs: 0,
+    cacheBytes: 0,
+    invalidated: 0,
+    flushes: 0,
+  };
+  /** Called with each store's buffer offset and size before it happens (lockstep checker). */
+  storeLog: ((offset: number, size: number) => void) | null = null;
+
+  constructor(readonly hart: Hart, readonly mem: PhysicalMemory, checkMode = false) {
+    const pages = mem.memory.buffer.byteLength >>> 12;
+    this.codePages = new Uint8Array(pages);
+    this.invalidations = new Uint8Array(pages);
+    this.emitter.checkMode = checkMode;
+    hart.jitHot = this.hot;
+    hart.codePages = this.codePages;
+    hart.onCodeWrite = (page) => this.invalidatePage(page);
+    hart.onFenceI = () => this.fenceEpoch++;
+    this.imports = {
+      h: {
+        ld: (lo: number, hi: number, f3: number) => this.loadHelper(lo, hi, f3),
+        st: (lo: number, hi: number, f3: number) => this.storeHelper(lo, hi, f3),
+        log: (off: number, size: number) => this.storeLog?.(off, size),
+      },
+      m: { mem: mem.memory },
+    };
+  }
+
+  /**
+   * Runs about `limit` instructions, translated where hot; returns how many
+   * were executed. A region checks its budget on backward jumps only, so it
+   * may run past `limit` by up to its own size; with `exact` it stops short
+   * and the interpreter finishes the slice exactly.
+   */
+  run(limit: number, exact = false): number {
+    const h = this.hart;
+    h.checkInterrupts();
+    if (h.waiting || h.haltRequested) return 0;
+    h.endSlice = false;
+    let n = 0;
+    while (n < limit) {
+      const e = this.lookup(h.pc);
+      const budget = e === null ? 0 : limit - n - (exact ? e.region.plan.size : 0);
+      if (budget > 0) {
+        const k = this.runRegion(e!, budget);
+        n += k;
+        if (h.endSlice) break;
+        if (k !== 0) continue; // else the budget is below the block: the interpreter ends the slice
+      }
+      n += h.run(limit - n);
+      if (!h.jitExit) break;
+    }
+    return n;
+  }
+
+  /** Jumps to a target before it is translated (tests use 0: translate at once). */
+  setHotThreshold(jumps: number): void {
+    this.hot.fill(-jumps);
+  }
+
+  /** How run() executes a region (the lockstep checker puts its own here). */
+  runRegion: (e: Entry, budget: number) => number = (e, budget) => this.enter(e, budget);
+  /** Checker mode: told of each slow-path access, before it happens. */
+  onSlowAccess: ((va: number, store: boolean) => void) | null = null;
+
+  /** Runs one translated region from entry `e`; returns instructions executed. */
+  enter(e: Entry, budget: number): number {
+    const h = this.hart;
+    const status = e.region.fn(e.index, budget, h.dataTlb.offset);
+    const i32 = this.mem.i32;
+    const retired = i32[JIT_RETIRED_OFFSET >> 2];
+    h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
+    h.creditRetired(retired);
+    if (status === STATUS_TRAP) {
+      h.trap(TRAP.cause, false, TRAP.tval, h.pc);
+      return retired + 1;
+    }
+    return retired;
+  }
+
+  /** The translation to run at `pc` now, translating it if it is hot; null: interpret. */
+  lookup(pc: number): Entry | null {
+    const i = (pc >>> 1) & (TABLE_SIZE - 1);
+    // The page must be mapped for fetch as it is now; the interpreter fills the TLB otherwise.
+    const t = this.hart.fetchTlb, pg = pc >>> 12, ti = pg & (TLB_SIZE - 1);
+    if (t.page[ACCESS_FETCH][ti] !== pg || t.hi[ACCESS_FETCH][ti] !== Math.floor(pc / TWO32)) {
+      return null;
+    }
+    const base = t.base[ACCESS_FETCH][ti];
+    if (this.entryPc[i] === pc) {
+      const e = this.entries[i]!;
+      const r = e.region;
+      if (r.valid && r.plan.pageBuf === base && (r.epoch === this.fenceEpoch || this.recheck(r))) {
+        return e;
+      }
+    }
+    if (this.hot[i] < 0) return null;
+    return this.translate(pc, base, i);
+  }
+
+  /** After FENCE.I: true if the region's source bytes are unchanged (else it is dropped). */
+  private recheck(r: Region): boolean {
+    const p = r.plan;
+    const now = this.mem.u8.subarray(p.pageBuf + p.lo, p.pageBuf + p.hi);
+    for (let k = 0; k < now.length; k++) {
+      if (now[k] !== r.src[k]) {
+        r.valid = false;
+        return false;
+      }
+    }
+    r.epoch = this.fenceEpoch;
+    return true;
+  }
+
+  private translate(pc: number, base: number, i: number): Entry | null {
+    const page = base >>> 12;
+    const pageVa = pc - (((pc % 4096) + 4096) % 4096);
+    const plan = this.invalidations[page] < MAX_INVALIDATIONS
+      ? planRegion(this.mem.u16, pageVa, base, pc)
+      : null;
+    if (plan === null) {
+      this.hot[i] = NEVER;
+      return null;
+    }
+    if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount >= MAX_REGIONS) this.flush();
+    const region = this.compile(plan);
+    plan.blocks.forEach((b, index) => {
+      const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
+      this.entryPc[j] = b.pc;
+      this.entries[j] = { region, index };
+    });
+    const list = this.byPage.get(page);
+    if (list) list.push(region);
+    else this.byPage.set(page, [region]);
+    this.protect(page);
+    return this.entries[i]!;
+  }
+
+  /** Makes every store to the page take the slow path, which notices code changes. */
+  private protect(page: number): void {
+    if (this.codePages[page]) return;
+    this.codePages[page] = 1;
+    const base = page << 12;
+    for (const tlb of this.hart.tlbs) {
+      const tags = tlb.page[ACCESS_STORE], bases = tlb.base[ACCESS_STORE];
+      for (let k = 0; k < TLB_SIZE; k++) if (bases[k] === base) tags[k] = -1;
+    }
+  }
+
+  private compile(plan: RegionPlan): Region {
+    const t0 = performance.now();
+    const funcs: FuncDef[] = [
+      { type: T_MULHU, locals: [[7, I64]], body: MULHU_BODY },
+      { type: T_REGION, locals: REGION_LOCALS, body: this.emitter.emit(plan), export: "r" },
+    ];
+    const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const src = this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi);
+    const s = this.stats;
+    s.compileMs += performance.now() - t0;
+    s.regions++;
+    s.blocks += plan.blocks.length;
+    for (const b of plan.blocks) s.instructions += b.insns.length;
+    s.cacheBytes += bytes.length;
+    this.regionCount++;
+    return {
+      plan,
+      fn: instance.exports.r as RegionFn,
+      valid: true,
+      epoch: this.fenceEpoch,
+      src,
+      wasmBytes: bytes.length,
+    };
+  }
+
+  /** A store reached a page with translations: drop them and stop the running region. */
+  private invalidatePage(page: number): void {
+    this.codePages[page] = 0;
+    if (this.invalidations[page] < 255) this.invalidations[page]++;
+    for (const r of this.byPage.get(page) ?? []) {
+      r.valid = false;
+      this.stats.cacheBytes -= r.wasmBytes;
+      this.regionCount--;
+      this.stats.invalidated++;
+    }
+    this.byPage.delete(page);
+    this.codeChanged = true;
+  }
+
+  /** Drops every translation (the cache is full). */
+  flush(): void {
+    for (const list of this.byPage.values()) for (const r of list) r.valid = false;
+    this.byPage.clear();
+    this.entryPc.fill(NaN);
+    this.entries.fill(undefined);
+    this.codePages.fill(0);
+    this.stats.cacheBytes = 0;
+    this.regionCount = 0;
+    this.stats.flushes++;
+  }
+
+  /** Slow-path load for translated code: value to the scratch slot; 1 if it trapped. */
+  private loadHelper(lo: number, hi: number, f3: number): number {
+    const h = this.hart, i32 = this.mem.i32, at = JIT_SCRATCH_OFFSET >> 2;
+    const va = hi * TWO32 + (lo >>> 0);
+    this.onSlowAccess?.(va, false);
+    try {
+      if (f3 === 3) {
+        this.mem.i64[JIT_SCRATCH_OFFSET >> 3] = h.load64Slow(va);
+        return 0;
+      }
+      const size = (1 << (f3 & 3)) as 1 | 2 | 4;
+      let v = h.loadSlow(va, size);
+      if (f3 === 0) v = (v << 24) >> 24;
+      else if (f3 === 1) v = (v << 16) >> 16;
+      else if (f3 === 2) v = v | 0;
+      i32[at] = v | 0;
+      i32[at + 1] = f3 < 4 ? v >> 31 : 0;
+      return 0;
+    } catch (e) {
+      if (e !== TRAP) throw e;
+      return 1;
+    }
+  }
+
+  /** Slow-path store from the scratch slot: 0 done, 1 trapped, 2 done but leave the region. */
+  private storeHelper(lo: number, hi: number, f3: number): number {
+    const h = this.hart, at = JIT_SCRATCH_OFFSET >> 2;
+    const va = hi * TWO32 + (lo >>> 0);
+    this.onSlowAccess?.(va, true);
+    try {
+      if (this.storeLog !== null) this.logSlowStore(va, 1 << f3);
+      if (f3 === 3) h.store64Slow(va, this.mem.i64[JIT_SCRATCH_OFFSET >> 3]);
+      else if (f3 === 2) h.storeSlow(va, 4, this.mem.i32[at] >>> 0);
+      else if (f3 === 1) h.storeSlow(va, 2, this.mem.i32[at] & 0xffff);
+      else h.storeSlow(va, 1, this.mem.i32[at] & 0xff);
+    } catch (e) {
+      if (e !== TRAP) throw e;
+      return 1;
+    }
+    if (this.codeChanged || h.endSlice) {
+      this.codeChanged = false;
+      return 2;
+    }
+    return 0;
+  }
+
+  /** Checker mode: logs the RAM bytes a slow-path store is about to write. */
+  private logSlowStore(va: number, size: number): void {
+    for (let k = 0; k < size; k++) {
+      const off = this.hart.ramOffsetOf(va + k);
+      if (off >= 0) this.storeLog!(off, 1);
+    }
+  }
+}
+
+const T_REGION = 0, T_LOG = 1, T_MULHU = 2;
+const TYPES = [
+  { params: [I32, I32, I32], results: [I32] },
+  { params: [I32, I32], results: [] },
+  { params: [I64, I64], results: [I64] },
+];
+const IMPORTS = [
+  { name: "ld", type: T_REGION },
+  { name: "st", type: T_REGION },
+  { name: "log", type: T_LOG },
+];
+const MULHU_BODY = mulhuBody();

@@ -1,0 +1,159 @@
+/**
+ * Finds the code a region covers: starting at a hot pc, the basic blocks
+ * reachable by fall-through and direct jumps without leaving the 4 KiB page,
+ * as far as every instruction is one the translator handles. Anything else
+ * (CSR, FP, AMO, system ops, FENCE.I, an instruction across the page end)
+ * ends the block there, and translated code exits to the interpreter at it.
+ */
+import { buildCompressedTable } from "../compressed.ts";
+
+const COMPRESSED = buildCompressedTable();
+
+/** One guest instruction, expanded to its 32-bit form. */
+export interface Insn {
+  pc: number;
+  insn: number;
+  len: 2 | 4;
+}
+
+export interface Block {
+  pc: number;
+  insns: Insn[];
+  /** Where control goes after the last instruction when it does not jump (its pc + len). */
+  next: number;
+}
+
+export interface RegionPlan {
+  /** Virtual address of the page and its buffer offset when translated. */
+  pageVa: number;
+  pageBuf: number;
+  /** Blocks in address order; the index is what the region function takes as its entry. */
+  blocks: Block[];
+  /** Byte range of the page the blocks were decoded from (for FENCE.I re-checks). */
+  lo: number;
+  hi: number;
+  /** Instructions in all blocks: no forward-only path through the region is longer. */
+  size: number;
+}
+
+/** At most this many instructions per region (bounds compile time and code size). */
+const MAX_REGION_INSNS = 1500;
+
+/** The expanded instruction at byte `off` of the page, its length, or null if it leaves the page. */
+function fetch(u16: Uint16Array, pageBuf: number, off: number): [number, 2 | 4] | null {
+  if (off > 4094) return null;
+  const h = u16[(pageBuf + off) >> 1];
+  if ((h & 3) !== 3) {
+    const insn = COMPRESSED[h];
+    return insn === 0 ? null : [insn, 2];
+  }
+  if (off > 4092) return null;
+  return [(h | (u16[(pageBuf + off + 2) >> 1] << 16)) >>> 0, 4];
+}
+
+/** True when the translator emits code for this (expanded) instruction. */
+export function translatable(insn: number): boolean {
+  const f3 = (insn >>> 12) & 7, f7 = insn >>> 25;
+  switch (insn & 0x7f) {
+    case 0x37: // LUI
+    case 0x17: // AUIPC
+    case 0x6f: // JAL
+      return true;
+    case 0x67: // JALR
+      return f3 === 0;
+    case 0x63: // BRANCH
+      return f3 !== 2 && f3 !== 3;
+    case 0x03: // LOAD
+      return f3 !== 7;
+    case 0x23: // STORE
+      return f3 <= 3;
+    case 0x13: // OP-IMM
+      if (f3 === 1) return (insn >>> 26) === 0;
+      if (f3 === 5) return (insn >>> 26) === 0 || (insn >>> 26) === 0x10;
+      return true;
+    case 0x33: // OP
+      if (f7 === 0) return true;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5;
+      return f7 === 1;
+    case 0x1b: // OP-IMM-32
+      if (f3 === 0) return true;
+      if (f3 === 1) return f7 === 0;
+      return f3 === 5 && (f7 === 0 || f7 === 0x20);
+    case 0x3b: // OP-32
+      if (f7 === 0) return f3 === 0 || f3 === 1 || f3 === 5;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5;
+      return f7 === 1 && f3 !== 1 && f3 !== 2 && f3 !== 3;
+    case 0x0f: // FENCE (FENCE.I goes to the interpreter)
+      return f3 === 0;
+    default:
+      return false;
+  }
+}
+
+/** Branch and JAL targets (absolute), or null for other instructions. */
+export function directTarget(i: Insn): number | null {
+  const insn = i.insn;
+  const op = insn & 0x7f;
+  if (op === 0x63) {
+    return i.pc + (((insn >> 31) << 12) | (((insn >>> 7) & 1) << 11) |
+      (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1));
+  }
+  if (op === 0x6f) {
+    return i.pc + (((insn >> 31) << 20) | (((insn >>> 12) & 0xff) << 12) |
+      (((insn >>> 20) & 1) << 11) | (((insn >>> 21) & 0x3ff) << 1));
+  }
+  return null;
+}
+
+/** Plans the region entered at `entry`, or null when its first instruction is not translatable. */
+export function planRegion(
+  u16: Uint16Array,
+  pageVa: number,
+  pageBuf: number,
+  entry: number,
+): RegionPlan | null {
+  const blocks = new Map<number, Block>();
+  const work = [entry];
+  const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;
+  let total = 0, lo = 4096, hi = 0;
+  while (work.length > 0 && total < MAX_REGION_INSNS) {
+    const start = work.pop()!;
+    if (blocks.has(start)) continue;
+    const insns: Insn[] = [];
+    let pc = start;
+    for (;;) {
+      if (insns.length > 0 && blocks.has(pc)) break; // join an existing block
+      const f = fetch(u16, pageBuf, pc - pageVa);
+      if (f === null || !translatable(f[0])) break;
+      const i: Insn = { pc, insn: f[0], len: f[1] };
+      insns.push(i);
+      lo = Math.min(lo, pc - pageVa);
+      hi = Math.max(hi, pc - pageVa + i.len);
+      pc += i.len;
+      const op = i.insn & 0x7f;
+      if (op === 0x63 || op === 0x6f || op === 0x67) break;
+    }
+    if (insns.length === 0) continue; // the interpreter runs it
+    total += insns.length;
+    blocks.set(start, { pc: start, insns, next: pc });
+    const last = insns[insns.length - 1];
+    const op = last.insn & 0x7f;
+    const target = directTarget(last);
+    if (target !== null && inPage(target)) work.push(target);
+    // Fall-through, and the return site of a call, are in the region too.
+    if (op !== 0x6f || ((last.insn >>> 7) & 31) !== 0) {
+      if (op !== 0x67 || ((last.insn >>> 7) & 31) !== 0) {
+        if (inPage(pc)) work.push(pc);
+      }
+    }
+  }
+  if (!blocks.has(entry)) return null;
+  return {
+    pageVa,
+    pageBuf,
+    blocks: [...blocks.values()].sort((a, b) => a.pc - b.pc),
+    lo,
+    hi,
+    size: total,
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The translator (core/jit) against the interpreter: self-modifying code,
+ * code changed behind the hart's back then FENCE.I, a fault inside a
+ * translated loop (same pc, cause, tval, counters and registers as
+ * interpreted), compiled C in lockstep, and a Linux boot in lockstep.
+ */
+import assert from "node:assert/strict";
+import type { Hart } from "../core/hart.ts";
+import { Jit } from "../core/jit/jit.ts";
+import { Machine } from "../core/machine.ts";
+import { RAM_BASE } from "../core/memory.ts";
+import * as E from "../core/encode.ts";
+import { bareHart, u64 } from "./support/bare_hart.ts";
+import { defaultMachine } from "./support/boot.ts";
+import { join } from "node:path";
+import { cacheDir } from "../backends/image_cache.ts";
+
+const bne = E.branch(1);
+const fenceI = 0x0000100f;
+
+/** Runs until WFI (or `max` instructions), translating from the first jump on. */
+function runJit(h: Hart, jit: Jit | null, max = 1_000_000): number {
+  let done = 0;
+  while (!h.waiting && done < max) {
+    done += Math.max(1, jit ? jit.run(Math.min(1000, max - done)) : h.run(1000));
+  }
+  return done;
+}
+
+function translating(h: Hart): Jit {
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(0);
+  return jit;
+}
+
+Deno.test("jit: a store into a translated loop changes what the next pass runs", () => {
+  for (const on of [false, true]) {
+    const h = bareHart([
+      E.addi(5, 0, 2), // 0: passes left
+      E.addi(1, 0, 0), // 4
+      E.addi(2, 0, 1000), // 8
+      E.addi(1, 1, 1), // 12: loop body, patched to +2 after the first pass
+      E.addi(2, 2, -1), // 16
+      bne(2, 0, -8), // 20
+      E.addi(5, 5, -1), // 24
+      E.beq(5, 0, 20), // 28 -> 48
+      E.auipc(3, 0), // 32: x3 = base + 32
+      E.lw(4, 3, 20), // 36: the new instruction, from 52
+      E.sw(4, 3, -20), // 40: over the loop body at 12
+      E.jal(0, -36), // 44 -> 8
+      E.wfi(), // 48
+      E.addi(1, 1, 2), // 52: data
+    ]);
+    const jit = on ? translating(h) : null;
+    runJit(h, jit);
+    assert.equal(u64(h, 1), 3000n, `translator ${on ? "on" : "off"}`);
+    if (jit) {
+      assert.ok(jit.stats.regions >= 2, "the loop was translated, dropped and translated again");
+      assert.ok(jit.stats.invalidated >= 1);
+    }
+  }
+});
+
+Deno.test("jit: code rewritten without a store (as by DMA) runs new after FENCE.I", () => {
+  const h = bareHart([
+    E.addi(1, 0, 0), // 0
+    E.addi(2, 0, 1000), // 4
+    E.addi(1, 1, 1), // 8: loop body
+    E.addi(2, 2, -1), // 12
+    bne(2, 0, -8), // 16
+    E.wfi(), // 20: the test rewrites the body here
+    fenceI, // 24
+    E.addi(2, 0, 1000), // 28
+    E.jal(0, -24), // 32 -> 8
+  ]);
+  const jit = translating(h);
+  runJit(h, jit);
+  assert.equal(u64(h, 1), 1000n);
+  assert.ok(jit.stats.regions >= 1);
+  h.mem.view.setUint32(8, E.addi(1, 1, 2), true); // behind the TLB, as a device would
+  h.waiting = false;
+  runJit(h, jit);
+  assert.equal(u64(h, 1), 3000n);
+});
+
+Deno.test("jit: a fault in a translated loop is as precise as interpreted", () => {
+  const outcome = (on: boolean) => {
+    const h = bareHart([
+      E.addi(3, 0, 1), // 0
+      E.slli(3, 3, 31), // 4: x3 = RAM_BASE
+      E.lui(8, 0x100), // 8
+      E.add(3, 3, 8), // 12: the end of the 1 MiB of RAM
+      E.addi(3, 3, -64), // 16
+      E.auipc(7, 0), // 20
+      E.addi(7, 7, 32), // 24: x7 = handler at 52
+      E.csrrw(0, 0x305, 7), // 28: mtvec
+      E.ld(4, 3, 0), // 32: loop: faults past the end of RAM
+      E.add(5, 5, 4), // 36
+      E.addi(3, 3, 8), // 40
+      E.addi(6, 6, 1), // 44
+      E.jal(0, -16), // 48 -> 32
+      E.wfi(), // 52: handler
+    ]);
+    const jit = on ? translating(h) : null;
+    runJit(h, jit);
+    if (jit) assert.ok(jit.stats.regions >= 1);
+    return {
+      pc: h.pc,
+      mepc: h.mepc,
+      mcause: h.mcause,
+      mtval: h.mtval,
+      instret: h.instret,
+      regs: [3, 4, 5, 6].map((r) => u64(h, r)),
+    };
+  };
+  const interpreted = outcome(false);
+  assert.equal(interpreted.mcause, 5n); // load access fault
+  assert.equal(interpreted.mtval, BigInt(RAM_BASE + (1 << 20)));
+  assert.deepEqual(outcome(true), interpreted);
+});
+
+Deno.test("jit: compiled C runs in lockstep with the interpreter, and translated to the end", async () => {
+  const program = await Deno.readFile(join(cacheDir(), "programs", "intmix.elf"));
+  const checked = new Machine({ memoryMiB: 64, console: { write: () => {} }, jit: "check" });
+  checked.bootElf(program);
+  checked.maxInstructions = 3_000_000;
+  assert.equal((await checked.run()).reason, "limit");
+  assert.ok(checked.lockstep!.checked > 100_000, `${checked.lockstep!.checked} blocks checked`);
+
+  const fast = new Machine({ memoryMiB: 64, console: { write: () => {} } });
+  fast.bootElf(program);
+  assert.deepEqual(await fast.run(), { reason: "poweroff", code: 0 }); // its own checksum
+  assert.ok(fast.jit!.stats.regions > 0);
+});
+
+Deno.test("jit: the first 10 M instructions of a Linux boot run in lockstep", async () => {
+  const { machine, console } = await defaultMachine({ jit: "check" });
+  machine.jit!.setHotThreshold(20);
+  machine.maxInstructions = 10_000_000;
+  const exit = await machine.run();
+  assert.equal(exit.reason, "limit");
+  assert.match(console.output, /Linux version 6\.1\./);
+  assert.ok(machine.lockstep!.checked > 10_000, `${machine.lockstep!.checked} blocks checked`);
+});
