@@ -364,6 +364,9 @@ async function main(args: string[]): Promise<number> {
       ? SANDBOX_TIMEOUT_SECONDS
       : undefined,
   };
+  if (values.elf !== undefined && values.web !== undefined) {
+    throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
+  }
   if (values.elf !== undefined) return await runElf(values.elf, values, limits);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
