@@ -39,6 +39,11 @@ async function waitForTerminal(page: Page, pattern: RegExp, ms = 60_000): Promis
   }
 }
 
+/** The last event device path the terminal shows. */
+function lastDevice(text: string): string {
+  return [...text.matchAll(/^\/dev\/input\/event\d$/gm)].pop()![0];
+}
+
 let commands = 0;
 
 /**
@@ -98,7 +103,7 @@ try {
 
   // The keyboard: keys pressed on the canvas, read by the guest from its event device.
   const found = await run(page, eventDeviceCommand("keyboard"));
-  const device = /^(\/dev\/input\/event\d)$/m.exec(found)![1];
+  const device = lastDevice(found);
   await page.locator("#terminal").click();
   await page.keyboard.type(readEventsCommand(device, 2) + "\n");
   await page.waitForTimeout(300);
@@ -112,10 +117,29 @@ try {
   }
   const keyTails = eventTails(text);
 
+  // The tablet: the pointer moving over the canvas, read from the tablet's event device.
+  const tablet = lastDevice(await run(page, eventDeviceCommand("tablet")));
+  await page.locator("#terminal").click();
+  await page.keyboard.type(readEventsCommand(tablet, 3) + "\n");
+  await page.waitForTimeout(300);
+  const box = (await page.locator("#screen").boundingBox())!;
+  let tabletText = "";
+  // Diagonal steps, so each report has both axes; until dd has read three events.
+  for (let i = 0; i < 100 && eventTails(tabletText).length < 3; i++) {
+    const f = 0.25 + (i % 20) / 40;
+    await page.mouse.move(box.x + f * box.width, box.y + f * box.height);
+    await page.waitForTimeout(300);
+    const all = await terminalText(page);
+    tabletText = all.slice(all.lastIndexOf("count=3")); // what the tablet's dd printed
+  }
+  const tabletTails = eventTails(tabletText);
+
   // A second viewer sees the same console and screen; a reload reconnects.
   const second = await browser.newPage({ viewport: VIEWPORT });
   await second.goto(url);
-  const secondText = await waitForTerminal(second, /web-42/);
+  // The marker of the last command run: recent output a new viewer must see.
+  const recent = new RegExp(`^done-${1000 + commands}$`, "m");
+  const secondText = await waitForTerminal(second, recent);
   await waitForPixel(second, 0, 505, red);
   const secondPixel = await pixel(second, 0, 505);
   await page.reload();
@@ -149,8 +173,10 @@ try {
     pixels,
     device,
     keyTails,
+    tablet,
+    tabletTails,
     typedOnScreen: /^\/tmp\/typed$/m.test(typed),
-    secondSawScrollback: /web-42/.test(secondText),
+    secondSawScrollback: recent.test(secondText),
     secondPixel,
     reloadPixel,
     firstSeesSecond: /^from-second-6-viewer$/m.test(firstSees),
