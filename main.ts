@@ -423,7 +423,8 @@ async function main(args: string[]): Promise<number> {
   let needs;
   try {
     if (values.sandbox) {
-      for (const note of applySandbox(config, deviceFlags, values.net?.length ?? 0)) {
+      const cliNets = values.net?.length ?? 0;
+      for (const note of applySandbox(config, deviceFlags, cliNets, !values["print-permissions"])) {
         console.error(`demu: ${note}`);
       }
     }

@@ -14,8 +14,19 @@ import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-/** What demu needs at run time, relative to the repository. */
-const SOURCES = ["main.ts", "core", "devices", "backends", "cli", "images/default"];
+/** What demu needs at run time, relative to the repository (deno.json maps its npm imports). */
+const SOURCES = [
+  "main.ts",
+  "deno.json",
+  "deno.lock",
+  "core",
+  "devices",
+  "backends",
+  "cli",
+  "images/default",
+];
+/** The modules whose npm packages (xterm.js for --web) go into the packed Deno cache. */
+const ENTRY_POINTS = ["main.ts", "backends/web/open_web.ts"];
 /** Width of the payload offset in the stub, so the stub's length does not depend on it. */
 const OFFSET_DIGITS = 12;
 
@@ -49,20 +60,57 @@ export async function pack(output: string): Promise<void> {
     }
   }
   const deno = Deno.execPath();
-  const tar = await new Deno.Command("tar", {
-    args: ["-czf", "-", "-C", REPO, ...SOURCES, "-C", dirname(deno), basename(deno)],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!tar.success) throw new Error(`tar failed: ${new TextDecoder().decode(tar.stderr)}`);
-  const payload = tar.stdout;
+  // The npm packages go in a Deno cache of their own (.deno), so the packed demu never
+  // fetches anything: the stub points DENO_DIR there.
+  const staging = await Deno.makeTempDir();
+  try {
+    const cache = await new Deno.Command(deno, {
+      args: ["cache", "--quiet", ...ENTRY_POINTS],
+      cwd: REPO,
+      env: { DENO_DIR: `${staging}/.deno` },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!cache.success) {
+      throw new Error(`caching the npm packages failed: ${new TextDecoder().decode(cache.stderr)}`);
+    }
+    const tar = await new Deno.Command("tar", {
+      args: [
+        "-czf",
+        "-",
+        "-C",
+        REPO,
+        ...SOURCES,
+        "-C",
+        staging,
+        ".deno/npm",
+        "-C",
+        dirname(deno),
+        basename(deno),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!tar.success) throw new Error(`tar failed: ${new TextDecoder().decode(tar.stderr)}`);
+    await write(output, tar.stdout, basename(deno));
+  } finally {
+    await Deno.remove(staging, { recursive: true });
+  }
+}
+
+/** The stub (with the payload's hash and offset) followed by the payload. */
+async function write(
+  output: string,
+  payload: Uint8Array<ArrayBuffer>,
+  denoName: string,
+): Promise<void> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", payload));
   const key = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const placeholder = "0".repeat(OFFSET_DIGITS);
-  const length = new TextEncoder().encode(stub(key, basename(deno), placeholder)).length;
+  const length = new TextEncoder().encode(stub(key, denoName, placeholder)).length;
   // tail -c +N starts at byte N, counting from 1.
   const offset = String(length + 1).padStart(OFFSET_DIGITS, "0");
-  const head = new TextEncoder().encode(stub(key, basename(deno), offset));
+  const head = new TextEncoder().encode(stub(key, denoName, offset));
   const file = await Deno.open(output, { write: true, create: true, truncate: true, mode: 0o755 });
   try {
     await file.write(head);

@@ -22,7 +22,13 @@ export const SANDBOX_TIMEOUT_SECONDS = 600;
  * Returns one note per change the user should know about; throws on a
  * request the sandbox refuses.
  */
-export function applySandbox(config: VmConfig, flags: DeviceFlags, cliNets: number): string[] {
+export function applySandbox(
+  config: VmConfig,
+  flags: DeviceFlags,
+  cliNets: number,
+  /** False when only printing the permissions: this process's own grants do not matter then. */
+  checkGrants = true,
+): string[] {
   if (flags.rw) {
     throw new Error("--sandbox: -rw is not allowed (disks are snapshots, or read-only with -ro)");
   }
@@ -37,7 +43,7 @@ export function applySandbox(config: VmConfig, flags: DeviceFlags, cliNets: numb
     config.eth = eth.slice(fromConfig);
   }
   const userCard = config.eth?.some((e) => e.driver.split(",")[0] === "user");
-  if (userCard && Deno.permissions.querySync({ name: "net" }).state === "granted") {
+  if (checkGrants && userCard && Deno.permissions.querySync({ name: "net" }).state === "granted") {
     throw new Error(
       "--sandbox: a --net user guest would reach every address this process may; grant only " +
         "what it may reach (--allow-net=HOST:PORT,...) instead of all of the network",

@@ -29,7 +29,9 @@ Deno.test({
       // A runtime that is not denort (e.g. the full deno) makes a binary that ignores its payload.
       const help = await new Deno.Command(binary, { args: ["--help"], stdin: "null" }).output();
       assert.match(new TextDecoder().decode(help.stdout), /usage: demu/, "not a demu binary");
-      const vm = spawnDemu(binary, [], { cwd: empty, env: { HOME: empty }, clearEnv: true });
+      // HOME is an empty folder too, so no image cache can be found there.
+      const home = await Deno.makeTempDir();
+      const vm = spawnDemu(binary, [], { cwd: empty, env: { HOME: home }, clearEnv: true });
       await vm.console.waitFor(PROMPT);
       vm.console.type("uname -m\n");
       assert.match(await vm.console.waitFor(PROMPT), /riscv64/);
@@ -37,6 +39,7 @@ Deno.test({
       const { code, stderr } = await vm.done;
       assert.equal(code, EXIT_POWEROFF, stderr);
       assert.deepEqual([...Deno.readDirSync(empty)], [], "the binary wrote nothing beside it");
+      await Deno.remove(home, { recursive: true });
     } finally {
       await Deno.remove(empty, { recursive: true });
       await Deno.remove(buildDir, { recursive: true });

@@ -15,6 +15,7 @@ import {
   REPO,
   runMainToEnd,
   spawnDemu,
+  uniqueMarker,
   withTempDir,
 } from "./support/cli_run.ts";
 
@@ -126,8 +127,8 @@ Deno.test({
   name: "permissions: the launcher (deno task start) runs the emulator with only its flags",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const marker = "--deterministic"; // an argument only this test's run has
-    const launcher = spawnDemu(Deno.execPath(), [...LAUNCHER, marker, "--timeout", "60"]);
+    const { args, marker } = uniqueMarker();
+    const launcher = spawnDemu(Deno.execPath(), [...LAUNCHER, ...args]);
     await launcher.console.waitFor("Linux version");
     let emulator: string[] | undefined;
     for (let i = 0; i < 200 && !emulator; i++) {

@@ -101,6 +101,15 @@ export async function runMainToEnd(permissions: string[], args: string[]) {
   };
 }
 
+/**
+ * An argument no other process has: `--timeout` with a random number of
+ * seconds, so a test can find its own demu processes with `processesWith`.
+ */
+export function uniqueMarker(): { args: string[]; marker: string } {
+  const marker = String(100_000 + Math.floor(Math.random() * 900_000));
+  return { args: ["--timeout", marker], marker };
+}
+
 /** The command lines (as `ps` shows them) of processes running a main.ts with `marker`. */
 export async function processesWith(marker: string): Promise<string[][]> {
   const out = await new Deno.Command("ps", { args: ["-eo", "args="], stdout: "piped" }).output();

@@ -10,7 +10,8 @@ import { REPO } from "./cli_run.ts";
 /** The arguments of the `deno compile` in deno.json's compile task, writing to `output`. */
 export async function compileArgs(output: string): Promise<string[]> {
   const tasks = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`)).tasks;
-  const command = (tasks.compile as string).split("&&").map((c) => c.trim())
+  // The task is `bundle && deno compile ... || (hint)`: take the deno compile command alone.
+  const command = (tasks.compile as string).split("||")[0].split("&&").map((c) => c.trim())
     .find((c) => c.startsWith("deno compile "));
   if (!command) throw new Error("deno.json's compile task has no `deno compile` step");
   const words = command.split(/\s+/).slice(1);
