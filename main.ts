@@ -367,6 +367,7 @@ async function main(args: string[]): Promise<number> {
   if (values.elf !== undefined && values.web !== undefined) {
     throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
   }
+  jitMode(values); // a bad combination fails before anything is read
   if (values.elf !== undefined) return await runElf(values.elf, values, limits);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);

@@ -911,6 +911,8 @@ export class Hart {
   onCodeWrite: ((page: number) => void) | null = null;
   /** Told of FENCE.I. */
   onFenceI: (() => void) | null = null;
+  /** Told of a page-table A/D update, before it is written (lockstep checker). */
+  onPteWrite: ((offset: number) => void) | null = null;
 
   /** Counts a jump to `target`; true (stop the slice here) once it is hot. */
   private hotTarget(hot: Int32Array, target: number): boolean {

@@ -6,7 +6,7 @@ export const ROM_BASE = 0x1000;
 export const ROM_END = 0x10000;
 export const RAM_BASE = 0x8000_0000;
 /** The area after RAM (and video memory) that holds the TLBs translated code reads. */
-const TLB_AREA_BYTES = 65536;
+const TLB_AREA_BYTES = 2 * 65536;
 
 interface Mapping {
   base: number;
@@ -34,7 +34,7 @@ export class PhysicalMemory implements GuestRam {
   readonly dv: DataView;
   /** RAM-like memory outside RAM (the framebuffer): plain loads and stores, no DMA. */
   readonly vram: { base: number; size: number; offset: number } | null;
-  /** Buffer offset of the 64 KiB after RAM and video memory that holds the hart's TLBs. */
+  /** Buffer offset of the 128 KiB after RAM and video memory that hold the hart's TLBs. */
   readonly tlbOffset: number;
   private romSize = 0;
   private readonly mmio: Mapping[] = [];
@@ -51,7 +51,7 @@ export class PhysicalMemory implements GuestRam {
       throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
     }
     const vramSize = vram ? Math.ceil(vram.size / 65536) * 65536 : 0;
-    // One more 64 KiB page after RAM and video memory holds the TLBs, where
+    // 128 KiB after RAM and video memory hold the TLBs, where
     // translated code reads them.
     if (RAM_OFFSET + ramSize + vramSize + TLB_AREA_BYTES > 2 ** 31) {
       throw new Error(

@@ -21,12 +21,19 @@ export const TLB_SIZE = 256;
 export const TLB_PAGE = 0;
 export const TLB_HI = 1;
 export const TLB_BASE = 2;
-/** Bytes one TLB (three access kinds) takes in the shared memory. */
-export const TLB_BYTES = 3 * 3 * 4 * TLB_SIZE;
+/** Bytes of one entry of the translated code's view: i64 tag, i32 addend, padding. */
+export const TLB_ENTRY_BYTES = 16;
+/** Bytes one TLB (three access kinds, both views) takes in the shared memory. */
+export const TLB_BYTES = 3 * (3 * 4 + TLB_ENTRY_BYTES) * TLB_SIZE;
 
 /** Byte offset, from a TLB's start, of one field array of one access kind. */
 export function tlbFieldOffset(kind: number, field: number): number {
   return (kind * 3 + field) * 4 * TLB_SIZE;
+}
+
+/** Byte offset, from a TLB's start, of the translated code's entries of one access kind. */
+export function tlbEntryOffset(kind: number): number {
+  return 3 * 3 * 4 * TLB_SIZE + kind * TLB_ENTRY_BYTES * TLB_SIZE;
 }
 
 /**
@@ -37,6 +44,11 @@ export function tlbFieldOffset(kind: number, field: number): number {
  * takes the slow path. Entries hold the outcome of the permission check, so
  * each privilege mode has its own TLB and the hart flushes on satp, SUM/MXR
  * changes and SFENCE.VMA.
+ *
+ * Translated code reads a second view of the same entries, one 16-byte record
+ * each: the page's virtual address as an i64 tag (low bits -1 when invalid, so
+ * an address masked with ~4095 | (size - 1) matches only if aligned), and the
+ * addend from a virtual address in the page to its buffer offset.
  */
 export class Tlb {
   /** Virtual address bits 12..31 (-1: invalid), per access kind. */
@@ -45,6 +57,8 @@ export class Tlb {
   readonly hi: Int32Array[];
   /** Buffer offset of the page. */
   readonly base: Int32Array[];
+  /** The translated code's records as int32: tag low, tag high, addend, 0. */
+  readonly records: Int32Array[];
   /** Where this TLB lives in the shared memory (translated code reads it there). */
   readonly offset: number;
 
@@ -56,10 +70,21 @@ export class Tlb {
     this.page = [0, 1, 2].map((k) => at(k, TLB_PAGE).fill(-1));
     this.hi = [0, 1, 2].map((k) => at(k, TLB_HI));
     this.base = [0, 1, 2].map((k) => at(k, TLB_BASE));
+    this.records = [0, 1, 2].map((k) =>
+      new Int32Array(buffer, offset + tlbEntryOffset(k), TLB_SIZE * 4)
+    );
+    this.flush();
   }
 
   flush(): void {
     for (const t of this.page) t.fill(-1);
+    for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
+  }
+
+  /** Drops one entry. */
+  invalidate(access: Access, i: number): void {
+    this.page[access][i] = -1;
+    this.records[access][i * 4] = -1;
   }
 
   /** Caches the page of `vaddr` (any address in it) at buffer offset `pageOffset`. */
@@ -69,6 +94,10 @@ export class Tlb {
     this.page[access][i] = page;
     this.hi[access][i] = Math.floor(vaddr / 4294967296);
     this.base[access][i] = pageOffset;
+    const r = this.records[access];
+    r[i * 4] = page << 12;
+    r[i * 4 + 1] = Math.floor(vaddr / 4294967296);
+    r[i * 4 + 2] = (pageOffset - (page << 12)) | 0;
   }
 
   /** Buffer offset of `vaddr` if its page is cached, else -1. */
@@ -92,6 +121,8 @@ export interface WalkContext {
   mxr: boolean;
   /** Page-table reads and A/D writes are checked as S-mode accesses. */
   pmp: Pmp;
+  /** Told of each PTE about to get its A/D bits set (the lockstep checker undoes them). */
+  onPteWrite: ((offset: number) => void) | null;
 }
 
 /**
@@ -134,6 +165,7 @@ export function walkPageTable(
     if (!(lo & PTE_A) || (access === ACCESS_STORE && !(lo & PTE_D))) {
       if (!ctx.pmp.allows(pteAddr, 8, ACCESS_STORE, 1)) raise(ACCESS_FAULT_CAUSE[access], va);
       lo |= PTE_A | (access === ACCESS_STORE ? PTE_D : 0);
+      ctx.onPteWrite?.(off);
       mem.i32[off >> 2] = lo;
     }
     return (ppn + (vpn & lowMask)) * 4096 + (va - vpn * 4096);

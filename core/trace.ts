@@ -21,7 +21,12 @@ export function traceElf(
   max: number,
   initial?: bigint[],
 ): { steps: TraceStep[]; exitCode: number | null } {
-  const m = new Machine({ memoryMiB: 128, console: { write: () => {} }, deterministic: true });
+  const m = new Machine({
+    memoryMiB: 128,
+    console: { write: () => {} },
+    deterministic: true,
+    jit: false, // one instruction at a time: the interpreter
+  });
   let exitCode: number | null = null;
   m.bootElf(bytes);
   const h = m.hart;

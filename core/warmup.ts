@@ -148,9 +148,13 @@ let endWord = 0;
 let warmedUp = false;
 
 /** Runs the warm-up program; reports how far it got (for the tests). */
-export function runWarmUpProgram(): { executed: number; finished: boolean; modes: Set<number> } {
+export function runWarmUpProgram(
+  withJitProbes = false,
+): { executed: number; finished: boolean; modes: Set<number> } {
   const mem = new PhysicalMemory(1 << 20);
   const hart = new Hart(mem, { ticks: () => 0 });
+  // The translator's jump-target counters, hot after a few jumps, so run() stops at them.
+  if (withJitProbes) hart.jitHot = new Int32Array(1024).fill(-3);
   program().forEach((w, i) => mem.view.setUint32(i * 4, w, true));
   // The root page table (RAM + 128 KiB): entry 2 maps 0x80000000 as a gigapage.
   const pte = (BigInt(RAM_BASE / 4096) << 10n) | BigInt(PTE_S);
@@ -170,5 +174,7 @@ export function runWarmUpProgram(): { executed: number; finished: boolean; modes
 export function warmUpInterpreter(): void {
   if (warmedUp) return;
   warmedUp = true;
-  runWarmUpProgram();
+  // Both ways run() is used (interpreter only, and under the translator).
+  runWarmUpProgram(false);
+  runWarmUpProgram(true);
 }

@@ -42,6 +42,7 @@ Deno.test("cli: missing files, bad numbers and bad flags", async () => {
   await expectError(["-m", "lots", "--kernel", "x"], /-m: 'lots' is not a number/);
   await expectError(["-m", "4096", "--kernel", "x"], /-m: 4096 is out of range/);
   await expectError(["--frobnicate"], /frobnicate/);
+  await expectError(["--no-jit", "--jit-check", "--kernel", "x"], /--no-jit and --jit-check/);
   // With nothing else to boot, demu boots the default image: here it may not read it.
   await expectError([], /the default image needs --allow-read=/, []);
 });

@@ -10,7 +10,7 @@
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import { TLB_BASE, TLB_HI, TLB_PAGE, tlbFieldOffset } from "../mmu.ts";
+import { tlbEntryOffset } from "../mmu.ts";
 import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
@@ -26,13 +26,18 @@ export const IMPORT_COUNT = 3;
 /** Status codes a region returns. */
 export const STATUS_GO_ON = 0;
 export const STATUS_TRAP = 1;
+/** Done up to pc, and back to the run loop (MMIO wants it, or code changed): never chained. */
+export const STATUS_STOP = 2;
 
 // Locals: params, 31 guest registers, then temporaries.
-const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2;
-const regLocal = (r: number) => 2 + r; // x1 -> 3 .. x31 -> 33
-const L_PC = 34, L_A = 35, L_T = 36, L_U = 37; // i64
-const L_N = 38, L_BLK = 39, L_LO = 40, L_PG = 41, L_TI = 42, L_ST = 43; // i32
+const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
+const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
+const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
+const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
 export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32]];
+/** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
+export const CHAIN_ENTRIES = 1024;
+export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
 
 /** Emits region bodies into a pooled writer. */
 export class RegionEmitter {
@@ -46,19 +51,90 @@ export class RegionEmitter {
   /** The pc of the block laid out after the current one (NaN: none). */
   private fallThrough = NaN;
   private curIndex = 0;
-  private blockCount = 0;
-  /** Depth of the current block's own loop label. */
-  private loopDepth = 0;
+  /** Open labels whose end a block's code follows (forward jumps), by block index. */
+  private readonly labels = new Map<number, number>();
+  /** Open loops by the index of the block they restart at (backward jumps). */
+  private readonly loops = new Map<number, number>();
+  /** Blocks the region may be entered at (the others are inside a loop). */
+  entries = new Set<number>();
   /**
    * Checker mode: every inline store first reports its offset and size, and
    * the budget is checked at every block so a region can run one block.
    */
   set checkMode(on: boolean) {
     this.logStores = on;
-    this.everyBlock = on;
   }
   private logStores = false;
-  private everyBlock = false;
+  /** Buffer offset of the chain cache (-1: regions always return to the run loop). */
+  chainAt = -1;
+
+  /**
+   * Going on at a pc outside the region: if the chain cache names a region
+   * for it, on the page the fetch TLB maps there now, and the budget is not
+   * spent, tail-call that region (registers are already in memory).
+   */
+  private chain(): void {
+    // status == GO_ON && n <= budget
+    this.local(Op.local_get, L_ST);
+    this.op(Op.i32_eqz);
+    this.local(Op.local_get, L_N);
+    this.local(Op.local_get, P_BUDGET);
+    this.op(Op.i32_le_u);
+    this.op(Op.i32_and);
+    this.open(Op.if, VOID);
+    // The cache record: ((pc >>> 1) & 1023) * 32 past chainAt.
+    this.local(Op.local_get, L_PC);
+    this.op(Op.i32_wrap_i64);
+    this.local(Op.local_tee, L_LO);
+    this.i32(4);
+    this.op(Op.i32_shl);
+    this.i32(1023 << 5);
+    this.op(Op.i32_and);
+    this.local(Op.local_tee, L_TI);
+    this.mem(Op.i64_load, 3, this.chainAt);
+    this.local(Op.local_get, L_PC);
+    this.op(Op.i64_eq);
+    this.open(Op.if, VOID);
+    // The fetch TLB must map the page where the region was translated from.
+    this.local(Op.local_get, L_LO);
+    this.i32(8);
+    this.op(Op.i32_shr_u);
+    this.i32(0xff0);
+    this.op(Op.i32_and);
+    this.local(Op.local_get, P_FTLB);
+    this.op(Op.i32_add);
+    this.local(Op.local_tee, L_SLOT);
+    this.mem(Op.i64_load, 3, tlbEntryOffset(0));
+    this.local(Op.local_get, L_PC);
+    this.i64(-4096);
+    this.op(Op.i64_and);
+    this.op(Op.i64_eq);
+    this.local(Op.local_get, L_LO);
+    this.i32(-4096);
+    this.op(Op.i32_and);
+    this.local(Op.local_get, L_SLOT);
+    this.mem(Op.i32_load, 2, tlbEntryOffset(0) + 8);
+    this.op(Op.i32_add);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, this.chainAt + 16);
+    this.op(Op.i32_eq);
+    this.op(Op.i32_and);
+    this.open(Op.if, VOID);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, this.chainAt + 12); // block index
+    this.local(Op.local_get, P_BUDGET);
+    this.local(Op.local_get, P_DTLB);
+    this.local(Op.local_get, P_FTLB);
+    this.local(Op.local_get, L_N);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, this.chainAt + 8); // table slot
+    this.w.byte(Op.return_call_indirect);
+    this.w.u32(0); // the region type
+    this.w.u32(0); // table 0
+    this.close();
+    this.close();
+    this.close();
+  }
 
   /** The body of the function for `plan` (without the final end). */
   emit(plan: RegionPlan): Uint8Array {
@@ -79,22 +155,35 @@ export class RegionEmitter {
     }
     this.local(Op.local_get, P_ENTRY);
     this.local(Op.local_set, L_BLK);
-    const k = plan.blocks.length;
-    this.blockCount = k;
+    this.local(Op.local_get, P_N0);
+    this.local(Op.local_set, L_N);
+    const blocks = plan.blocks, k = blocks.length;
+    const units = structure(blocks);
+    this.entries = new Set(units.map((u) => u.h));
+    this.labels.clear();
+    this.loops.clear();
+    this.next = (i: number) => i + 1 < k ? blocks[i + 1].pc : NaN;
+    this.blocks = blocks;
     this.open(Op.block, VOID); // $out
     this.open(Op.loop, VOID); // $top
-    for (let i = 0; i < k; i++) this.open(Op.block, VOID);
+    // blk = -1: an indirect jump left the target pc in L_PC; find its block or leave.
+    this.local(Op.local_get, L_BLK);
+    this.i32(0);
+    this.op(Op.i32_lt_s);
+    this.open(Op.if, VOID);
+    const entryPcs = units.map((u) => blocks[u.h].pc);
+    this.searchBlock(entryPcs, units.map((u) => u.h), 0, units.length, this.depth);
+    this.close();
+    // One dispatch label per unit, the first unit's innermost: its code follows its label's end.
+    this.openLabels(units);
     this.local(Op.local_get, L_BLK);
     w.byte(Op.br_table);
     w.u32(k);
-    for (let i = 0; i < k; i++) w.u32(i);
+    const labelOf = new Array<number>(k).fill(units.length - 1);
+    units.forEach((u, i) => labelOf[u.h] = i); // blocks inside a loop are never entered
+    for (let i = 0; i < k; i++) w.u32(labelOf[i]);
     w.u32(0);
-    for (let i = 0; i < k; i++) {
-      this.close();
-      this.cur = plan.blocks[i];
-      this.curIndex = i;
-      this.block(plan.blocks[i], i + 1 < k ? plan.blocks[i + 1].pc : NaN);
-    }
+    this.emitUnits(units);
     this.close(); // loop
     this.close(); // $out
     for (const r of written) {
@@ -103,6 +192,7 @@ export class RegionEmitter {
       this.local(Op.local_get, regLocal(r));
       this.mem(Op.i64_store, 3, r * 8);
     }
+    if (this.chainAt >= 0) this.chain();
     this.op(Op.i32_const);
     w.sleb(0);
     this.local(Op.local_get, L_PC);
@@ -113,6 +203,71 @@ export class RegionEmitter {
     this.mem(Op.i32_store, 2, JIT_RETIRED_OFFSET);
     this.local(Op.local_get, L_ST);
     return w.take();
+  }
+
+  private next: (i: number) => number = () => NaN;
+  private blocks: Block[] = [];
+
+  /** Opens one label per unit, the first unit's innermost. */
+  private openLabels(units: Unit[]): void {
+    for (let u = units.length - 1; u >= 0; u--) {
+      this.open(Op.block, VOID);
+      this.labels.set(units[u].h, this.depth);
+    }
+  }
+
+  /** Closes each unit's label and emits the unit after it. */
+  private emitUnits(units: Unit[]): void {
+    for (const u of units) {
+      this.close();
+      this.labels.delete(u.h);
+      if (u.inner === null) {
+        this.block(u.h, this.blocks[u.h], this.next(u.h));
+        continue;
+      }
+      // A loop over blocks h..t: back edges to h branch to the loop, forward jumps to labels.
+      this.open(Op.loop, VOID);
+      const outer = this.loops.get(u.h);
+      this.loops.set(u.h, this.depth);
+      this.openLabels(u.inner);
+      this.block(u.h, this.blocks[u.h], this.next(u.h));
+      this.emitUnits(u.inner);
+      this.close();
+      if (outer === undefined) this.loops.delete(u.h);
+      else this.loops.set(u.h, outer);
+    }
+  }
+
+  /**
+   * Binary search of L_PC among the sorted pcs [lo, hi) of blocks `index`:
+   * sets L_BLK and leaves to `found`, or leaves the region.
+   */
+  private searchBlock(pcs: number[], index: number[], lo: number, hi: number, found: number): void {
+    if (hi - lo <= 4) {
+      for (let i = lo; i < hi; i++) {
+        this.local(Op.local_get, L_PC);
+        this.i64(pcs[i]);
+        this.op(Op.i64_eq);
+        this.open(Op.if, VOID);
+        this.i32(index[i]);
+        this.local(Op.local_set, L_BLK);
+        this.br(found);
+        this.close();
+      }
+      this.i32(STATUS_GO_ON);
+      this.local(Op.local_set, L_ST);
+      this.br(this.outDepth);
+      return;
+    }
+    const mid = (lo + hi) >> 1;
+    this.local(Op.local_get, L_PC);
+    this.i64(pcs[mid]);
+    this.op(Op.i64_lt_s);
+    this.open(Op.if, VOID);
+    this.searchBlock(pcs, index, lo, mid, found);
+    this.op(Op.else);
+    this.searchBlock(pcs, index, mid, hi, found);
+    this.close();
   }
 
   // --- small writers ---
@@ -178,44 +333,49 @@ export class RegionEmitter {
   private goTo(pc: number, fallThrough: number): void {
     if (pc === fallThrough) return;
     const idx = this.blockIndex.get(pc);
-    // The budget is checked on backward transfers only: a forward path runs each block once.
-    if (idx !== undefined && idx <= this.curIndex && !this.everyBlock) {
-      this.budgetCheck(pc, this.cur.insns.length);
+    if (idx === undefined) {
+      this.exit(pc, this.cur.insns.length, STATUS_GO_ON);
+      return;
     }
-    if (idx === this.curIndex && directTarget(this.cur.insns[this.cur.insns.length - 1]) === pc) {
-      this.br(this.loopDepth); // a loop of one block: straight back to its start
-    } else if (idx !== undefined && idx > this.curIndex) {
-      this.br(this.blockCount + 2 - idx); // forward: to the end of that block's dispatch label
-    } else if (idx !== undefined) {
+    // The budget is checked on backward transfers only: a forward path runs each block once.
+    if (idx <= this.curIndex) this.budgetCheck(pc, this.cur.insns.length);
+    const loop = this.loops.get(idx), label = this.labels.get(idx);
+    if (loop !== undefined) {
+      this.br(loop); // back to the start of an enclosing loop
+    } else if (label !== undefined && idx > this.curIndex) {
+      this.br(label); // forward: to the end of the label its code follows
+    } else {
+      if (!this.entries.has(idx)) throw new Error("codegen: a jump into the middle of a loop");
       this.i32(idx);
       this.local(Op.local_set, L_BLK);
       this.br(this.topDepth);
-    } else {
-      this.exit(pc, this.cur.insns.length, STATUS_GO_ON);
     }
   }
 
-  private block(b: Block, fallThrough: number): void {
+  private block(index: number, b: Block, fallThrough: number): void {
+    this.cur = b;
+    this.curIndex = index;
     const len = b.insns.length;
     const last = b.insns[len - 1];
     const selfLoop = directTarget(last) === b.pc;
+    const outer = this.loops.get(index);
     if (selfLoop) {
       this.open(Op.loop, VOID);
-      this.loopDepth = this.depth;
+      this.loops.set(index, this.depth);
     }
     this.fallThrough = fallThrough;
     this.local(Op.local_get, L_N);
     this.i32(len);
     this.op(Op.i32_add);
     this.local(Op.local_set, L_N);
-    if (this.everyBlock) {
-      // Checker mode: a budget of one block stops before the next.
-      this.budgetCheck(b.pc, 0);
-    }
     for (let k = 0; k < len; k++) this.insn(b.insns[k], k);
     const op = last.insn & 0x7f;
     if (op !== 0x6f && op !== 0x67) this.goTo(b.next, fallThrough);
-    if (selfLoop) this.close();
+    if (selfLoop) {
+      this.close();
+      if (outer === undefined) this.loops.delete(index);
+      else this.loops.set(index, outer);
+    }
   }
 
   /** Leaves for the dispatcher (at `pc`, `retired` of this block done) once n passes the budget. */
@@ -261,9 +421,17 @@ export class RegionEmitter {
           this.i64(i.pc + i.len);
           this.set(rd);
         }
+        // Budget as for a backward jump, then look the target up among this region's blocks.
         this.i32(STATUS_GO_ON);
         this.local(Op.local_set, L_ST);
-        this.br(this.outDepth);
+        this.local(Op.local_get, L_N);
+        this.local(Op.local_get, P_BUDGET);
+        this.op(Op.i32_gt_u);
+        this.w.byte(Op.br_if);
+        this.w.u32(this.depth - this.outDepth);
+        this.i32(-1);
+        this.local(Op.local_set, L_BLK);
+        this.br(this.topDepth);
         return;
       case 0x63: { // BRANCH
         this.get(rs1);
@@ -386,24 +554,7 @@ export class RegionEmitter {
       }
       return;
     }
-    // b == 0: DIV/DIVU give -1, REM/REMU give a. b == -1 (signed): -a and 0.
-    b(), this.op(Op.i64_eqz);
-    this.open(Op.if, I64);
-    if (f3 === 4 || f3 === 5) this.i64(-1);
-    else a();
-    this.op(Op.else);
-    if (f3 === 4 || f3 === 6) {
-      b(), this.i64(-1), this.op(Op.i64_eq);
-      this.open(Op.if, I64);
-      if (f3 === 4) this.i64(0), a(), this.op(Op.i64_sub);
-      else this.i64(0);
-      this.op(Op.else);
-      a(), b(), this.op(f3 === 4 ? Op.i64_div_s : Op.i64_rem_s);
-      this.close();
-    } else {
-      a(), b(), this.op(f3 === 5 ? Op.i64_div_u : Op.i64_rem_u);
-    }
-    this.close();
+    this.divRem(f3, a, b, W64);
   }
 
   /** MULW/DIVW/DIVUW/REMW/REMUW: leaves the i32 result on the stack. */
@@ -419,21 +570,31 @@ export class RegionEmitter {
       a(), b(), this.op(Op.i32_mul);
       return;
     }
-    b(), this.op(Op.i32_eqz);
-    this.open(Op.if, I32);
-    if (f3 === 4 || f3 === 5) this.i32(-1);
+    this.divRem(f3, a, b, W32);
+  }
+
+  /**
+   * DIV/DIVU/REM/REMU (funct3 4..7) of one width, guarded where RISC-V defines
+   * what wasm traps on: b == 0 gives -1 (DIV, DIVU) or a (REM, REMU); signed
+   * b == -1 gives -a and 0 (so the overflow case wraps as RISC-V says).
+   */
+  private divRem(f3: number, a: () => void, b: () => void, t: Width): void {
+    const c = (v: number) => (this.op(t.const), this.w.sleb(v));
+    b(), this.op(t.eqz);
+    this.open(Op.if, t.type);
+    if (f3 === 4 || f3 === 5) c(-1);
     else a();
     this.op(Op.else);
     if (f3 === 4 || f3 === 6) {
-      b(), this.i32(-1), this.op(Op.i32_eq);
-      this.open(Op.if, I32);
-      if (f3 === 4) this.i32(0), a(), this.op(Op.i32_sub);
-      else this.i32(0);
+      b(), c(-1), this.op(t.eq);
+      this.open(Op.if, t.type);
+      if (f3 === 4) c(0), a(), this.op(t.sub);
+      else c(0);
       this.op(Op.else);
-      a(), b(), this.op(f3 === 4 ? Op.i32_div_s : Op.i32_rem_s);
+      a(), b(), this.op(f3 === 4 ? t.div_s : t.rem_s);
       this.close();
     } else {
-      a(), b(), this.op(f3 === 5 ? Op.i32_div_u : Op.i32_rem_u);
+      a(), b(), this.op(f3 === 5 ? t.div_u : t.rem_u);
     }
     this.close();
   }
@@ -445,7 +606,8 @@ export class RegionEmitter {
 
   /**
    * Address into L_A/L_LO, then the TLB check for `kind` leaving the hit flag
-   * on the stack (tag halves equal, and aligned for sizes above 1).
+   * on the stack: the entry's i64 tag equals the address masked with
+   * ~4095 | (size - 1), so a misaligned access misses too.
    */
   private tlbCheck(rs1: number, imm: number, kind: number, size: number): void {
     this.get(rs1);
@@ -456,31 +618,18 @@ export class RegionEmitter {
     this.local(Op.local_tee, L_A);
     this.op(Op.i32_wrap_i64);
     this.local(Op.local_tee, L_LO);
-    this.i32(12);
+    this.i32(8);
     this.op(Op.i32_shr_u);
-    this.local(Op.local_tee, L_PG);
-    this.i32(255);
+    this.i32(0xff0); // ((lo >>> 12) & 255) * 16
     this.op(Op.i32_and);
-    this.i32(2);
-    this.op(Op.i32_shl);
     this.local(Op.local_get, P_DTLB);
     this.op(Op.i32_add);
     this.local(Op.local_tee, L_TI);
-    this.mem(Op.i32_load, 2, tlbFieldOffset(kind, TLB_PAGE));
-    this.local(Op.local_get, L_PG);
-    this.op(Op.i32_eq);
-    this.local(Op.local_get, L_TI);
-    this.mem(Op.i32_load, 2, tlbFieldOffset(kind, TLB_HI));
-    this.addrHi();
-    this.op(Op.i32_eq);
-    this.op(Op.i32_and);
-    if (size > 1) {
-      this.local(Op.local_get, L_LO);
-      this.i32(size - 1);
-      this.op(Op.i32_and);
-      this.op(Op.i32_eqz);
-      this.op(Op.i32_and);
-    }
+    this.mem(Op.i64_load, 3, tlbEntryOffset(kind));
+    this.local(Op.local_get, L_A);
+    this.i64(-4096 | (size - 1));
+    this.op(Op.i64_and);
+    this.op(Op.i64_eq);
   }
 
   private addrHi(): void {
@@ -490,13 +639,11 @@ export class RegionEmitter {
     this.op(Op.i32_wrap_i64);
   }
 
-  /** Buffer offset of the access on a TLB hit. */
+  /** Buffer offset of the access on a TLB hit: the address plus the entry's addend. */
   private hitOffset(kind: number): void {
-    this.local(Op.local_get, L_TI);
-    this.mem(Op.i32_load, 2, tlbFieldOffset(kind, TLB_BASE));
     this.local(Op.local_get, L_LO);
-    this.i32(4095);
-    this.op(Op.i32_and);
+    this.local(Op.local_get, L_TI);
+    this.mem(Op.i32_load, 2, tlbEntryOffset(kind) + 8);
     this.op(Op.i32_add);
   }
 
@@ -549,11 +696,46 @@ export class RegionEmitter {
     this.open(Op.if, VOID);
     this.exit(i.pc, k, STATUS_TRAP);
     this.close();
-    this.exit(i.pc + i.len, k + 1, STATUS_GO_ON);
+    this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
     this.close();
   }
 }
+
+/** The opcodes of one integer width, for code emitted the same way at both. */
+interface Width {
+  type: number;
+  const: number;
+  eqz: number;
+  eq: number;
+  sub: number;
+  div_s: number;
+  div_u: number;
+  rem_s: number;
+  rem_u: number;
+}
+const W64: Width = {
+  type: I64,
+  const: Op.i64_const,
+  eqz: Op.i64_eqz,
+  eq: Op.i64_eq,
+  sub: Op.i64_sub,
+  div_s: Op.i64_div_s,
+  div_u: Op.i64_div_u,
+  rem_s: Op.i64_rem_s,
+  rem_u: Op.i64_rem_u,
+};
+const W32: Width = {
+  type: I32,
+  const: Op.i32_const,
+  eqz: Op.i32_eqz,
+  eq: Op.i32_eq,
+  sub: Op.i32_sub,
+  div_s: Op.i32_div_s,
+  div_u: Op.i32_div_u,
+  rem_s: Op.i32_rem_s,
+  rem_u: Op.i32_rem_u,
+};
 
 const BRANCH_OPS = [Op.i64_eq, Op.i64_ne, 0, 0, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u];
 const LOAD_OPS = [
@@ -566,6 +748,80 @@ const LOAD_OPS = [
   Op.i64_load32_u,
 ];
 const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
+
+/** A block (inner null), or a loop from block h to t whose body after h is `inner`. */
+interface Unit {
+  h: number;
+  t: number;
+  inner: Unit[] | null;
+}
+
+/**
+ * Splits the blocks (in address order) into units that V8 sees as structured
+ * code: single blocks, and loops h..t (nested as deep as they go) where some
+ * block jumps back to h, nothing outside the range jumps into it past h, and
+ * every backward jump inside goes to the start of an enclosing loop or of its
+ * own block, and no call returns into it past h. Backward jumps between
+ * top-level units go through the dispatch.
+ * Only top-level units can be entered: a hot pc inside a loop runs
+ * interpreted until it reaches the loop's start.
+ */
+function structure(blocks: Block[]): Unit[] {
+  const k = blocks.length;
+  const index = new Map(blocks.map((b, i) => [b.pc, i]));
+  const succ = blocks.map((b) => {
+    const last = b.insns[b.insns.length - 1];
+    const t = directTarget(last);
+    const out: number[] = [];
+    const ti = t === null ? undefined : index.get(t);
+    if (ti !== undefined) out.push(ti);
+    const op = last.insn & 0x7f;
+    const fi = op === 0x6f || op === 0x67 ? undefined : index.get(b.next);
+    if (fi !== undefined) out.push(fi);
+    return out;
+  });
+  // A call's return site must stay an entry: the callee comes back through the dispatch.
+  const returnSite = new Set<number>();
+  for (const b of blocks) {
+    const last = b.insns[b.insns.length - 1];
+    const op = last.insn & 0x7f;
+    const ri = index.get(last.pc + last.len);
+    if ((op === 0x6f || op === 0x67) && ((last.insn >>> 7) & 31) !== 0 && ri !== undefined) {
+      returnSite.add(ri);
+    }
+  }
+  const closed = (h: number, t: number) => {
+    for (let j = h + 1; j <= t; j++) if (returnSite.has(j)) return false;
+    for (let j = 0; j < k; j++) {
+      if (j >= h && j <= t) continue;
+      for (const s of succ[j]) if (s > h && s <= t) return false;
+    }
+    return true;
+  };
+  // Units for blocks lo..hi inside the loops `enclosing` (null: not expressible there).
+  const units = (lo: number, hi: number, enclosing: number[]): Unit[] | null => {
+    const out: Unit[] = [];
+    const escapes = (j: number) =>
+      enclosing.length > 0 && succ[j].some((s) => s < j && !enclosing.includes(s));
+    for (let h = lo; h <= hi;) {
+      let t = h;
+      for (let j = h + 1; j <= hi; j++) if (succ[j].includes(h)) t = j;
+      if (t > h && closed(h, t) && !escapes(h)) {
+        const inner = units(h + 1, t, [...enclosing, h]);
+        if (inner !== null) {
+          out.push({ h, t, inner });
+          h = t + 1;
+          continue;
+        }
+      }
+      if (escapes(h)) return null;
+      out.push({ h, t: h, inner: null });
+      h++;
+    }
+    return out;
+  };
+  return units(0, k - 1, [])!;
+}
 
 /** Adds the registers an instruction reads and writes. */
 function registersOf(insn: number, used: Set<number>, written: Set<number>): void {

@@ -14,15 +14,30 @@ import type { Hart } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
 import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
-import { TLB_SIZE } from "../mmu.ts";
-import { mulhuBody, REGION_LOCALS, RegionEmitter, STATUS_TRAP } from "./codegen.ts";
-import { planRegion, type RegionPlan } from "./region.ts";
+import { TLB_BYTES, TLB_SIZE } from "../mmu.ts";
+import {
+  CHAIN_BYTES,
+  CHAIN_ENTRIES,
+  mulhuBody,
+  REGION_LOCALS,
+  RegionEmitter,
+  STATUS_TRAP,
+} from "./codegen.ts";
+import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
 /** Jumps to a target before its region is translated. */
-const HOT_THRESHOLD = 4000;
+const HOT_THRESHOLD = 20000;
+/**
+ * A region that returns after fewer instructions than this on average (it
+ * stops at untranslated FP or system code) costs more in transitions than it
+ * saves: after PROBATION entries it is dropped and its entry left to the
+ * interpreter.
+ */
+const MIN_RUN = 12;
+const PROBATION = 256;
 /** A counter that will not come back: its pc cannot be translated. */
 const NEVER = -(1 << 30);
 /** Store-invalidations after which a page is left to the interpreter (code and data mixed). */
@@ -32,7 +47,7 @@ const MAX_CACHE_BYTES = 32 << 20;
 const MAX_REGIONS = 8192;
 const TWO32 = 4294967296;
 
-type RegionFn = (entry: number, budget: number, dtlb: number) => number;
+type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
 
 interface Region {
   plan: RegionPlan;
@@ -42,6 +57,13 @@ interface Region {
   epoch: number;
   src: Uint8Array;
   wasmBytes: number;
+  /** Blocks it can be entered at. */
+  entries: Set<number>;
+  /** Its slot in the table regions chain through. */
+  slot: number;
+  /** Runs so far and instructions they retired, until probation ends (then -1). */
+  runs: number;
+  retired: number;
 }
 
 export interface Entry {
@@ -58,6 +80,8 @@ export interface JitStats {
   /** Bytes of wasm in the cache now. */
   cacheBytes: number;
   invalidated: number;
+  /** Regions dropped because they returned too soon on average. */
+  dropped: number;
   flushes: number;
 }
 
@@ -75,6 +99,14 @@ export class Jit {
   /** Set when a store dropped translations: the running region must stop. */
   private codeChanged = false;
   private regionCount = 0;
+  /** Regions by slot, for tail calls from region to region. */
+  private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
+  private nextSlot = 0;
+  /**
+   * The chain cache regions read before leaving: pc → slot, block, page
+   * (int32 records of 8, in the area after the TLBs); null in checker mode.
+   */
+  private readonly chain: Int32Array | null;
   readonly stats: JitStats = {
     regions: 0,
     blocks: 0,
@@ -82,6 +114,7 @@ export class Jit {
     compileMs: 0,
     cacheBytes: 0,
     invalidated: 0,
+    dropped: 0,
     flushes: 0,
   };
   /** Called with each store's buffer offset and size before it happens (lockstep checker). */
@@ -92,17 +125,24 @@ export class Jit {
     this.codePages = new Uint8Array(pages);
     this.invalidations = new Uint8Array(pages);
     this.emitter.checkMode = checkMode;
+    const chainAt = mem.tlbOffset + 4 * TLB_BYTES;
+    this.chain = checkMode ? null : new Int32Array(mem.memory.buffer, chainAt, CHAIN_BYTES / 4);
+    this.emitter.chainAt = checkMode ? -1 : chainAt;
+    this.clearChain();
     hart.jitHot = this.hot;
     hart.codePages = this.codePages;
     hart.onCodeWrite = (page) => this.invalidatePage(page);
-    hart.onFenceI = () => this.fenceEpoch++;
+    hart.onFenceI = () => {
+      this.fenceEpoch++;
+      this.clearChain(); // every region re-checks its bytes before it runs again
+    };
     this.imports = {
       h: {
         ld: (lo: number, hi: number, f3: number) => this.loadHelper(lo, hi, f3),
         st: (lo: number, hi: number, f3: number) => this.storeHelper(lo, hi, f3),
         log: (off: number, size: number) => this.storeLog?.(off, size),
       },
-      m: { mem: mem.memory },
+      m: { mem: mem.memory, tbl: this.table },
     };
   }
 
@@ -120,7 +160,8 @@ export class Jit {
     let n = 0;
     while (n < limit) {
       const e = this.lookup(h.pc);
-      const budget = e === null ? 0 : limit - n - (exact ? e.region.plan.size : 0);
+      // Chained regions each check the budget before they chain: any may run one forward path over.
+      const budget = e === null ? 0 : limit - n - (exact ? MAX_REGION_INSNS : 0);
       if (budget > 0) {
         const k = this.runRegion(e!, budget);
         n += k;
@@ -146,9 +187,12 @@ export class Jit {
   /** Runs one translated region from entry `e`; returns instructions executed. */
   enter(e: Entry, budget: number): number {
     const h = this.hart;
-    const status = e.region.fn(e.index, budget, h.dataTlb.offset);
+    this.codeChanged = false;
+    const status = e.region.fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
+    const r = e.region;
+    if (r.runs >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
     h.creditRetired(retired);
     if (status === STATUS_TRAP) {
@@ -156,6 +200,20 @@ export class Jit {
       return retired + 1;
     }
     return retired;
+  }
+
+  /** Counts a region's first entries; drops it if it keeps returning at once. */
+  private probation(e: Entry, retired: number): void {
+    const r = e.region;
+    r.retired += retired;
+    if (++r.runs < PROBATION) return;
+    if (r.retired < MIN_RUN * r.runs) {
+      r.valid = false;
+      this.clearChain();
+      for (const i of r.entries) this.hot[(r.plan.blocks[i].pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
+      this.stats.dropped++;
+    }
+    r.runs = -1;
   }
 
   /** The translation to run at `pc` now, translating it if it is hot; null: interpret. */
@@ -171,11 +229,34 @@ export class Jit {
       const e = this.entries[i]!;
       const r = e.region;
       if (r.valid && r.plan.pageBuf === base && (r.epoch === this.fenceEpoch || this.recheck(r))) {
+        this.chainTo(pc, e);
         return e;
       }
     }
-    if (this.hot[i] < 0) return null;
+    // Region exits count as jumps too: code reached only from translated code gets hot.
+    if (this.hot[i] < 0) {
+      this.hot[i]++;
+      return null;
+    }
     return this.translate(pc, base, i);
+  }
+
+  /** Lets regions that leave for `pc` tail-call `e` (checked against the fetch TLB there). */
+  private chainTo(pc: number, e: Entry): void {
+    const c = this.chain;
+    if (c === null) return;
+    const at = ((pc >>> 1) & (CHAIN_ENTRIES - 1)) * 8;
+    c[at] = pc | 0;
+    c[at + 1] = Math.floor(pc / TWO32);
+    c[at + 2] = e.region.slot;
+    c[at + 3] = e.index;
+    c[at + 4] = e.region.plan.pageBuf;
+  }
+
+  /** Forgets every chain (a region became invalid). Odd pcs never match. */
+  private clearChain(): void {
+    const c = this.chain;
+    if (c !== null) { for (let i = 0; i < c.length; i += 8) c[i] = 1; }
   }
 
   /** After FENCE.I: true if the region's source bytes are unchanged (else it is dropped). */
@@ -204,16 +285,26 @@ export class Jit {
     }
     if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount >= MAX_REGIONS) this.flush();
     const region = this.compile(plan);
+    // A hot pc inside a loop is reached from the loop's start: the interpreter
+    // should stop at the region's entries instead.
+    const inside = !region.entries.has(plan.blocks.findIndex((b) => b.pc === pc));
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
+      if (!region.entries.has(index)) {
+        this.hot[j] = NEVER; // inside a loop: reached from its start only
+        return;
+      }
       this.entryPc[j] = b.pc;
       this.entries[j] = { region, index };
+      if (inside && this.hot[j] < 0) this.hot[j] = 0;
     });
     const list = this.byPage.get(page);
     if (list) list.push(region);
     else this.byPage.set(page, [region]);
     this.protect(page);
-    return this.entries[i]!;
+    if (this.entryPc[i] === pc) return this.entries[i]!;
+    this.hot[i] = NEVER;
+    return null;
   }
 
   /** Makes every store to the page take the slow path, which notices code changes. */
@@ -222,8 +313,8 @@ export class Jit {
     this.codePages[page] = 1;
     const base = page << 12;
     for (const tlb of this.hart.tlbs) {
-      const tags = tlb.page[ACCESS_STORE], bases = tlb.base[ACCESS_STORE];
-      for (let k = 0; k < TLB_SIZE; k++) if (bases[k] === base) tags[k] = -1;
+      const bases = tlb.base[ACCESS_STORE];
+      for (let k = 0; k < TLB_SIZE; k++) if (bases[k] === base) tlb.invalidate(ACCESS_STORE, k);
     }
   }
 
@@ -235,6 +326,10 @@ export class Jit {
     ];
     const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const fn = instance.exports.r as RegionFn;
+    const slot = this.nextSlot++;
+    if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
+    this.table.set(slot, fn);
     const src = this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi);
     const s = this.stats;
     s.compileMs += performance.now() - t0;
@@ -245,11 +340,15 @@ export class Jit {
     this.regionCount++;
     return {
       plan,
-      fn: instance.exports.r as RegionFn,
+      fn,
+      slot,
       valid: true,
       epoch: this.fenceEpoch,
       src,
       wasmBytes: bytes.length,
+      entries: this.emitter.entries,
+      runs: 0,
+      retired: 0,
     };
   }
 
@@ -264,6 +363,7 @@ export class Jit {
       this.stats.invalidated++;
     }
     this.byPage.delete(page);
+    this.clearChain();
     this.codeChanged = true;
   }
 
@@ -276,6 +376,8 @@ export class Jit {
     this.codePages.fill(0);
     this.stats.cacheBytes = 0;
     this.regionCount = 0;
+    this.nextSlot = 0;
+    this.clearChain();
     this.stats.flushes++;
   }
 
@@ -334,15 +436,17 @@ export class Jit {
   }
 }
 
-const T_REGION = 0, T_LOG = 1, T_MULHU = 2;
+/** Type 0 is the regions' (return_call_indirect names it). */
+const T_REGION = 0, T_HELPER = 1, T_LOG = 2, T_MULHU = 3;
 const TYPES = [
+  { params: [I32, I32, I32, I32, I32], results: [I32] },
   { params: [I32, I32, I32], results: [I32] },
   { params: [I32, I32], results: [] },
   { params: [I64, I64], results: [I64] },
 ];
 const IMPORTS = [
-  { name: "ld", type: T_REGION },
-  { name: "st", type: T_REGION },
+  { name: "ld", type: T_HELPER },
+  { name: "st", type: T_HELPER },
   { name: "log", type: T_LOG },
 ];
 const MULHU_BODY = mulhuBody();

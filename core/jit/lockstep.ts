@@ -22,6 +22,13 @@ interface Snapshot {
   csrs: bigint[];
 }
 
+/**
+ * Budget of one checked run: it stops at the first backward jump past it (or
+ * any exit), so a run covers loop back edges and is at most this plus one
+ * forward path through the region.
+ */
+const RUN_BUDGET = 64;
+
 const TRAP_CSRS = ["mcause", "mepc", "mtval", "scause", "sepc", "stval"] as const;
 
 export class Lockstep {
@@ -50,8 +57,6 @@ export class Lockstep {
   /** One block translated, then the same from the same state interpreted; compares. */
   private step(e: Entry, budget: number): number {
     const jit = this.jit, h = jit.hart, u8 = jit.mem.u8;
-    const len = e.region.plan.blocks[e.index].insns.length;
-    if (len > budget) return 0;
     const before = snapshot(h);
     this.touchedMmio = false;
     this.log = [];
@@ -62,8 +67,10 @@ export class Lockstep {
         this.oldBytes.push(u8[off + k]);
       }
     };
-    const k = jit.enter(e, len);
+    h.onPteWrite = (off) => jit.storeLog!(off, 4);
+    const k = jit.enter(e, Math.min(budget, RUN_BUDGET));
     jit.storeLog = null;
+    h.onPteWrite = null;
     if (this.touchedMmio) {
       this.skipped++;
       return k;
@@ -86,8 +93,10 @@ export class Lockstep {
       ).find((d) => d !== null);
     if (diff) {
       throw new Error(
-        `lockstep: the block at pc 0x${BigInt.asUintN(64, BigInt(before.pc)).toString(16)} ` +
-          `differs after ${this.checked} checked blocks: ${diff}`,
+        `lockstep: the translated run from pc 0x${
+          BigInt.asUintN(64, BigInt(before.pc)).toString(16)
+        } ` +
+          `differs (${this.checked} runs checked before): ${diff}`,
       );
     }
     this.checked++;
@@ -116,6 +125,8 @@ function restore(h: Hart, s: Snapshot): void {
   h.cycle = s.cycle;
   TRAP_CSRS.forEach((c, i) => h[c] = s.csrs[i]);
   h.updateModes();
+  // Entries the translated run filled may say "dirty" for a PTE whose D bit was just undone.
+  h.flushTlb();
 }
 
 /** The first difference between two outcomes, or undefined. */

@@ -34,10 +34,12 @@ export interface RegionPlan {
   hi: number;
   /** Instructions in all blocks: no forward-only path through the region is longer. */
   size: number;
+  /** The pc it was planned from. */
+  entry: number;
 }
 
 /** At most this many instructions per region (bounds compile time and code size). */
-const MAX_REGION_INSNS = 1500;
+export const MAX_REGION_INSNS = 1500;
 
 /** The expanded instruction at byte `off` of the page, its length, or null if it leaves the page. */
 function fetch(u16: Uint16Array, pageBuf: number, off: number): [number, 2 | 4] | null {
@@ -148,6 +150,17 @@ export function planRegion(
     }
   }
   if (!blocks.has(entry)) return null;
+  // A block found early may run into one found later: end it there, so each
+  // instruction is in one block and a loop's start is not jumped past.
+  total = 0;
+  for (const b of blocks.values()) {
+    const at = b.insns.findIndex((i, k) => k > 0 && blocks.has(i.pc));
+    if (at > 0) {
+      b.next = b.insns[at].pc;
+      b.insns.length = at;
+    }
+    total += b.insns.length;
+  }
   return {
     pageVa,
     pageBuf,
@@ -155,5 +168,6 @@ export function planRegion(
     lo,
     hi,
     size: total,
+    entry,
   };
 }

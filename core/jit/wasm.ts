@@ -23,6 +23,7 @@ export const Op = {
   br_table: 0x0e,
   return: 0x0f,
   call: 0x10,
+  return_call_indirect: 0x13,
   drop: 0x1a,
   select: 0x1b,
   local_get: 0x20,
@@ -49,6 +50,7 @@ export const Op = {
   i32_lt_s: 0x48,
   i32_lt_u: 0x49,
   i32_gt_u: 0x4b,
+  i32_le_u: 0x4d,
   i64_eqz: 0x50,
   i64_eq: 0x51,
   i64_ne: 0x52,
@@ -199,8 +201,9 @@ export interface FuncDef {
 }
 
 /**
- * Writes a module: types, imports (functions from "h", the memory as "m.mem"),
- * functions, exports and code. Function indices: imports first, in order.
+ * Writes a module: types, imports (functions from "h", the memory as
+ * "m.mem", a funcref table as "m.tbl"), functions, exports and code. Function
+ * indices: imports first, in order.
  */
 export function writeModule(
   w: ByteWriter,
@@ -221,7 +224,7 @@ export function writeModule(
     }
   });
   section(w, 2, () => {
-    w.u32(imports.length + 1);
+    w.u32(imports.length + 2);
     for (const f of imports) {
       w.name("h");
       w.name(f.name);
@@ -233,6 +236,12 @@ export function writeModule(
     w.byte(0x02);
     w.byte(0x00); // no maximum: any size matches
     w.u32(1);
+    w.name("m");
+    w.name("tbl");
+    w.byte(0x01);
+    w.byte(0x70); // funcref
+    w.byte(0x00);
+    w.u32(0);
   });
   section(w, 3, () => {
     w.u32(funcs.length);

@@ -7,6 +7,16 @@
   .equ CLINT_MTIME, 0x200bff8
   .equ TICK, 10000                # 1 ms at the 10 MHz timebase
 
+# mtimecmp = mtime + TICK (uses t1, t2)
+.macro rearm_timer
+  li t1, CLINT_MTIME
+  ld t2, 0(t1)
+  li t1, TICK
+  add t2, t2, t1
+  li t1, CLINT_MTIMECMP
+  sd t2, 0(t1)
+.endm
+
   .section .text.start
   .globl _start
 _start:
@@ -25,12 +35,7 @@ _start:
   or t0, t0, t1
   csrw satp, t0
   sfence.vma
-  li t1, CLINT_MTIME
-  ld t2, 0(t1)
-  li t1, TICK
-  add t2, t2, t1
-  li t1, CLINT_MTIMECMP
-  sd t2, 0(t1)
+  rearm_timer
   li t0, 0x80                     # mie.MTIE (M interrupts are always on below M-mode)
   csrs mie, t0
   li t0, 0x1800                   # mstatus.MPP = S
@@ -59,12 +64,7 @@ timer:
   la t0, trap_save
   sd t1, 0(t0)
   sd t2, 8(t0)
-  li t1, CLINT_MTIME
-  ld t2, 0(t1)
-  li t1, TICK
-  add t2, t2, t1
-  li t1, CLINT_MTIMECMP
-  sd t2, 0(t1)
+  rearm_timer
   ld t1, 0(t0)
   ld t2, 8(t0)
   csrr t0, mscratch
