@@ -25,7 +25,12 @@ import {
   type RunInputs,
 } from "./backends/process/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
-import { EXIT_ERROR, EXIT_LIMIT, EXIT_STATUS_HELP, EXIT_USAGE } from "./backends/process/exit_status.ts";
+import {
+  EXIT_ERROR,
+  EXIT_LIMIT,
+  EXIT_STATUS_HELP,
+  EXIT_USAGE,
+} from "./backends/process/exit_status.ts";
 import type { CharBackend } from "./devices/char_backend.ts";
 import type { WebConsole } from "./backends/web/server.ts";
 import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
