@@ -23,9 +23,14 @@ import {
   missingPermission,
   permissionFlags,
   type RunInputs,
-} from "./cli/permissions.ts";
-import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./cli/sandbox.ts";
-import { EXIT_ERROR, EXIT_LIMIT, EXIT_STATUS_HELP, EXIT_USAGE } from "./cli/exit_status.ts";
+} from "./backends/process/permissions.ts";
+import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
+import {
+  EXIT_ERROR,
+  EXIT_LIMIT,
+  EXIT_STATUS_HELP,
+  EXIT_USAGE,
+} from "./backends/process/exit_status.ts";
 import type { CharBackend } from "./devices/char_backend.ts";
 import type { WebConsole } from "./backends/web/server.ts";
 import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
@@ -364,6 +369,9 @@ async function main(args: string[]): Promise<number> {
       ? SANDBOX_TIMEOUT_SECONDS
       : undefined,
   };
+  if (values.elf !== undefined && values.web !== undefined) {
+    throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
+  }
   jitMode(values); // a bad combination fails before anything is read
   if (values.elf !== undefined) return await runElf(values.elf, values, limits);
   if (positionals.length > 1) {

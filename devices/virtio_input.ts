@@ -67,11 +67,16 @@ export interface InputProfile {
   events: Map<number, number[]>;
   /** Axis ranges, one per EV_ABS code. */
   abs: Map<number, AbsRange>;
-  /** Offer EV_REP, so the guest's input core repeats held keys. */
+  /**
+   * Offer EV_REP, so the guest's input core repeats held keys by itself. The
+   * keyboard does not: a release that arrives late (a loaded host, a slow
+   * network) would let the guest repeat a key the user had let go; the host
+   * sends its own repeats instead (`repeatKey`).
+   */
   repeat?: boolean;
 }
 
-/** A keyboard reporting `keys` (KEY_* codes), with LEDs and autorepeat. */
+/** A keyboard reporting `keys` (KEY_* codes), with LEDs; repeats come from the host. */
 export function keyboardProfile(keys: Iterable<number>): InputProfile {
   return {
     kind: "keyboard",
@@ -84,7 +89,6 @@ export function keyboardProfile(keys: Iterable<number>): InputProfile {
       [EV_LED, [LED_NUML, LED_CAPSL, LED_SCROLLL]],
     ]),
     abs: new Map(),
-    repeat: true,
   };
 }
 
@@ -187,6 +191,11 @@ export class VirtioInput implements VirtioDevice {
   /** A key or button press (down) or release. */
   key(code: number, down: boolean): void {
     this.report([[EV_KEY, code, down ? 1 : 0]]);
+  }
+
+  /** The host's autorepeat of a held key (value 2, as Linux's own repeats). */
+  repeatKey(code: number): void {
+    this.report([[EV_KEY, code, 2]]);
   }
 
   /** Relative motion and wheel steps (mouse; the tablet takes only the wheels). */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EXIT_POWEROFF } from "../cli/exit_status.ts";
+import { EXIT_POWEROFF } from "../backends/process/exit_status.ts";
 import { PROMPT } from "./support/boot.ts";
 import { spawnDemu } from "./support/cli_run.ts";
 import { compileDemu } from "./support/compile.ts";

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EXIT_POWEROFF } from "../cli/exit_status.ts";
-import { pack } from "../cli/pack.ts";
+import { EXIT_POWEROFF } from "../backends/process/exit_status.ts";
+import { pack } from "../backends/process/pack.ts";
 import { PROMPT } from "./support/boot.ts";
 import { processesWith, spawnDemu, uniqueMarker, withTempDir } from "./support/cli_run.ts";
 

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
-import { EXIT_LIMIT, EXIT_USAGE } from "../cli/exit_status.ts";
-import { parseFlags } from "../cli/permissions.ts";
+import { EXIT_LIMIT, EXIT_USAGE } from "../backends/process/exit_status.ts";
+import { parseFlags } from "../backends/process/permissions.ts";
 import {
   LAUNCHER,
   processesWith,
@@ -149,7 +149,7 @@ Deno.test({
 
 Deno.test("permissions: kinds a machine does not use are dropped at start", async () => {
   const probe = `
-    import { dropUnneeded } from "${REPO}cli/permissions.ts";
+    import { dropUnneeded } from "${REPO}backends/process/permissions.ts";
     const needs = [{ kind: "read", value: "/etc/hostname", purpose: "reading" }];
     const dropped = dropUnneeded(needs, { network: false });
     const state = (d) => Deno.permissions.querySync(d).state;

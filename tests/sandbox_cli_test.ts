@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EXIT_LIMIT, EXIT_POWEROFF, EXIT_USAGE } from "../cli/exit_status.ts";
-import { parseFlags } from "../cli/permissions.ts";
+import { EXIT_LIMIT, EXIT_POWEROFF, EXIT_USAGE } from "../backends/process/exit_status.ts";
+import { parseFlags } from "../backends/process/permissions.ts";
 import { PROMPT } from "./support/boot.ts";
 import { runMain, runMainToEnd, withTempDir } from "./support/cli_run.ts";
 import { makeElf } from "./support/tiny_elf.ts";

@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
-import { EXIT_POWEROFF } from "../cli/exit_status.ts";
-import { parseFlags } from "../cli/permissions.ts";
+import { EXIT_POWEROFF } from "../backends/process/exit_status.ts";
+import { parseFlags } from "../backends/process/permissions.ts";
 import { PROMPT } from "./support/boot.ts";
 import { type DemuProcess, LAUNCHER, runMain, runMainToEnd, spawnDemu } from "./support/cli_run.ts";
 

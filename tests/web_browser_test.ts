@@ -4,7 +4,9 @@
  * playwright-core in tests/browser/session.ts) opens the page, types a command
  * into the terminal and reads its output, sees the pattern the guest writes to
  * /dev/fb0 on the canvas (pixels compared), and presses a key on the canvas
- * that the guest reads from its keyboard's /dev/input/event*. A second viewer
+ * that the guest reads from its keyboard's /dev/input/event* (and moves the
+ * pointer, which the tablet's event device reports), then types a
+ * command on the canvas into a shell on tty1 (the screen). A second viewer
  * and a reload see the same console and screen. The screenshot is saved to
  * test-artifacts/web-console.png.
  *
@@ -103,6 +105,12 @@ Deno.test({
       assert.equal(r.keyTails.length, 2);
       assert.match(r.keyTails[0], /^01 00 1e 00 0[01] 00 00 00$/); // EV_KEY KEY_A, press or release
       assert.equal(r.keyTails[1], "00 00 00 00 00 00 00 00"); // EV_SYN SYN_REPORT
+      assert.notEqual(r.tablet, r.device);
+      assert.equal(r.tabletTails.length, 3);
+      assert.match(r.tabletTails[0], /^03 00 00 00 [0-9a-f]{2} [0-7][0-9a-f] 00 00$/); // ABS_X
+      assert.match(r.tabletTails[1], /^03 00 01 00 [0-9a-f]{2} [0-7][0-9a-f] 00 00$/); // ABS_Y
+      assert.equal(r.tabletTails[2], "00 00 00 00 00 00 00 00");
+      assert.ok(r.typedOnScreen, "a command typed on the canvas ran in the shell on tty1");
       assert.ok(r.secondSawScrollback, "a second viewer gets the console so far");
       assert.deepEqual(r.secondPixel, red);
       assert.deepEqual(r.reloadPixel, green);

@@ -17,6 +17,7 @@ async function expectError(args: string[], message: RegExp, permissions = BASE) 
 
 Deno.test("cli --web: bad address, missing --allow-net, port in use", async () => {
   await expectError(["--default", "--web=foo"], /^demu: --web: 'foo' is not HOST:PORT/);
+  await expectError(["--elf", "x.elf", "--web"], /^demu: --web needs a Linux machine/);
   await expectError(
     ["--default", "--web", "127.0.0.1:8123"],
     /^demu: the web console on 127.0.0.1:8123 needs --allow-net=127.0.0.1:8123$/,

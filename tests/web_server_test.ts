@@ -16,6 +16,7 @@ function fakeTarget(fb: Framebuffer | null = null) {
   const devices = openInputDevices();
   for (const d of devices) {
     d.key = (code, down) => calls.push(`${d.profile.kind} key ${code} ${down}`);
+    d.repeatKey = (code) => calls.push(`${d.profile.kind} repeat ${code}`);
     d.relative = (dx, dy, v = 0, h = 0) =>
       calls.push(`${d.profile.kind} rel ${dx} ${dy} ${v} ${h}`);
     d.absolute = (x, y) => calls.push(`${d.profile.kind} abs ${x} ${y}`);
@@ -188,6 +189,32 @@ Deno.test("web: key, mouse, tablet, button and wheel messages reach the right de
       "tablet key 272 true",
       "mouse key 273 false",
       "mouse rel 0 0 -1 0",
+    ]);
+  } finally {
+    await v.close();
+    await web.close();
+  }
+});
+
+Deno.test("web: a held key's repeats are repeat events; a viewer leaving releases its keys", async () => {
+  const { target, calls } = fakeTarget();
+  const { web, url } = await start(target);
+  const v = new TestViewer(url);
+  try {
+    await v.opened;
+    v.send({ t: "key", code: "KeyB", down: true });
+    v.send({ t: "key", code: "KeyB", down: true });
+    v.send({ t: "key", code: "KeyB", down: false });
+    v.send({ t: "key", code: "ShiftLeft", down: true });
+    await v.until(() => calls.length === 4, "four key calls");
+    await v.close();
+    await v.until(() => calls.length === 5, "the release on leaving");
+    assert.deepEqual(calls, [
+      "keyboard key 48 true",
+      "keyboard repeat 48",
+      "keyboard key 48 false",
+      "keyboard key 42 true",
+      "keyboard key 42 false",
     ]);
   } finally {
     await v.close();

@@ -100,7 +100,8 @@ function connect() {
 canvas.addEventListener("keydown", (e) => {
   if (!hasInput) return;
   e.preventDefault();
-  if (e.repeat || !keys.has(e.code)) return; // the guest repeats held keys itself
+  if (!keys.has(e.code)) return;
+  // The browser's own repeats are sent too (as another press): the guest does not repeat keys.
   pressedKeys.add(e.code);
   send({ t: "key", code: e.code, down: true });
 });

@@ -3,7 +3,8 @@
  *
  * Page to demu: one JSON object per text message.
  *   {t:"tty", data}                       console input (at most 4096 characters)
- *   {t:"key", code, down}                 a key (KeyboardEvent.code) pressed or released
+ *   {t:"key", code, down}                 a key (KeyboardEvent.code) pressed or released;
+ *                                         a press of a key held down is a repeat
  *   {t:"rel", dx, dy}                     mouse motion (integers, |d| <= 4096)
  *   {t:"abs", x, y}                       tablet position, 0..32767 on each axis
  *   {t:"btn", dev, button, down}          button 0..4 (left, right, middle, side, extra)

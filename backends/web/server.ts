@@ -56,6 +56,8 @@ class Viewer {
   /** Rows changed since this viewer was last sent them. */
   dirty: Uint8Array;
   malformed = 0;
+  /** Keys this viewer holds down: a second press is the browser repeating it; released on leaving. */
+  readonly keysDown = new Set<number>();
   constructor(readonly socket: WebSocket, readonly name: string, rows: number) {
     this.dirty = new Uint8Array(rows).fill(1);
   }
@@ -238,6 +240,9 @@ export class WebConsole implements CharBackend {
   }
 
   private forget(viewer: Viewer): void {
+    // A page closed with a key held must not leave it down in the guest.
+    for (const code of viewer.keysDown) this.keyboard?.key(code, false);
+    viewer.keysDown.clear();
     this.viewers.delete(viewer);
     if (this.viewers.size === 0) {
       clearInterval(this.timer);
@@ -256,16 +261,19 @@ export class WebConsole implements CharBackend {
       }
       return;
     }
-    this.apply(m);
+    this.apply(m, viewer);
   }
 
-  private apply(m: ClientMessage): void {
+  private apply(m: ClientMessage, viewer: Viewer): void {
     switch (m.t) {
       case "tty":
         this.target?.typeInput(this.encoder.encode(m.data));
         break;
       case "key":
-        this.keyboard?.key(m.code, m.down);
+        if (m.down && viewer.keysDown.has(m.code)) this.keyboard?.repeatKey(m.code);
+        else this.keyboard?.key(m.code, m.down);
+        if (m.down) viewer.keysDown.add(m.code);
+        else viewer.keysDown.delete(m.code);
         break;
       case "rel":
         this.mouse?.relative(m.dx, m.dy);

@@ -10,10 +10,10 @@
  * which makes a file that does not run demu but holds the same payload).
  */
 import { join } from "node:path";
-import { parseFlags } from "../../cli/permissions.ts";
+import { parseFlags } from "../../backends/process/permissions.ts";
 import { LAUNCHER, REPO, runMainToEnd, spawnDemu } from "../support/cli_run.ts";
 import { compileArgs, compileDemu } from "../support/compile.ts";
-import { pack } from "../../cli/pack.ts";
+import { pack } from "../../backends/process/pack.ts";
 import { report } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);

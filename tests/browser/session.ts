@@ -39,6 +39,11 @@ async function waitForTerminal(page: Page, pattern: RegExp, ms = 60_000): Promis
   }
 }
 
+/** The last event device path the terminal shows. */
+function lastDevice(text: string): string {
+  return [...text.matchAll(/^\/dev\/input\/event\d$/gm)].pop()![0];
+}
+
 let commands = 0;
 
 /**
@@ -98,7 +103,7 @@ try {
 
   // The keyboard: keys pressed on the canvas, read by the guest from its event device.
   const found = await run(page, eventDeviceCommand("keyboard"));
-  const device = /^(\/dev\/input\/event\d)$/m.exec(found)![1];
+  const device = lastDevice(found);
   await page.locator("#terminal").click();
   await page.keyboard.type(readEventsCommand(device, 2) + "\n");
   await page.waitForTimeout(300);
@@ -111,12 +116,30 @@ try {
     text = await terminalText(page);
   }
   const keyTails = eventTails(text);
-  await page.screenshot({ path: screenshot, fullPage: true });
+
+  // The tablet: the pointer moving over the canvas, read from the tablet's event device.
+  const tablet = lastDevice(await run(page, eventDeviceCommand("tablet")));
+  await page.locator("#terminal").click();
+  await page.keyboard.type(readEventsCommand(tablet, 3) + "\n");
+  await page.waitForTimeout(300);
+  const box = (await page.locator("#screen").boundingBox())!;
+  let tabletText = "";
+  // Diagonal steps, so each report has both axes; until dd has read three events.
+  for (let i = 0; i < 100 && eventTails(tabletText).length < 3; i++) {
+    const f = 0.25 + (i % 20) / 40;
+    await page.mouse.move(box.x + f * box.width, box.y + f * box.height);
+    await page.waitForTimeout(300);
+    const all = await terminalText(page);
+    tabletText = all.slice(all.lastIndexOf("count=3")); // what the tablet's dd printed
+  }
+  const tabletTails = eventTails(tabletText);
 
   // A second viewer sees the same console and screen; a reload reconnects.
   const second = await browser.newPage({ viewport: VIEWPORT });
   await second.goto(url);
-  const secondText = await waitForTerminal(second, /web-42/);
+  // The marker of the last command run: recent output a new viewer must see.
+  const recent = new RegExp(`^done-${1000 + commands}$`, "m");
+  const secondText = await waitForTerminal(second, recent);
   await waitForPixel(second, 0, 505, red);
   const secondPixel = await pixel(second, 0, 505);
   await page.reload();
@@ -125,13 +148,35 @@ try {
   await run(second, "echo from-second-$((2*3))-viewer");
   const firstSees = await waitForTerminal(page, /^from-second-6-viewer$/m);
 
+  // A shell on the screen (tty1), typed into with the canvas keyboard.
+  await run(page, `(setsid sh -c 'exec sh -l <>/dev/tty1 >&0 2>&1' &)`);
+  await page.waitForTimeout(1000);
+  await page.locator("#screen").focus();
+  // Ctrl-U first: the guest's tty1 may hold an 'a' left over from the presses above.
+  await page.keyboard.press("Control+KeyU");
+  await page.keyboard.type("touch /tmp/typed\n", { delay: 30 });
+  await page.keyboard.type("uname -a\n", { delay: 30 });
+  // The file appears once the shell on tty1 has run the line: look a few times.
+  let typed = "";
+  for (let i = 0; i < 10 && !/^\/tmp\/typed$/m.test(typed); i++) {
+    typed = await run(page, "ls /tmp/typed 2>/dev/null");
+  }
+  // The shell's line editor cleared the screen below it: draw the bars again for the picture.
+  await run(page, fillRowsCommand("\\000\\000\\377\\000", 500, 20, WIDTH));
+  await run(page, fillRowsCommand("\\000\\377\\000\\000", 520, 20, WIDTH));
+  await waitForPixel(page, 400, 530, green);
+  await page.screenshot({ path: screenshot, fullPage: true });
+
   console.log(JSON.stringify({
     status,
     echoed: /^web-42$/m.test(echoed),
     pixels,
     device,
     keyTails,
-    secondSawScrollback: /web-42/.test(secondText),
+    tablet,
+    tabletTails,
+    typedOnScreen: /^\/tmp\/typed$/m.test(typed),
+    secondSawScrollback: recent.test(secondText),
     secondPixel,
     reloadPixel,
     firstSeesSecond: /^from-second-6-viewer$/m.test(firstSees),

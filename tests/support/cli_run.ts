@@ -56,14 +56,14 @@ export function spawnDemu(
   return { console, done, kill: (signal) => child.kill(signal) };
 }
 
-/** `deno run` arguments of `deno task start`'s launcher (cli/launch.ts), before demu's own. */
+/** `deno run` arguments of `deno task start`'s launcher (backends/process/launch.ts), before demu's own. */
 export const LAUNCHER = [
   "run",
   "--no-prompt",
   "--allow-read",
   "--allow-env=DEMU_CACHE,HOME",
   "--allow-run",
-  `${REPO}cli/launch.ts`,
+  `${REPO}backends/process/launch.ts`,
 ];
 
 /** Runs `fn` with a new temporary folder, removed afterwards. */

@@ -10,7 +10,7 @@
 import { fileURLToPath } from "node:url";
 import { parseFlags } from "./permissions.ts";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 /** What the first child needs to read a config file and find the default image. */
 const PLANNER_FLAGS = ["--allow-read", "--allow-env=DEMU_CACHE,HOME"];
 

@@ -5,12 +5,12 @@
  * the flag, printed as flags by `--print-permissions`, and the kinds it does
  * not need at all dropped once its devices are open.
  */
-import type { VmConfig } from "../core/config.ts";
-import type { DeviceFlags } from "../backends/attach_devices.ts";
-import { driveSource } from "../backends/open_drive.ts";
-import { splitNetDriver } from "../backends/open_net.ts";
-import { parseHostForward } from "../backends/net/hostfwd.ts";
-import { parseLinkSpec } from "../backends/net/link.ts";
+import type { VmConfig } from "../../core/config.ts";
+import type { DeviceFlags } from "../attach_devices.ts";
+import { driveSource } from "../open_drive.ts";
+import { splitNetDriver } from "../open_net.ts";
+import { parseHostForward } from "../net/hostfwd.ts";
+import { parseLinkSpec } from "../net/link.ts";
 
 export type NeedKind = "read" | "write" | "net" | "env";
 

@@ -10,8 +10,8 @@
  * - the run has a wall-clock limit (`--timeout`, default below) and may have
  *   an instruction limit (`--max-insns`); either ends it with EXIT_LIMIT.
  */
-import type { VmConfig } from "../core/config.ts";
-import type { DeviceFlags } from "../backends/attach_devices.ts";
+import type { VmConfig } from "../../core/config.ts";
+import type { DeviceFlags } from "../attach_devices.ts";
 
 /** The wall-clock limit of a sandboxed run when `--timeout` is not given. */
 export const SANDBOX_TIMEOUT_SECONDS = 600;

@@ -5,15 +5,15 @@
  * this script, demu's source and the staged default image (images/default).
  * On its first run it unpacks once into the user's cache (keyed by the
  * payload's hash, so a new build unpacks anew) and then starts demu through
- * `cli/launch.ts`, so the emulator runs with only the permissions its machine
+ * `backends/process/launch.ts`, so the emulator runs with only the permissions its machine
  * needs, as `deno task start` does. It needs /bin/sh, tail, tar and gzip.
  *
- *   deno run --allow-read --allow-write --allow-run cli/pack.ts OUTPUT
+ *   deno run --allow-read --allow-write --allow-run backends/process/pack.ts OUTPUT
  */
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
 /** What demu needs at run time, relative to the repository (deno.json maps its npm imports). */
 const SOURCES = [
   "main.ts",
@@ -22,7 +22,6 @@ const SOURCES = [
   "core",
   "devices",
   "backends",
-  "cli",
   "images/default",
 ];
 /** The modules whose npm packages (xterm.js for --web) go into the packed Deno cache. */
@@ -32,7 +31,7 @@ const OFFSET_DIGITS = 12;
 
 function stub(key: string, denoName: string, offset: string): string {
   return `#!/bin/sh
-# demu, packed: Deno, demu's source and its default image in one file (cli/pack.ts).
+# demu, packed: Deno, demu's source and its default image in one file (backends/process/pack.ts).
 # The first run unpacks into \${XDG_CACHE_HOME:-$HOME/.cache}/demu/packed/${key}.
 set -e
 base="\${XDG_CACHE_HOME:-\${HOME:-/tmp}/.cache}/demu/packed"
@@ -46,7 +45,7 @@ if [ ! -f "$dir/.complete" ]; then
 fi
 export DENO_DIR="$dir/.deno" DENO_NO_UPDATE_CHECK=1
 exec "$dir/${denoName}" run --no-prompt --allow-read --allow-env=DEMU_CACHE,HOME --allow-run \\
-  "$dir/cli/launch.ts" "$@"
+  "$dir/backends/process/launch.ts" "$@"
 `;
 }
 
@@ -124,7 +123,9 @@ async function write(
 if (import.meta.main) {
   const output = Deno.args[0];
   if (!output || Deno.args.length !== 1) {
-    console.error("usage: deno run --allow-read --allow-write --allow-run cli/pack.ts OUTPUT");
+    console.error(
+      "usage: deno run --allow-read --allow-write --allow-run backends/process/pack.ts OUTPUT",
+    );
     Deno.exit(2);
   }
   try {
