@@ -31,6 +31,13 @@ const TABLE_SIZE = 1 << 16;
 /** Jumps to a target before its region is translated. */
 const HOT_THRESHOLD = 20000;
 /**
+ * Hot entries compiled together as one module (one compile and one instance
+ * for several regions): the batch is compiled when full or at the next slice.
+ */
+const BATCH = 16;
+/** A hot entry waiting for its batch (its counter is parked here meanwhile). */
+const PENDING = -(1 << 29);
+/**
  * A region that returns after fewer instructions than this on average (it
  * stops at untranslated FP or system code) costs more in transitions than it
  * saves: after PROBATION entries it is dropped and its entry left to the
@@ -79,6 +86,8 @@ export interface JitStats {
   blocks: number;
   instructions: number;
   compileMs: number;
+  /** WebAssembly modules compiled (a batch of regions is one). */
+  modules: number;
   /** Bytes of wasm in the cache now. */
   cacheBytes: number;
   invalidated: number;
@@ -104,6 +113,9 @@ export class Jit {
   /** Regions by slot, for tail calls from region to region. */
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private nextSlot = 0;
+  /** Hot entries for the next batch: pc, page buffer offset, counter index. */
+  private pending: { pc: number; base: number; i: number }[] = [];
+  private batchSize = BATCH;
   /**
    * The chain cache regions read before leaving: pc → slot, block, page
    * (int32 records of 8, in the area after the TLBs); null in checker mode.
@@ -114,6 +126,7 @@ export class Jit {
     blocks: 0,
     instructions: 0,
     compileMs: 0,
+    modules: 0,
     cacheBytes: 0,
     invalidated: 0,
     dropped: 0,
@@ -159,6 +172,7 @@ export class Jit {
     h.checkInterrupts();
     if (h.waiting || h.haltRequested) return 0;
     h.endSlice = false;
+    if (this.pending.length > 0) this.translatePending();
     let n = 0;
     while (n < limit) {
       const e = this.lookup(h.pc);
@@ -176,9 +190,10 @@ export class Jit {
     return n;
   }
 
-  /** Jumps to a target before it is translated (tests use 0: translate at once). */
-  setHotThreshold(jumps: number): void {
+  /** Jumps to a target before it is translated (tests use 0: translate at once, unbatched). */
+  setHotThreshold(jumps: number, batch = jumps === 0 ? 1 : BATCH): void {
     this.hot.fill(-jumps);
+    this.batchSize = batch;
   }
 
   /** How run() executes a region (the lockstep checker puts its own here). */
@@ -241,7 +256,13 @@ export class Jit {
       this.hot[i]++;
       return null;
     }
-    return this.translate(pc, base, i);
+    if (this.hot[i] === 0) {
+      this.hot[i] = PENDING;
+      this.pending.push({ pc, base, i });
+    }
+    if (this.pending.length < this.batchSize) return null;
+    this.translatePending();
+    return this.entryPc[i] === pc ? this.lookup(pc) : null;
   }
 
   /** Lets regions that leave for `pc` tail-call `e` (checked against the fetch TLB there). */
@@ -276,18 +297,40 @@ export class Jit {
     return true;
   }
 
-  private translate(pc: number, base: number, i: number): Entry | null {
-    const page = base >>> 12;
-    const pageVa = pc - (((pc % 4096) + 4096) % 4096);
-    const plan = this.invalidations[page] < MAX_INVALIDATIONS
-      ? planRegion(this.mem.u16, pageVa, base, pc)
-      : null;
-    if (plan === null) {
-      this.hot[i] = NEVER;
-      return null;
+  /**
+   * Plans the pending hot entries from the bytes as they are now and compiles
+   * them as one module (an entry another pending region already covers is skipped).
+   */
+  private translatePending(): void {
+    const todo = this.pending;
+    this.pending = [];
+    const plans: RegionPlan[] = [];
+    const covered = new Set<number>();
+    for (const { pc, base, i } of todo) {
+      this.hot[i] = 0; // counted again if its translation is dropped
+      if (covered.has(pc)) continue;
+      const page = base >>> 12;
+      const pageVa = pc - (((pc % 4096) + 4096) % 4096);
+      const plan = this.invalidations[page] < MAX_INVALIDATIONS
+        ? planRegion(this.mem.u16, pageVa, base, pc)
+        : null;
+      if (plan === null) {
+        this.hot[i] = NEVER;
+        continue;
+      }
+      for (const b of plan.blocks) covered.add(b.pc);
+      plans.push(plan);
     }
-    if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount >= MAX_REGIONS) this.flush();
-    const region = this.compile(plan);
+    if (plans.length === 0) return;
+    if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount + plans.length > MAX_REGIONS) {
+      this.flush();
+    }
+    for (const region of this.compile(plans)) this.install(region);
+  }
+
+  /** Makes a compiled region's blocks the entries for their pcs. */
+  private install(region: Region): void {
+    const plan = region.plan, page = plan.pageBuf >>> 12;
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
       this.entryPc[j] = b.pc;
@@ -298,7 +341,6 @@ export class Jit {
     if (list) list.push(region);
     else this.byPage.set(page, [region]);
     this.protect(page);
-    return this.entryPc[i] === pc ? this.entries[i]! : null;
   }
 
   /** Makes every store to the page take the slow path, which notices code changes. */
@@ -312,49 +354,66 @@ export class Jit {
     }
   }
 
-  /** Compiles one variant of a region's function (see RegionEmitter.emit). */
-  private compileFn(plan: RegionPlan, flatExits: Set<number> | null) {
+  /**
+   * Compiles region functions as one module, one instance: each variant is
+   * a plan and its flat exits (see RegionEmitter.emit), null for the structured one.
+   */
+  private compileFns(variants: [RegionPlan, Set<number> | null][]) {
     const t0 = performance.now();
-    const funcs: FuncDef[] = [
-      { type: T_MULHU, locals: [[7, I64]], body: MULHU_BODY },
-      {
+    const funcs: FuncDef[] = [{ type: T_MULHU, locals: [[7, I64]], body: MULHU_BODY }];
+    const entries = variants.map(([plan, flatExits], k) => {
+      funcs.push({
         type: T_REGION,
         locals: REGION_LOCALS,
         body: this.emitter.emit(plan, flatExits),
-        export: "r",
-      },
-    ];
+        export: `r${k}`,
+      });
+      return this.emitter.entries;
+    });
     const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    const fn = instance.exports.r as RegionFn;
-    const slot = this.nextSlot++;
-    if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
-    this.table.set(slot, fn);
+    const fns = variants.map((_, k) => {
+      const fn = instance.exports[`r${k}`] as RegionFn;
+      const slot = this.nextSlot++;
+      if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
+      this.table.set(slot, fn);
+      // The module's bytes, shared out by body size, count against the cache bound.
+      const share = Math.ceil(
+        bytes.length * funcs[k + 1].body.length /
+          funcs.reduce((sum, f) => sum + f.body.length, 0),
+      );
+      return { fn, slot, wasmBytes: share, entries: entries[k] };
+    });
     this.stats.compileMs += performance.now() - t0;
     this.stats.cacheBytes += bytes.length;
-    return { fn, slot, wasmBytes: bytes.length };
+    this.stats.modules++;
+    return fns;
   }
 
-  private compile(plan: RegionPlan): Region {
-    const { fn, slot, wasmBytes } = this.compileFn(plan, null);
+  private compile(plans: RegionPlan[]): Region[] {
     const s = this.stats;
-    s.regions++;
-    s.blocks += plan.blocks.length;
-    for (const b of plan.blocks) s.instructions += b.insns.length;
-    this.regionCount++;
-    return {
-      plan,
-      fn,
-      slot,
-      flat: null,
-      valid: true,
-      epoch: this.fenceEpoch,
-      src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
-      wasmBytes,
-      entries: this.emitter.entries,
-      runs: 0,
-      retired: 0,
-    };
+    return this.compileFns(plans.map((p) => [p, null])).map(
+      ({ fn, slot, wasmBytes, entries }, k) => {
+        const plan = plans[k];
+        s.regions++;
+        s.blocks += plan.blocks.length;
+        for (const b of plan.blocks) s.instructions += b.insns.length;
+        this.regionCount++;
+        return {
+          plan,
+          fn,
+          slot,
+          flat: null,
+          valid: true,
+          epoch: this.fenceEpoch,
+          src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
+          wasmBytes,
+          entries,
+          runs: 0,
+          retired: 0,
+        };
+      },
+    );
   }
 
   /**
@@ -363,7 +422,7 @@ export class Jit {
    */
   private flatFn(r: Region): RegionFn {
     if (r.flat === null) {
-      const { fn, wasmBytes } = this.compileFn(r.plan, r.entries);
+      const [{ fn, wasmBytes }] = this.compileFns([[r.plan, r.entries]]);
       r.flat = fn;
       r.wasmBytes += wasmBytes;
     }
