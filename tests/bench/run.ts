@@ -18,6 +18,8 @@ import process from "node:process";
 import { report } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
+/** Jumps before the translator translates a target, when not its default (to try other values). */
+const HOT = Deno.env.get("DEMU_BENCH_HOT");
 /** Every speed figure twice: with the translator (the default) and interpreted only. */
 const MODES = [{ label: "jit", jit: true }, { label: "no-jit", jit: false }];
 
@@ -25,6 +27,7 @@ const MODES = [{ label: "jit", jit: true }, { label: "no-jit", jit: false }];
 async function mipsRun(program: Uint8Array, jit: boolean) {
   const machine = new Machine({ memoryMiB: 64, console: { write: () => {} }, jit });
   machine.bootElf(program);
+  if (HOT !== undefined) machine.jit?.setHotThreshold(Number(HOT));
   const t0 = performance.now();
   const exit = await machine.run();
   const seconds = (performance.now() - t0) / 1000;
@@ -52,6 +55,7 @@ async function idleRun(images: DefaultImages): Promise<number> {
 
 async function bootRun(images: DefaultImages, jit: boolean) {
   const { machine, console } = await defaultMachine({ jit }, images);
+  if (HOT !== undefined) machine.jit?.setHotThreshold(Number(HOT));
   const t0 = performance.now();
   const running = machine.run();
   await console.waitFor(PROMPT);
