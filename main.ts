@@ -8,6 +8,7 @@ import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image_cache.ts";
 import { StdioConsole } from "./backends/stdio_console.ts";
 import { prepareDevices, SUPPORTED } from "./backends/attach_devices.ts";
 import { parseFsFlag } from "./backends/open_share.ts";
+import { isUserNetwork } from "./backends/open_net.ts";
 import {
   ConfigError,
   interpretConfig,
@@ -275,8 +276,9 @@ function jitMode(values: JitFlags): boolean | "check" {
 
 async function runElf(
   path: string,
-  values: JitFlags & { memory?: string; deterministic?: boolean; "print-permissions"?: boolean },
+  values: { memory?: string; deterministic?: boolean; "print-permissions"?: boolean },
   limits: RunLimits,
+  jit: boolean | "check",
 ): Promise<number> {
   const needs = machineNeeds({ drives: [], fs: [], eth: [] } as unknown as VmConfig, {}, {
     elf: path,
@@ -296,7 +298,7 @@ async function runElf(
       memoryMiB,
       console: stdio,
       deterministic: values.deterministic,
-      jit: jitMode(values),
+      jit,
     });
     m.bootElf(bytes);
     return m;
@@ -372,8 +374,8 @@ async function main(args: string[]): Promise<number> {
   if (values.elf !== undefined && values.web !== undefined) {
     throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
   }
-  jitMode(values); // a bad combination fails before anything is read
-  if (values.elf !== undefined) return await runElf(values.elf, values, limits);
+  const jit = jitMode(values); // a bad combination fails before anything is read
+  if (values.elf !== undefined) return await runElf(values.elf, values, limits, jit);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
   }
@@ -440,7 +442,7 @@ async function main(args: string[]): Promise<number> {
   }
   if (values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
-    if (config.eth?.some((e) => e.driver.split(",")[0] === "user")) {
+    if (config.eth?.some(isUserNetwork)) {
       console.error("demu: the guest on --net user reaches only what --allow-net=HOST:PORT adds");
     }
     return 0;
@@ -486,7 +488,7 @@ async function main(args: string[]): Promise<number> {
         console: guestConsole,
         deterministic: values.deterministic ?? false,
         framebuffer: config.display,
-        jit: jitMode(values),
+        jit,
       });
       for (const device of devices) m.addVirtio(device);
       m.boot();

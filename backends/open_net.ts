@@ -31,6 +31,11 @@ export function splitNetDriver(eth: EthConfig): { driver: string; macText?: stri
   return { driver: parts.filter((p) => !p.startsWith("mac=")).join(","), macText };
 }
 
+/** Whether a card is on demu's user-mode network (it reaches what --allow-net grants). */
+export function isUserNetwork(eth: EthConfig): boolean {
+  return splitNetDriver(eth).driver === "user";
+}
+
 export function openNet(eth: EthConfig, index: number, flags: NetFlags): VirtioNet {
   const { driver, macText } = splitNetDriver(eth);
   const mac = macText !== undefined ? parseMac(macText) : macFor(index);

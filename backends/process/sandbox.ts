@@ -12,6 +12,7 @@
  */
 import type { VmConfig } from "../../core/config.ts";
 import type { DeviceFlags } from "../attach_devices.ts";
+import { isUserNetwork } from "../open_net.ts";
 
 /** The wall-clock limit of a sandboxed run when `--timeout` is not given. */
 export const SANDBOX_TIMEOUT_SECONDS = 600;
@@ -42,7 +43,7 @@ export function applySandbox(
     );
     config.eth = eth.slice(fromConfig);
   }
-  const userCard = config.eth?.some((e) => e.driver.split(",")[0] === "user");
+  const userCard = config.eth?.some(isUserNetwork);
   if (checkGrants && userCard && Deno.permissions.querySync({ name: "net" }).state === "granted") {
     throw new Error(
       "--sandbox: a --net user guest would reach every address this process may; grant only " +
