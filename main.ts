@@ -9,6 +9,7 @@ import { StdioConsole } from "./backends/stdio_console.ts";
 import { prepareDevices, SUPPORTED } from "./backends/attach_devices.ts";
 import { parseFsFlag } from "./backends/open_share.ts";
 import { isUserNetwork } from "./backends/open_net.ts";
+import { isUrl } from "./backends/http_block.ts";
 import {
   ConfigError,
   interpretConfig,
@@ -107,8 +108,6 @@ export { EXIT_LIMIT };
 
 class UsageError extends Error {}
 
-const isUrl = (name: string) => /^https?:\/\//i.test(name);
-
 /** Fetches a file given as an http(s) URL (TinyEMU and JSLinux configs name their files so). */
 async function fetchInput(url: string, what: string): Promise<Uint8Array> {
   let response: Response;
@@ -134,10 +133,10 @@ export async function readInput(path: string, what: string): Promise<Uint8Array>
     return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new UsageError(`${what} '${path}' not found`);
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      if (e instanceof Deno.errors.NotCapable) {
-        throw new UsageError(`reading the ${what} '${path}' needs --allow-read`);
-      }
+    if (e instanceof Deno.errors.NotCapable) {
+      throw new UsageError(`reading the ${what} '${path}' needs --allow-read`);
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
       throw new UsageError(`cannot read the ${what} '${path}': permission denied by the host`);
     }
     if (e instanceof Deno.errors.IsADirectory) {

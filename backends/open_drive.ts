@@ -10,7 +10,7 @@ import type { DriveConfig } from "../core/config.ts";
 import type { BlockBackend } from "../devices/block_backend.ts";
 import { VirtioBlock } from "../devices/virtio_blk.ts";
 import { FileBackend } from "./file_block.ts";
-import { HttpBackend } from "./http_block.ts";
+import { HttpBackend, isUrl } from "./http_block.ts";
 import { OverlayFile } from "./overlay_file.ts";
 import { MemoryOverlay, SnapshotBackend } from "./snapshot_block.ts";
 
@@ -27,8 +27,6 @@ export interface OpenDriveOptions {
   /** Where host I/O errors during the run are printed (default console.error). */
   log?: (message: string) => void;
 }
-
-const isUrl = (name: string) => /^https?:\/\//i.test(name);
 
 /** What one drive opens, once the command line's -rw/-ro/--overlay are applied. */
 export interface DriveSource {

@@ -11,6 +11,7 @@ import { driveSource } from "../open_drive.ts";
 import { splitNetDriver } from "../open_net.ts";
 import { parseHostForward } from "../net/hostfwd.ts";
 import { parseLinkSpec } from "../net/link.ts";
+import { isUrl } from "../http_block.ts";
 
 export type NeedKind = "read" | "write" | "net" | "env";
 
@@ -34,8 +35,6 @@ export interface RunInputs {
   /** --web: the `host:port` the web console listens on. */
   web?: string;
 }
-
-const isUrl = (name: string) => /^https?:\/\//i.test(name);
 
 /** `host` or `host:port` of a URL, as --allow-net takes it. */
 const urlHost = (url: string) => new URL(url).host;
