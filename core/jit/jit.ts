@@ -372,16 +372,14 @@ export class Jit {
     });
     const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const bodyBytes = funcs.reduce((sum, f) => sum + f.body.length, 0);
     const fns = variants.map((_, k) => {
       const fn = instance.exports[`r${k}`] as RegionFn;
       const slot = this.nextSlot++;
       if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
       this.table.set(slot, fn);
       // The module's bytes, shared out by body size, count against the cache bound.
-      const share = Math.ceil(
-        bytes.length * funcs[k + 1].body.length /
-          funcs.reduce((sum, f) => sum + f.body.length, 0),
-      );
+      const share = Math.ceil(bytes.length * funcs[k + 1].body.length / bodyBytes);
       return { fn, slot, wasmBytes: share, entries: entries[k] };
     });
     this.stats.compileMs += performance.now() - t0;
