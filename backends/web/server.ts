@@ -223,15 +223,7 @@ export class WebConsole implements CharBackend {
       keys: this.keyboard ? [...KEYMAP.keys()] : [],
     };
     viewer.socket.send(JSON.stringify(hello));
-    if (this.scrollbackBytes > 0) {
-      const all = new Uint8Array(this.scrollbackBytes);
-      let at = 0;
-      for (const chunk of this.scrollback) {
-        all.set(chunk, at);
-        at += chunk.length;
-      }
-      viewer.socket.send(consoleMessage(all));
-    }
+    if (this.scrollbackBytes > 0) viewer.socket.send(consoleMessage(concat(this.scrollback)));
     this.viewers.add(viewer);
     if (this.scanner && this.timer === undefined) {
       this.timer = setInterval(() => this.sendFrames(), 1000 / FRAME_HZ);
@@ -292,17 +284,8 @@ export class WebConsole implements CharBackend {
 
   private flushOutput(): void {
     this.flushScheduled = false;
-    const chunks = this.pendingOutput;
+    const message = consoleMessage(concat(this.pendingOutput));
     this.pendingOutput = [];
-    let total = 0;
-    for (const c of chunks) total += c.length;
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
-    const message = consoleMessage(bytes);
     for (const v of this.viewers) {
       if (!v.open) continue;
       if (v.socket.bufferedAmount > CONSOLE_BACKLOG) {
@@ -344,6 +327,17 @@ export class WebConsole implements CharBackend {
       }
     }
   }
+}
+
+/** The chunks as one array. */
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
 }
 
 /** 127.0.0.0/8, ::1 and localhost. */
