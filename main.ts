@@ -4,20 +4,20 @@
  */
 import { parseArgs } from "node:util";
 import { dirname, resolve } from "node:path";
-import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image_cache.ts";
-import { StdioConsole } from "./backends/stdio_console.ts";
-import { prepareDevices, SUPPORTED } from "./backends/attach_devices.ts";
-import { parseFsFlag } from "./backends/open_share.ts";
-import { isUserNetwork } from "./backends/open_net.ts";
-import { isUrl } from "./backends/http_block.ts";
+import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image/image_cache.ts";
+import { StdioConsole } from "./backends/console/stdio_console.ts";
+import { prepareDevices, SUPPORTED } from "./backends/device_kinds.ts";
+import { parseFsFlag } from "./backends/fs/share.ts";
+import { isUserNetwork } from "./backends/net/card.ts";
+import { isUrl } from "./backends/block/http_block.ts";
 import {
   ConfigError,
   interpretConfig,
   MAX_MEMORY_MIB,
   parseConfigText,
   type VmConfig,
-} from "./core/config.ts";
-import { Machine, type MachineExit } from "./core/machine.ts";
+} from "./board/config.ts";
+import { Machine, type MachineExit } from "./board/machine.ts";
 import {
   dropUnneeded,
   formatFlags,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, interpretConfig, parseConfigText } from "../core/config.ts";
+import { ConfigError, interpretConfig, parseConfigText } from "../board/config.ts";
 
 /** TinyEMU's own example style: comments, unquoted keys, trailing commas. */
 const TINYEMU_CONFIG = `/* VM configuration file */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildDeviceTree, type MachineDescription } from "../core/devicetree.ts";
+import { buildDeviceTree, type MachineDescription } from "../board/devicetree.ts";
 
 /** demu's standard machine (DESIGN.md §3). */
 function machine(extra: Partial<MachineDescription> = {}): MachineDescription {

@@ -5,13 +5,13 @@
  * the flag, printed as flags by `--print-permissions`, and the kinds it does
  * not need at all dropped once its devices are open.
  */
-import type { VmConfig } from "../../core/config.ts";
-import type { DeviceFlags } from "../attach_devices.ts";
-import { driveSource } from "../open_drive.ts";
-import { splitNetDriver } from "../open_net.ts";
+import type { VmConfig } from "../../board/config.ts";
+import type { DeviceFlags } from "../device_kinds.ts";
+import { driveSource } from "../block/drive.ts";
+import { splitNetDriver } from "../net/card.ts";
 import { parseHostForward } from "../net/hostfwd.ts";
 import { parseLinkSpec } from "../net/link.ts";
-import { isUrl } from "../http_block.ts";
+import { isUrl } from "../block/http_block.ts";
 
 export type NeedKind = "read" | "write" | "net" | "env";
 

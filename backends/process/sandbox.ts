@@ -10,9 +10,9 @@
  * - the run has a wall-clock limit (`--timeout`, default below) and may have
  *   an instruction limit (`--max-insns`); either ends it with EXIT_LIMIT.
  */
-import type { VmConfig } from "../../core/config.ts";
-import type { DeviceFlags } from "../attach_devices.ts";
-import { isUserNetwork } from "../open_net.ts";
+import type { VmConfig } from "../../board/config.ts";
+import type { DeviceFlags } from "../device_kinds.ts";
+import { isUserNetwork } from "../net/card.ts";
 
 /** The wall-clock limit of a sandboxed run when `--timeout` is not given. */
 export const SANDBOX_TIMEOUT_SECONDS = 600;

@@ -3,8 +3,8 @@
  * as a virtio-9p device, checking the directory and Deno's permissions
  * before the machine starts so a mistake is one clear line.
  */
-import type { FsConfig } from "../core/config.ts";
-import { Virtio9p } from "../devices/virtio_9p.ts";
+import type { FsConfig } from "../../board/config.ts";
+import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { HostFs } from "./p9_host_fs.ts";
 
 /** Parses `--fs TAG=DIR[,ro]`. */

@@ -5,11 +5,11 @@
  * ports start listening here, so a port in use or a missing --allow-net is
  * one clear line before the machine starts.
  */
-import type { EthConfig } from "../core/config.ts";
-import { parseMac, VirtioNet } from "../devices/virtio_net.ts";
-import { type HostForward, parseHostForward } from "./net/hostfwd.ts";
-import { openLink, parseLinkSpec } from "./net/link.ts";
-import { UserNetwork } from "./net/user.ts";
+import type { EthConfig } from "../../board/config.ts";
+import { parseMac, VirtioNet } from "../../devices/virtio_net.ts";
+import { type HostForward, parseHostForward } from "./hostfwd.ts";
+import { openLink, parseLinkSpec } from "./link.ts";
+import { UserNetwork } from "./user.ts";
 
 export interface NetFlags {
   /** `--hostfwd` values, applied to the first user-mode card. */

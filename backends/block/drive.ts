@@ -6,9 +6,9 @@
  * the drive and, for a missing permission, the Deno flag that grants it.
  */
 import { basename } from "node:path";
-import type { DriveConfig } from "../core/config.ts";
-import type { BlockBackend } from "../devices/block_backend.ts";
-import { VirtioBlock } from "../devices/virtio_blk.ts";
+import type { DriveConfig } from "../../board/config.ts";
+import type { BlockBackend } from "../../devices/block_backend.ts";
+import { VirtioBlock } from "../../devices/virtio_blk.ts";
 import { FileBackend } from "./file_block.ts";
 import { HttpBackend, isUrl } from "./http_block.ts";
 import { OverlayFile } from "./overlay_file.ts";

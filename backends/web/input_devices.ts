@@ -8,8 +8,8 @@ import {
   mouseProfile,
   tabletProfile,
   VirtioInput,
-} from "../devices/virtio_input.ts";
-import { KEYMAP } from "./web/keymap.ts";
+} from "../../devices/virtio_input.ts";
+import { KEYMAP } from "./keymap.ts";
 
 export function openInputDevices(): VirtioInput[] {
   return [

@@ -3,12 +3,12 @@
  * display, input) into VirtIO devices with their host backends. Each kind
  * lives in its own module; this file only lists them, in slot order.
  */
-import type { ConfigSupport, VmConfig } from "../core/config.ts";
+import type { ConfigSupport, VmConfig } from "../board/config.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
-import { openDrive } from "./open_drive.ts";
-import { openInputDevices } from "./input_devices.ts";
-import { openNet } from "./open_net.ts";
-import { openShare } from "./open_share.ts";
+import { openDrive } from "./block/drive.ts";
+import { openInputDevices } from "./web/input_devices.ts";
+import { openNet } from "./net/card.ts";
+import { openShare } from "./fs/share.ts";
 
 /** The optional device kinds this build implements (the rest are reported as unsupported). */
 export const SUPPORTED: ConfigSupport = {
