@@ -7,9 +7,8 @@
  * interrupt follows every write while IER asks for it), so output is never
  * lost. Reception has a 16-byte FIFO (1 byte with FIFOs off) filled from the
  * console input router (devices/console_input.ts) only while there is room,
- * so host input waits there instead of overrunning. The guest "has the port
- * open" while the driver keeps OUT2 or the receive interrupt on (Linux sets
- * both when a tty opens ttyS0 and clears them when it closes).
+ * so host input waits there instead of overrunning, and only while the guest
+ * has the port open (see noteOpen).
  */
 import type { IrqLine, MmioRegion } from "../core/bus.ts";
 import type { CharBackend } from "./char_backend.ts";
@@ -263,9 +262,15 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
     this.thrPending = true;
   }
 
-  /** Tracks whether the guest has the port open (OUT2 or the receive interrupt on). */
+  /**
+   * Tracks whether the guest has the port open: from the receive interrupt's
+   * first enabling (Linux enables it last when a tty opens ttyS0, after
+   * reading RBR to discard stale bytes) while OUT2 stays on (the interrupt
+   * itself goes off for a moment on every console write and on throttling).
+   */
   private noteOpen(): void {
-    const open = (this.mcr & MCR_OUT2) !== 0 || (this.ier & IER_RDI) !== 0;
+    const open = (this.ier & IER_RDI) !== 0 ||
+      (this.opened !== null && (this.mcr & MCR_OUT2) !== 0);
     if (open && this.opened === null) {
       this.opened = this.opts.stamp();
       this.opts.onRoom();

@@ -38,8 +38,11 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
   }
 
   /**
-   * Linux's console port has no open/close message (that needs MULTIPORT),
-   * so the port counts as open from DRIVER_OK to the next reset.
+   * Linux's console port has no open/close message (that needs MULTIPORT)
+   * and posts receive buffers whether or not a tty has it open, so the port
+   * counts as open from the guest's first output on it (kernel messages when
+   * it is the console, a shell's prompt) to the next reset. Input typed
+   * before then waits in the router instead of filling an unread port.
    */
   openedAt(): number | null {
     return this.opened;
@@ -86,8 +89,6 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
     // terminal size the host reported before the driver was up.
     this.transport?.notifyConfigChange();
     this.deliver();
-    if (this.routing && this.opened === null) this.opened = this.routing.stamp();
-    this.routing?.onRoom();
   }
 
   reset(): void {
@@ -124,6 +125,10 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
       const data = vq.readAll(chain, TRANSMIT_LIMIT);
       if (data.length > 0) this.backend.write(data);
       vq.push(chain, 0);
+    }
+    if (this.routing && this.opened === null) {
+      this.opened = this.routing.stamp();
+      this.routing.onRoom();
     }
   }
 

@@ -81,8 +81,9 @@ Deno.test("uart: host input waits until the port is open, then fills the FIFO; t
   input.push(new TextEncoder().encode("0123456789abcdefXYZ"));
   assert.equal(uart.read(LSR, 1) & 1, 0); // closed: nothing delivered
   uart.write(FCR, 1, 0xc1); // FIFO on, trigger 14
-  uart.write(MCR, 1, 0x0b); // DTR, RTS, OUT2: Linux opening ttyS0
-  uart.write(IER, 1, 0x01);
+  uart.write(MCR, 1, 0x0b); // DTR, RTS, OUT2: Linux opening ttyS0...
+  assert.equal(uart.read(LSR, 1) & 1, 0); // ...reads RBR to discard stale bytes...
+  uart.write(IER, 1, 0x01); // ...and enables the receive interrupt last
   assert.equal(irq.level, true);
   assert.equal(uart.read(IIR, 1) & 0x0f, 0x04); // 16 bytes >= trigger: data available
   assert.equal(input.pending, 3);
@@ -94,12 +95,18 @@ Deno.test("uart: host input waits until the port is open, then fills the FIFO; t
   // Below the trigger level: the timeout id, still an interrupt.
   input.push(new Uint8Array([7]));
   assert.equal(uart.read(IIR, 1) & 0x0f, 0x0c);
+  // A console write masks the interrupt for a moment: the port stays open.
+  uart.write(IER, 1, 0);
+  assert.notEqual(uart.openedAt(), null);
+  uart.write(MCR, 1, 0); // the tty closes: OUT2 off
+  assert.equal(uart.openedAt(), null);
 });
 
 Deno.test("uart: binary input arrives byte for byte", () => {
   const { uart, input } = setup();
   uart.write(FCR, 1, 0x01);
   uart.write(MCR, 1, 0x08);
+  uart.write(IER, 1, 0x01);
   const all = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 0xff);
   input.push(all);
   const got: number[] = [];
