@@ -234,11 +234,11 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
   }
 
   private writeFcr(v: number): void {
-    const on = (v & FCR_ENABLE) !== 0;
-    if (on !== this.fifoOn) {
-      this.fifoOn = on;
-      this.rxHead = this.rxCount = 0; // changing mode resets the FIFOs
-    }
+    // A real 16550 also empties its FIFOs when the enable bit changes; here
+    // received bytes stay: they came from the host's queue, not a wire, and
+    // Linux enables the receive interrupt (so the port takes input) just
+    // before it switches the FIFO on. Bit 1 clears them, as on hardware.
+    this.fifoOn = (v & FCR_ENABLE) !== 0;
     if (v & FCR_CLEAR_RX) this.rxHead = this.rxCount = 0;
     this.trigger = TRIGGER_LEVELS[v >> 6];
     this.opts.onRoom();
