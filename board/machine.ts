@@ -285,8 +285,7 @@ export class Machine {
    */
   async close(): Promise<void> {
     for (const t of this.virtio) {
-      const device = t.device as { close?: () => Promise<void> | void };
-      await device.close?.();
+      await t.device.close?.();
     }
   }
 
