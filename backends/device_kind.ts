@@ -57,3 +57,9 @@ export interface DeviceKind {
   /** Whether the running machine still reaches the network through these devices. */
   usesNetwork(config: VmConfig): boolean;
 }
+
+/** A repeatable flag's values (none when it was not given). */
+export function flagValues(flags: DeviceFlags, name: string): string[] {
+  const values = flags[name];
+  return Array.isArray(values) ? values : [];
+}

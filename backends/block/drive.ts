@@ -14,7 +14,7 @@ import { HttpBackend } from "./http_block.ts";
 import { isUrl } from "../url.ts";
 import { OverlayFile } from "./overlay_file.ts";
 import { MemoryOverlay, SnapshotBackend } from "./snapshot_block.ts";
-import type { DeviceKind, Need } from "../device_kind.ts";
+import { type DeviceKind, flagValues, type Need } from "../device_kind.ts";
 
 export type DriveMode = "rw" | "ro" | "snapshot";
 
@@ -39,7 +39,7 @@ export const driveKind: DeviceKind = {
                        writes kept in memory and lost at exit)
   --overlay FILE       snapshot mode: keep the first disk's writes in FILE (reusable)`,
   addFromFlags(config, flags) {
-    for (const file of (flags.drive as string[] | undefined) ?? []) config.drives.push({ file });
+    for (const file of flagValues(flags, "drive")) config.drives.push({ file });
   },
   needs: driveNeeds,
   sandbox(config, flags) {

@@ -7,7 +7,7 @@ import type { FsConfig } from "../../board/config.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { HostFs } from "./p9_host_fs.ts";
 import { isUrl } from "../url.ts";
-import type { DeviceKind } from "../device_kind.ts";
+import { type DeviceKind, flagValues } from "../device_kind.ts";
 
 /** Parses `--fs TAG=DIR[,ro]`. */
 export function parseFsFlag(text: string): FsConfig {
@@ -56,7 +56,7 @@ export const shareKind: DeviceKind = {
                        --allow-read=DIR, and --allow-write=DIR unless ,ro); in the
                        guest: mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt`,
   addFromFlags(config, flags) {
-    for (const text of (flags.fs as string[] | undefined) ?? []) config.fs.push(parseFsFlag(text));
+    for (const text of flagValues(flags, "fs")) config.fs.push(parseFsFlag(text));
   },
   needs: (config) =>
     config.fs.flatMap((share) => {

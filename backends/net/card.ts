@@ -10,7 +10,7 @@ import { parseMac, VirtioNet } from "../../devices/virtio_net.ts";
 import { type HostForward, parseHostForward } from "./hostfwd.ts";
 import { openLink, parseLinkSpec } from "./link.ts";
 import { UserNetwork } from "./user.ts";
-import type { DeviceKind, Need } from "../device_kind.ts";
+import { type DeviceKind, flagValues, type Need } from "../device_kind.ts";
 
 export interface NetFlags {
   /** `--hostfwd` values, applied to the first user-mode card. */
@@ -73,13 +73,13 @@ export const netKind: DeviceKind = {
                        forward a host port (ADDR default 127.0.0.1) to the guest;
                        needs --allow-net=ADDR:HOSTPORT`,
   addFromFlags(config, flags) {
-    for (const driver of (flags.net as string[] | undefined) ?? []) config.eth.push({ driver });
+    for (const driver of flagValues(flags, "net")) config.eth.push({ driver });
   },
   needs: netNeeds,
   sandbox(config, flags, { checkGrants }) {
     const notes: string[] = [];
     // The cards --net added are the last ones; the config's come first.
-    const fromConfig = config.eth.length - ((flags.net as string[] | undefined)?.length ?? 0);
+    const fromConfig = config.eth.length - flagValues(flags, "net").length;
     if (fromConfig > 0) {
       notes.push(
         `sandbox: the config's network card${fromConfig > 1 ? "s are" : " is"} left out ` +
