@@ -13,6 +13,10 @@ if /debootstrap/debootstrap --second-stage; then
 	# The first boot would otherwise spend minutes on these on an emulator.
 	systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
 		e2scrub_all.timer fstrim.timer 2>/dev/null || true
+	# Done here once, not on every first boot (the image is used as a snapshot).
+	systemd-hwdb update
+	ldconfig
+	touch /etc/.updated /var/.updated
 	dpkg-query -W -f='DEMU-PKG ${Package} ${Version}\n' linux-image-riscv64 systemd python3
 	rm -f /demu-stage2.sh
 	echo DEMU-STAGE2-OK
