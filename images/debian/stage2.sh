@@ -18,7 +18,7 @@ if /debootstrap/debootstrap --second-stage; then
 	ldconfig
 	touch /etc/.updated /var/.updated
 	dpkg-query -W -f='DEMU-PKG ${Package} ${Version}\n' linux-image-riscv64 systemd python3
-	rm -f /demu-stage2.sh
+	rm -f /demu-stage2.sh /etc/dpkg/dpkg.cfg.d/demu-unsafe-io
 	echo DEMU-STAGE2-OK
 else
 	tail -n 40 /debootstrap/debootstrap.log
