@@ -24,6 +24,7 @@ import {
   STATUS_TRAP,
 } from "./codegen.ts";
 import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
+import { SystemCalls } from "./system.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
@@ -106,6 +107,8 @@ export class Jit {
   private readonly emitter = new RegionEmitter();
   private readonly writer = new ByteWriter();
   private readonly imports: WebAssembly.Imports;
+  /** Atomics and SYSTEM instructions called from translated code. */
+  private readonly sys: SystemCalls;
   private fenceEpoch = 0;
   /** Set when a store dropped translations: the running region must stop. */
   private codeChanged = false;
@@ -151,11 +154,17 @@ export class Jit {
       this.fenceEpoch++;
       this.clearChain(); // every region re-checks its bytes before it runs again
     };
+    const sys = this.sys = new SystemCalls(hart, mem);
+    sys.onAccess = (va) => this.onSlowAccess?.(va, true);
+    sys.logStore = (va, size) => {
+      if (this.storeLog !== null) this.logSlowStore(va, size);
+    };
     this.imports = {
       h: {
         ld: (lo: number, hi: number, f3: number) => this.loadHelper(lo, hi, f3),
         st: (lo: number, hi: number, f3: number) => this.storeHelper(lo, hi, f3),
         log: (off: number, size: number) => this.storeLog?.(off, size),
+        sys: (insn: number, lo: number, hi: number, n: number) => sys.call(insn, lo, hi, n),
       },
       m: { mem: mem.memory, tbl: this.table },
     };
@@ -207,12 +216,13 @@ export class Jit {
     this.codeChanged = false;
     const r = e.region;
     const fn = r.entries.has(e.index) ? r.fn : this.flatFn(r);
+    this.sys.credited = 0;
     const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
     if (r.runs >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
-    h.creditRetired(retired);
+    h.creditRetired(retired - this.sys.credited);
     if (status === STATUS_TRAP) {
       h.trap(TRAP.cause, false, TRAP.tval, h.pc);
       return retired + 1;
@@ -440,6 +450,7 @@ export class Jit {
     this.byPage.delete(page);
     this.clearChain();
     this.codeChanged = true;
+    this.sys.codeChanged = true;
   }
 
   /** Drops every translation (the cache is full). */
@@ -512,16 +523,19 @@ export class Jit {
 }
 
 /** Type 0 is the regions' (return_call_indirect names it). */
-const T_REGION = 0, T_HELPER = 1, T_LOG = 2, T_MULHU = 3;
+const T_REGION = 0, T_HELPER = 1, T_LOG = 2, T_MULHU = 3, T_SYS = 4;
 const TYPES = [
   { params: [I32, I32, I32, I32, I32], results: [I32] },
   { params: [I32, I32, I32], results: [I32] },
   { params: [I32, I32], results: [] },
   { params: [I64, I64], results: [I64] },
+  { params: [I32, I32, I32, I32], results: [I32] },
 ];
+/** In the order of FN_LOAD.. in codegen.ts. */
 const IMPORTS = [
   { name: "ld", type: T_HELPER },
   { name: "st", type: T_HELPER },
   { name: "log", type: T_LOG },
+  { name: "sys", type: T_SYS },
 ];
 const MULHU_BODY = mulhuBody();

@@ -20,6 +20,7 @@ interface Snapshot {
   instret: number;
   cycle: number;
   csrs: bigint[];
+  numbers: number[];
 }
 
 /**
@@ -29,7 +30,34 @@ interface Snapshot {
  */
 const RUN_BUDGET = 64;
 
-const TRAP_CSRS = ["mcause", "mepc", "mtval", "scause", "sepc", "stval"] as const;
+const TRAP_CSRS = [
+  "mcause",
+  "mepc",
+  "mtval",
+  "scause",
+  "sepc",
+  "stval",
+  // CSRs translated code writes too (core/jit/system.ts), put back between the two runs.
+  "sscratch",
+  "mscratch",
+  "stvec",
+  "mtvec",
+  "satp",
+  "senvcfg",
+  "menvcfg",
+] as const;
+/** Number-valued state the same instructions change: the LR reservation, satp's decoding, mie... */
+const NUMBERS = [
+  "reservation",
+  "satpMode",
+  "satpRoot",
+  "mie",
+  "mipSoftware",
+  "mideleg",
+  "medeleg",
+  "scounteren",
+  "mcounteren",
+] as const;
 
 export class Lockstep {
   /** Blocks compared, and blocks run unchecked because they touched MMIO. */
@@ -69,6 +97,7 @@ export class Lockstep {
     };
     h.onPteWrite = (off) => jit.storeLog!(off, 4);
     const k = jit.enter(e, Math.min(budget, RUN_BUDGET));
+    const endSlice = h.endSlice; // the interpreter's run below starts with it clear
     jit.storeLog = null;
     h.onPteWrite = null;
     if (this.touchedMmio) {
@@ -83,6 +112,7 @@ export class Lockstep {
     h.jitHot = null;
     const k2 = h.run(k);
     h.jitHot = hot;
+    h.endSlice ||= endSlice;
     const interpreted = snapshot(h);
     const diff = compare(translated, interpreted, k, k2) ??
       this.log.map((off, i) =>
@@ -113,6 +143,7 @@ function snapshot(h: Hart): Snapshot {
     instret: h.instret,
     cycle: h.cycle,
     csrs: TRAP_CSRS.map((c) => h[c]),
+    numbers: NUMBERS.map((c) => h[c]),
   };
 }
 
@@ -124,6 +155,7 @@ function restore(h: Hart, s: Snapshot): void {
   h.instret = s.instret;
   h.cycle = s.cycle;
   TRAP_CSRS.forEach((c, i) => h[c] = s.csrs[i]);
+  NUMBERS.forEach((c, i) => h[c] = s.numbers[i]);
   h.updateModes();
   // Entries the translated run filled may say "dirty" for a PTE whose D bit was just undone.
   h.flushTlb();
@@ -146,6 +178,12 @@ function compare(a: Snapshot, b: Snapshot, ka: number, kb: number): string | und
   for (let i = 0; i < TRAP_CSRS.length; i++) {
     if (a.csrs[i] !== b.csrs[i]) {
       return `${TRAP_CSRS[i]}: translated ${hex(a.csrs[i])}, interpreted ${hex(b.csrs[i])}`;
+    }
+  }
+  for (let i = 0; i < NUMBERS.length; i++) {
+    // NaN (no reservation) equals NaN here.
+    if (!Object.is(a.numbers[i], b.numbers[i])) {
+      return `${NUMBERS[i]}: translated ${a.numbers[i]}, interpreted ${b.numbers[i]}`;
     }
   }
   return undefined;
