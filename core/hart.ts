@@ -847,7 +847,7 @@ export class Hart {
               break;
             }
             case 11: // AMO (0x2f)
-              this.amo(insn, rd, rs1, rs2, f3);
+              this.amo(insn, rd, rs1, rs2);
               break;
             case 1: // LOAD-FP (0x07)
             case 9: // STORE-FP (0x27)
@@ -1030,7 +1030,7 @@ export class Hart {
   }
 
   /** The A extension: LR/SC and the AMOs, on RAM only, naturally aligned. */
-  private amo(insn: number, rd: number, rs1: number, rs2: number, f3: number): void {
+  private amo(insn: number, rd: number, rs1: number, rs2: number): void {
     const x = this.state.x;
     const v = this.atomic(insn, toAddress(x[rs1]), x[rs2]);
     if (rd !== 0) x[rd] = v;
