@@ -903,6 +903,8 @@ export class Hart {
    * counting up from minus the threshold; null when it is off.
    */
   jitHot: Int32Array | null = null;
+  /** What a jump in U-mode adds to its target's counter (a jump elsewhere adds 1). */
+  jitUserStep = 1;
   /** Set when run() stopped at a hot jump target so the translator can take over. */
   jitExit = false;
   /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */
@@ -919,7 +921,7 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = c + 1;
+      hot[i] = this.priv === PRIV_U ? Math.min(0, c + this.jitUserStep) : c + 1;
       return false;
     }
     this.jitExit = true;

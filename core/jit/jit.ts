@@ -14,6 +14,7 @@ import type { Hart } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
 import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
+import { PRIV_U } from "../csr.ts";
 import { TLB_BYTES, TLB_SIZE } from "../mmu.ts";
 import {
   CHAIN_BYTES,
@@ -31,6 +32,11 @@ import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 const TABLE_SIZE = 1 << 16;
 /** Jumps to a target before its region is translated. */
 const HOT_THRESHOLD = 20000;
+/**
+ * User code gets hot this many times sooner: a program's loop body runs a few
+ * thousand times where the kernel's boot code runs a few hundred (docs/speed.md).
+ */
+const USER_STEP = 10;
 /**
  * Hot entries compiled together as one module (one compile and one instance
  * for several regions): the batch is compiled when full or at the next slice.
@@ -148,6 +154,7 @@ export class Jit {
     this.emitter.chainAt = checkMode ? -1 : chainAt;
     this.clearChain();
     hart.jitHot = this.hot;
+    hart.jitUserStep = USER_STEP;
     hart.codePages = this.codePages;
     hart.onCodeWrite = (page) => this.invalidatePage(page);
     hart.onFenceI = () => {
@@ -263,7 +270,8 @@ export class Jit {
     }
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
-      this.hot[i]++;
+      const h = this.hart;
+      this.hot[i] = h.priv === PRIV_U ? Math.min(0, this.hot[i] + h.jitUserStep) : this.hot[i] + 1;
       return null;
     }
     if (this.hot[i] === 0) {
