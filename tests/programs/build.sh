@@ -48,7 +48,7 @@ done
 # the translator's steady speed shows, not its warm-up (the benchmark).
 build intmix_long_sv39 "$here/intmix.c" "$here/crt0_sv39.S" "$out/intmix_long_sv39.elf" \
   -DITERATIONS=1200
-# coremark.c long enough (about 2 G instructions) that QEMU's start-up and
+# coremark.c ten times longer (527 M instructions), so that QEMU's start-up and
 # translation weigh little in its figure too (tests/bench/qemu.ts).
 build coremark_long_sv39 "$here/coremark.c" "$here/crt0_sv39.S" "$out/coremark_long_sv39.elf" \
   -DITERATIONS=4000
