@@ -13,15 +13,14 @@
  *   with demu's ratio to it.
  * Run on a quiet machine; the spread is printed so noise is visible.
  */
-import { cacheDir } from "../../backends/image_cache.ts";
+import { cacheDir, DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image/image_cache.ts";
 import type { JitStats } from "../../core/jit/jit.ts";
-import { Machine } from "../../core/machine.ts";
+import { Machine } from "../../board/machine.ts";
 import { type DefaultImages, defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { join } from "node:path";
 import process from "node:process";
 import { median, report } from "./report.ts";
 import { qemuAvailable, qemuBootSeconds, qemuElfSeconds } from "./qemu.ts";
-import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
 /** Jumps before the translator translates a target, when not its default (to try other values). */
