@@ -172,9 +172,15 @@ if (!wanted("boot")) {
   const qemuImages = { ...paths, cmdline: DEFAULT_CMDLINE, memoryMiB: 128 };
   const boots = [];
   for (let i = 0; i < Math.min(RUNS, 3); i++) {
-    boots.push((await qemuBootSeconds(qemuImages, PROMPT))!);
+    // Under load QEMU's kernel now and then finds no console (hvc0 over SBI registers late):
+    // that boot is reported and left out, not taken for demu's failure.
+    try {
+      boots.push((await qemuBootSeconds(qemuImages, PROMPT))!);
+    } catch (e) {
+      console.log(`boot on QEMU failed: ${(e as Error).message.split("\n")[0]}`);
+    }
   }
-  report("boot to shell prompt [QEMU TCG]", "s", boots, 2);
+  if (boots.length > 0) report("boot to shell prompt [QEMU TCG]", "s", boots, 2);
 } else {
   console.log("boot on QEMU: qemu-system-riscv64 is not installed");
 }
