@@ -172,7 +172,7 @@ if (!wanted("boot")) {
   const qemuImages = { ...paths, cmdline: DEFAULT_CMDLINE, memoryMiB: 128 };
   const boots = [];
   for (let i = 0; i < Math.min(RUNS, 3); i++) {
-    // Under load QEMU's kernel now and then finds no console (hvc0 over SBI registers late):
+    // Here QEMU's kernel now and then says "unable to open an initial console" and stops:
     // that boot is reported and left out, not taken for demu's failure.
     try {
       boots.push((await qemuBootSeconds(qemuImages, PROMPT))!);
