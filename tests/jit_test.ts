@@ -250,3 +250,27 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
   assert.deepEqual({ ...checked, share: 0, checked: 0 }, { ...interpreted, share: 0 });
   assert.ok(checked.checked > 500, `${checked.checked} runs checked`);
 });
+
+Deno.test("jit: a U-mode loop gets hot ten times sooner than the same loop in M-mode", () => {
+  const regions = (user: boolean) => {
+    const h = bareHart([
+      E.auipc(5, 0), // 0
+      E.addi(5, 5, 16), // 4: x5 = the loop at 16
+      E.csrrw(0, 0x341, 5), // 8: mepc
+      user ? E.mret() : E.jal(0, 4), // 12: to U-mode (MPP is 0), or straight on
+      E.lui(2, 1), // 16: 4,096 passes: past 2,000, short of 20,000
+      E.addi(1, 1, 1), // 20
+      E.addi(2, 2, -1), // 24
+      bne(2, 0, -8), // 28 -> 20
+      E.jal(0, 0), // 32: stays here (the test stops once x1 is 4,096)
+    ]);
+    const jit = new Jit(h, h.mem); // the default threshold
+    let done = 0;
+    while (done < 50_000 && u64(h, 1) < 4096n) done += Math.max(1, jit.run(100));
+    assert.equal(u64(h, 1), 4096n);
+    assert.equal(h.priv, user ? 0 : 3);
+    return jit.stats.regions;
+  };
+  assert.equal(regions(false), 0, "M-mode: 4,096 jumps are not hot");
+  assert.ok(regions(true) >= 1, "U-mode: 4,096 jumps are hot");
+});
