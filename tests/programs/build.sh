@@ -38,10 +38,12 @@ C
   rm -rf "$tmp"
   echo "[programs] built $elf (checksum $expected)" >&2
 }
+# A program's own compiler flags, if any, are on a first line `// cflags: ...`.
 for src in "$here"/*.c; do
   name="$(basename "$src" .c)"
-  build "$name" "$src" "$here/crt0.S" "$out/$name.elf"
-  build "${name}_sv39" "$src" "$here/crt0_sv39.S" "$out/${name}_sv39.elf"
+  read -r -a flags <<<"$(sed -n '1s|^// cflags: ||p' "$src")"
+  build "$name" "$src" "$here/crt0.S" "$out/$name.elf" "${flags[@]}"
+  build "${name}_sv39" "$src" "$here/crt0_sv39.S" "$out/${name}_sv39.elf" "${flags[@]}"
 done
 # Ten times intmix's work (1.1 G instructions), full system: long enough that
 # the translator's steady speed shows, not its warm-up (the benchmark).
