@@ -26,7 +26,7 @@ import type { Block, Insn } from "./region.ts";
 import { type ByteWriter, I64, Op, VOID } from "./wasm.ts";
 
 /** f64 temporaries the FP code uses, after the emitter's own locals. */
-export const FP_TEMPS = 14;
+export const FP_TEMPS = 20;
 
 /** What the FP code needs of the region emitter (core/jit/codegen.ts). */
 export interface FpEmitHost {
@@ -61,10 +61,14 @@ export interface FpFunctions {
   fp: number;
 }
 
-const STATUS_GO_ON = 0, STATUS_TRAP = 1, STATUS_STOP = 2;
-const RNE = 0, RTZ = 1, RDN = 2, RUP = 3, DYN = 7;
+// Leaving for the interpreter goes back to the run loop (STOP), never chained: a chained
+// region entered at this very pc would leave again at once, for ever.
+const STATUS_TRAP = 1, STATUS_STOP = 2;
+const RNE = 0, RUP = 3, DYN = 7;
 const MIN_NORMAL_S = 2 ** -126;
 const MIN_NORMAL_D = 2 ** -1022;
+/** Veltkamp's splitter for doubles, 2^27 + 1. */
+const SPLIT = 134217729;
 const TWO31 = 2 ** 31, TWO32 = 2 ** 32, TWO63 = 2 ** 63, TWO64 = 2 ** 64;
 
 const freg = (r: number) => FREG_OFFSET + 8 * r;
@@ -171,7 +175,7 @@ export class FpEmitter {
       h.mem(Op.i32_load, 2, JIT_FP_READY_OFFSET);
       h.op(Op.i32_eqz);
       h.open(Op.if, VOID);
-      h.exit(i.pc, k, STATUS_GO_ON);
+      h.exit(i.pc, k, STATUS_STOP);
       h.close();
     }
     const insn = i.insn;
@@ -183,7 +187,7 @@ export class FpEmitter {
     }
     if (op !== 0x53) {
       if (((insn >>> 25) & 3) === 0) return this.fmaS(i, k, rd, rs1, rs2, insn >>> 27, f3, op);
-      return this.helper(i, k);
+      return this.fmaD(i, k, rd, rs1, rs2, insn >>> 27, f3, op);
     }
     const f7 = insn >>> 25;
     switch (f7) {
@@ -212,7 +216,7 @@ export class FpEmitter {
       case 0x15:
         return this.minMaxD(i, k, rd, rs1, rs2, f3);
       case 0x21:
-        return this.cvtDS(i, k, rd, rs1);
+        return this.cvtDS(i, k, rd, rs1, f3);
       case 0x20:
         return this.cvtSD(i, k, rd, rs1, f3);
       case 0x61:
@@ -329,6 +333,21 @@ export class FpEmitter {
       h.i32(0);
     }
   }
+  /**
+   * For results that do not depend on the rounding mode, and so skip
+   * rneAndInexact: a dynamic mode must still be valid (frm 5-7 is illegal).
+   * ANDs that onto the condition on the stack.
+   */
+  private andRmValid(rm: number): void {
+    if (rm !== DYN) return;
+    const h = this.h;
+    h.i32(0);
+    h.mem(Op.i32_load8_u, 0, FFLAGS_OFFSET + 1);
+    h.i32(5);
+    h.op(Op.i32_lt_u);
+    h.op(Op.i32_and);
+  }
+
   /** Leaves 1 if lo < |temp t| < hi (false for NaN). */
   private absBetween(t: number, lo: number, hi: number): void {
     const h = this.h;
@@ -371,7 +390,7 @@ export class FpEmitter {
     h.i32(0);
     h.call(this.fn.fp);
     h.open(Op.if, VOID);
-    h.exit(i.pc, k, STATUS_GO_ON);
+    h.exit(i.pc, k, STATUS_STOP);
     h.close();
     if (wx > 0) {
       h.i32(0);
@@ -465,13 +484,12 @@ export class FpEmitter {
   private arithD(i: Insn, k: number, rd: number, rs1: number, rs2: number, rm: number, o: number) {
     const h = this.h;
     this.loadD(rs1);
+    this.teeD(1);
     this.loadD(rs2);
+    this.teeD(2);
     h.op(o);
     this.setD(0);
-    this.rneAndInexact(rm);
-    const addSub = o === Op.f64_add || o === Op.f64_sub;
-    this.absBetween(0, addSub ? -1 : MIN_NORMAL_D, Infinity);
-    h.op(Op.i32_and);
+    this.arithCondition(rm, o === Op.f64_add || o === Op.f64_sub, o === Op.f64_mul, MIN_NORMAL_D);
     this.fastOrHelper(i, k, () => this.storeD(rd, 0));
   }
 
@@ -485,15 +503,46 @@ export class FpEmitter {
     h.op(o);
     h.op(Op.f64_promote_f32);
     this.setD(0);
-    this.rneAndInexact(rm);
-    const addSub = o === Op.f32_add || o === Op.f32_sub;
-    this.absBetween(0, addSub ? -1 : MIN_NORMAL_S, Infinity);
-    h.op(Op.i32_and);
+    this.loadS(rs1);
+    this.setD(1);
+    this.loadS(rs2);
+    this.setD(2);
+    this.arithCondition(rm, o === Op.f32_add || o === Op.f32_sub, o === Op.f32_mul, MIN_NORMAL_S);
     this.boxed(rs1);
     h.op(Op.i32_and);
     this.boxed(rs2);
     h.op(Op.i32_and);
     this.fastOrHelper(i, k, () => this.storeS(rd, 0));
+  }
+
+  /**
+   * With the result in temp 0 and the operands in temps 1 and 2, leaves 1 if
+   * the native result stands: RNE with NX set and a result no other flag can
+   * come with, or (product, quotient) a zero first or (product) second
+   * operand, which makes an exact zero in every mode (NaN results excepted;
+   * x/0 is infinite and raises DZ).
+   */
+  private arithCondition(rm: number, addSub: boolean, mul: boolean, minNormal: number): void {
+    const h = this.h;
+    this.rneAndInexact(rm);
+    this.absBetween(0, addSub ? -1 : minNormal, Infinity);
+    h.op(Op.i32_and);
+    if (addSub) return;
+    this.getD(1);
+    this.f64(0);
+    h.op(Op.f64_eq);
+    if (mul) {
+      this.getD(2);
+      this.f64(0);
+      h.op(Op.f64_eq);
+      h.op(Op.i32_or);
+    }
+    this.getD(0);
+    this.getD(0);
+    h.op(Op.f64_eq);
+    h.op(Op.i32_and);
+    this.andRmValid(rm);
+    h.op(Op.i32_or);
   }
 
   /** FSQRT.D of a positive finite number: never tiny, never invalid. */
@@ -585,6 +634,126 @@ export class FpEmitter {
     this.fastOrHelper(i, k, () => this.storeS(rd, 0));
   }
 
+  /**
+   * FMADD/FMSUB/FNMSUB/FNMADD.D in RNE, as core/fpu.ts's fmaD does it: a×b =
+   * p + pe exactly (Dekker's product, Veltkamp's split), then error-free sums
+   * give X = r + rh + rl exactly with rh = RN(X - r). When |rh| is below an
+   * eighth of r's ulp, r is RN(X) (even next to a power of two) and X is
+   * inexact exactly when rh is not zero, so NX is set here. Operands or
+   * results near the ends of the exponent range, and NaN/infinite/zero cases,
+   * take the exact path.
+   */
+  private fmaD(
+    i: Insn,
+    k: number,
+    rd: number,
+    rs1: number,
+    rs2: number,
+    rs3: number,
+    rm: number,
+    op: number,
+  ) {
+    const h = this.h;
+    if (rm !== RNE && rm !== DYN) return this.helper(i, k);
+    const negP = op === 0x4b || op === 0x4f, negC = op === 0x47 || op === 0x4f;
+    const [A, B, C, P, AH, AL, BH, BL, PE, S1, E1, T, E3, R, E4, RH, BB] = [
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+      10,
+      11,
+      12,
+      13,
+      14,
+      15,
+      16,
+      17,
+    ];
+    const g = (t: number) => this.getD(t);
+    const o = (x: number) => h.op(x);
+    const add = Op.f64_add, sub = Op.f64_sub, mul = Op.f64_mul;
+    this.loadD(rs1);
+    if (negP) o(Op.f64_neg);
+    this.setD(A);
+    this.loadD(rs2);
+    this.setD(B);
+    this.loadD(rs3);
+    if (negC) o(Op.f64_neg);
+    this.setD(C);
+    g(A), g(B), o(mul), this.setD(P);
+    // Range: MIN_PROD <= |p| <= BIG, |c| <= BIG, MIN_NORMAL <= |a|, |b| <= MAX_SPLIT.
+    this.absIn(P, 2 ** -960, 2 ** 1020);
+    this.absIn(C, -1, 2 ** 1020);
+    o(Op.i32_and);
+    this.absIn(A, MIN_NORMAL_D, 2 ** 995);
+    o(Op.i32_and);
+    this.absIn(B, MIN_NORMAL_D, 2 ** 995);
+    o(Op.i32_and);
+    if (rm === DYN) {
+      h.i32(0);
+      h.mem(Op.i32_load8_u, 0, FFLAGS_OFFSET + 1); // frm
+      o(Op.i32_eqz);
+      o(Op.i32_and);
+    }
+    h.open(Op.if, VOID);
+    // Dekker: pe = al×bl - (((p - ah×bh) - al×bh) - ah×bl).
+    this.f64(SPLIT), g(A), o(mul), this.teeD(BB), g(BB), g(A), o(sub), o(sub), this.teeD(AH);
+    g(A), this.getD(AH), o(sub), this.setD(AL), o(Op.drop);
+    this.f64(SPLIT), g(B), o(mul), this.teeD(BB), g(BB), g(B), o(sub), o(sub), this.teeD(BH);
+    g(B), g(BH), o(sub), this.setD(BL), o(Op.drop);
+    g(AL), g(BL), o(mul);
+    g(P), g(AH), g(BH), o(mul), o(sub), g(AL), g(BH), o(mul), o(sub), g(AH), g(BL), o(mul), o(sub);
+    o(sub), this.setD(PE);
+    // s1 + e1 = p + c
+    g(P), g(C), o(add), this.teeD(S1), g(P), o(sub), this.setD(BB);
+    g(P), g(S1), g(BB), o(sub), o(sub), g(C), g(BB), o(sub), o(add), this.setD(E1);
+    // t + e3 = e1 + pe
+    g(E1), g(PE), o(add), this.teeD(T), g(E1), o(sub), this.setD(BB);
+    g(E1), g(T), g(BB), o(sub), o(sub), g(PE), g(BB), o(sub), o(add), this.setD(E3);
+    // r + e4 = s1 + t
+    g(S1), g(T), o(add), this.teeD(R), g(S1), o(sub), this.setD(BB);
+    g(S1), g(R), g(BB), o(sub), o(sub), g(T), g(BB), o(sub), o(add), this.setD(E4);
+    g(E4), g(E3), o(add), this.setD(RH);
+    // 2^-1000 <= |r| < inf and |rh| < ulp(r) / 8
+    this.absIn(R, 2 ** -1000, Infinity);
+    g(RH), o(Op.f64_abs);
+    g(R), o(Op.i64_reinterpret_f64), h.i64(0x7ff0000000000000), o(Op.i64_and);
+    o(Op.f64_reinterpret_i64), this.f64(2 ** -55), o(mul);
+    o(Op.f64_lt), o(Op.i32_and);
+    h.open(Op.if, VOID);
+    g(RH), this.f64(0), o(Op.f64_ne);
+    h.open(Op.if, VOID);
+    this.raiseNx();
+    h.close();
+    this.storeD(rd, R);
+    h.op(Op.else);
+    this.helper(i, k);
+    h.close();
+    h.op(Op.else);
+    this.helper(i, k);
+    h.close();
+  }
+
+  /** Leaves 1 if lo <= |temp t| <= hi (lo < |t| when lo is negative; false for NaN). */
+  private absIn(t: number, lo: number, hi: number): void {
+    const h = this.h;
+    this.getD(t);
+    h.op(Op.f64_abs);
+    this.f64(lo);
+    h.op(Op.f64_ge);
+    this.getD(t);
+    h.op(Op.f64_abs);
+    this.f64(hi);
+    h.op(hi === Infinity ? Op.f64_lt : Op.f64_le);
+    h.op(Op.i32_and);
+  }
+
   // --- exact operations ---
 
   /** FSGNJ/FSGNJN/FSGNJX.D: bit operations on the raw registers. */
@@ -647,7 +816,6 @@ export class FpEmitter {
 
   /** FEQ/FLT/FLE.D: ordered operands compare natively; NaNs go to the exact path (flags). */
   private compareD(i: Insn, k: number, rd: number, rs1: number, rs2: number, f3: number): void {
-    const h = this.h;
     this.loadD(rs1);
     this.setD(0);
     this.loadD(rs2);
@@ -716,7 +884,7 @@ export class FpEmitter {
   }
 
   /** FCVT.D.S of a boxed non-NaN single: exact. */
-  private cvtDS(i: Insn, k: number, rd: number, rs1: number): void {
+  private cvtDS(i: Insn, k: number, rd: number, rs1: number, rm: number): void {
     const h = this.h;
     this.loadS(rs1);
     this.teeD(0);
@@ -724,6 +892,7 @@ export class FpEmitter {
     h.op(Op.f64_eq);
     this.boxed(rs1);
     h.op(Op.i32_and);
+    this.andRmValid(rm);
     this.fastOrHelper(i, k, () => this.storeD(rd, 0));
   }
 
@@ -740,6 +909,7 @@ export class FpEmitter {
     this.teeD(0);
     this.getD(1);
     h.op(Op.f64_eq);
+    this.andRmValid(rm);
     this.rneAndInexact(rm);
     this.absBetween(0, MIN_NORMAL_S, Infinity);
     h.op(Op.i32_and);
@@ -829,8 +999,10 @@ export class FpEmitter {
       h.op(Op.i32_wrap_i64);
       h.op(kind === 0 ? Op.f64_convert_i32_s : Op.f64_convert_i32_u);
       this.setD(0);
-      this.storeD(rd, 0);
-      return;
+      if (rm !== DYN) return this.storeD(rd, 0);
+      h.i32(1);
+      this.andRmValid(rm);
+      return this.fastOrHelper(i, k, () => this.storeD(rd, 0));
     }
     // The integer as an i64 (W sign-extended, WU zero-extended, L, LU as is).
     h.get(rs1);
@@ -859,6 +1031,7 @@ export class FpEmitter {
       h.i64(2 ** bits);
     }
     h.op(Op.i64_lt_u);
+    this.andRmValid(rm);
     this.rneAndInexact(rm);
     h.op(Op.i32_or);
     this.fastOrHelper(i, k, () => {

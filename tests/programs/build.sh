@@ -49,4 +49,7 @@ done
 # the translator's steady speed shows, not its warm-up (the benchmark).
 build intmix_long_sv39 "$here/intmix.c" "$here/crt0_sv39.S" "$out/intmix_long_sv39.elf" \
   -DITERATIONS=1200
+# fpmix ten times over (230 M instructions), full system: the FP figure of the benchmark, long
+# enough for the translator's steady speed and for a comparison with QEMU (tests/bench/qemu.ts).
+build fpmix_long_sv39 "$here/fpmix.c" "$here/crt0_sv39.S" "$out/fpmix_long_sv39.elf" -DITERATIONS=60
 echo "$out"

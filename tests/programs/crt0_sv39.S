@@ -38,6 +38,12 @@ _start:
   rearm_timer
   li t0, 0x80                     # mie.MTIE (M interrupts are always on below M-mode)
   csrs mie, t0
+  # PMP entry 0 grants S-mode all of memory (NAPOT over the whole space, RWX):
+  # without any entry, lower modes may access nothing (QEMU enforces this).
+  li t0, -1
+  csrw pmpaddr0, t0
+  li t0, 0x1f
+  csrw pmpcfg0, t0
   li t0, 0x1800                   # mstatus.MPP = S
   csrc mstatus, t0
   li t0, 0x0800
@@ -54,7 +60,11 @@ machine_trap:
   csrw mscratch, t0
   csrr t0, mcause
   bltz t0, timer
-  slli a0, a0, 1                  # the ecall: exit with main's result
+  li t1, 9                        # ecall from S: exit with main's result
+  beq t0, t1, 2f
+  li a0, 126                      # any other exception: fail (exit status 126)
+2:
+  slli a0, a0, 1
   ori a0, a0, 1
   la t0, tohost
 1:
