@@ -637,9 +637,10 @@ export class FpEmitter {
   /**
    * FMADD/FMSUB/FNMSUB/FNMADD.D in RNE, as core/fpu.ts's fmaD does it: a×b =
    * p + pe exactly (Dekker's product, Veltkamp's split), then error-free sums
-   * give X = r + rh + rl exactly with rh = RN(X - r). When |rh| is below an
-   * eighth of r's ulp, r is RN(X) (even next to a power of two) and X is
-   * inexact exactly when rh is not zero, so NX is set here. Operands or
+   * give X = r + rh + rl exactly with rh = RN(X - r). When |rh| is below half
+   * the distance from r to its neighbors (RN is monotonic and that bound is a
+   * power of two, so |X - r| is too), r is RN(X), and X is inexact exactly
+   * when rh is not zero, so NX is set here. Operands or
    * results near the ends of the exponent range, and NaN/infinite/zero cases,
    * take the exact path.
    */
@@ -720,12 +721,16 @@ export class FpEmitter {
     g(S1), g(T), o(add), this.teeD(R), g(S1), o(sub), this.setD(BB);
     g(S1), g(R), g(BB), o(sub), o(sub), g(T), g(BB), o(sub), o(add), this.setD(E4);
     g(E4), g(E3), o(add), this.setD(RH);
-    // 2^-1000 <= |r| < inf and |rh| < ulp(r) / 8
+    // 2^-1000 <= |r| < inf and |rh| < the half-distance to r's neighbor: ulp(r)/2, or
+    // ulp(r)/4 toward zero from a power of two (ulp/4 there, either way).
     this.absIn(R, 2 ** -1000, Infinity);
-    g(RH), o(Op.f64_abs);
     g(R), o(Op.i64_reinterpret_f64), h.i64(0x7ff0000000000000), o(Op.i64_and);
-    o(Op.f64_reinterpret_i64), this.f64(2 ** -55), o(mul);
-    o(Op.f64_lt), o(Op.i32_and);
+    o(Op.f64_reinterpret_i64), this.f64(2 ** -54), o(mul), this.setD(BB); // ulp/4
+    g(RH), o(Op.f64_abs), g(BB), o(Op.f64_lt);
+    g(RH), o(Op.f64_abs), g(BB), this.f64(2), o(mul), o(Op.f64_lt);
+    g(R), o(Op.i64_reinterpret_f64), h.i64(0xfffffffffffff), o(Op.i64_and), o(Op.i64_eqz);
+    o(Op.i32_eqz), o(Op.i32_and), o(Op.i32_or);
+    o(Op.i32_and);
     h.open(Op.if, VOID);
     g(RH), this.f64(0), o(Op.f64_ne);
     h.open(Op.if, VOID);

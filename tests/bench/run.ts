@@ -4,6 +4,11 @@
  *   state machine, copies; fpmix.c: Mandelbrot, FP matrix, polynomial), run
  *   bare-metal in M-mode and "full system" (S-mode, Sv39 paging, a timer
  *   interrupt every ms: crt0_sv39.S); each program checks its own result.
+ *   fpbench.c: n-body in double, an FMA matrix product in float, sqrt/div
+ *   chains, each rounding mode, fflags folded into its checksum.
+ * - The long programs also on qemu-system-riscv64 (tests/bench/qemu.ts, when
+ *   installed): QEMU's MIPS and demu's ratio to it, and QEMU's exit status
+ *   checks it computes the same checksum.
  * - Seconds from power-on to the shell prompt of the default Linux image.
  * Each figure with the translator (jit) and without (no-jit), and the
  * translator's compile time and code-cache size.
@@ -15,11 +20,14 @@ import { Machine } from "../../board/machine.ts";
 import { type DefaultImages, defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { join } from "node:path";
 import process from "node:process";
-import { report } from "./report.ts";
+import { median, report } from "./report.ts";
+import { qemuAvailable, qemuMips } from "./qemu.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
 /** Jumps before the translator translates a target, when not its default (to try other values). */
 const HOT = Deno.env.get("DEMU_BENCH_HOT");
+/** Only these programs (comma-separated file names) and no boot figures, when set. */
+const ONLY = Deno.env.get("DEMU_BENCH_PROGRAMS")?.split(",");
 /** Every speed figure twice: with the translator (the default) and interpreted only. */
 const MODES = [{ label: "jit", jit: true }, { label: "no-jit", jit: false }];
 
@@ -34,7 +42,11 @@ async function mipsRun(program: Uint8Array, jit: boolean) {
   if (exit.reason !== "poweroff" || exit.code !== 0) {
     throw new Error(`the program computed a wrong result: ${JSON.stringify(exit)}`);
   }
-  return { mips: machine.executed / seconds / 1e6, stats: machine.jit?.stats };
+  return {
+    mips: machine.executed / seconds / 1e6,
+    instructions: machine.executed,
+    stats: machine.jit?.stats,
+  };
 }
 
 /** Host CPU used while the booted guest sits at its prompt (WFI should sleep the host). */
@@ -88,18 +100,43 @@ const programs = [
     modes: MODES.filter((m) => m.jit),
   },
   { file: "fpmix_sv39", label: "fpmix (C FP mix), full system", modes: MODES },
+  {
+    file: "fpmix_long_sv39",
+    label: "fpmix x10, full system",
+    modes: MODES.filter((m) => m.jit),
+    qemu: true,
+  },
+  { file: "fpbench_sv39", label: "fpbench (C FP kernels), full system", modes: MODES },
+  {
+    file: "fpbench_long_sv39",
+    label: "fpbench x5, full system",
+    modes: MODES.filter((m) => m.jit),
+    qemu: true,
+  },
 ];
-for (const { file, label, modes } of programs) {
-  const program = await Deno.readFile(join(cacheDir(), "programs", `${file}.elf`));
+const withQemu = await qemuAvailable();
+if (!withQemu) console.log("qemu-system-riscv64 is not installed: no QEMU comparison");
+for (const { file, label, modes, qemu } of programs) {
+  if (ONLY && !ONLY.includes(file)) continue;
+  const elf = join(cacheDir(), "programs", `${file}.elf`);
+  const program = await Deno.readFile(elf);
   for (const { label: mode, jit } of modes) {
     await mipsRun(program, jit); // warm-up: let V8 optimize the interpreter
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await mipsRun(program, jit));
     report(`${label} [${mode}]`, "MIPS", runs.map((r) => r.mips), 1);
     reportTranslator(`${file} [${mode}]`, runs.map((r) => r.stats));
+    if (qemu && withQemu && jit) {
+      const empty = join(cacheDir(), "programs", "empty_sv39.elf");
+      const q = await qemuMips(elf, empty, median(runs.map((r) => r.instructions)), RUNS);
+      report(`${label} [qemu]`, "MIPS", q, 1);
+      const ratio = median(runs.map((r) => r.mips)) / median(q);
+      console.log(`${`${label}: demu / qemu`.padEnd(34)} ${ratio.toFixed(2).padStart(8)}`);
+    }
   }
 }
 
+if (ONLY) Deno.exit(0);
 const images = await readDefaultImages();
 for (const { label: mode, jit } of MODES) {
   const boots = [];

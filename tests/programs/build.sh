@@ -52,4 +52,7 @@ build intmix_long_sv39 "$here/intmix.c" "$here/crt0_sv39.S" "$out/intmix_long_sv
 # fpmix ten times over (230 M instructions), full system: the FP figure of the benchmark, long
 # enough for the translator's steady speed and for a comparison with QEMU (tests/bench/qemu.ts).
 build fpmix_long_sv39 "$here/fpmix.c" "$here/crt0_sv39.S" "$out/fpmix_long_sv39.elf" -DITERATIONS=60
+read -r -a fpbench_flags <<<"$(sed -n '1s|^// cflags: ||p' "$here/fpbench.c")"
+build fpbench_long_sv39 "$here/fpbench.c" "$here/crt0_sv39.S" "$out/fpbench_long_sv39.elf" \
+  "${fpbench_flags[@]}" -DITERATIONS=50
 echo "$out"
