@@ -29,7 +29,7 @@ function window(region: MmioRegion, delta: number): MmioRegion {
   };
 }
 
-/** TinyEMU's memory map (DESIGN.md §3). */
+/** TinyEMU's memory map (docs/devices.md, "The machine"). */
 export const CLINT_BASE = 0x0200_0000;
 export const CLINT_SIZE = 0x10000;
 export const HTIF_BASE = 0x4000_8000;
@@ -285,8 +285,7 @@ export class Machine {
    */
   async close(): Promise<void> {
     for (const t of this.virtio) {
-      const device = t.device as { close?: () => Promise<void> | void };
-      await device.close?.();
+      await t.device.close?.();
     }
   }
 

@@ -6,9 +6,6 @@
  */
 import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
 
-/** Whether a file name is an http(s) URL (TinyEMU and JSLinux configs name files so). */
-export const isUrl = (name: string) => /^https?:\/\//i.test(name);
-
 export const HTTP_BLOCK = 64 * 1024;
 /** Blocks kept (64 MiB); the least recently used go first. */
 const CACHE_BLOCKS = 1024;
