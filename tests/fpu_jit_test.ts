@@ -10,7 +10,9 @@
  * same state; the destination, fflags and mstatus must agree, and for the
  * arithmetic and conversions also the bits softfloat computes. Also FLW/FLD/
  * FSW/FSD through the TLB and the slow path, and mstatus.FS: Off traps,
- * Initial/Clean runs in the interpreter and becomes Dirty.
+ * Initial/Clean runs in the interpreter and becomes Dirty. And compiled FP C
+ * (tests/programs/fpbench.c) in lockstep, and translated to the checksum the
+ * host computed (results and fflags).
  */
 import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
@@ -21,6 +23,9 @@ import { ACCESS_FETCH } from "../core/trap.ts";
 import * as SF from "../core/softfloat.ts";
 import * as E from "../core/encode.ts";
 import { bareHart } from "./support/bare_hart.ts";
+import { Machine } from "../board/machine.ts";
+import { cacheDir } from "../backends/image/image_cache.ts";
+import { join } from "node:path";
 
 const WFI = E.wfi();
 const NX = 1;
@@ -496,4 +501,21 @@ Deno.test("fp jit: mstatus.FS Off traps, Initial runs interpreted and becomes Di
       }
     }
   }
+});
+
+Deno.test("fp jit: compiled FP C runs in lockstep, and translated to the host's checksum", async () => {
+  // One pass of fpbench: n-body, FMA matrix, sqrt/div chains, every rounding mode, flags.
+  const program = await Deno.readFile(join(cacheDir(), "programs", "fpbench_short_sv39.elf"));
+  const quiet = { write: () => {} };
+  const checked = new Machine({ memoryMiB: 64, console: quiet, jit: "check" });
+  checked.bootElf(program);
+  checked.jit!.setHotThreshold(50);
+  assert.deepEqual(await checked.run(), { reason: "poweroff", code: 0 });
+  assert.ok(checked.lockstep!.checked > 10_000, `${checked.lockstep!.checked} runs checked`);
+
+  const fast = new Machine({ memoryMiB: 64, console: quiet });
+  fast.bootElf(program);
+  fast.jit!.setHotThreshold(50);
+  assert.deepEqual(await fast.run(), { reason: "poweroff", code: 0 });
+  assert.ok(fast.jit!.stats.regions > 0);
 });

@@ -55,4 +55,7 @@ build fpmix_long_sv39 "$here/fpmix.c" "$here/crt0_sv39.S" "$out/fpmix_long_sv39.
 read -r -a fpbench_flags <<<"$(sed -n '1s|^// cflags: ||p' "$here/fpbench.c")"
 build fpbench_long_sv39 "$here/fpbench.c" "$here/crt0_sv39.S" "$out/fpbench_long_sv39.elf" \
   "${fpbench_flags[@]}" -DITERATIONS=50
+# One pass of fpbench (5.6 M instructions): compiled FP code in lockstep (tests/fpu_jit_test.ts).
+build fpbench_short_sv39 "$here/fpbench.c" "$here/crt0_sv39.S" "$out/fpbench_short_sv39.elf" \
+  "${fpbench_flags[@]}" -DITERATIONS=1
 echo "$out"
