@@ -14,8 +14,8 @@ import { tlbEntryOffset } from "../mmu.ts";
 import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
-import { ByteWriter, F64, I32, I64, Op, VOID } from "./wasm.ts";
-import { FP_TEMPS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
+import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
+import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
 
 /** Function indices every module has: the helpers, then the shared mulhu. */
 export const FN_LOAD = 0;
@@ -36,7 +36,7 @@ const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
 const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
 const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
 const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
-export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32], [FP_TEMPS, F64]];
+export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32], ...FP_LOCALS];
 const L_FP = 46; // the FP code's f64 temporaries
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
 export const CHAIN_ENTRIES = 1024;

@@ -23,10 +23,12 @@
 import { FFLAGS_OFFSET, FREG_OFFSET, JIT_FP_READY_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import type { Block, Insn } from "./region.ts";
-import { type ByteWriter, I64, Op, VOID } from "./wasm.ts";
+import { type ByteWriter, F64, I32, I64, Op, VOID } from "./wasm.ts";
 
 /** f64 temporaries the FP code uses, after the emitter's own locals. */
 export const FP_TEMPS = 20;
+/** The FP code's locals: the f64 temporaries, then one i32 (the rounding mode). */
+export const FP_LOCALS: [number, number][] = [[FP_TEMPS, F64], [1, I32]];
 
 /** What the FP code needs of the region emitter (core/jit/codegen.ts). */
 export interface FpEmitHost {
@@ -155,9 +157,12 @@ export class FpEmitter {
   /** The block whose FS check has been emitted. */
   private checked: Block | null = null;
   private readonly d: number[];
+  /** The i32 temporary: the rounding mode of the directed paths. */
+  private readonly mode: number;
 
   constructor(private readonly h: FpEmitHost, private readonly fn: FpFunctions, base: number) {
     this.d = Array.from({ length: FP_TEMPS }, (_, k) => base + k);
+    this.mode = base + FP_TEMPS;
   }
 
   /** Called at the start of each function: every block checks FS again. */
@@ -408,6 +413,215 @@ export class FpEmitter {
     this.h.close();
   }
 
+  // --- directed rounding (RTZ, RDN, RUP) ---
+
+  /**
+   * if (condition) { fast } else { directed rounding, or the exact path }.
+   * The directed path needs the rounding mode to be RTZ, RDN or RUP (static
+   * or in frm) and `error` to leave, in temp 3, a number whose sign is that of
+   * X - f, where X is the exact result and f (temp 0) its RNE rounding, zero
+   * only when X = f, plus an i32 condition that this holds (ranges where the
+   * error-free transformations are exact).
+   */
+  private fastOrDirected(
+    i: Insn,
+    k: number,
+    rm: number,
+    fast: () => void,
+    error: () => void,
+    rd: number,
+    dbl: boolean,
+  ): void {
+    const h = this.h;
+    if (rm === RNE || rm === 4) return this.fastOrHelper(i, k, fast);
+    h.open(Op.if, VOID);
+    fast();
+    h.op(Op.else);
+    error();
+    if (rm === DYN) {
+      h.i32(0);
+      h.mem(Op.i32_load8_u, 0, FFLAGS_OFFSET + 1);
+    } else {
+      h.i32(rm);
+    }
+    h.local(Op.local_tee, this.mode);
+    h.i32(1);
+    h.op(Op.i32_sub);
+    h.i32(3);
+    h.op(Op.i32_lt_u); // RTZ, RDN or RUP
+    h.op(Op.i32_and);
+    // f finite, above the smallest normal (so neither f nor its neighbor is tiny)
+    this.absBetween(0, dbl ? MIN_NORMAL_D : MIN_NORMAL_S, Infinity);
+    h.op(Op.i32_and);
+    h.open(Op.if, VOID);
+    this.directedResult(dbl);
+    // The neighbor may be infinite (overflow): the exact path then.
+    this.absBetween(4, -1, Infinity);
+    h.open(Op.if, VOID);
+    this.getD(3);
+    this.f64(0);
+    h.op(Op.f64_ne);
+    h.open(Op.if, VOID);
+    this.raiseNx();
+    h.close();
+    if (dbl) this.storeD(rd, 4);
+    else this.storeS(rd, 4);
+    h.op(Op.else);
+    this.helper(i, k);
+    h.close();
+    h.op(Op.else);
+    this.helper(i, k);
+    h.close();
+    h.close();
+  }
+
+  /**
+   * Temp 4 = f (temp 0), or its neighbor toward X when the mode (this.mode)
+   * says so: RTZ when X is nearer zero than f, RDN when X < f, RUP when X > f.
+   * The neighbor is one step of f's bits: away from zero when X and f have
+   * the same sign, else toward it.
+   */
+  private directedResult(dbl: boolean): void {
+    const h = this.h;
+    const xBelow = () => (this.getD(3), this.f64(0), h.op(Op.f64_lt));
+    const fNeg = () => (this.getD(0), this.f64(0), h.op(Op.f64_lt));
+    // move = mode == RTZ ? xBelow != fNeg : mode == RDN ? xBelow : (X > f)
+    xBelow(), fNeg(), h.op(Op.i32_ne);
+    xBelow();
+    this.getD(3), this.f64(0), h.op(Op.f64_gt);
+    h.local(Op.local_get, this.mode);
+    h.i32(2);
+    h.op(Op.i32_eq);
+    h.op(Op.select);
+    h.local(Op.local_get, this.mode);
+    h.i32(1);
+    h.op(Op.i32_eq);
+    h.op(Op.select);
+    this.getD(3), this.f64(0), h.op(Op.f64_ne); // exact: no move (RTZ's test alone would)
+    h.op(Op.i32_and);
+    h.open(Op.if, VOID);
+    // bits(f) + (xBelow == fNeg ? 1 : -1)
+    if (dbl) {
+      this.getD(0);
+      h.op(Op.i64_reinterpret_f64);
+      h.i64(1);
+      h.i64(-1);
+      xBelow(), fNeg(), h.op(Op.i32_eq);
+      h.op(Op.select);
+      h.op(Op.i64_add);
+      h.op(Op.f64_reinterpret_i64);
+    } else {
+      this.getD(0);
+      h.op(Op.f32_demote_f64);
+      h.op(Op.i32_reinterpret_f32);
+      h.i32(1);
+      h.i32(-1);
+      xBelow(), fNeg(), h.op(Op.i32_eq);
+      h.op(Op.select);
+      h.op(Op.i32_add);
+      h.op(Op.f32_reinterpret_i32);
+      h.op(Op.f64_promote_f32);
+    }
+    this.setD(4);
+    h.op(Op.else);
+    this.getD(0);
+    this.setD(4);
+    h.close();
+  }
+
+  /**
+   * The error of a double add, subtract, multiply or divide into temp 3
+   * (operands in temps 1, 2, the RNE result in 0) and whether it is exact:
+   * TwoSum; Dekker's product (operands between the smallest normal and
+   * 2^995, product at least 2^-960); for a quotient q the remainder a - q×b
+   * (exact by Dekker, signed by b).
+   */
+  private errorD(o: number): void {
+    const h = this.h;
+    const g = (t: number) => this.getD(t);
+    const op = (x: number) => h.op(x);
+    const sub = Op.f64_sub, mul = Op.f64_mul, add = Op.f64_add;
+    if (o === Op.f64_add || o === Op.f64_sub) {
+      // b' = ±b in temp 5; bb = r - a; e = (a - (r - bb)) + (b' - bb)
+      g(2);
+      if (o === sub) op(Op.f64_neg);
+      this.setD(5);
+      g(0), g(1), op(sub), this.setD(6);
+      g(1), g(0), g(6), op(sub), op(sub), g(5), g(6), op(sub), op(add), this.setD(3);
+      h.i32(1);
+      return;
+    }
+    // Dekker's product of x (temp X) and y (temp Y): error into temp 3 with p in temp P.
+    const dekker = (X: number, Y: number, P: number) => {
+      this.f64(SPLIT), g(X), op(mul), this.setD(6);
+      g(6), g(6), g(X), op(sub), op(sub), this.setD(7); // xh
+      g(X), g(7), op(sub), this.setD(8); // xl
+      this.f64(SPLIT), g(Y), op(mul), this.setD(6);
+      g(6), g(6), g(Y), op(sub), op(sub), this.setD(9); // yh
+      g(Y), g(9), op(sub), this.setD(10); // yl
+      g(8), g(10), op(mul);
+      g(P), g(7), g(9), op(mul), op(sub), g(8), g(9), op(mul), op(sub), g(7), g(10), op(mul);
+      op(sub), op(sub), this.setD(3);
+    };
+    if (o === Op.f64_mul) {
+      dekker(1, 2, 0);
+      this.absIn(0, 2 ** -960, Number.MAX_VALUE);
+      this.absIn(1, MIN_NORMAL_D, 2 ** 995);
+      op(Op.i32_and);
+      this.absIn(2, MIN_NORMAL_D, 2 ** 995);
+      op(Op.i32_and);
+      return;
+    }
+    // q×b = pp + pe; rem = (a - pp) - pe; the sign of X - q is rem's times b's.
+    g(0), g(2), op(mul), this.setD(11);
+    dekker(0, 2, 11);
+    g(1), g(11), op(sub), g(3), op(sub), this.teeD(3);
+    g(3), op(Op.f64_neg);
+    g(2), this.f64(0), op(Op.f64_gt);
+    op(Op.select);
+    this.setD(3);
+    this.absIn(0, 2 ** -960, 2 ** 995);
+    this.absIn(2, MIN_NORMAL_D, 2 ** 995);
+    op(Op.i32_and);
+    this.absIn(1, 2 ** -960, 2 ** 1020);
+    op(Op.i32_and);
+  }
+
+  /**
+   * The same for singles, whose exact results are easy in double: a product
+   * is exact; a sum d = RN53(a ± b) with TwoSum error e2 is above f where d
+   * is (or by e2's sign when d = f); a quotient compares a with f×b (exact).
+   * The boxing check left by arithS is in this.mode.
+   */
+  private errorS(o: number): void {
+    const h = this.h;
+    const g = (t: number) => this.getD(t);
+    const op = (x: number) => h.op(x);
+    const sub = Op.f64_sub, mul = Op.f64_mul, add = Op.f64_add;
+    if (o === Op.f32_mul) {
+      g(1), g(2), op(mul), g(0), op(sub), this.setD(3);
+    } else if (o === Op.f32_div) {
+      // (a - f×b), signed by b
+      g(1), g(0), g(2), op(mul), op(sub), this.teeD(3);
+      g(3), op(Op.f64_neg);
+      g(2), this.f64(0), op(Op.f64_gt);
+      op(Op.select);
+      this.setD(3);
+    } else {
+      g(2);
+      if (o === Op.f32_sub) op(Op.f64_neg);
+      this.setD(5);
+      g(1), g(5), op(add), this.setD(7); // d
+      g(7), g(1), op(sub), this.setD(6);
+      g(7), g(0), op(sub); // d - f
+      g(1), g(7), g(6), op(sub), op(sub), g(5), g(6), op(sub), op(add); // e2
+      g(7), g(0), op(Op.f64_ne);
+      op(Op.select); // d != f ? d - f : e2
+      this.setD(3);
+    }
+    h.local(Op.local_get, this.mode);
+  }
+
   // --- loads and stores ---
 
   private load(i: Insn, k: number, rd: number, rs1: number, imm: number, f3: number): void {
@@ -490,7 +704,7 @@ export class FpEmitter {
     h.op(o);
     this.setD(0);
     this.arithCondition(rm, o === Op.f64_add || o === Op.f64_sub, o === Op.f64_mul, MIN_NORMAL_D);
-    this.fastOrHelper(i, k, () => this.storeD(rd, 0));
+    this.fastOrDirected(i, k, rm, () => this.storeD(rd, 0), () => this.errorD(o), rd, true);
   }
 
   /** The same for singles, computed in f32 (correctly rounded), boxed operands only. */
@@ -509,10 +723,11 @@ export class FpEmitter {
     this.setD(2);
     this.arithCondition(rm, o === Op.f32_add || o === Op.f32_sub, o === Op.f32_mul, MIN_NORMAL_S);
     this.boxed(rs1);
-    h.op(Op.i32_and);
     this.boxed(rs2);
     h.op(Op.i32_and);
-    this.fastOrHelper(i, k, () => this.storeS(rd, 0));
+    h.local(Op.local_tee, this.mode); // both boxed (the directed path needs it too)
+    h.op(Op.i32_and);
+    this.fastOrDirected(i, k, rm, () => this.storeS(rd, 0), () => this.errorS(o), rd, false);
   }
 
   /**
@@ -919,7 +1134,9 @@ export class FpEmitter {
     this.absBetween(0, MIN_NORMAL_S, Infinity);
     h.op(Op.i32_and);
     h.op(Op.i32_or);
-    this.fastOrHelper(i, k, () => this.storeS(rd, 0));
+    // Directed: d - f is exact (Sterbenz) and has the sign of X - f.
+    const error = () => (this.getD(1), this.getD(0), h.op(Op.f64_sub), this.setD(3), h.i32(1));
+    this.fastOrDirected(i, k, rm, () => this.storeS(rd, 0), error, rd, false);
   }
 
   /**
