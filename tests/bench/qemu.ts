@@ -1,73 +1,104 @@
 /**
- * The reference figure for the benchmark: the same bare-metal program on
- * qemu-system-riscv64's spike machine (HTIF at tohost, as demu's ELF mode;
- * installed by tests/bench/install_qemu.sh). QEMU's exit status is the
- * program's (0: its checksum, fflags included, matched the host's), so the
- * run also checks QEMU computes what demu and the host compute.
- *
- * QEMU does not count instructions without slowing down, so its MIPS are
- * demu's instruction count for the same program over QEMU's time, less the
- * time QEMU takes to start and stop (tests/programs/empty.c, measured alike).
+ * The same guests on qemu-system-riscv64 (TCG), for ratios printed beside
+ * demu's figures. Bare-metal programs run on QEMU's `spike` machine, which
+ * has HTIF at the ELF's `tohost` symbol as demu does (tests/programs/htif.h):
+ * the exit status is the program's verdict. Linux boots on `virt` with the
+ * same firmware, kernel, initramfs and command line as demu's default image.
+ * When QEMU is not installed every function says so by returning null.
  */
-import { median } from "./report.ts";
 
-/** False when qemu-system-riscv64 is not installed (the comparison is left out). */
+const QEMU = "qemu-system-riscv64";
+
+let available: boolean | null = null;
+
+/** True when qemu-system-riscv64 runs here (and --allow-run lets us start it). */
 export async function qemuAvailable(): Promise<boolean> {
+  if (available !== null) return available;
   try {
-    const { success } = await new Deno.Command("qemu-system-riscv64", {
+    const out = await new Deno.Command(QEMU, {
       args: ["--version"],
       stdout: "null",
       stderr: "null",
-    }).output();
-    return success;
+    })
+      .output();
+    available = out.success;
   } catch {
-    return false;
+    available = false;
   }
+  return available;
 }
 
-/** Seconds of one run of `elf` on QEMU; throws if the program fails (wrong checksum). */
-export async function qemuSeconds(elf: string): Promise<number> {
+/**
+ * Seconds QEMU takes to run a bare-metal ELF to its HTIF exit (process start
+ * included), or null without QEMU. A non-zero exit (a wrong checksum) throws.
+ */
+export async function qemuElfSeconds(elf: string): Promise<number | null> {
+  if (!await qemuAvailable()) return null;
   const t0 = performance.now();
-  const { code, stderr } = await new Deno.Command("qemu-system-riscv64", {
-    // -kernel gives QEMU the ELF's tohost symbol; the loader starts the hart at its entry.
-    args: [
-      "-M",
-      "spike",
-      "-nographic",
-      "-bios",
-      "none",
-      "-kernel",
-      elf,
-      "-device",
-      `loader,file=${elf},cpu-num=0`,
-    ],
+  const out = await new Deno.Command(QEMU, {
+    args: ["-M", "spike", "-bios", "none", "-kernel", elf, "-nographic", "-monitor", "none"],
     stdin: "null",
     stdout: "null",
     stderr: "piped",
   }).output();
   const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) {
-    throw new Error(
-      `${elf} failed on QEMU (exit ${code}): ${new TextDecoder().decode(stderr).trim()}`,
-    );
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim();
+    throw new Error(`qemu: ${elf} exited with status ${out.code}${err ? `: ${err}` : ""}`);
   }
   return seconds;
 }
 
-/** QEMU's MIPS on `elf` (median of `runs`), given the program's instruction count. */
-export async function qemuMips(
-  elf: string,
-  empty: string,
-  instructions: number,
-  runs: number,
-): Promise<number[]> {
-  const start: number[] = [];
-  for (let i = 0; i < runs; i++) start.push(await qemuSeconds(empty));
-  const overhead = median(start);
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const s = await qemuSeconds(elf) - overhead;
-    out.push(instructions / Math.max(s, 1e-3) / 1e6);
+export interface BootImages {
+  bios: string;
+  kernel: string;
+  initrd: string;
+  cmdline: string;
+  memoryMiB: number;
+}
+
+/**
+ * Seconds from starting QEMU's virt machine to `prompt` on its console, or
+ * null without QEMU. The process is killed once the prompt is seen.
+ */
+export async function qemuBootSeconds(
+  images: BootImages,
+  prompt: string,
+  timeoutMs = 120_000,
+): Promise<number | null> {
+  if (!await qemuAvailable()) return null;
+  const t0 = performance.now();
+  const child = new Deno.Command(QEMU, {
+    args: [
+      ...["-M", "virt", "-m", String(images.memoryMiB), "-nographic", "-no-reboot"],
+      ...["-bios", images.bios, "-kernel", images.kernel, "-initrd", images.initrd],
+      ...["-append", images.cmdline],
+    ],
+    stdin: "piped", // kept open: a shell that reads end of file would exit
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  let text = "";
+  let seconds: number | null = null;
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of child.stdout) {
+      text = (text + decoder.decode(chunk, { stream: true })).slice(-4096);
+      if (text.includes(prompt)) {
+        seconds = (performance.now() - t0) / 1000;
+        break;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    await child.stdin.close().catch(() => {});
+    await child.stderr.cancel();
   }
-  return out;
+  if (seconds === null) throw new Error(`qemu: no '${prompt}' on the console: ${text.slice(-200)}`);
+  return seconds;
 }
