@@ -12,7 +12,7 @@
  * FSW/FSD through the TLB and the slow path, and mstatus.FS: Off traps,
  * Initial/Clean runs in the interpreter and becomes Dirty. And compiled FP C
  * (tests/programs/fpbench.c) in lockstep, and translated to the checksum the
- * host computed (results and fflags).
+ * host computed (results and fflags); and awk's doubles in the Linux guest.
  */
 import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
@@ -26,6 +26,7 @@ import { bareHart } from "./support/bare_hart.ts";
 import { Machine } from "../board/machine.ts";
 import { cacheDir } from "../backends/image/image_cache.ts";
 import { join } from "node:path";
+import { bootShell } from "./support/guest_shell.ts";
 
 const WFI = E.wfi();
 const NX = 1;
@@ -518,4 +519,37 @@ Deno.test("fp jit: compiled FP C runs in lockstep, and translated to the host's 
   fast.jit!.setHotThreshold(50);
   assert.deepEqual(await fast.run(), { reason: "poweroff", code: 0 });
   assert.ok(fast.jit!.stats.regions > 0);
+});
+
+Deno.test("fp jit: awk's doubles in the Linux guest, two processes at once, as the host computes", async () => {
+  // Two awk processes share the hart, so context switches leave FS Clean and the next FP
+  // instruction comes back through the interpreter. +, /, sqrt are exact in both; the libm
+  // ones (exp, log, sin) only have to agree with the interpreter.
+  const exact = 's=0; for (i = 1; i <= 30000; i++) s += sqrt(i) / i + i / 3; printf "%.17g\\n", s';
+  const libm = "s=0; for (i = 1; i <= 3000; i++) s += exp(-i / 1000) * log(i) + sin(i); " +
+    'printf "%.17g\\n", s';
+  const commands = [
+    `awk 'BEGIN { ${exact} }' > /tmp/a &`,
+    `awk 'BEGIN { ${libm} }' > /tmp/b; wait`,
+    "cat /tmp/a /tmp/b",
+  ];
+  let host = 0;
+  for (let i = 1; i <= 30000; i++) host += Math.sqrt(i) / i + i / 3;
+  const outputs: string[] = [];
+  for (const jit of [true, false]) {
+    const shell = await bootShell([], 128, { jit });
+    try {
+      let out = "";
+      for (const c of commands) out = await shell.sh(c);
+      // The numbers (a job-control notice may come along).
+      outputs.push(out.split("\n").filter((l) => /^[-0-9.e+]+$/.test(l)).join("\n"));
+    } finally {
+      await shell.shutdown();
+    }
+  }
+  const [translated, interpreted] = outputs;
+  assert.equal(translated, interpreted);
+  const lines = translated.split("\n");
+  assert.equal(lines.length, 2, translated);
+  assert.equal(parseFloat(lines[0]), host, `${lines[0]} (host ${host})`);
 });
