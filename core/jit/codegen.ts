@@ -37,7 +37,7 @@ const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
 const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
 const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
 export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32], ...FP_LOCALS];
-const L_FP = 46; // the FP code's f64 temporaries
+const L_FP = 46; // the FP code's locals (FP_LOCALS) follow the emitter's own
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
 export const CHAIN_ENTRIES = 1024;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;

@@ -2,8 +2,9 @@
  * Finds the code a region covers: starting at a hot pc, the basic blocks
  * reachable by fall-through and direct jumps without leaving the 4 KiB page,
  * as far as every instruction is one the translator handles. Anything else
- * (CSR, AMO, system ops, FP encodings that are illegal, FENCE.I, an instruction across the page end)
- * ends the block there, and translated code exits to the interpreter at it.
+ * (CSR, AMO, system ops, an illegal F/D encoding, FENCE.I, an instruction
+ * across the page end) ends the block there, and translated code exits to the
+ * interpreter at it.
  */
 import { buildCompressedTable } from "../compressed.ts";
 import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
