@@ -1,7 +1,7 @@
 /**
  * The lockstep checker: runs each translated block, then puts the state back
  * and runs the interpreter over the same instructions, and stops the machine
- * at the first block where they differ (integer and FP registers, fflags, pc, privilege, trap CSRs,
+ * at the first block where they differ (integer and FP registers, fflags, frm, pc, privilege, trap CSRs,
  * counters, or the bytes the block stored). Memory is compared at the
  * addresses translated code stored to, so a store the interpreter makes
  * elsewhere shows only as a difference there. Blocks that touch MMIO run
@@ -150,6 +150,7 @@ function compare(a: Snapshot, b: Snapshot, ka: number, kb: number): string | und
     if (a.f[r] !== b.f[r]) return `f${r}: translated ${hex(a.f[r])}, interpreted ${hex(b.f[r])}`;
   }
   if (a.fflags !== b.fflags) return `fflags: translated ${a.fflags}, interpreted ${b.fflags}`;
+  if (a.frm !== b.frm) return `frm: translated ${a.frm}, interpreted ${b.frm}`;
   if (a.pc !== b.pc) return `next pc: translated ${hex(a.pc)}, interpreted ${hex(b.pc)}`;
   if (a.priv !== b.priv) return `privilege: translated ${a.priv}, interpreted ${b.priv}`;
   if (a.mstatus !== b.mstatus) {
