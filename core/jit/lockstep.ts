@@ -1,8 +1,8 @@
 /**
  * The lockstep checker: runs each translated block, then puts the state back
  * and runs the interpreter over the same instructions, and stops the machine
- * at the first block where they differ (integer and FP registers, fflags, frm, pc, privilege, trap CSRs,
- * counters, or the bytes the block stored). Memory is compared at the
+ * at the first block where they differ (integer and FP registers, fflags, frm,
+ * pc, privilege, trap CSRs, counters, or the bytes the block stored). Memory is compared at the
  * addresses translated code stored to, so a store the interpreter makes
  * elsewhere shows only as a difference there. Blocks that touch MMIO run
  * once, unchecked (a device access cannot be undone).
