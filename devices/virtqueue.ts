@@ -139,6 +139,34 @@ export class Virtqueue {
     return this.copy(chain.writable, offset, src, true);
   }
 
+  /**
+   * The guest memory holding bytes [offset, offset + length) of the chain's
+   * readable (or writable) buffers, as views into RAM: no copy. Shorter when
+   * the chain ends first.
+   */
+  views(chain: Chain, writable: boolean, offset: number, length: number): Uint8Array[] {
+    const bytes = this.ram.bytes;
+    const base = this.ram.base;
+    const out: Uint8Array[] = [];
+    for (const s of writable ? chain.writable : chain.readable) {
+      if (length <= 0) break;
+      if (offset >= s.len) {
+        offset -= s.len;
+        continue;
+      }
+      const n = Math.min(s.len - offset, length);
+      const at = s.addr - base + offset;
+      const last = out.length - 1;
+      // Buffers that are adjacent in RAM become one view (one host call instead of several).
+      if (last >= 0 && out[last].byteOffset + out[last].length === at) {
+        out[last] = bytes.subarray(out[last].byteOffset, at + n);
+      } else out.push(bytes.subarray(at, at + n));
+      length -= n;
+      offset = 0;
+    }
+    return out;
+  }
+
   /** All readable bytes of the chain (at most `limit`). */
   readAll(chain: Chain, limit = Infinity): Uint8Array {
     const out = new Uint8Array(Math.min(chain.readLength, limit));
