@@ -16,7 +16,7 @@ import { HostFs } from "../../backends/p9_host_fs.ts";
 import { UserNetwork } from "../../backends/net/user.ts";
 import { buildEthernet, ETHERTYPE_IPV4, parseEthernet } from "../../backends/net/ethernet.ts";
 import { buildIpv4, parseIpv4, PROTO_TCP } from "../../backends/net/ipv4.ts";
-import { ACK, buildTcp, FIN, SYN, type TcpHeader } from "../../backends/net/tcp.ts";
+import { ACK, buildTcp, FIN, parseTcp, SYN, type TcpHeader } from "../../backends/net/tcp.ts";
 import { GATEWAY_MAC, GUEST_IP, HOST_IP } from "../../backends/net/user.ts";
 import { VirtioBlock } from "../../devices/virtio_blk.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
@@ -316,6 +316,7 @@ class GuestTcp {
   readonly rxBuf = 65536 + 4096;
   received = 0;
   peerWindow = 0;
+  peerShift = 0;
   peerAck = 0;
   fin = false;
   synAck = false;
@@ -334,7 +335,8 @@ class GuestTcp {
       seq: this.seq,
       ack: this.ack,
       flags,
-      window: 65535,
+      // Like Linux: an 8 MiB window (scaled by 7) once the SYNs agreed on scaling.
+      window: flags & SYN ? 65535 : (this.peerShift ? 65535 : Math.min(65535, 8 << 20)),
       ...extra,
     };
     const seg = buildTcp(GUEST_IP, HOST_IP, h, new Uint8Array(payload));
@@ -353,10 +355,13 @@ class GuestTcp {
   /** Takes received frames, returns how many carried data; re-posts their buffers. */
   poll(): number {
     let data = 0;
-    const got = this.drv.reap(0);
-    for (const [head, len] of got) {
+    // Every reaped buffer first: re-posting may reuse their descriptors at once.
+    const got = this.drv.reap(0).map(([head, len]) => {
       const addr = this.rxBufs.get(head)!;
       this.rxBufs.delete(head);
+      return [addr, len];
+    });
+    for (const [addr, len] of got) {
       const bytes = this.drv.ram.bytes.subarray(
         addr - RAM_BASE + NET_HDR_SIZE,
         addr - RAM_BASE + len,
@@ -364,18 +369,23 @@ class GuestTcp {
       const eth = parseEthernet(bytes);
       const ip = eth && parseIpv4(eth.payload);
       // The NAT vouches for its checksums (DATA_VALID): skip verifying as Linux does.
-      const t = ip && ip.proto === PROTO_TCP ? parseTcpLoose(ip.payload) : null;
+      const t = ip && ip.proto === PROTO_TCP ? parseTcp(ip.payload, ip.src, ip.dst, false) : null;
       if (t) {
         if (t.flags & SYN) {
           this.ack = (t.seq + 1) >>> 0;
           this.synAck = true;
-        } else if (t.seq === this.ack) {
-          this.ack = (this.ack + t.payload + (t.flags & FIN ? 1 : 0)) >>> 0;
-          this.received += t.payload;
-          if (t.flags & FIN) this.fin = true;
-          if (t.payload) data++;
+          this.peerShift = t.wscale ?? 0;
+          this.peerWindow = t.window;
+        } else {
+          if (t.seq === this.ack) {
+            const n = t.payload.length;
+            this.ack = (this.ack + n + (t.flags & FIN ? 1 : 0)) >>> 0;
+            this.received += n;
+            if (t.flags & FIN) this.fin = true;
+            if (n) data++;
+          }
+          this.peerWindow = t.window * 2 ** this.peerShift;
         }
-        this.peerWindow = t.window;
         this.peerAck = t.ack;
       }
       this.rxBufs.set(this.drv.post(0, [], [{ addr, len: this.rxBuf }], false), addr);
@@ -383,17 +393,6 @@ class GuestTcp {
     if (got.length) this.drv.kick(0);
     return data;
   }
-}
-
-function parseTcpLoose(b: Uint8Array) {
-  const v = new DataView(b.buffer, b.byteOffset, b.length);
-  return {
-    seq: v.getUint32(4),
-    ack: v.getUint32(8),
-    flags: b[13],
-    window: v.getUint16(14),
-    payload: b.length - (b[12] >> 4) * 4,
-  };
 }
 
 async function net(): Promise<void> {
@@ -428,7 +427,7 @@ async function net(): Promise<void> {
       const drv = new SyntheticDriver(bigRam(64 << 20), dev);
       drv.init(2);
       const g = new GuestTcp(drv, 40000 + i, port);
-      g.send(SYN, 0, { mss: 1460 });
+      g.send(SYN, 0, { mss: 1460, wscale: 7 });
       while (!g.synAck) {
         await drv.waitIrq(50);
         g.poll();
@@ -440,10 +439,11 @@ async function net(): Promise<void> {
       let requests = 0;
       if (dir === "down") {
         while (!g.fin) {
-          await drv.waitIrq(50);
+          // Poll before sleeping: an ACK's answer may already be in the ring.
           const n = g.poll();
           requests += n;
           if (n) g.send(ACK);
+          else await drv.waitIrq(50);
         }
         if (g.received !== TOTAL) throw new Error(`net down: ${g.received} bytes`);
       } else {

@@ -5,7 +5,8 @@
  * each command, medians of DEMU_BENCH_RUNS runs, with the demu/QEMU ratio.
  * The guests run one after the other, never at once.
  *
- *   deno run -A tests/bench/vs_qemu.ts [--only demu|qemu] [--size MiB]
+ *   deno run -A tests/bench/vs_qemu.ts [--only demu|qemu] [--size MiB] [--runs N]
+ *     [--cases blk,9p,NAT] [--prof DIR (demu's CPU profile)]
  *
  * Without qemu-system-riscv64 it prints demu's figures alone and says so.
  */
@@ -14,10 +15,17 @@ import { parseArgs } from "node:util";
 import { defaultImagePaths } from "../../backends/image_cache.ts";
 import { REPO, spawnDemu } from "../support/cli_run.ts";
 import { median } from "./report.ts";
+import { splitProfile } from "../tools/profile_split.ts";
 
 const args = parseArgs({
   args: Deno.args,
-  options: { only: { type: "string" }, size: { type: "string" }, runs: { type: "string" } },
+  options: {
+    only: { type: "string" },
+    size: { type: "string" },
+    runs: { type: "string" },
+    cases: { type: "string" },
+    prof: { type: "string" },
+  },
 });
 const RUNS = Number(args.values.runs ?? Deno.env.get("DEMU_BENCH_RUNS") ?? 3);
 const MIB = Number(args.values.size ?? 128);
@@ -46,7 +54,7 @@ interface Ctx {
 }
 
 const DROP = "sync; echo 3 > /proc/sys/vm/drop_caches";
-const cases: Case[] = [
+const allCases: Case[] = [
   {
     name: "blk read (dd bs=1M, page cache)",
     before: () => DROP,
@@ -101,6 +109,11 @@ const cases: Case[] = [
   },
 ];
 
+/** `--cases blk,9p` keeps the cases whose names start with one of those words. */
+const cases = allCases.filter((c) =>
+  !args.values.cases || args.values.cases.split(",").some((w) => c.name.startsWith(w))
+);
+
 async function waitUntil(pred: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
@@ -143,18 +156,15 @@ function emulatorCommand(
 ): [string, string[]] {
   const p = defaultImagePaths();
   if (which === "demu") {
+    const prof = args.values.prof ? ["--cpu-prof", `--cpu-prof-dir=${args.values.prof}`] : [];
     return [Deno.execPath(), [
       "run",
       "-A",
+      ...prof,
       join(REPO, "main.ts"),
       "-m",
       "128",
-      "--bios",
-      p.bios,
-      "--kernel",
-      p.kernel,
-      "--initrd",
-      p.initrd,
+      "--default",
       "--drive",
       disk,
       "-rw",
@@ -277,6 +287,17 @@ try {
       `${c.name.padEnd(40)} ${d.toFixed(1).padStart(9)} ${q.toFixed(1).padStart(9)}  ` +
         `${(d / q).toFixed(2)} ${c.unit}`,
     );
+  }
+  if (args.values.prof) {
+    // Where demu's host time went (the profile covers the boot too: compare with --cases none).
+    for (const e of Deno.readDirSync(args.values.prof)) {
+      if (!e.name.endsWith(".cpuprofile")) continue;
+      const split = splitProfile(JSON.parse(Deno.readTextFileSync(join(args.values.prof, e.name))));
+      console.log(
+        `demu profile ${e.name}: ` +
+          Object.entries(split).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", "),
+      );
+    }
   }
 } finally {
   ac.abort();
