@@ -11,8 +11,8 @@
  * interrupts and notifications per request.
  */
 import { join } from "node:path";
-import { FileBackend } from "../../backends/file_block.ts";
-import { HostFs } from "../../backends/p9_host_fs.ts";
+import { FileBackend } from "../../backends/block/file_block.ts";
+import { HostFs } from "../../backends/fs/p9_host_fs.ts";
 import { UserNetwork } from "../../backends/net/user.ts";
 import { buildEthernet, ETHERTYPE_IPV4, parseEthernet } from "../../backends/net/ethernet.ts";
 import { buildIpv4, parseIpv4, PROTO_TCP } from "../../backends/net/ipv4.ts";

@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { defaultImagePaths } from "../../backends/image_cache.ts";
+import { defaultImagePaths } from "../../backends/image/image_cache.ts";
 import { REPO, spawnDemu } from "../support/cli_run.ts";
 import { median } from "./report.ts";
 import { splitProfile } from "../tools/profile_split.ts";

@@ -3,8 +3,8 @@
  * writes go to an overlay of 4 KiB blocks that the base never sees. The
  * overlay lives in memory (gone at exit) or in a file (`overlay_file.ts`).
  */
-import { type BlockBackend, SECTOR_SIZE } from "../devices/block_backend.ts";
-import { copyFromParts, copyIntoParts, partsLength, sliceParts } from "../devices/byte_parts.ts";
+import { type BlockBackend, SECTOR_SIZE } from "../../devices/block_backend.ts";
+import { copyFromParts, copyIntoParts, partsLength, sliceParts } from "../../devices/byte_parts.ts";
 
 export const OVERLAY_BLOCK = 4096;
 const SPB = OVERLAY_BLOCK / SECTOR_SIZE;

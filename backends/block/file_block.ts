@@ -7,8 +7,8 @@
  * asynchronous path runs on Deno's thread pool for callers that want it.
  */
 import * as fs from "node:fs";
-import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../devices/block_backend.ts";
-import { copyFromParts, copyIntoParts, partsLength } from "../devices/byte_parts.ts";
+import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
+import { copyFromParts, copyIntoParts, partsLength } from "../../devices/byte_parts.ts";
 
 /** Requests in several pieces up to this size go through one host call and a copy. */
 const GATHER_BYTES = 1 << 20;
