@@ -49,6 +49,8 @@ export class SyntheticDriver {
   private level = false;
   /** Rising edges of the interrupt line: what a guest would take as interrupts. */
   irqs = 0;
+  /** Every time the device raised the line, high already or not (its interrupt decisions). */
+  raises = 0;
   notifies = 0;
   private readonly queues: QueueState[] = [];
   /** The driver accepted VIRTIO_F_EVENT_IDX (used_event / avail_event are honoured). */
@@ -62,6 +64,7 @@ export class SyntheticDriver {
       ram,
       {
         set: (level) => {
+          if (level) this.raises++;
           const rising = level && !this.level;
           this.level = level;
           if (!rising) return;
