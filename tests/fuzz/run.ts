@@ -1,0 +1,221 @@
+/**
+ * `deno task fuzz`: runs the fuzz targets (tests/fuzz/targets.ts) each in a
+ * worker for a time or a count, and prints inputs per second per target and
+ * every failure with the seed and path that replay it.
+ *
+ *   deno task fuzz [--time SECONDS] [--count N] [--seed N] [--hang-ms MS] [--json FILE] [TARGET...]
+ *   deno task fuzz --replay TARGET SEED PATH
+ *   deno task fuzz --list
+ *
+ * FUZZ_TIME, FUZZ_COUNT and FUZZ_SEED set the defaults (10 s a target, no
+ * count limit, seed from the clock). A target stuck on one input longer than
+ * --hang-ms (default 1000) is a hang; a heap that grows by more than 64 MiB
+ * between its first and last batch is reported too.
+ */
+import { runBatch } from "./target.ts";
+import { findTarget, TARGETS } from "./targets.ts";
+import type { WorkerJob, WorkerReport } from "./worker.ts";
+
+const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
+
+interface Options {
+  timeMs: number;
+  count: number;
+  seed: number;
+  hangMs: number;
+  json: string | null;
+  targets: string[];
+}
+
+function usage(message: string): never {
+  console.error(`fuzz: ${message}`);
+  Deno.exit(2);
+}
+
+function num(text: string | undefined, what: string): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isFinite(n) || n < 0) usage(`bad ${what} '${text}'`);
+  return n;
+}
+
+function parseArgs(args: string[]): Options {
+  const env = (k: string) => Deno.env.get(k);
+  const o: Options = {
+    timeMs: num(env("FUZZ_TIME") ?? "10", "FUZZ_TIME") * 1000,
+    count: env("FUZZ_COUNT") ? num(env("FUZZ_COUNT"), "FUZZ_COUNT") : Infinity,
+    seed: env("FUZZ_SEED") ? num(env("FUZZ_SEED"), "FUZZ_SEED") : Date.now() % 2 ** 31,
+    hangMs: 1000,
+    json: null,
+    targets: [],
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--time") o.timeMs = num(args[++i], "--time") * 1000;
+    else if (a === "--count") {
+      o.count = num(args[++i], "--count");
+      if (!args.includes("--time") && !env("FUZZ_TIME")) o.timeMs = Infinity;
+    } else if (a === "--seed") o.seed = num(args[++i], "--seed");
+    else if (a === "--hang-ms") o.hangMs = num(args[++i], "--hang-ms");
+    else if (a === "--json") o.json = args[++i] ?? usage("--json needs a file");
+    else if (a.startsWith("-")) usage(`unknown option ${a}`);
+    else o.targets.push(a);
+  }
+  for (const t of o.targets) if (!TARGETS.some((x) => x.name === t)) usage(`no target '${t}'`);
+  if (o.targets.length === 0) o.targets = TARGETS.map((t) => t.name);
+  return o;
+}
+
+interface Summary {
+  target: string;
+  inputs: number;
+  seconds: number;
+  perSecond: number;
+  failures: string[];
+  heapFirstMiB: number;
+  heapLastMiB: number;
+}
+
+/** Runs one target to its time or count, restarting its worker after a hang. */
+async function fuzzTarget(name: string, o: Options): Promise<Summary> {
+  const started = performance.now();
+  const failures: string[] = [];
+  let inputs = 0;
+  let heapFirst = -1;
+  let heapLast = 0;
+  let seed = o.seed;
+  while (inputs < o.count && performance.now() - started < o.timeMs && failures.length < 10) {
+    const shared = new SharedArrayBuffer(12);
+    const beat = new Int32Array(shared);
+    const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+    const job: WorkerJob = {
+      target: name,
+      seed,
+      timeMs: o.timeMs - (performance.now() - started),
+      count: o.count - inputs,
+      shared,
+    };
+    const outcome = await new Promise<"done" | "hang" | "crash">((resolve) => {
+      let last = -1;
+      let since = performance.now();
+      const watch = setInterval(() => {
+        const now = Atomics.load(beat, 0);
+        if (now !== last) {
+          last = now;
+          since = performance.now();
+        } else if (performance.now() - since > o.hangMs) {
+          clearInterval(watch);
+          resolve("hang");
+        }
+      }, 50);
+      worker.onmessage = (e: MessageEvent<WorkerReport>) => {
+        const r = e.data;
+        inputs += r.runs;
+        if (heapFirst < 0) heapFirst = r.heapBytes;
+        heapLast = r.heapBytes;
+        if (r.failure) {
+          const f = r.failure;
+          failures.push(
+            `${name}: FAILED, replay: deno task fuzz --replay ${name} ${f.seed} ${f.path}\n` +
+              `  input: ${f.counterexample}\n  ${f.error.split("\n").slice(0, 6).join("\n  ")}`,
+          );
+          console.error(failures.at(-1));
+        }
+        if (r.kind === "done") {
+          clearInterval(watch);
+          resolve("done");
+        }
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        failures.push(
+          `${name}: the worker crashed: ${e.message} (batch seed ${Atomics.load(beat, 1)})`,
+        );
+        console.error(failures.at(-1));
+        clearInterval(watch);
+        resolve("crash");
+      };
+      worker.postMessage(job);
+    });
+    worker.terminate();
+    if (outcome === "done") break;
+    const batchSeed = Atomics.load(beat, 1);
+    const index = Math.max(0, Atomics.load(beat, 2) - 1);
+    if (outcome === "hang") {
+      failures.push(
+        `${name}: HANG (one input ran over ${o.hangMs} ms), replay: ` +
+          `deno task fuzz --replay ${name} ${batchSeed} ${index}`,
+      );
+      console.error(failures.at(-1));
+    }
+    inputs += Atomics.load(beat, 2);
+    seed = batchSeed + 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (heapFirst >= 0 && heapLast - heapFirst > HEAP_GROWTH_LIMIT) {
+    failures.push(
+      `${name}: heap grew from ${mib(heapFirst)} to ${mib(heapLast)} MiB during the run`,
+    );
+  }
+  return {
+    target: name,
+    inputs,
+    seconds,
+    perSecond: inputs / seconds,
+    failures,
+    heapFirstMiB: mib(heapFirst),
+    heapLastMiB: mib(heapLast),
+  };
+}
+
+const mib = (b: number) => Math.round(b / 1048576 * 10) / 10;
+
+async function replay(name: string, seed: number, path: string): Promise<void> {
+  const r = await runBatch(findTarget(name), seed, 1, undefined, path);
+  if (!r.failure) {
+    console.log(`${name} seed ${seed} path ${path}: passes`);
+    return;
+  }
+  console.log(`${name} seed ${seed} path ${path}: FAILS\n  input: ${r.failure.counterexample}`);
+  console.log(`  ${r.failure.error}`);
+  Deno.exit(1);
+}
+
+async function main(args: string[]): Promise<void> {
+  if (args[0] === "--list") {
+    for (const t of TARGETS) console.log(`${t.name.padEnd(14)} ${t.about}`);
+    return;
+  }
+  if (args[0] === "--replay") {
+    const [name, seed, path] = args.slice(1);
+    if (!name || seed === undefined) usage("--replay TARGET SEED [PATH]");
+    findTarget(name);
+    return replay(name, num(seed, "seed"), path ?? "0");
+  }
+  const o = parseArgs(args);
+  const when = o.count === Infinity ? `${o.timeMs / 1000} s` : `${o.count} inputs`;
+  console.log(`fuzz: ${o.targets.length} targets, ${when} each, seed ${o.seed}`);
+  const rows: Summary[] = [];
+  for (const name of o.targets) {
+    const s = await fuzzTarget(name, o);
+    rows.push(s);
+    console.log(
+      `${s.target.padEnd(14)} ${String(s.inputs).padStart(11)} inputs ${
+        s.seconds.toFixed(1).padStart(8)
+      } s ${
+        Math.round(s.perSecond).toString().padStart(8)
+      }/s  heap ${s.heapFirstMiB}→${s.heapLastMiB} MiB  ${
+        s.failures.length ? `${s.failures.length} FAILURES` : "ok"
+      }`,
+    );
+  }
+  if (o.json) await Deno.writeTextFile(o.json, JSON.stringify({ seed: o.seed, rows }, null, 2));
+  const failed = rows.reduce((n, r) => n + r.failures.length, 0);
+  console.log(
+    `${rows.length - rows.filter((r) => r.failures.length).length} passed, ${
+      rows.filter((r) => r.failures.length).length
+    } failed`,
+  );
+  if (failed) Deno.exit(1);
+}
+
+if (import.meta.main) await main(Deno.args);

@@ -1,0 +1,24 @@
+/**
+ * Every fuzz target, by name. A new parser (snapshot, monitor, gdb packets)
+ * joins the fuzzer by adding its target here.
+ */
+import type { FuzzTarget } from "./target.ts";
+import { virtqueueTarget } from "./targets/virtqueue.ts";
+import { virtioBlkTarget } from "./targets/virtio_blk.ts";
+import { p9ModelTarget, p9RawTarget } from "./targets/p9.ts";
+
+// deno-lint-ignore no-explicit-any
+export const TARGETS: FuzzTarget<any>[] = [
+  virtqueueTarget,
+  virtioBlkTarget,
+  p9ModelTarget,
+  p9RawTarget,
+];
+
+export function findTarget(name: string): FuzzTarget {
+  const t = TARGETS.find((t) => t.name === name);
+  if (!t) {
+    throw new Error(`no fuzz target '${name}' (targets: ${TARGETS.map((t) => t.name).join(", ")})`);
+  }
+  return t;
+}
