@@ -6,6 +6,13 @@ import type { FuzzTarget } from "./target.ts";
 import { virtqueueTarget } from "./targets/virtqueue.ts";
 import { virtioBlkTarget } from "./targets/virtio_blk.ts";
 import { p9ModelTarget, p9RawTarget } from "./targets/p9.ts";
+import { netFramesTarget, netTcpTarget } from "./targets/net.ts";
+import {
+  virtio9pTarget,
+  virtioConsoleTarget,
+  virtioInputTarget,
+  virtioNetTarget,
+} from "./targets/virtio_devices.ts";
 
 // deno-lint-ignore no-explicit-any
 export const TARGETS: FuzzTarget<any>[] = [
@@ -13,6 +20,12 @@ export const TARGETS: FuzzTarget<any>[] = [
   virtioBlkTarget,
   p9ModelTarget,
   p9RawTarget,
+  netFramesTarget,
+  netTcpTarget,
+  virtioConsoleTarget,
+  virtioInputTarget,
+  virtioNetTarget,
+  virtio9pTarget,
 ];
 
 export function findTarget(name: string): FuzzTarget {

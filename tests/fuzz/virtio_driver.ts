@@ -63,8 +63,12 @@ export interface Posted {
   readable: Range[];
   writable: Range[];
   writeLength: number;
+  /** A readable buffer follows a writable one: the device must answer it empty. */
+  malformed: boolean;
   /** Filled by `check`: the used length, or null while unanswered. */
   used: number | null;
+  /** Filled by `check`: the position of its answer in the used ring. */
+  order: number;
 }
 
 export class FuzzDriver {
@@ -196,7 +200,19 @@ export class FuzzDriver {
     v.setUint16(availOf(q) - RAM_BASE + 2, this.availIdx[q], true);
     this.sync(availOf(q), 4 + 2 * QUEUE_SIZE);
     const writeLength = writable.reduce((n, r) => n + r.len, 0);
-    this.posted.push({ queue: q, head, spec, readable, writable, writeLength, used: null });
+    const firstWrite = bufs.findIndex((b) => b.write && b.len > 0);
+    const malformed = firstWrite >= 0 && bufs.slice(firstWrite).some((b) => !b.write && b.len > 0);
+    this.posted.push({
+      queue: q,
+      head,
+      spec,
+      readable,
+      writable,
+      writeLength,
+      malformed,
+      used: null,
+      order: -1,
+    });
     if (spec.notify) this.w(0x50, q);
     return true;
   }
@@ -227,6 +243,8 @@ export class FuzzDriver {
         must(p.used === null, `queue ${q}: head ${id} answered twice`);
         must(len <= p.writeLength, `queue ${q}: used len ${len} > writable ${p.writeLength}`);
         p.used = len;
+        p.order = i;
+        if (p.malformed) must(len === 0, `queue ${q}: malformed chain ${id} answered ${len} bytes`);
       }
       if (mustAnswer(q) && !this.transport.queue(q)?.broken) {
         const open = mine.filter((p) => p.used === null);
@@ -235,6 +253,11 @@ export class FuzzDriver {
     }
     for (const p of this.posted) allowed.push(...p.writable);
     mustWriteOnlyInside(this.ram, this.before, allowed);
+  }
+
+  /** Some buffer was placed over others: data checks cannot tell whose bytes they read. */
+  get overlapping(): boolean {
+    return this.posted.some((p) => p.spec.segs.some((s) => s.wild !== null));
   }
 
   /** The bytes of a chain's writable buffers, in order. */
