@@ -116,7 +116,9 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
           const f = r.failure;
           failures.push(
             `${name}: FAILED, replay: deno task fuzz --replay ${name} ${f.seed} ${f.path}\n` +
-              `  input: ${f.counterexample}\n  ${f.error.split("\n").slice(0, 6).join("\n  ")}`,
+              `  input: ${f.counterexample.slice(0, 400)}\n  ${
+                f.error.split("\n").slice(0, 6).join("\n  ")
+              }`,
           );
           console.error(failures.at(-1));
         }

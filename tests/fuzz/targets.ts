@@ -8,6 +8,14 @@ import { virtioBlkTarget } from "./targets/virtio_blk.ts";
 import { p9ModelTarget, p9RawTarget } from "./targets/p9.ts";
 import { netFramesTarget, netTcpTarget } from "./targets/net.ts";
 import {
+  configJsonTarget,
+  configMeaningTarget,
+  configTextTarget,
+  elfTarget,
+  webMessageTarget,
+} from "./targets/files.ts";
+import { mmioTarget } from "./targets/mmio.ts";
+import {
   virtio9pTarget,
   virtioConsoleTarget,
   virtioInputTarget,
@@ -26,6 +34,12 @@ export const TARGETS: FuzzTarget<any>[] = [
   virtioInputTarget,
   virtioNetTarget,
   virtio9pTarget,
+  configTextTarget,
+  configJsonTarget,
+  configMeaningTarget,
+  elfTarget,
+  webMessageTarget,
+  mmioTarget,
 ];
 
 export function findTarget(name: string): FuzzTarget {
