@@ -11,6 +11,7 @@ export class ConfigError extends Error {
   constructor(message: string, readonly line?: number, readonly column?: number) {
     // One line whatever the file held: control characters quoted from it are shown escaped.
     message = message.replace(
+      // deno-lint-ignore no-control-regex
       /[\x00-\x1f\x7f]/g,
       (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
     );
