@@ -6,15 +6,22 @@
  *   deno task fuzz [--time SECONDS] [--count N] [--seed N] [--hang-ms MS] [--json FILE] [TARGET...]
  *   deno task fuzz --replay TARGET SEED PATH
  *   deno task fuzz --list
+ *   deno task fuzz --guest [--time SECONDS] [--seed N] [--iterations N] [--json FILE]
  *
  * FUZZ_TIME, FUZZ_COUNT and FUZZ_SEED set the defaults (10 s a target, no
  * count limit, seed from the clock). A target stuck on one input longer than
  * --hang-ms (default 1000) is a hang; a heap that grows by more than 64 MiB
  * between its first and last batch is reported too.
+ *
+ * --guest runs the guest-side fuzzer (tests/fuzz/guest.ts) seed after seed
+ * for the time given: mostly as a Machine with every device, every fourth
+ * seed as `main.ts --elf`; each run is 200,000 iterations unless
+ * --iterations says otherwise.
  */
 import { runBatch } from "./target.ts";
 import { findTarget, TARGETS } from "./targets.ts";
 import type { WorkerJob, WorkerReport } from "./worker.ts";
+import { type GuestRun, runElfForm, runMachineForm } from "./guest.ts";
 
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
 
@@ -182,7 +189,65 @@ async function replay(name: string, seed: number, path: string): Promise<void> {
   Deno.exit(1);
 }
 
+async function guest(args: string[]): Promise<void> {
+  const o = parseArgs(
+    args.filter((a, i) => a !== "--iterations" && args[i - 1] !== "--iterations"),
+  );
+  const at = args.indexOf("--iterations");
+  const iterations = at >= 0 ? num(args[at + 1], "--iterations") : 200_000;
+  const end = performance.now() + (o.timeMs === Infinity ? 60_000 : o.timeMs);
+  const runs: GuestRun[] = [];
+  console.log(`fuzz --guest: ${iterations} iterations a run, seeds from ${o.seed}`);
+  for (let k = 0; performance.now() < end && runs.length < o.count; k++) {
+    const seed = (o.seed + k) % 2 ** 31 || 1;
+    const r = k % 4 === 3
+      ? await runElfForm(seed, iterations)
+      : await runMachineForm(seed, iterations);
+    runs.push(r);
+    console.log(
+      `${r.form.padEnd(8)} seed ${seed}: ${r.ok ? "ok" : `FAILED: ${r.problem}`} ${
+        r.seconds.toFixed(1)
+      } s, ` +
+        `longest silence ${Math.round(r.maxSilenceMs)} ms, ${r.logLines} log lines, heap ${
+          (r.heapGrowthBytes / 1048576).toFixed(1)
+        } MiB`,
+    );
+    if (!r.ok) {
+      console.log(
+        `  replay: deno task fuzz --guest --seed ${seed} --count 1 --iterations ${iterations}`,
+      );
+    }
+  }
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const failed = runs.filter((r) => !r.ok).length;
+  const summary = {
+    runs: runs.length,
+    iterations: runs.length * iterations,
+    seconds,
+    iterationsPerSecond: runs.length * iterations / seconds,
+    longestSilenceMs: Math.max(...runs.map((r) => r.maxSilenceMs)),
+    failed,
+  };
+  console.log(
+    `guest fuzzer: ${summary.runs} runs, ${summary.iterations} iterations in ${
+      seconds.toFixed(0)
+    } s ` +
+      `(${Math.round(summary.iterationsPerSecond)}/s), longest silence ${
+        Math.round(summary.longestSilenceMs)
+      } ms`,
+  );
+  console.log(`${runs.length - failed} passed, ${failed} failed`);
+  if (o.json) {
+    await Deno.writeTextFile(
+      o.json,
+      JSON.stringify({ summary, runs: runs.map(({ output: _, ...r }) => r) }, null, 2),
+    );
+  }
+  if (failed) Deno.exit(1);
+}
+
 async function main(args: string[]): Promise<void> {
+  if (args[0] === "--guest") return guest(args.slice(1));
   if (args[0] === "--list") {
     for (const t of TARGETS) console.log(`${t.name.padEnd(14)} ${t.about}`);
     return;

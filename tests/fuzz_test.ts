@@ -1,0 +1,164 @@
+/**
+ * The fuzzers' short seeded pass (the long runs are `deno task fuzz`): every
+ * target of tests/fuzz/targets.ts on a fixed seed, the guest-side fuzzer in
+ * both forms, and one regression test for each bug the fuzzers found, made
+ * from the shrunk input of the failing seed.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { runBatch } from "./fuzz/target.ts";
+import { TARGETS } from "./fuzz/targets.ts";
+import { guestFuzzElfPath, runElfForm, runMachineForm } from "./fuzz/guest.ts";
+import { p9RawTarget } from "./fuzz/targets/p9.ts";
+import { configTextTarget } from "./fuzz/targets/files.ts";
+import { ConfigError, parseConfigText } from "../core/config.ts";
+import { E, T, Writer } from "../devices/p9/codec.ts";
+import { P9Server } from "../devices/p9/server.ts";
+import { MemoryFs } from "../backends/p9_memory_fs.ts";
+import { MAX_LOG_LINES, VirtioMmio } from "../devices/virtio_mmio.ts";
+import { VirtioConsole } from "../devices/virtio_console.ts";
+import { fuzzRam } from "./fuzz/guest_memory.ts";
+
+const SEED = 20_261_204;
+
+for (const target of TARGETS) {
+  Deno.test(`fuzz: ${target.name} (seeded short pass)`, async () => {
+    const runs = target.async ? 25 : 150;
+    const r = await runBatch(target, SEED, runs);
+    assert.equal(
+      r.failure,
+      null,
+      r.failure
+        ? `replay: deno task fuzz --replay ${target.name} ${r.failure.seed} ${r.failure.path}\n` +
+          `${r.failure.counterexample.slice(0, 300)}\n${r.failure.error}`
+        : "",
+    );
+    assert.equal(r.runs, runs);
+  });
+}
+
+const haveGuest = existsSync(guestFuzzElfPath());
+
+Deno.test({
+  name: "fuzz: the guest-side fuzzer against a Machine with every device, then power-off",
+  ignore: !haveGuest,
+  async fn() {
+    const r = await runMachineForm(SEED, 20_000);
+    assert.ok(r.ok, `${r.problem}\n${r.output.slice(-400)}`);
+    assert.match(r.output, /fuzz: done 20000 faults \d+\n/);
+  },
+});
+
+Deno.test({
+  name: "fuzz: the guest-side fuzzer as `main.ts --elf`, then power-off with status 0",
+  ignore: !haveGuest,
+  async fn() {
+    const r = await runElfForm(SEED, 10_000, 120);
+    assert.ok(r.ok, `${r.problem}\n${r.output.slice(-400)}`);
+    assert.ok(r.logLines <= MAX_LOG_LINES + 2, `${r.logLines} lines on stderr`);
+  },
+});
+
+// --- regressions, each from a failing seed's shrunk input ---
+
+Deno.test("fuzz regression: deep nesting in a config is one ConfigError, not a stack overflow", () => {
+  // config-text, seed 1106017851: "[" repeated.
+  for (const text of ["[".repeat(100_000), "{a:".repeat(50_000), '{"a":['.repeat(30_000)]) {
+    assert.throws(() => parseConfigText(text), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /^config line 1, column \d+: nested deeper than 64 levels$/);
+      return true;
+    });
+  }
+  // 64 levels are fine; one more is not.
+  assert.equal(
+    JSON.stringify(parseConfigText("{a:" + "[".repeat(63) + "]".repeat(63) + "}").a),
+    "[".repeat(63) + "]".repeat(63),
+  );
+  assert.throws(() => parseConfigText("{a:" + "[".repeat(64) + "]".repeat(64) + "}"), ConfigError);
+});
+
+Deno.test("fuzz regression: a control character quoted in a config error keeps it one line", async () => {
+  // config-text, seed 1106072680: a backslash before a newline inside a string.
+  assert.throws(() => parseConfigText('"\\\n'), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.equal(e.message, "config line 1, column 2: bad escape '\\\\x0a' in string");
+    return true;
+  });
+  await configTextTarget.check('/* vm.cfg */\n{\n  version: 1,\n  machine: "\\\n');
+});
+
+Deno.test("fuzz regression: key lines stay right in a large config (one pass over the text)", () => {
+  const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i},`);
+  const text = `{\n${keys.join("\n")}\nk19999: 0 }`;
+  assert.throws(() => parseConfigText(text), /config line 20002, column 1: duplicate key 'k19999'/);
+});
+
+function message(
+  type: number,
+  tag: number,
+  fields: (["u32", number] | ["s", string] | ["u16", number])[],
+) {
+  const w = new Writer(new Uint8Array(4096), 4096);
+  for (const [k, v] of fields) {
+    if (k === "s") w.str(v as string);
+    else w[k](v as number);
+  }
+  return w.finish(type, tag).slice();
+}
+
+Deno.test("fuzz regression: a 9P reply that does not fit the guest's room is not sent cut short", () => {
+  // 9p-raw, seeds 1105650862 and 1105683017: Rlerror (11 bytes) into 7 bytes, Rflush into 0.
+  const s = new P9Server(new MemoryFs());
+  assert.equal(s.handle(message(6, 0, []), 7).length, 0, "an Rlerror cut to 7 bytes would lie");
+  assert.equal(s.handle(message(T.flush, 0, [["u16", 0]]), 0).length, 0);
+  const full = s.handle(message(6, 0, []), 11);
+  assert.equal(full.length, 11);
+  assert.equal(new DataView(full.buffer, full.byteOffset).getUint32(0, true), 11);
+});
+
+Deno.test("fuzz regression: a guest cannot hold more fids than the server's limit", async () => {
+  const s = new P9Server(new MemoryFs(), { maxFids: 8 });
+  s.handle(message(T.version, 0xffff, [["u32", 65536], ["s", "9P2000.L"]]));
+  s.handle(
+    message(T.attach, 1, [["u32", 0], ["u32", ~0 >>> 0], ["s", "u"], ["s", ""], ["u32", 0]]),
+  );
+  const walk = (newFid: number) =>
+    s.handle(message(T.walk, 2, [["u32", 0], ["u32", newFid], ["u16", 0]])).slice();
+  for (let f = 1; f < 8; f++) assert.equal(walk(f)[4], T.walk + 1);
+  const refused = walk(100);
+  assert.equal(refused[4], T.lerror + 1);
+  assert.equal(new DataView(refused.buffer).getUint32(7, true), E.ENFILE);
+  assert.equal(s.fidCount, 8);
+  // The raw target's property holds for the same kind of input.
+  await p9RawTarget.check([{
+    type: T.walk,
+    tag: 1,
+    fields: [["u32", 0], ["u32", 9], ["u16", 0]],
+    cut: null,
+    size: null,
+    limit: Infinity,
+  }]);
+});
+
+Deno.test("fuzz regression: a guest's errors reach the host log a bounded number of times", () => {
+  // The guest-side fuzzer printed thousands of 'driver accepted unsupported features' lines.
+  const lines: string[] = [];
+  const t = new VirtioMmio(
+    fuzzRam(1 << 16),
+    { set: () => {} },
+    new VirtioConsole({ write: () => {} }),
+    {
+      log: (m) => lines.push(m),
+    },
+  );
+  for (let i = 0; i < 1000; i++) {
+    t.write(0x70, 4, 3);
+    t.write(0x24, 4, 0);
+    t.write(0x20, 4, 1 << 20); // a feature not offered, and no VERSION_1
+    t.write(0x70, 4, 0xb);
+    t.write(0x70, 4, 0);
+  }
+  assert.equal(lines.length, MAX_LOG_LINES + 1);
+  assert.equal(lines.at(-1), "further guest errors on this device are not logged");
+});
