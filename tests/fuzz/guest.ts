@@ -56,7 +56,7 @@ export interface GuestRun {
   /** Why it failed, in one line (empty when ok). */
   problem: string;
   seconds: number;
-  /** The longest time between two progress lines (1024 iterations each). */
+  /** The longest time between two progress lines (1024 iterations each) after warm-up. */
   maxSilenceMs: number;
   /** Host log lines (stderr, transport logs). */
   logLines: number;
@@ -78,18 +78,31 @@ function judge(r: GuestRun, exit: string): GuestRun {
   return r;
 }
 
-/** Progress lines' arrival times → the longest gap. */
+/**
+ * Progress lines' arrival times → the longest gap, once warm-up is over (the
+ * first 4096 iterations, where the translator compiles the program).
+ */
 class Silence {
   private last = performance.now();
+  private warm = false;
   max = 0;
   private tail = "";
   note(text: string): void {
     this.tail = (this.tail + text).slice(-64);
-    if (text.includes("\n") && /fuzz: /.test(this.tail)) {
-      const now = performance.now();
+    if (!text.includes("\n") || !/fuzz: /.test(this.tail)) return;
+    const now = performance.now();
+    if (this.warm) {
+      if (Deno.env.get("FUZZ_GUEST_TRACE") && now - this.last > 300) {
+        console.error(
+          `silence ${Math.round(now - this.last)} ms before: ${
+            JSON.stringify(this.tail.slice(-20))
+          }`,
+        );
+      }
       this.max = Math.max(this.max, now - this.last);
-      this.last = now;
     }
+    this.warm ||= /fuzz: 4096\n/.test(this.tail);
+    this.last = now;
   }
 }
 

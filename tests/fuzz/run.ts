@@ -106,6 +106,8 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
       let since = performance.now();
       const watch = setInterval(() => {
         const now = Atomics.load(beat, 0);
+        // Until its first input the worker is loading modules: that is not a stuck input.
+        if (now === 0) since = performance.now();
         if (now !== last) {
           last = now;
           since = performance.now();
