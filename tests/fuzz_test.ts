@@ -18,6 +18,9 @@ import { MemoryFs } from "../backends/p9_memory_fs.ts";
 import { MAX_LOG_LINES, VirtioMmio } from "../devices/virtio_mmio.ts";
 import { VirtioConsole } from "../devices/virtio_console.ts";
 import { fuzzRam } from "./fuzz/guest_memory.ts";
+import { makeElf } from "./support/tiny_elf.ts";
+import { MAIN } from "./support/cli_run.ts";
+import { Machine } from "../core/machine.ts";
 
 const SEED = 20_261_204;
 
@@ -161,4 +164,33 @@ Deno.test("fuzz regression: a guest's errors reach the host log a bounded number
   }
   assert.equal(lines.length, MAX_LOG_LINES + 1);
   assert.equal(lines.at(-1), "further guest errors on this device are not logged");
+});
+
+Deno.test("fuzz regression: an ELF's bss size from the file is checked before anything is allocated", async () => {
+  // Found by hand while checking the CLI's one-line errors: p_memsz 2^48 - 1 made
+  // `main.ts --elf` print "Array buffer allocation failed" (a large one would allocate first).
+  const elf = makeElf();
+  new DataView(elf.buffer).setBigUint64(64 + 40, 0xffff_ffff_ffffn, true);
+  const m = new Machine({ memoryMiB: 1, console: { write: () => {} }, jit: false });
+  assert.throws(
+    () => m.bootElf(elf),
+    /^Error: ELF program \(281474976710647 bytes at 0x80000008\) does not fit in RAM/,
+  );
+  const path = await Deno.makeTempFile({ suffix: ".elf" });
+  try {
+    await Deno.writeFile(path, elf);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", `--allow-read=${path}`, MAIN, "--elf", path, "-m", "16"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 2);
+    assert.match(
+      stderr,
+      /^demu: ELF program \(\d+ bytes at 0x[0-9a-f]+\) does not fit in RAM .*-m\n$/,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
 });

@@ -279,15 +279,12 @@ export const elfTarget: FuzzTarget<Uint8Array> = {
         "segment past the file",
       );
       must(Number.isFinite(s.memSize) && s.memSize >= s.data.length, `memSize ${s.memSize}`);
-      // The machine loads each segment at its physical address, as core/machine.ts does.
+      // The machine loads each segment at its physical address and zeroes its bss, as
+      // core/machine.ts does (a bss size from the file must not become an allocation).
       try {
         ram.loadRam(Number(s.paddr), s.data, "ELF program");
         if (s.memSize > s.data.length) {
-          ram.loadRam(
-            Number(s.paddr) + s.data.length,
-            new Uint8Array(Math.min(s.memSize - s.data.length, 2 << 20)),
-            "ELF program",
-          );
+          ram.zeroRam(Number(s.paddr) + s.data.length, s.memSize - s.data.length, "ELF program");
         }
       } catch (e) {
         must(e instanceof Error && e.constructor === Error, `loading threw ${(e as Error)?.name}`);
