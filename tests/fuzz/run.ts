@@ -9,8 +9,9 @@
  *   deno task fuzz --guest [--time SECONDS] [--seed N] [--iterations N] [--json FILE]
  *
  * FUZZ_TIME, FUZZ_COUNT and FUZZ_SEED set the defaults (10 s a target, no
- * count limit, seed from the clock). A target stuck on one input longer than
- * --hang-ms (default 1000) is a hang; a heap that grows by more than 64 MiB
+ * count limit, seed from the clock). A target that spends more than
+ * --hang-ms (default 1000) of CPU time on one input, or a minute of any
+ * time, is a hang; a heap that grows by more than 64 MiB
  * between its first and last batch is reported too.
  *
  * --guest runs the guest-side fuzzer (tests/fuzz/guest.ts) seed after seed
@@ -18,12 +19,21 @@
  * seed as `main.ts --elf`; each run is 200,000 iterations unless
  * --iterations says otherwise.
  */
+import process from "node:process";
 import { runBatch } from "./target.ts";
 import { findTarget, TARGETS } from "./targets.ts";
 import type { WorkerJob, WorkerReport } from "./worker.ts";
 import { type GuestRun, runElfForm, runMachineForm } from "./guest.ts";
 
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
+/** An input still running after this long, CPU or not, is a hang. */
+const WALL_HANG_MS = 60_000;
+
+/** CPU time of the whole process (all threads), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 interface Options {
   timeMs: number;
@@ -102,16 +112,20 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
       shared,
     };
     const outcome = await new Promise<"done" | "hang" | "crash">((resolve) => {
+      // A hang is CPU time spent on one input (the main thread idles meanwhile), so a
+      // loaded machine that starves the worker does not count; a wait that burns no CPU
+      // (an answer that never comes) is caught by the wall-clock bound.
       let last = -1;
       let since = performance.now();
+      let cpuSince = cpuMs();
       const watch = setInterval(() => {
         const now = Atomics.load(beat, 0);
         // Until its first input the worker is loading modules: that is not a stuck input.
-        if (now === 0) since = performance.now();
-        if (now !== last) {
+        if (now !== last || now === 0) {
           last = now;
           since = performance.now();
-        } else if (performance.now() - since > o.hangMs) {
+          cpuSince = cpuMs();
+        } else if (cpuMs() - cpuSince > o.hangMs || performance.now() - since > WALL_HANG_MS) {
           clearInterval(watch);
           resolve("hang");
         }
@@ -153,7 +167,7 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
     const index = Math.max(0, Atomics.load(beat, 2) - 1);
     if (outcome === "hang") {
       failures.push(
-        `${name}: HANG (one input ran over ${o.hangMs} ms), replay: ` +
+        `${name}: HANG (one input took over ${o.hangMs} ms of CPU time), replay: ` +
           `deno task fuzz --replay ${name} ${batchSeed} ${index}`,
       );
       console.error(failures.at(-1));
