@@ -21,6 +21,8 @@ import { fuzzRam } from "./fuzz/guest_memory.ts";
 import { makeElf } from "./support/tiny_elf.ts";
 import { MAIN } from "./support/cli_run.ts";
 import { Machine } from "../core/machine.ts";
+import { HttpBackend } from "../backends/http_block.ts";
+import { BlockIoError } from "../devices/block_backend.ts";
 
 const SEED = 20_261_204;
 
@@ -28,6 +30,7 @@ for (const target of TARGETS) {
   Deno.test(`fuzz: ${target.name} (seeded short pass)`, async () => {
     const runs = target.async ? 25 : 150;
     const r = await runBatch(target, SEED, runs);
+    await target.close?.();
     assert.equal(
       r.failure,
       null,
@@ -192,5 +195,36 @@ Deno.test("fuzz regression: an ELF's bss size from the file is checked before an
     );
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("fuzz regression: an image server's size and bodies cannot make demu misbehave", async () => {
+  // http-disk, seed 1107371858: Content-Range total 99999999999999999999999 was taken as 1e+23.
+  let total = "99999999999999999999999";
+  let extra = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    const [, from, to] = /bytes=(\d+)-(\d+)/.exec(req.headers.get("range")!)!.map(Number);
+    return new Response(new Uint8Array(to - from + 1 + extra), {
+      status: 206,
+      headers: { "content-range": `bytes ${from}-${to}/${total}` },
+    });
+  });
+  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/x.img`;
+  try {
+    await assert.rejects(
+      HttpBackend.open(url),
+      /^Error: '.*': image size 99999999999999999999999 is too large$/,
+    );
+    // A body longer than the range asked for is refused, not read to its end.
+    total = String(1 << 20);
+    extra = 8 << 20;
+    const disk = await HttpBackend.open(url);
+    await assert.rejects(disk.read(0, new Uint8Array(512)), (e: unknown) => {
+      assert.ok(e instanceof BlockIoError);
+      assert.match(e.message, /range 0-65535 came back with more than 65536 bytes$/);
+      return true;
+    });
+  } finally {
+    await server.shutdown();
   }
 });

@@ -195,7 +195,9 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
 const mib = (b: number) => Math.round(b / 1048576 * 10) / 10;
 
 async function replay(name: string, seed: number, path: string): Promise<void> {
-  const r = await runBatch(findTarget(name), seed, 1, undefined, path);
+  const target = findTarget(name);
+  const r = await runBatch(target, seed, 1, undefined, path);
+  await target.close?.();
   if (!r.failure) {
     console.log(`${name} seed ${seed} path ${path}: passes`);
     return;

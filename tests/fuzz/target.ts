@@ -15,6 +15,8 @@ export interface FuzzTarget<T = unknown> {
   check(input: T): void | Promise<void>;
   /** The check returns a promise (host I/O, timers): runs as an async property. */
   readonly async?: boolean;
+  /** Releases what the target keeps between inputs (a local server). */
+  close?(): Promise<void>;
 }
 
 /** The outcome of one batch of generated inputs. */

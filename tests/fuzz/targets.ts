@@ -15,6 +15,7 @@ import {
   webMessageTarget,
 } from "./targets/files.ts";
 import { mmioTarget } from "./targets/mmio.ts";
+import { httpDiskTarget, linkFramesTarget } from "./targets/remote.ts";
 import {
   virtio9pTarget,
   virtioConsoleTarget,
@@ -40,6 +41,8 @@ export const TARGETS: FuzzTarget<any>[] = [
   elfTarget,
   webMessageTarget,
   mmioTarget,
+  httpDiskTarget,
+  linkFramesTarget,
 ];
 
 export function findTarget(name: string): FuzzTarget {

@@ -63,5 +63,6 @@ scope.onmessage = async (e: MessageEvent<WorkerJob>) => {
     if (r.failure) report.failure = r.failure;
     scope.postMessage(report);
   }
+  await target.close?.();
   scope.postMessage({ kind: "done", runs: 0, heapBytes: heap() } satisfies WorkerReport);
 };
