@@ -4,11 +4,12 @@
  * (`main.ts --elf`, a process, console only) and as a whole Machine with a
  * disk, a 9P share, a user-network card, a keyboard and a tablet attached.
  * Either way demu must still answer when the guest is done: its progress
- * lines keep coming (the longest silence is measured), it prints
+ * lines keep coming (the longest silence, wall and CPU, is measured), it prints
  * "fuzz: done", its canary is intact, it powers off with status 0, its host
  * log stays bounded, and (Machine form) the heap does not grow with the run.
  */
 import { join } from "node:path";
+import process from "node:process";
 import { parseElf } from "../../core/elf.ts";
 import { Machine } from "../../core/machine.ts";
 import type { BlockBackend } from "../../devices/block_backend.ts";
@@ -58,6 +59,8 @@ export interface GuestRun {
   seconds: number;
   /** The longest time between two progress lines (1024 iterations each) after warm-up. */
   maxSilenceMs: number;
+  /** The same in demu's CPU time. */
+  maxSilenceCpuMs: number;
   /** Host log lines (stderr, transport logs). */
   logLines: number;
   heapGrowthBytes: number;
@@ -79,31 +82,56 @@ function judge(r: GuestRun, exit: string): GuestRun {
 }
 
 /**
- * Progress lines' arrival times → the longest gap, once warm-up is over (the
- * first 4096 iterations, where the translator compiles the program).
+ * Progress lines' arrival → the longest gap between two, once warm-up is
+ * over (the first 4096 iterations, where the translator compiles the
+ * program), in wall-clock time and in demu's CPU time. On a loaded machine
+ * the wall clock also counts time demu was not scheduled; CPU time is what
+ * a stuck device would burn.
  */
 class Silence {
   private last = performance.now();
+  private lastCpu = 0;
   private warm = false;
   max = 0;
+  maxCpu = 0;
   private tail = "";
+  constructor(private readonly cpuMs: () => number) {}
   note(text: string): void {
     this.tail = (this.tail + text).slice(-64);
     if (!text.includes("\n") || !/fuzz: /.test(this.tail)) return;
     const now = performance.now();
+    const cpu = this.cpuMs();
     if (this.warm) {
       if (Deno.env.get("FUZZ_GUEST_TRACE") && now - this.last > 300) {
         console.error(
-          `silence ${Math.round(now - this.last)} ms before: ${
-            JSON.stringify(this.tail.slice(-20))
-          }`,
+          `silence ${Math.round(now - this.last)} ms (CPU ${Math.round(cpu - this.lastCpu)} ms) ` +
+            `before: ${JSON.stringify(this.tail.slice(-20))}`,
         );
       }
       this.max = Math.max(this.max, now - this.last);
+      this.maxCpu = Math.max(this.maxCpu, cpu - this.lastCpu);
     }
     this.warm ||= /fuzz: 4096\n/.test(this.tail);
     this.last = now;
+    this.lastCpu = cpu;
   }
+}
+
+/** CPU time of another process in ms (Linux /proc; 0 where it cannot be read). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    // utime and stime, fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** This process's CPU time in ms. */
+function ownCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /** `main.ts --elf` in a process, as a user runs it; only read permission for the program. */
@@ -116,7 +144,8 @@ export async function runElfForm(
   const path = await Deno.makeTempFile({ suffix: ".elf" });
   await Deno.writeFile(path, elf);
   const started = performance.now();
-  const silence = new Silence();
+  let pid = 0;
+  const silence = new Silence(() => processCpuMs(pid));
   try {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -134,6 +163,7 @@ export async function runElfForm(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    pid = child.pid;
     let output = "";
     const dec = new TextDecoder();
     const reading = (async () => {
@@ -156,6 +186,7 @@ export async function runElfForm(
       problem: "",
       seconds: (performance.now() - started) / 1000,
       maxSilenceMs: silence.max,
+      maxSilenceCpuMs: silence.maxCpu,
       logLines: stderr.split("\n").filter((l) => l).length,
       heapGrowthBytes: 0,
       output,
@@ -183,7 +214,7 @@ export async function runMachineForm(seed: number, iterations: number): Promise<
   gc?.();
   const heapBefore = Deno.memoryUsage().heapUsed;
   const started = performance.now();
-  const silence = new Silence();
+  const silence = new Silence(ownCpuMs);
   let output = "";
   let logLines = 0;
   const dec = new TextDecoder();
@@ -225,6 +256,7 @@ export async function runMachineForm(seed: number, iterations: number): Promise<
     problem: "",
     seconds: (performance.now() - started) / 1000,
     maxSilenceMs: silence.max,
+    maxSilenceCpuMs: silence.maxCpu,
     logLines,
     heapGrowthBytes: Deno.memoryUsage().heapUsed - heapBefore,
     output,

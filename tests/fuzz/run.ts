@@ -226,9 +226,10 @@ async function guest(args: string[]): Promise<void> {
       `${r.form.padEnd(8)} seed ${seed}: ${r.ok ? "ok" : `FAILED: ${r.problem}`} ${
         r.seconds.toFixed(1)
       } s, ` +
-        `longest silence ${Math.round(r.maxSilenceMs)} ms, ${r.logLines} log lines, heap ${
-          (r.heapGrowthBytes / 1048576).toFixed(1)
-        } MiB`,
+        `longest silence ${Math.round(r.maxSilenceMs)} ms (CPU ${
+          Math.round(r.maxSilenceCpuMs)
+        } ms), ` +
+        `${r.logLines} log lines, heap ${(r.heapGrowthBytes / 1048576).toFixed(1)} MiB`,
     );
     if (!r.ok) {
       console.log(
@@ -244,6 +245,7 @@ async function guest(args: string[]): Promise<void> {
     seconds,
     iterationsPerSecond: runs.length * iterations / seconds,
     longestSilenceMs: Math.max(...runs.map((r) => r.maxSilenceMs)),
+    longestSilenceCpuMs: Math.max(...runs.map((r) => r.maxSilenceCpuMs)),
     failed,
   };
   console.log(
