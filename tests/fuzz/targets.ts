@@ -5,7 +5,7 @@
 import type { FuzzTarget } from "./target.ts";
 import { virtqueueTarget } from "./targets/virtqueue.ts";
 import { virtioBlkTarget } from "./targets/virtio_blk.ts";
-import { p9ModelTarget, p9RawTarget } from "./targets/p9.ts";
+import { p9HostTarget, p9ModelTarget, p9RawTarget } from "./targets/p9.ts";
 import { netFramesTarget, netTcpTarget } from "./targets/net.ts";
 import {
   configJsonTarget,
@@ -29,6 +29,7 @@ export const TARGETS: FuzzTarget<any>[] = [
   virtioBlkTarget,
   p9ModelTarget,
   p9RawTarget,
+  p9HostTarget,
   netFramesTarget,
   netTcpTarget,
   virtioConsoleTarget,

@@ -366,3 +366,129 @@ export const p9RawTarget: FuzzTarget<RawMsg[]> = {
     }
   },
 };
+
+// --- 9p-host: confinement over a real host folder ---
+
+const HOST_NAMES = ["a", "b", "..", ".", "out", "link", "/etc", "../secret", "a/../..", ""];
+
+interface HostMsg {
+  type: number;
+  fid: number;
+  newFid: number;
+  names: string[];
+  text: string;
+  n: number;
+}
+
+const hostMsgArb: fc.Arbitrary<HostMsg> = fc.record({
+  type: fc.constantFrom(
+    T.walk,
+    T.walk,
+    T.lcreate,
+    T.mkdir,
+    T.symlink,
+    T.renameat,
+    T.unlinkat,
+    T.link,
+    T.lopen,
+    T.write,
+    T.setattr,
+    T.readlink,
+    T.clunk,
+  ),
+  fid: fc.integer({ min: 0, max: 3 }),
+  newFid: fc.integer({ min: 0, max: 3 }),
+  names: fc.array(fc.constantFrom(...HOST_NAMES), { maxLength: 3 }),
+  text: fc.constantFrom("../../secret", "/etc/passwd", "a", "../outside.txt", "x"),
+  n: fc.integer({ min: 0, max: 64 }),
+});
+
+function hostRequest(m: HostMsg, tag: number): Uint8Array {
+  const name = m.names[0] ?? "a";
+  const f: Record<number, Field[]> = {
+    [T.walk]: [
+      ["u32", m.fid],
+      ["u32", m.newFid],
+      ["u16", m.names.length],
+      ...m.names.map((n) => ["s", n] as Field),
+    ],
+    [T.lcreate]: [["u32", m.fid], ["s", name], ["u32", 2], ["u32", 0o644], ["u32", 0]],
+    [T.mkdir]: [["u32", m.fid], ["s", name], ["u32", 0o755], ["u32", 0]],
+    [T.symlink]: [["u32", m.fid], ["s", name], ["s", m.text], ["u32", 0]],
+    [T.renameat]: [["u32", m.fid], ["s", name], ["u32", m.newFid], ["s", m.names[1] ?? "b"]],
+    [T.unlinkat]: [["u32", m.fid], ["s", name], ["u32", m.n & 1 ? 0x200 : 0]],
+    [T.link]: [["u32", m.fid], ["u32", m.newFid], ["s", name]],
+    [T.lopen]: [["u32", m.fid], ["u32", m.n % 3]],
+    [T.write]: [["u32", m.fid], ["u64", m.n], ["u32", 3], ["b", new Uint8Array([1, 2, 3])]],
+    [T.setattr]: [
+      ["u32", m.fid],
+      ["u32", 0x8 | 0x1],
+      ["u32", 0o777],
+      ["u32", 0],
+      ["u32", 0],
+      ["u64", m.n],
+      ["u64", 0],
+      ["u64", 0],
+      ["u64", 0],
+      ["u64", 0],
+    ],
+    [T.readlink]: [["u32", m.fid]],
+    [T.read]: [["u32", m.fid], ["u64", 0], ["u32", 64]],
+    [T.clunk]: [["u32", m.fid]],
+  };
+  return encode(m.type, tag, f[m.type]);
+}
+
+/** What lies outside the export: a secret file and a symlink into it from inside. */
+async function hostFolder(): Promise<{ root: string; share: string }> {
+  const root = await Deno.makeTempDir({ prefix: "demu-fuzz-" });
+  const share = `${root}/share`;
+  await Deno.mkdir(share);
+  await Deno.writeTextFile(`${root}/secret`, "secret");
+  await Deno.symlink(`${root}/secret`, `${share}/out`);
+  await Deno.symlink("..", `${share}/link`);
+  return { root, share };
+}
+
+async function listing(dir: string): Promise<string> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name === "share") continue;
+    const st = await Deno.lstat(`${dir}/${e.name}`);
+    out.push(`${e.name}:${st.size}:${st.mode}:${st.mtime?.getTime()}`);
+  }
+  return out.sort().join(",");
+}
+
+export const p9HostTarget: FuzzTarget<HostMsg[]> = {
+  name: "9p-host",
+  about:
+    "9P over a real host folder: nothing outside the export is read, written, created or removed",
+  arbitrary: fc.array(hostMsgArb, { minLength: 1, maxLength: 30 }),
+  async: true,
+  async check(msgs) {
+    const { HostFs } = await import("../../../backends/p9_host_fs.ts");
+    const { root, share } = await hostFolder();
+    try {
+      const before = await listing(root);
+      const s = new P9Server(new HostFs(share));
+      attach(s);
+      let tag = 2;
+      for (const m of msgs) {
+        const r = callRaw(s, hostRequest(m, tag++ & 0x7fff));
+        if (m.type === T.read && typeof r !== "number") {
+          const data = new TextDecoder().decode(r.take(r.u32()));
+          must(
+            !data.includes("secret"),
+            "a read returned the content of a file outside the export",
+          );
+        }
+      }
+      s.reset();
+      must((await listing(root)) === before, "the folder around the export changed");
+      must((await Deno.readTextFile(`${root}/secret`)) === "secret", "the secret outside changed");
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+};
