@@ -35,7 +35,8 @@ export interface VirtioTransport {
 }
 
 /**
- * A VirtIO device. Requests may complete asynchronously and out of order: a
+ * A VirtIO device, and its life: `attach` once, `queueNotify` and `reset` as
+ * the driver says, `close` when the machine stops. Requests may complete asynchronously and out of order: a
  * popped `Chain` is a handle the device passes to `Virtqueue.push` whenever
  * it is done; pushes that arrive after a reset are dropped.
  */
@@ -55,6 +56,8 @@ export interface VirtioDevice {
   driverOk?(): void;
   /** The driver reset the device: drop all queue state (in-flight chains become stale). */
   reset(): void;
+  /** The machine is done: finish requests in flight and release the host side (optional). */
+  close?(): Promise<void> | void;
 }
 
 /** Reads a little-endian field of a config-space byte array (0 outside it). */

@@ -6,9 +6,9 @@
  * read-write (vdb) and a snapshot of the same size (vdc, memory overlay).
  */
 import { join } from "node:path";
-import { defaultImageDir } from "../../backends/image_cache.ts";
-import { prepareDevices } from "../../backends/attach_devices.ts";
-import type { VmConfig } from "../../core/config.ts";
+import { defaultImageDir } from "../../backends/image/image_cache.ts";
+import { prepareDevices } from "../../backends/device_kinds.ts";
+import type { VmConfig } from "../../board/config.ts";
 import { defaultMachine, PROMPT } from "../support/boot.ts";
 import { report } from "./report.ts";
 

@@ -10,17 +10,17 @@
  */
 import { join } from "node:path";
 import process from "node:process";
-import { parseElf } from "../../core/elf.ts";
-import { Machine } from "../../core/machine.ts";
+import { parseElf } from "../../board/elf.ts";
+import { Machine } from "../../board/machine.ts";
 import type { BlockBackend } from "../../devices/block_backend.ts";
 import { VirtioBlock } from "../../devices/virtio_blk.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { keyboardProfile, tabletProfile, VirtioInput } from "../../devices/virtio_input.ts";
 import { VirtioNet } from "../../devices/virtio_net.ts";
-import { MemoryFs } from "../../backends/p9_memory_fs.ts";
+import { MemoryFs } from "../../backends/fs/p9_memory_fs.ts";
 import { UserNetwork } from "../../backends/net/user.ts";
-import { MemoryOverlay, SnapshotBackend } from "../../backends/snapshot_block.ts";
-import { cacheDir } from "../../backends/image_cache.ts";
+import { MemoryOverlay, SnapshotBackend } from "../../backends/block/snapshot_block.ts";
+import { cacheDir } from "../../backends/image/image_cache.ts";
 import { MAIN } from "../support/cli_run.ts";
 
 /** The guest's RAM: guest_fuzz.c keeps its arena in the last MiB of 16 MiB. */

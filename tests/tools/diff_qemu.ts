@@ -6,8 +6,8 @@
  *
  *   deno run --allow-read --allow-write --allow-run tests/tools/diff_qemu.ts prog.elf [max-insns]
  */
-import { parseElf } from "../../core/elf.ts";
-import { traceElf, type TraceStep } from "../../core/trace.ts";
+import { parseElf } from "../../board/elf.ts";
+import { traceElf, type TraceStep } from "../../board/trace.ts";
 
 const NAMES = [
   "zero",

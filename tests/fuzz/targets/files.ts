@@ -1,6 +1,6 @@
 /**
- * Files and messages from outside: TinyEMU config text (core/config.ts), ELF
- * images (core/elf.ts and the loader's RAM placement) and the web console's
+ * Files and messages from outside: TinyEMU config text (board/config.ts), ELF
+ * images (board/elf.ts and the loader's RAM placement) and the web console's
  * client messages (backends/web/protocol.ts). Every rejection is one line of
  * the module's own error type (never a TypeError or a stack overflow), and
  * what is accepted is right: JSON parses to the same value, ELF segments lie
@@ -8,8 +8,8 @@
  * shapes.
  */
 import fc from "fast-check";
-import { ConfigError, interpretConfig, parseConfigText } from "../../../core/config.ts";
-import { parseElf } from "../../../core/elf.ts";
+import { ConfigError, interpretConfig, parseConfigText } from "../../../board/config.ts";
+import { parseElf } from "../../../board/elf.ts";
 import { PhysicalMemory } from "../../../core/memory.ts";
 import { parseClientMessage } from "../../../backends/web/protocol.ts";
 import { makeElf } from "../../support/tiny_elf.ts";
@@ -280,7 +280,7 @@ export const elfTarget: FuzzTarget<Uint8Array> = {
       );
       must(Number.isFinite(s.memSize) && s.memSize >= s.data.length, `memSize ${s.memSize}`);
       // The machine loads each segment at its physical address and zeroes its bss, as
-      // core/machine.ts does (a bss size from the file must not become an allocation).
+      // board/machine.ts does (a bss size from the file must not become an allocation).
       try {
         ram.loadRam(Number(s.paddr), s.data, "ELF program");
         if (s.memSize > s.data.length) {

@@ -1,5 +1,5 @@
 /**
- * Every device register of a whole machine (core/machine.ts: CLINT, PLIC,
+ * Every device register of a whole machine (board/machine.ts: CLINT, PLIC,
  * HTIF, the test finisher, the framebuffer and the VirtIO MMIO slots with a
  * disk, a 9P share, a network card and a keyboard behind them) written and
  * read with arbitrary sizes and values, as a guest's loads and stores reach
@@ -16,15 +16,15 @@ import {
   Machine,
   PLIC_BASE,
   VIRTIO_BASE,
-} from "../../../core/machine.ts";
+} from "../../../board/machine.ts";
 import { RAM_BASE } from "../../../core/memory.ts";
 import { FRAMEBUFFER_BASE } from "../../../devices/framebuffer.ts";
 import { VirtioBlock } from "../../../devices/virtio_blk.ts";
 import { Virtio9p } from "../../../devices/virtio_9p.ts";
 import { VirtioNet } from "../../../devices/virtio_net.ts";
 import { keyboardProfile, VirtioInput } from "../../../devices/virtio_input.ts";
-import { MemoryFs } from "../../../backends/p9_memory_fs.ts";
-import { MemoryOverlay, SnapshotBackend } from "../../../backends/snapshot_block.ts";
+import { MemoryFs } from "../../../backends/fs/p9_memory_fs.ts";
+import { MemoryOverlay, SnapshotBackend } from "../../../backends/block/snapshot_block.ts";
 import type { BlockBackend } from "../../../devices/block_backend.ts";
 import type { EthernetBackend } from "../../../devices/ethernet_backend.ts";
 import { type FuzzTarget, must } from "../target.ts";

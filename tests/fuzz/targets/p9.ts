@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { Reader, T, Writer } from "../../../devices/p9/codec.ts";
 import { P9Server } from "../../../devices/p9/server.ts";
-import { MemoryFs } from "../../../backends/p9_memory_fs.ts";
+import { MemoryFs } from "../../../backends/fs/p9_memory_fs.ts";
 import { type FuzzTarget, must } from "../target.ts";
 
 type Field = ["u8" | "u16" | "u32" | "u64", number] | ["s", string] | ["b", Uint8Array];
@@ -467,7 +467,7 @@ export const p9HostTarget: FuzzTarget<HostMsg[]> = {
   arbitrary: fc.array(hostMsgArb, { minLength: 1, maxLength: 30 }),
   async: true,
   async check(msgs) {
-    const { HostFs } = await import("../../../backends/p9_host_fs.ts");
+    const { HostFs } = await import("../../../backends/fs/p9_host_fs.ts");
     const { root, share } = await hostFolder();
     try {
       const before = await listing(root);

@@ -1,6 +1,6 @@
 /**
  * What other hosts send: the server of a disk image given by URL
- * (backends/http_block.ts), played by a local server on 127.0.0.1 that
+ * (backends/block/http_block.ts), played by a local server on 127.0.0.1 that
  * answers with the status, Content-Range and body length the input says, and
  * another VM's frame stream on a network link (backends/net/link.ts).
  * http-disk: opening either yields a disk whose size the server announced
@@ -11,7 +11,7 @@
  * frames; garbage gives frames or a refusal, with bounded buffering.
  */
 import fc from "fast-check";
-import { HttpBackend } from "../../../backends/http_block.ts";
+import { HttpBackend } from "../../../backends/block/http_block.ts";
 import { frameForStream, FrameReader } from "../../../backends/net/link.ts";
 import { BlockIoError } from "../../../devices/block_backend.ts";
 import { type FuzzTarget, must, mustBeOneLine } from "../target.ts";

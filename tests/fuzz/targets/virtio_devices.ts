@@ -16,7 +16,7 @@ import { VirtioConsole } from "../../../devices/virtio_console.ts";
 import { keyboardProfile, tabletProfile, VirtioInput } from "../../../devices/virtio_input.ts";
 import { NET_HDR_SIZE, VirtioNet } from "../../../devices/virtio_net.ts";
 import { Virtio9p } from "../../../devices/virtio_9p.ts";
-import { MemoryFs } from "../../../backends/p9_memory_fs.ts";
+import { MemoryFs } from "../../../backends/fs/p9_memory_fs.ts";
 import type { EthernetBackend, EthernetPort } from "../../../devices/ethernet_backend.ts";
 import type { VirtioDevice } from "../../../devices/virtio.ts";
 import { type FuzzTarget, must } from "../target.ts";

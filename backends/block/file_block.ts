@@ -3,7 +3,7 @@
  * has no positional read, so seek+read pairs run one at a time through a
  * queue; requests still overlap from the guest's point of view.
  */
-import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../devices/block_backend.ts";
+import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
 
 export class FileBackend implements BlockBackend {
   readonly sectorCount: number;

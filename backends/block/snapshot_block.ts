@@ -3,7 +3,7 @@
  * writes go to an overlay of 4 KiB blocks that the base never sees. The
  * overlay lives in memory (gone at exit) or in a file (`overlay_file.ts`).
  */
-import { type BlockBackend, SECTOR_SIZE } from "../devices/block_backend.ts";
+import { type BlockBackend, SECTOR_SIZE } from "../../devices/block_backend.ts";
 
 export const OVERLAY_BLOCK = 4096;
 const SPB = OVERLAY_BLOCK / SECTOR_SIZE;

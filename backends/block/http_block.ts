@@ -4,10 +4,7 @@
  * Neighbouring missing blocks of one read travel in one request; a failed
  * request becomes a BlockIoError (IOERR for the guest) and is not cached.
  */
-import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../devices/block_backend.ts";
-
-/** Whether a file name is an http(s) URL (TinyEMU and JSLinux configs name files so). */
-export const isUrl = (name: string) => /^https?:\/\//i.test(name);
+import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
 
 export const HTTP_BLOCK = 64 * 1024;
 /** Blocks kept (64 MiB); the least recently used go first. */
