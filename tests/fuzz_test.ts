@@ -14,6 +14,7 @@ import { configTextTarget } from "./fuzz/targets/files.ts";
 import { ConfigError, parseConfigText } from "../board/config.ts";
 import { E, T, Writer } from "../devices/p9/codec.ts";
 import { P9Server } from "../devices/p9/server.ts";
+import { LOCK_ERROR, LOCK_SUCCESS, MAX_LOCKS } from "../devices/p9/locks.ts";
 import { MemoryFs } from "../backends/fs/p9_memory_fs.ts";
 import { MAX_LOG_LINES, VirtioMmio } from "../devices/virtio_mmio.ts";
 import { VirtioConsole } from "../devices/virtio_console.ts";
@@ -100,11 +101,9 @@ Deno.test("fuzz regression: key lines stay right in a large config (one pass ove
   assert.throws(() => parseConfigText(text), /config line 20002, column 1: duplicate key 'k19999'/);
 });
 
-function message(
-  type: number,
-  tag: number,
-  fields: (["u32", number] | ["s", string] | ["u16", number])[],
-) {
+type Field = ["u8" | "u16" | "u32" | "u64", number] | ["s", string];
+
+function message(type: number, tag: number, fields: Field[]) {
   const w = new Writer(new Uint8Array(4096), 4096);
   for (const [k, v] of fields) {
     if (k === "s") w.str(v as string);
@@ -227,4 +226,37 @@ Deno.test("fuzz regression: an image server's size and bodies cannot make demu m
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test("fuzz regression: a guest cannot pile up byte-range locks or huge lock owner names", () => {
+  // Read while writing 9p-raw: each Tlock kept its range and its owner's name (up to msize bytes)
+  // with no bound, and every request scanned them all.
+  const s = new P9Server(new MemoryFs());
+  const send = (type: number, fields: Field[]) => s.handle(message(type, 1, fields)).slice();
+  send(T.version, [["u32", 65536], ["s", "9P2000.L"]]);
+  send(T.attach, [["u32", 0], ["u32", ~0 >>> 0], ["s", "u"], ["s", ""], ["u32", 0]]);
+  send(T.walk, [["u32", 0], ["u32", 1], ["u16", 0]]);
+  send(T.lcreate, [["u32", 1], ["s", "f"], ["u32", 2], ["u32", 0o644], ["u32", 0]]);
+  const lock = (start: number, owner = "guest") =>
+    send(T.lock, [["u32", 1], ["u8", 1], ["u32", 0], ["u64", start], ["u64", 1], ["u32", 7], [
+      "s",
+      owner,
+    ]]);
+  for (let i = 0; i < MAX_LOCKS; i++) assert.equal(lock(2 * i)[7], LOCK_SUCCESS);
+  assert.equal(lock(2 * MAX_LOCKS)[7], LOCK_ERROR, "the table is full");
+  assert.equal(lock(0)[7], LOCK_SUCCESS, "a range already held may be taken again");
+  const long = lock(1, "x".repeat(300));
+  assert.equal(long[4], T.lerror + 1);
+  assert.equal(new DataView(long.buffer).getUint32(7, true), E.EINVAL);
+  // Closing the file drops its locks: the table has room again.
+  send(T.clunk, [["u32", 1]]);
+  send(T.walk, [["u32", 0], ["u32", 2], ["u16", 1], ["s", "f"]]);
+  send(T.lopen, [["u32", 2], ["u32", 2]]);
+  const again = s.handle(
+    message(T.lock, 1, [["u32", 2], ["u8", 1], ["u32", 0], ["u64", 1], ["u64", 1], [
+      "u32",
+      7,
+    ], ["s", "guest"]]),
+  );
+  assert.equal(again[7], LOCK_SUCCESS);
 });

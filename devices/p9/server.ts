@@ -83,6 +83,8 @@ interface Fid {
   entries: DirEntry[] | null;
 }
 
+/** Longest lock owner name accepted. */
+const MAX_CLIENT_ID = 255;
 /** Fids one session may hold: each costs host memory, and the guest picks their numbers. */
 export const P9_MAX_FIDS = 1 << 18;
 
@@ -589,7 +591,8 @@ export class P9Server {
     const length = r.u64();
     const procId = r.u32();
     const clientId = r.str();
-    if (type > LOCK_UNLCK) throw new P9Error(E.EINVAL);
+    // Each held lock keeps its owner's name: Linux sends the host name (64 bytes at most).
+    if (type > LOCK_UNLCK || clientId.length > MAX_CLIENT_ID) throw new P9Error(E.EINVAL);
     const end = length === 0 ? Infinity : start + length;
     return { type, start, end, procId, clientId, fid: fidNo };
   }
