@@ -24,6 +24,13 @@ import { MAIN } from "./support/cli_run.ts";
 import { Machine } from "../board/machine.ts";
 import { HttpBackend } from "../backends/block/http_block.ts";
 import { BlockIoError } from "../devices/block_backend.ts";
+import { GATEWAY_MAC, UserNetwork } from "../backends/net/user.ts";
+import { UDP_DESTINATIONS_MAX } from "../backends/net/udp_nat.ts";
+import { buildEthernet, ETHERTYPE_IPV4 } from "../backends/net/ethernet.ts";
+import { buildIpv4, parseIp, PROTO_UDP } from "../backends/net/ipv4.ts";
+import { buildUdp } from "../backends/net/udp.ts";
+
+const GUEST_MAC = new Uint8Array([2, 0, 0, 0, 0, 1]);
 
 const SEED = 20_261_204;
 
@@ -259,4 +266,32 @@ Deno.test("fuzz regression: a guest cannot pile up byte-range locks or huge lock
     ], ["s", "guest"]]),
   );
   assert.equal(again[7], LOCK_SUCCESS);
+});
+
+Deno.test("fuzz regression: UDP to address after address keeps the host's memory and log bounded", () => {
+  // net-frames' heap grew with every input: the NAT asked Deno's permissions about each new
+  // destination (Deno keeps every descriptor asked about), and each refusal was a log line.
+  const lines: string[] = [];
+  const net = new UserNetwork({ log: (l) => lines.push(l) });
+  net.attach({ mac: GUEST_MAC, receive: () => true });
+  const guest = parseIp("10.0.2.15");
+  for (let i = 0; i < UDP_DESTINATIONS_MAX + 500; i++) {
+    const dst = parseIp(`198.51.${(i >> 8) & 255}.${i & 255}`);
+    const udp = buildUdp(guest, dst, 4000, 53, new Uint8Array(4));
+    net.send(
+      buildEthernet(GATEWAY_MAC, GUEST_MAC, ETHERTYPE_IPV4, buildIpv4(guest, dst, PROTO_UDP, udp)),
+    );
+  }
+  const grants = (net as unknown as { udp: { grants: Map<string, boolean> } }).udp.grants;
+  assert.equal(grants.size, UDP_DESTINATIONS_MAX);
+  assert.equal(lines.length, 33);
+  assert.match(
+    lines[0],
+    /UDP traffic to 198\.51\.0\.0 port 53 was refused.*--allow-net=198\.51\.0\.0:53$/,
+  );
+  assert.equal(
+    lines.at(-1),
+    "demu: net: the guest tried more refused destinations; they are not logged",
+  );
+  net.close();
 });
