@@ -7,6 +7,7 @@
  * lines keep coming (the longest silence, wall and CPU, is measured), it prints
  * "fuzz: done", its canary is intact, it powers off with status 0, its host
  * log stays bounded, and (Machine form) the heap does not grow with the run.
+ * FUZZ_GUEST_TRACE=1 prints each silence over 300 ms as it happens.
  */
 import { join } from "node:path";
 import process from "node:process";
