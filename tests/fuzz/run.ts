@@ -197,8 +197,21 @@ const mib = (b: number) => Math.round(b / 1048576 * 10) / 10;
 
 async function replay(name: string, seed: number, path: string): Promise<void> {
   const target = findTarget(name);
-  const r = await runBatch(target, seed, 1, undefined, path);
-  await target.close?.();
+  let r;
+  try {
+    r = await runBatch(target, seed, 1, undefined, path);
+  } catch (e) {
+    // fast-check cannot follow a shrink path whose steps no longer fail.
+    console.log(
+      `${name} seed ${seed} path ${path}: cannot replay (${
+        (e as Error).message.split("\n")[0]
+      }); ` +
+        `the code or the generator changed since`,
+    );
+    Deno.exit(1);
+  } finally {
+    await target.close?.();
+  }
   if (!r.failure) {
     console.log(`${name} seed ${seed} path ${path}: passes`);
     return;

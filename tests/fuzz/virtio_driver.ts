@@ -20,9 +20,17 @@ const MAX_QUEUES = 4;
 const ringBase = (q: number) => RAM_BASE + q * 0x1000;
 const availOf = (q: number) => ringBase(q) + 0x400;
 const usedOf = (q: number) => ringBase(q) + 0x800;
-/** Indirect tables and buffers are carved from here up. */
-const HEAP = RAM_BASE + MAX_QUEUES * 0x1000;
-/** Wild buffers may land anywhere from the descriptor tables up, but not on avail/used rings. */
+/** Indirect tables: 4 queues × 64 chains × 4 descriptors × 16 bytes. */
+const TABLES = RAM_BASE + MAX_QUEUES * 0x1000;
+/** Buffers are carved from here up. */
+const HEAP = TABLES + 0x4000;
+/**
+ * Wild buffers may land anywhere in the buffer area, over each other, but on
+ * no ring or descriptor table: a device writing into a table the guest has
+ * yet to post would change which buffers that chain names, and the checks
+ * here compare with the buffers as the driver wrote them (the virtqueue
+ * target covers self-modifying tables against its reference walker).
+ */
 const WILD_FLOOR = HEAP;
 
 export interface SegmentSpec {
@@ -81,6 +89,7 @@ export class FuzzDriver {
   private nextDesc: number[] = [];
   private availIdx: number[] = [];
   private heap = HEAP;
+  private tables = TABLES;
 
   constructor(readonly device: VirtioDevice) {
     this.transport = new VirtioMmio(this.ram, { set: (l) => this.irq = l }, device, {
@@ -181,7 +190,12 @@ export class FuzzDriver {
       return { addr, len, write: s.write };
     });
     const head = this.nextDesc[q];
-    const table = spec.indirect ? this.alloc(16 * bufs.length) : ringBase(q) + 16 * head;
+    let table = ringBase(q) + 16 * head;
+    if (spec.indirect) {
+      if (this.tables + 16 * bufs.length > HEAP) return false;
+      table = this.tables;
+      this.tables += 16 * bufs.length;
+    }
     bufs.forEach((b, i) => {
       const last = i === bufs.length - 1;
       this.putDesc(
