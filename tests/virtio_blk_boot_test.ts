@@ -13,7 +13,7 @@ import { prepareDevices } from "../backends/device_kinds.ts";
 import { FileBackend } from "../backends/block/file_block.ts";
 import { OverlayFile } from "../backends/block/overlay_file.ts";
 import { SnapshotBackend } from "../backends/block/snapshot_block.ts";
-import type { DriveConfig, VmConfig } from "../board/config.ts";
+import { type DriveConfig, emptyConfig, type VmConfig } from "../board/config.ts";
 import { defaultMachine, PROMPT } from "./support/boot.ts";
 
 const ROOTFS = join(defaultImageDir(), "rootfs.ext4");
@@ -32,7 +32,7 @@ async function withDrives(
   flags: { rw?: boolean; ro?: boolean },
   script: (sh: (cmd: string) => Promise<string>) => Promise<void>,
 ): Promise<void> {
-  const config = { drives } as VmConfig;
+  const config: VmConfig = { ...emptyConfig(), drives };
   const devices = await prepareDevices(config, flags);
   const { machine, console } = await defaultMachine({}, undefined, devices);
   const running = machine.run();

@@ -1,5 +1,5 @@
 /**
- * Differential check of one bare-metal ELF: runs it on demu (core/trace.ts)
+ * Differential check of one bare-metal ELF: runs it on demu (board/trace.ts)
  * and on qemu-system-riscv64's spike machine (HTIF at tohost, like demu's
  * ELF mode) with one instruction per block and `-d cpu`, then reports the
  * first instruction where pc or an integer register differs.
