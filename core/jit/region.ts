@@ -2,11 +2,12 @@
  * Finds the code a region covers: starting at a hot pc, the basic blocks
  * reachable by fall-through and direct jumps without leaving the 4 KiB page,
  * as far as every instruction is one the translator handles. Anything else
- * (FP, WFI, EBREAK, FENCE.I, an instruction across the page end, see
- * translatable) ends the block there, and translated code exits to the
- * interpreter at it.
+ * (the FP CSRs, WFI, EBREAK, an illegal F/D encoding, FENCE.I, an
+ * instruction across the page end; see translatable) ends the block there,
+ * and translated code exits to the interpreter at it.
  */
 import { buildCompressedTable } from "../compressed.ts";
+import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
 import { systemExit, translatableSystem } from "./system.ts";
 
 const COMPRESSED = buildCompressedTable();
@@ -93,7 +94,7 @@ export function translatable(insn: number): boolean {
     case 0x73: // CSR access, ECALL, xRET, SFENCE.VMA
       return translatableSystem(insn);
     default:
-      return false;
+      return isFpOpcode(insn & 0x7f) && translatableFp(insn);
   }
 }
 

@@ -11,6 +11,11 @@
  *   coremark.c's MIPS (from the difference between its short and long
  *   builds, so QEMU's start-up cancels out) and its boot to the prompt, each
  *   with demu's ratio to it.
+ * - FP against qemu-system-riscv64 when installed (tests/bench/qemu.ts): the
+ *   long builds of fpmix.c and fpbench.c (n-body, FMA matrix, sqrt/div
+ *   chains, rounding modes, fflags in the checksum) on demu, and QEMU's MIPS
+ *   from the difference between their short and long builds (its start-up
+ *   cancels out), with demu's ratio; QEMU's exit status checks its checksum.
  * Run on a quiet machine; the spread is printed so noise is visible.
  */
 import { cacheDir, DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image/image_cache.ts";
@@ -25,16 +30,15 @@ import { qemuAvailable, qemuBootSeconds, qemuElfSeconds } from "./qemu.ts";
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
 /** Jumps before the translator translates a target, when not its default (to try other values). */
 const HOT = Deno.env.get("DEMU_BENCH_HOT");
-/** Sections to run (DEMU_BENCH_ONLY=programs,coremark,boot,idle); all by default. */
+/** Sections to run (DEMU_BENCH_ONLY=programs,coremark,fp,boot,idle); all by default. */
 const ONLY = Deno.env.get("DEMU_BENCH_ONLY")?.split(",");
 const wanted = (section: string) => ONLY === undefined || ONLY.includes(section);
 /** Every speed figure twice: with the translator (the default) and interpreted only. */
 const MODES = [{ label: "jit", jit: true }, { label: "no-jit", jit: false }];
 
 /** One bare-metal program run; MIPS, and the translator's compile time and cache size. */
-async function mipsRun(program: Uint8Array, jit: boolean) {
-  const { mips, stats } = await programRun(program, jit);
-  return { mips, stats };
+function mipsRun(program: Uint8Array, jit: boolean) {
+  return programRun(program, jit);
 }
 
 /** One run of a program to its end: MIPS, instructions, translator figures. */
@@ -107,6 +111,7 @@ const programs = [
   },
   { file: "fpmix_sv39", label: "fpmix (C FP mix), full system", modes: MODES },
   { file: "coremark_sv39", label: "coremark (CoreMark-like), full system", modes: MODES },
+  { file: "fpbench_sv39", label: "fpbench (C FP kernels), full system", modes: MODES },
 ];
 for (const { file, label, modes } of wanted("programs") ? programs : []) {
   const program = await Deno.readFile(join(cacheDir(), "programs", `${file}.elf`));
@@ -149,6 +154,39 @@ async function coremarkAgainstQemu(): Promise<void> {
   );
 }
 if (wanted("coremark")) await coremarkAgainstQemu();
+
+/**
+ * The FP programs against QEMU: demu runs each long build (translated); QEMU
+ * runs the short and the long build, and its MIPS is the instructions the long
+ * one adds over the time it adds, so its start-up cancels out.
+ */
+async function fpAgainstQemu(): Promise<void> {
+  const dir = join(cacheDir(), "programs");
+  for (const name of ["fpmix", "fpbench"]) {
+    const short = join(dir, `${name}_sv39.elf`), long = join(dir, `${name}_long_sv39.elf`);
+    const shortRun = await mipsRun(await Deno.readFile(short), true);
+    const longProgram = await Deno.readFile(long);
+    await mipsRun(longProgram, true); // warm-up
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await mipsRun(longProgram, true));
+    report(`${name} long, full system [jit]`, "MIPS", runs.map((r) => r.mips), 1);
+    reportTranslator(`${name}_long_sv39 [jit]`, runs.map((r) => r.stats));
+    if (!await qemuAvailable()) {
+      console.log(`${name} on QEMU: qemu-system-riscv64 is not installed (no ratio)`);
+      continue;
+    }
+    const added = median(runs.map((r) => r.instructions)) - shortRun.instructions;
+    const qemu = [];
+    for (let i = 0; i < RUNS; i++) {
+      const tShort = (await qemuElfSeconds(short))!, tLong = (await qemuElfSeconds(long))!;
+      qemu.push(added / (tLong - tShort) / 1e6);
+    }
+    report(`${name} long on QEMU TCG (spike)`, "MIPS", qemu, 1);
+    const ratio = median(runs.map((r) => r.mips)) / median(qemu);
+    console.log(`${name}: demu / QEMU = ${ratio.toFixed(2)}`);
+  }
+}
+if (wanted("fp")) await fpAgainstQemu();
 
 const images = wanted("boot") || wanted("idle") ? await readDefaultImages() : null;
 for (const { label: mode, jit } of wanted("boot") ? MODES : []) {
