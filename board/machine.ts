@@ -258,11 +258,7 @@ export class Machine {
         const paddr = Number(seg.paddr);
         this.mem.loadRam(paddr, seg.data, what);
         if (seg.memSize > seg.data.length) {
-          this.mem.loadRam(
-            paddr + seg.data.length,
-            new Uint8Array(seg.memSize - seg.data.length),
-            what,
-          );
+          this.mem.zeroRam(paddr + seg.data.length, seg.memSize - seg.data.length, what);
         }
       }
       return elf.entry;
