@@ -3,6 +3,7 @@ import { BOOT_ROM_BASE, buildBootRom } from "./boot_rom.ts";
 import { MachineClock, TIMEBASE_HZ } from "./clock.ts";
 import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
 import { parseElf } from "./elf.ts";
+import type { DebugControl } from "./debugger.ts";
 import { Hart } from "./hart.ts";
 import { PhysicalMemory, RAM_BASE } from "./memory.ts";
 import { warmUpInterpreter } from "./warmup.ts";
@@ -101,6 +102,8 @@ export class Machine {
   executed = 0;
   /** Stop after this many instructions (Infinity for no bound). */
   maxInstructions = Infinity;
+  /** Set by an attached debugger (backends/debug): pauses, steps and stops the run loop. */
+  debug: DebugControl | null = null;
   private exit: MachineExit | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly options: MachineOptions;
@@ -302,20 +305,25 @@ export class Machine {
     while (!this.exit) {
       const until = performance.now() + WORK_MS;
       do {
+        if (this.debug?.paused) break;
         this.clint.update();
-        const budget = Math.min(SLICE, this.maxInstructions - this.executed);
+        let budget = Math.min(SLICE, this.maxInstructions - this.executed);
         if (budget <= 0) {
           this.stop({ reason: "limit", instructions: this.executed });
           break;
         }
-        const n = this.jit
+        if (this.debug) budget = this.debug.budget(budget);
+        // Armed triggers and single steps run interpreted: translated code checks neither.
+        const n = this.jit && !this.hart.debugActive && budget > 1
           ? this.jit.run(budget, this.maxInstructions !== Infinity)
           : this.hart.run(budget);
         this.executed += n;
         this.clock.advance(n);
+        this.debug?.afterSlice(n);
       } while (!this.exit && !this.hart.waiting && performance.now() < until);
       if (this.exit) break;
-      if (this.hart.waiting) await this.idle();
+      if (this.debug?.paused) await this.debug.resumed();
+      else if (this.hart.waiting) await this.idle();
       else await new Promise((r) => setImmediate(r));
     }
     return this.exit;
