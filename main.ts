@@ -36,6 +36,8 @@ import {
 import type { CharBackend } from "./devices/char_backend.ts";
 import type { WebConsole } from "./backends/web/server.ts";
 import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
+import { type GdbAddress, gdbNetPermission, GdbStub } from "./backends/debug/gdb_server.ts";
+import { gdbFlags } from "./backends/debug/gdb_flags.ts";
 
 const USAGE = `usage: demu [options] [config]
 
@@ -90,6 +92,9 @@ options:
                        --allow-net=HOST:PORT): terminal, screen, keyboard and
                        mouse; adds an 800x600 display and virtio input devices
                        unless the config has display0 / input_device
+  --gdb [HOST:]PORT    serve the GDB remote protocol (HOST default 127.0.0.1; needs
+                       --allow-net=HOST:PORT); gdb: target remote HOST:PORT
+  -S                   with --gdb: start paused until the debugger continues
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -no-accel            accepted for TinyEMU compatibility (demu has no KVM)
   -h, --help           this help
@@ -205,6 +210,7 @@ async function runOnTerminal(
   build: (guestConsole: CharBackend) => Machine,
   limits: RunLimits,
   web?: WebConsole,
+  gdb?: { address: GdbAddress; paused: boolean },
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
@@ -221,6 +227,19 @@ async function runOnTerminal(
     throw new UsageError((e as Error).message);
   }
   machine.maxInstructions = limits.maxInsns;
+  let stub: GdbStub | undefined;
+  if (gdb) {
+    try {
+      stub = GdbStub.open(machine, gdb.address, gdb.paused);
+    } catch (e) {
+      await web?.close();
+      throw new UsageError(`--gdb ${gdbNetPermission(gdb.address)}: ${(e as Error).message}`);
+    }
+    console.error(
+      `demu: gdb stub on ${gdbNetPermission(gdb.address)}` +
+        (gdb.paused ? " (paused until gdb continues)" : ""),
+    );
+  }
   web?.attach(machine);
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
@@ -235,6 +254,7 @@ async function runOnTerminal(
   let exit: MachineExit;
   try {
     exit = await machine.run();
+    await stub?.close(exit);
     await machine.close();
   } finally {
     clearTimeout(timer);
@@ -278,9 +298,11 @@ async function runElf(
   values: { memory?: string; deterministic?: boolean; "print-permissions"?: boolean },
   limits: RunLimits,
   jit: boolean | "check",
+  gdb?: { address: GdbAddress; paused: boolean },
 ): Promise<number> {
   const needs = machineNeeds({ drives: [], fs: [], eth: [] } as unknown as VmConfig, {}, {
     elf: path,
+    gdb: gdb && gdbNetPermission(gdb.address),
   });
   if (values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
@@ -292,16 +314,21 @@ async function runElf(
     ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
     : 128;
   dropUnneeded(needs, { network: false });
-  return await runOnTerminal((stdio) => {
-    const m = new Machine({
-      memoryMiB,
-      console: stdio,
-      deterministic: values.deterministic,
-      jit,
-    });
-    m.bootElf(bytes);
-    return m;
-  }, limits);
+  return await runOnTerminal(
+    (stdio) => {
+      const m = new Machine({
+        memoryMiB,
+        console: stdio,
+        deterministic: values.deterministic,
+        jit,
+      });
+      m.bootElf(bytes);
+      return m;
+    },
+    limits,
+    undefined,
+    gdb,
+  );
 }
 
 /** TinyEMU's -append: added to the config's command line; a leading '!' replaces it. */
@@ -353,6 +380,8 @@ async function main(args: string[]): Promise<number> {
       ctrlc: { type: "boolean" },
       "no-accel": { type: "boolean" },
       web: { type: "string" },
+      gdb: { type: "string" },
+      "start-paused": { type: "boolean", short: "S" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -374,12 +403,18 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
   }
   const jit = jitMode(values); // a bad combination fails before anything is read
-  if (values.elf !== undefined) return await runElf(values.elf, values, limits, jit);
+  let gdb;
+  try {
+    gdb = gdbFlags(values);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.elf !== undefined) return await runElf(values.elf, values, limits, jit, gdb);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
   }
   let config: VmConfig;
-  const inputs: RunInputs = {};
+  const inputs: RunInputs = { gdb: gdb && gdbNetPermission(gdb.address) };
   const bootFlags = [values.bios, values.kernel, values.initrd].some((f) => f !== undefined);
   if (positionals.length === 1) {
     inputs.configFile = positionals[0];
@@ -495,6 +530,7 @@ async function main(args: string[]): Promise<number> {
     },
     limits,
     web,
+    gdb,
   );
 }
 

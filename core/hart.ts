@@ -151,6 +151,52 @@ export class Hart {
     this.triggers.onChange = () => this.debugChanged();
   }
 
+  /**
+   * Power-on state again (a debugger's `monitor reset`): M-mode, registers and
+   * CSRs cleared, translation, delegation and triggers off, PMP as at start.
+   */
+  reset(pc: number): void {
+    this.state.x.fill(0n);
+    this.state.f.fill(0n);
+    this.state.fflags = this.state.frm = 0;
+    this.priv = PRIV_M;
+    this.waiting = false;
+    this.mstatus =
+      this.mie =
+      this.mipSoftware =
+      this.mideleg =
+      this.medeleg =
+        0;
+    this.mtvec =
+      this.stvec =
+      this.mepc =
+      this.sepc =
+      this.mscratch =
+      this.sscratch =
+        0n;
+    this.mcause =
+      this.scause =
+      this.mtval =
+      this.stval =
+      this.menvcfg =
+      this.senvcfg =
+        0n;
+    this.mcounteren = this.scounteren = this.mcountinhibit = 0;
+    this.satp = 0n;
+    this.satpMode = SATP_BARE;
+    this.satpRoot = 0;
+    this.reservation = NaN;
+    this.pmpcfg.fill(0);
+    this.pmpaddr.fill(0n);
+    this.pmpcfg[0] = 0x1f; // as Pmp's constructor: entry 0 grants all of memory
+    this.pmpaddr[0] = (1n << 54n) - 1n;
+    this.pmpChanged();
+    this.triggers.reset();
+    this.flushTlb();
+    this.updateModes();
+    this.pc = pc;
+  }
+
   /** The triggers changed: no cached page may skip their checks, and run() must look again. */
   private debugChanged(): void {
     this.debugActive = this.triggers.watchesFetch || this.triggers.watchesData;

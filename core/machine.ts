@@ -189,6 +189,7 @@ export class Machine {
    * ELF's `tohost`/`fromhost` symbols when it has them.
    */
   bootElf(bytes: Uint8Array): void {
+    this.elfImage = bytes;
     const elf = parseElf(bytes);
     this.loadImage(bytes, RAM_BASE, "ELF program");
     const tohost = elf.symbols.get("tohost");
@@ -196,6 +197,27 @@ export class Machine {
     if (tohost !== undefined) this.mem.mapMmio(Number(tohost), 8, this.htif);
     if (fromhost !== undefined) this.mem.mapMmio(Number(fromhost), 8, window(this.htif, 8));
     this.hart.pc = Number(BigInt.asIntN(64, elf.entry));
+  }
+
+  /** The program of bare-metal ELF mode, kept for reset(). */
+  private elfImage: Uint8Array | null = null;
+
+  /**
+   * Power-on again (a debugger's `monitor reset`): the hart reset, RAM cleared
+   * and the images loaded anew, translations dropped. Devices are reset by
+   * their drivers, as after a warm reboot.
+   */
+  reset(): void {
+    this.jit?.flush();
+    const ram = this.mem.offsetOf(RAM_BASE);
+    this.mem.u8.fill(0, ram, ram + this.mem.size);
+    if (this.elfImage) {
+      this.loadImage(this.elfImage, RAM_BASE, "ELF program");
+      this.hart.reset(Number(BigInt.asIntN(64, parseElf(this.elfImage).entry)));
+    } else {
+      this.hart.reset(BOOT_ROM_BASE);
+      this.boot();
+    }
   }
 
   /** What the device tree says about this machine. */
@@ -272,6 +294,7 @@ export class Machine {
   stop(exit: MachineExit): void {
     if (!this.exit) this.exit = exit;
     this.hart.haltRequested = true;
+    this.debug?.resume(false); // a machine paused for a debugger ends too
     this.wake();
   }
 
