@@ -29,8 +29,8 @@ export function debugTranslate(h: Hart, va: number): number {
       table = ppn * 4096;
       continue;
     }
-    const span = 2 ** (9 * level);
-    return (ppn + (vpn % span)) * 4096 + (va - vpn * 4096);
+    const lowMask = level === 0 ? 0 : (1 << (9 * level)) - 1; // a superpage's low VPN bits
+    return (ppn + (vpn & lowMask)) * 4096 + (va - vpn * 4096);
   }
   return -1;
 }
