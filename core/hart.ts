@@ -48,7 +48,7 @@ const DEBUGGER_STOP = Object.freeze({ debuggerStop: true });
 /** Interrupt numbers in the order the spec says they are taken (MEI, MSI, MTI, SEI, SSI, STI). */
 const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
 
-/** 2^s for s in 0..63, so a left shift is one BigInt multiply (DESIGN.md §4). */
+/** 2^s for s in 0..63, so a left shift is one BigInt multiply (docs/architecture.md). */
 const POW2 = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));
 const TWO32 = 4294967296;
 const COMPRESSED = buildCompressedTable();
@@ -1221,16 +1221,27 @@ export class Hart {
     }
     const s = this.state;
     const x32 = s.x32;
+    const f32bits = s.f32bits;
     const store = (insn & 0x7f) === 0x27;
     const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 31) : insn >> 20;
     const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
+    // Aligned accesses to a cached page copy the two words directly (no BigInt).
+    const aligned = f3 === 2 ? (va & 3) === 0 : (va & 7) === 0;
+    const off = aligned ? this.dataTlb.lookup(store ? ACCESS_STORE : ACCESS_LOAD, va) : -1;
+    const i32 = this.mem.i32;
     if (store) {
-      if (f3 === 2) this.storeSlow(va, 4, s.f32bits[rs2 * 2] >>> 0);
+      if (off >= 0) {
+        i32[off >> 2] = f32bits[rs2 * 2];
+        if (f3 === 3) i32[(off >> 2) + 1] = f32bits[rs2 * 2 + 1];
+      } else if (f3 === 2) this.storeSlow(va, 4, f32bits[rs2 * 2] >>> 0);
       else this.store64Slow(va, s.f[rs2]);
     } else {
-      if (f3 === 2) {
-        s.f32bits[rd * 2] = this.loadSlow(va, 4) | 0;
-        s.f32bits[rd * 2 + 1] = -1;
+      if (off >= 0) {
+        f32bits[rd * 2] = i32[off >> 2];
+        f32bits[rd * 2 + 1] = f3 === 3 ? i32[(off >> 2) + 1] : -1;
+      } else if (f3 === 2) {
+        f32bits[rd * 2] = this.loadSlow(va, 4) | 0;
+        f32bits[rd * 2 + 1] = -1;
       } else {
         s.f[rd] = this.load64Slow(va);
       }
@@ -1248,7 +1259,7 @@ const SYSTEM_STOP = 1;
 const SYSTEM_CHECK = 2;
 const SYSTEM_JUMP = 3;
 
-/** SRL/SRA on the int32 halves of rs1 into rd (DESIGN.md §4: BigInt shifts by a variable are slow). */
+/** SRL/SRA on the int32 halves of rs1 into rd (docs/architecture.md: BigInt shifts by a variable are slow). */
 function shiftRight(x32: Int32Array, rd: number, rs1: number, sh: number, arith: boolean): void {
   const lo = x32[rs1 * 2], hi = x32[rs1 * 2 + 1];
   let l: number, h: number;

@@ -7,6 +7,8 @@ import type { Virtqueue } from "./virtqueue.ts";
 
 /** Feature bits every device gets from the transport. */
 export const VIRTIO_F_RING_INDIRECT_DESC = 28n;
+/** used_event / avail_event: interrupts and notifications only where the other side asks. */
+export const VIRTIO_F_EVENT_IDX = 29n;
 export const VIRTIO_F_VERSION_1 = 32n;
 
 /** Device status bits. */
@@ -35,13 +37,14 @@ export interface VirtioTransport {
 }
 
 /**
- * A VirtIO device. Requests may complete asynchronously and out of order: a
+ * A VirtIO device, and its life: `attach` once, `queueNotify` and `reset` as
+ * the driver says, `close` when the machine stops. Requests may complete asynchronously and out of order: a
  * popped `Chain` is a handle the device passes to `Virtqueue.push` whenever
  * it is done; pushes that arrive after a reset are dropped.
  */
 export interface VirtioDevice {
   readonly deviceId: number;
-  /** Device-specific feature bits (the transport adds VERSION_1 and INDIRECT_DESC). */
+  /** Device-specific feature bits (the transport adds VERSION_1, INDIRECT_DESC and EVENT_IDX). */
   readonly features: bigint;
   readonly numQueues: number;
   /** Reads `size` bytes at `offset` of the config space (little-endian, 0 outside). */
@@ -55,6 +58,8 @@ export interface VirtioDevice {
   driverOk?(): void;
   /** The driver reset the device: drop all queue state (in-flight chains become stale). */
   reset(): void;
+  /** The machine is done: finish requests in flight and release the host side (optional). */
+  close?(): Promise<void> | void;
 }
 
 /** Reads a little-endian field of a config-space byte array (0 outside it). */

@@ -11,8 +11,8 @@
  */
 import assert from "node:assert/strict";
 import { runMain } from "./support/cli_run.ts";
-import { parseElf } from "../core/elf.ts";
-import { DEFAULT_CMDLINE, defaultImagePaths } from "../backends/image_cache.ts";
+import { parseElf } from "../board/elf.ts";
+import { DEFAULT_CMDLINE, defaultImagePaths } from "../backends/image/image_cache.ts";
 
 const CACHE = Deno.env.get("DEMU_CACHE") ?? `${Deno.env.get("HOME")}/.cache/demu`;
 const here = new URL("./", import.meta.url).pathname;

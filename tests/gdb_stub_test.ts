@@ -5,7 +5,7 @@
  * crashed. tests/gdb_client_test.ts drives it with the real gdb-multiarch.
  */
 import assert from "node:assert/strict";
-import { Machine } from "../core/machine.ts";
+import { Machine } from "../board/machine.ts";
 import { encodePacket, PacketDecoder } from "../backends/debug/gdb_packets.ts";
 import { GdbStub, parseGdbAddress } from "../backends/debug/gdb_server.ts";
 import { makeElf } from "./support/tiny_elf.ts";

@@ -5,7 +5,7 @@
  * away without detaching leaves the guest running, with its points removed.
  */
 import { DebugControl } from "../../core/debugger.ts";
-import type { Machine, MachineExit } from "../../core/machine.ts";
+import type { Machine, MachineExit } from "../../board/machine.ts";
 import { PacketDecoder } from "./gdb_packets.ts";
 import { GdbSession } from "./gdb_session.ts";
 

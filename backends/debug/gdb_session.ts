@@ -7,7 +7,7 @@
  */
 import { debugRead, debugWrite } from "../../core/debug_access.ts";
 import type { DebugControl, StopCause } from "../../core/debugger.ts";
-import type { Machine } from "../../core/machine.ts";
+import type { Machine } from "../../board/machine.ts";
 import { WATCH_EXECUTE, WATCH_LOAD, WATCH_STORE } from "../../core/triggers.ts";
 import {
   encodePacket,
