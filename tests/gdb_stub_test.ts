@@ -321,3 +321,43 @@ function hexWord(w: number): string {
   new DataView(b.buffer).setUint32(0, w >>> 0, true);
   return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
+
+Deno.test("--gdb on the command line: permissions, sandbox rule, bad values", async () => {
+  const { runMainToEnd } = await import("./support/cli_run.ts");
+  const elf = await Deno.makeTempFile({ suffix: ".elf" });
+  try {
+    await Deno.writeFile(elf, makeElf());
+    const p = await runMainToEnd(["--allow-read"], [
+      "--print-permissions",
+      "--elf",
+      elf,
+      "--gdb",
+      "1234",
+    ]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(p.stdout.trim(), `--allow-read=${elf} --allow-net=127.0.0.1:1234`);
+    const s = await runMainToEnd(["--allow-read"], ["--sandbox", "--elf", elf, "--gdb", "1234"]);
+    assert.equal(s.code, 2);
+    assert.match(s.stderr, /--sandbox: --gdb needs its address written out/);
+    const ok = await runMainToEnd(["--allow-read"], [
+      "--print-permissions",
+      "--sandbox",
+      "--elf",
+      elf,
+      "--gdb",
+      "127.0.0.1:1234",
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await runMainToEnd(["--allow-read"], ["--elf", elf, "--gdb", "localhost:99999"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^demu: --gdb: 'localhost:99999' is not \[HOST:\]PORT/);
+    const paused = await runMainToEnd(["--allow-read"], ["--elf", elf, "-S"]);
+    assert.equal(paused.code, 2);
+    assert.match(paused.stderr, /-S \(start paused\) needs --gdb/);
+    const denied = await runMainToEnd([`--allow-read=${elf}`], ["--elf", elf, "--gdb", "1234"]);
+    assert.equal(denied.code, 2);
+    assert.match(denied.stderr, /--allow-net=127\.0\.0\.1:1234/);
+  } finally {
+    await Deno.remove(elf);
+  }
+});
