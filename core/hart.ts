@@ -955,7 +955,7 @@ export class Hart {
               break;
             }
             case 11: // AMO (0x2f)
-              this.amo(insn, rd, rs1, rs2, f3);
+              this.amo(insn, rd, rs1, rs2);
               break;
             case 1: // LOAD-FP (0x07)
             case 9: // STORE-FP (0x27)
@@ -1016,6 +1016,8 @@ export class Hart {
    * counting up from minus the threshold; null when it is off.
    */
   jitHot: Int32Array | null = null;
+  /** What a jump in U-mode adds to its target's counter (a jump elsewhere adds 1). */
+  jitUserStep = 1;
   /** Set when run() stopped at a hot jump target so the translator can take over. */
   jitExit = false;
   /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */
@@ -1032,7 +1034,7 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = c + 1;
+      hot[i] = this.priv === PRIV_U ? Math.min(0, c + this.jitUserStep) : c + 1;
       return false;
     }
     this.jitExit = true;
@@ -1063,8 +1065,11 @@ export class Hart {
     this.sliceCredited += 1;
   }
 
-  /** SYSTEM opcode: CSR access, ECALL/EBREAK, xRET, WFI, SFENCE.VMA. */
-  private system(insn: number, rd: number, rs1: number, f3: number): number {
+  /**
+   * SYSTEM opcode: CSR access, ECALL/EBREAK, xRET, WFI, SFENCE.VMA. Translated
+   * code calls it for ECALL, xRET and SFENCE.VMA (which do not count).
+   */
+  system(insn: number, rd: number, rs1: number, f3: number): number {
     const x = this.state.x;
     if (f3 === 0) {
       const f12 = insn >>> 20;
@@ -1096,11 +1101,21 @@ export class Hart {
       raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
     }
     if (f3 === 4) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
-    const csr = insn >>> 20;
-    const op = f3 & 3;
-    const src = f3 & 4 ? BigInt(rs1) : x[rs1];
-    const writes = op === 1 || rs1 !== 0;
     this.syncCounters();
+    const old = this.csrAccess(insn, f3 & 4 ? BigInt(rs1) : x[rs1]);
+    if (rd !== 0) x[rd] = old;
+    return (f3 & 3) === 1 || rs1 !== 0 ? SYSTEM_CHECK : SYSTEM_PLAIN;
+  }
+
+  /**
+   * A CSR instruction's checks, read and write (the counters already brought
+   * up to date); returns the value for rd. Translated code calls it too.
+   */
+  csrAccess(insn: number, src: bigint): bigint {
+    const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
+    const csr = insn >>> 20;
+    const op = (insn >>> 12) & 3;
+    const writes = op === 1 || rs1 !== 0;
     const readOnly = (csr >>> 10) === 3;
     if ((writes && readOnly) || this.priv < ((csr >>> 8) & 3)) {
       raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
@@ -1116,8 +1131,7 @@ export class Hart {
       else if (op === 3) v = base & ~src;
       writeCsr(this, csr, v, insn);
     }
-    if (rd !== 0) x[rd] = old;
-    return writes ? SYSTEM_CHECK : SYSTEM_PLAIN;
+    return old;
   }
 
   /** Runs an xRET, turning its privilege errors into an illegal instruction with the bits. */
@@ -1131,8 +1145,18 @@ export class Hart {
   }
 
   /** The A extension: LR/SC and the AMOs, on RAM only, naturally aligned. */
-  private amo(insn: number, rd: number, rs1: number, rs2: number, f3: number): void {
+  private amo(insn: number, rd: number, rs1: number, rs2: number): void {
     const x = this.state.x;
+    const v = this.atomic(insn, toAddress(x[rs1]), x[rs2]);
+    if (rd !== 0) x[rd] = v;
+  }
+
+  /**
+   * One LR, SC or AMO at `va` with rs2's value `src`; returns the value for rd.
+   * Translated code calls it too, so both keep one reservation.
+   */
+  atomic(insn: number, va: number, src: bigint): bigint {
+    const f3 = (insn >>> 12) & 7, rs2 = (insn >>> 20) & 31;
     const f5 = insn >>> 27;
     // Decode fully before any address check: a reserved funct5 is illegal, not misaligned.
     if ((f3 !== 2 && f3 !== 3) || !((AMO_FUNCT5 >>> f5) & 1)) {
@@ -1140,7 +1164,6 @@ export class Hart {
     }
     const wide = f3 === 3;
     const size = wide ? 8 : 4;
-    const va = toAddress(x[rs1]);
     if (this.debugActive) { // an AMO both reads and writes
       if (f5 !== 3) this.checkData(va, size, ACCESS_LOAD);
       if (f5 !== 2) this.checkData(va, size, ACCESS_STORE);
@@ -1152,8 +1175,7 @@ export class Hart {
       if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
       const v = wide ? this.mem.i64[off >> 3] : BigInt(this.mem.i32[off >> 2]);
       this.reservation = off;
-      if (rd !== 0) x[rd] = v;
-      return;
+      return v;
     }
     if (va % size !== 0) raise(CAUSE_MISALIGNED_STORE, va);
     if (f5 === 3) { // SC
@@ -1162,17 +1184,16 @@ export class Hart {
       if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
       const ok = this.reservation === off;
       if (ok) {
-        if (wide) this.mem.i64[off >> 3] = x[rs2];
-        else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, x[rs2]));
+        if (wide) this.mem.i64[off >> 3] = src;
+        else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, src));
       }
       this.reservation = NaN;
-      if (rd !== 0) x[rd] = ok ? 0n : 1n;
-      return;
+      return ok ? 0n : 1n;
     }
     const off = this.resolve(va, ACCESS_STORE);
     if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
     const old = wide ? this.mem.i64[off >> 3] : BigInt(this.mem.i32[off >> 2]);
-    const b = wide ? x[rs2] : BigInt.asIntN(32, x[rs2]);
+    const b = wide ? src : BigInt.asIntN(32, src);
     let v: bigint;
     switch (f5) {
       case 0x01:
@@ -1211,7 +1232,7 @@ export class Hart {
     }
     if (wide) this.mem.i64[off >> 3] = v;
     else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, v));
-    if (rd !== 0) x[rd] = old;
+    return old;
   }
 
   /** FLW/FLD/FSW/FSD: loads NaN-box singles; FS must not be Off. */
@@ -1254,10 +1275,10 @@ export class Hart {
 const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
 
 /** What a SYSTEM instruction asks of the loop: nothing, end the slice, look for interrupts, or jump. */
-const SYSTEM_PLAIN = 0;
-const SYSTEM_STOP = 1;
-const SYSTEM_CHECK = 2;
-const SYSTEM_JUMP = 3;
+export const SYSTEM_PLAIN = 0;
+export const SYSTEM_STOP = 1;
+export const SYSTEM_CHECK = 2;
+export const SYSTEM_JUMP = 3;
 
 /** SRL/SRA on the int32 halves of rs1 into rd (docs/architecture.md: BigInt shifts by a variable are slow). */
 function shiftRight(x32: Int32Array, rd: number, rs1: number, sh: number, arith: boolean): void {

@@ -72,6 +72,13 @@ export interface Hit {
   address: number;
 }
 
+export interface TriggerState {
+  select: number;
+  tdata1: bigint[];
+  tdata2: bigint[];
+  tcontrol: number;
+}
+
 const toNumber = (v: bigint) => Number(BigInt.asIntN(64, v));
 
 export class Triggers {
@@ -167,6 +174,24 @@ export class Triggers {
 
   clearDebuggerRules(): void {
     this.debuggerRules.length = 0;
+    this.rebuild();
+  }
+
+  /** The guest-visible state, for the lockstep checker (core/jit/lockstep.ts) to undo a run. */
+  save(): TriggerState {
+    return {
+      select: this.select,
+      tdata1: [...this.tdata1],
+      tdata2: [...this.tdata2],
+      tcontrol: this.tcontrol,
+    };
+  }
+
+  load(s: TriggerState): void {
+    this.select = s.select;
+    s.tdata1.forEach((v, i) => this.tdata1[i] = v);
+    s.tdata2.forEach((v, i) => this.tdata2[i] = v);
+    this.tcontrol = s.tcontrol;
     this.rebuild();
   }
 
