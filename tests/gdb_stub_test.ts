@@ -361,3 +361,24 @@ Deno.test("--gdb on the command line: permissions, sandbox rule, bad values", as
     await Deno.remove(elf);
   }
 });
+
+Deno.test("stub: monitor reset puts the hart back at the program's entry with RAM reloaded", async () => {
+  const t = startMachine(insns(addi(10, 10, 1), addi(11, 11, 2), jal(0, -8)));
+  const c = await RawClient.connect(t.port);
+  try {
+    assert.match(await c.request("s"), /^T05/);
+    assert.equal(await c.request("pa"), "0100000000000000");
+    assert.equal(await c.request("M80000000,4:00000000"), "OK"); // scribble on the program
+    const reset = [..."reset"].map((ch) => ch.charCodeAt(0).toString(16)).join("");
+    await c.sendRaw(encodePacket(`qRcmd,${reset}`));
+    await c.expect(/\$OK#/);
+    assert.equal(await c.request("p20"), "0000008000000000");
+    assert.equal(await c.request("pa"), "0000000000000000");
+    assert.equal(await c.request("m80000000,4"), "13051500"); // reloaded from the ELF
+    assert.match(await c.request("s"), /^T05/);
+    assert.equal(await c.request("pa"), "0100000000000000");
+  } finally {
+    c.close();
+    await finish(t);
+  }
+});
