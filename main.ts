@@ -28,6 +28,12 @@ import {
 } from "./backends/process/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
 import {
+  readRestoreFile,
+  RunControl,
+  savedRun,
+  snapshotNeeds,
+} from "./backends/process/snapshot_cli.ts";
+import {
   EXIT_ERROR,
   EXIT_LIMIT,
   EXIT_STATUS_HELP,
@@ -90,6 +96,13 @@ options:
                        --allow-net=HOST:PORT): terminal, screen, keyboard and
                        mouse; adds an 800x600 display and virtio input devices
                        unless the config has display0 / input_device
+  --save FILE          where C-a s and the monitor's save write a snapshot of the
+                       running machine (it runs on)
+  --restore FILE       continue a saved machine where it was saved (its devices
+                       and permissions come from the snapshot)
+  --monitor unix:PATH | tcp:HOST:PORT
+                       a control socket (loopback only) taking one JSON request
+                       per line: stop, cont, status, save, system_powerdown, quit
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -no-accel            accepted for TinyEMU compatibility (demu has no KVM)
   -h, --help           this help
@@ -97,7 +110,7 @@ options:
 Deno permissions: only those the machine needs (--print-permissions lists
 them); a missing one stops demu before the guest starts, naming the flag.
 
-keys on the console: C-a x quits, C-a h prints help.
+keys on the console: C-a x quits, C-a s saves a snapshot (--save), C-a h prints help.
 
 ${EXIT_STATUS_HELP}`;
 
@@ -205,11 +218,13 @@ async function runOnTerminal(
   build: (guestConsole: CharBackend) => Machine,
   limits: RunLimits,
   web?: WebConsole,
+  control?: RunControl,
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
     onInput: (b) => machine?.typeInput(b),
     onQuit: () => machine?.stop({ reason: "quit" }),
+    onSave: () => control?.saveFromConsole(),
     onResize: (cols, rows) => machine?.console.resize(cols, rows),
   });
   // With --web the console is on the terminal and on the page alike.
@@ -222,6 +237,12 @@ async function runOnTerminal(
   }
   machine.maxInstructions = limits.maxInsns;
   web?.attach(machine);
+  try {
+    control?.attach(machine);
+  } catch (e) {
+    await web?.close();
+    throw new UsageError((e as Error).message);
+  }
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -240,6 +261,7 @@ async function runOnTerminal(
     clearTimeout(timer);
     for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     stdio.restore();
+    control?.close();
     await web?.close();
   }
   if (exit.reason === "poweroff") return exit.code;
@@ -353,6 +375,9 @@ async function main(args: string[]): Promise<number> {
       ctrlc: { type: "boolean" },
       "no-accel": { type: "boolean" },
       web: { type: "string" },
+      save: { type: "string" },
+      restore: { type: "string" },
+      monitor: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -375,13 +400,26 @@ async function main(args: string[]): Promise<number> {
   }
   const jit = jitMode(values); // a bad combination fails before anything is read
   if (values.elf !== undefined) return await runElf(values.elf, values, limits, jit);
+  let restoring;
+  try {
+    restoring = values.restore === undefined ? undefined : await readRestoreFile(values.restore);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const machineFlags = ["memory", "bios", "kernel", "initrd", "append", "drive", "overlay", "fs"]
+    .concat(["net", "hostfwd", "rw", "ro", "default"]).filter((f) => f in values);
+  if (restoring && (positionals.length > 0 || machineFlags.length > 0)) {
+    const what = positionals.length > 0 ? "a config file" : `--${machineFlags[0]}`;
+    throw new UsageError(`--restore takes the machine from the snapshot: ${what} cannot be added`);
+  }
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
   }
   let config: VmConfig;
   const inputs: RunInputs = {};
   const bootFlags = [values.bios, values.kernel, values.initrd].some((f) => f !== undefined);
-  if (positionals.length === 1) {
+  if (restoring) config = restoring.run.config;
+  else if (positionals.length === 1) {
     inputs.configFile = positionals[0];
     config = await loadConfig(positionals[0]);
   } else if (values.default || !bootFlags) {
@@ -409,7 +447,7 @@ async function main(args: string[]): Promise<number> {
   if ((values.rw || values.ro) && !SUPPORTED.drive) {
     config.unsupported.push("-rw/-ro: virtio block is not supported yet");
   }
-  const deviceFlags = {
+  const deviceFlags = restoring?.run.flags ?? {
     rw: values.rw,
     ro: values.ro,
     overlay: values.overlay,
@@ -423,9 +461,10 @@ async function main(args: string[]): Promise<number> {
       throw new UsageError((e as Error).message);
     }
     inputs.web = webNetPermission(webAddress);
-    // The page has a screen and takes keyboard and mouse unless the config says otherwise.
-    config.display ??= { device: "simplefb", width: 800, height: 600 };
-    config.inputDevice ??= "virtio";
+    // The page has a screen and takes keyboard and mouse unless the config says otherwise
+    // (a restored machine keeps the devices it had).
+    if (!restoring) config.display ??= { device: "simplefb", width: 800, height: 600 };
+    if (!restoring) config.inputDevice ??= "virtio";
   }
   let needs;
   try {
@@ -435,7 +474,8 @@ async function main(args: string[]): Promise<number> {
         console.error(`demu: ${note}`);
       }
     }
-    needs = machineNeeds(config, deviceFlags, inputs);
+    needs = [...machineNeeds(config, deviceFlags, inputs), ...snapshotNeeds(values)];
+    RunControl.monitorAddress(values);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -447,7 +487,7 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   for (const note of config.unsupported) console.error(`demu: ${note}`);
-  if (!config.bios && !config.kernel) {
+  if (!config.bios && !config.kernel && !restoring) {
     throw new UsageError("nothing to boot: the config names no bios or kernel");
   }
   checkPermissions(needs);
@@ -476,8 +516,16 @@ async function main(args: string[]): Promise<number> {
   // What the machine will not touch from here on, it cannot be made to touch.
   dropUnneeded(needs, { network: (config.eth ?? []).length > 0 });
 
+  const control = new RunControl(
+    values,
+    savedRun(config, deviceFlags),
+    (line) => console.error(`\r\ndemu: ${line}\r`),
+  );
   return await runOnTerminal(
     (guestConsole) => {
+      if (restoring) {
+        return Machine.restore(restoring.bytes, { console: guestConsole, devices, jit });
+      }
       const m = new Machine({
         memoryMiB: config.memoryMiB,
         bios,
@@ -495,6 +543,7 @@ async function main(args: string[]): Promise<number> {
     },
     limits,
     web,
+    control,
   );
 }
 

@@ -14,6 +14,12 @@
  * ```
  */
 export { Machine, type MachineExit, type MachineOptions } from "./core/machine.ts";
+export {
+  readSnapshotConfig,
+  type RestoreOptions,
+  type SnapshotConfig,
+  SnapshotError,
+} from "./core/machine_snapshot.ts";
 export type { Clock, GuestRam, InterruptTarget, IrqLine, MmioRegion } from "./core/bus.ts";
 export { buildDeviceTree, type MachineDescription } from "./core/devicetree.ts";
 export { parseElf } from "./core/elf.ts";

@@ -4,6 +4,8 @@
  * queue; requests still overlap from the guest's point of view.
  */
 import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../devices/block_backend.ts";
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+import { checkFileIdentity, saveFileIdentity } from "./disk_identity.ts";
 
 export class FileBackend implements BlockBackend {
   readonly sectorCount: number;
@@ -48,6 +50,15 @@ export class FileBackend implements BlockBackend {
       this.dirty = false;
       await this.file.syncData();
     });
+  }
+
+  /** Snapshot hooks: the file is named, not carried (backends/disk_identity.ts). */
+  saveState(w: StateWriter): void {
+    saveFileIdentity(w, this.path);
+  }
+
+  loadState(r: StateReader): void {
+    checkFileIdentity(r, this.path, "drive");
   }
 
   async close(): Promise<void> {

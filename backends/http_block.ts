@@ -4,6 +4,7 @@
  * Neighbouring missing blocks of one read travel in one request; a failed
  * request becomes a BlockIoError (IOERR for the guest) and is not cached.
  */
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../devices/block_backend.ts";
 
 /** Whether a file name is an http(s) URL (TinyEMU and JSLinux configs name files so). */
@@ -31,6 +32,18 @@ export class HttpBackend implements BlockBackend {
    * (permissions, network, a server without range support) are thrown as is
    * or as one-line Errors for the caller to word.
    */
+  /** Snapshot hooks: the image is named by its URL and checked by its size. */
+  saveState(w: StateWriter): void {
+    w.str(this.url);
+    w.f64(this.size);
+  }
+
+  loadState(r: StateReader): void {
+    if (r.str() !== this.url || r.f64() !== this.size) {
+      throw new SnapshotError(`the drive '${this.url}' changed since the snapshot was taken`);
+    }
+  }
+
   static async open(url: string): Promise<HttpBackend> {
     const res = await fetch(url, {
       headers: { Range: "bytes=0-0" },

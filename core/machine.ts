@@ -18,6 +18,7 @@ import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import type { MmioRegion } from "./bus.ts";
+import { restoreMachine, type RestoreOptions, saveMachine } from "./machine_snapshot.ts";
 
 const isElf = (b: Uint8Array) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
@@ -103,7 +104,10 @@ export class Machine {
   maxInstructions = Infinity;
   private exit: MachineExit | null = null;
   private wakeUp: (() => void) | null = null;
-  private readonly options: MachineOptions;
+  /** Pauses in force (the monitor's stop, a save in progress); the run loop waits while any is. */
+  private holds = 0;
+  private unhold: (() => void) | null = null;
+  readonly options: MachineOptions;
 
   constructor(options: MachineOptions) {
     this.options = options;
@@ -265,11 +269,50 @@ export class Machine {
     return start;
   }
 
+  /**
+   * The machine's state as snapshot bytes (core/machine_snapshot.ts): the run
+   * pauses while host requests finish and the state is copied, then goes on.
+   * `config` is kept in the snapshot for whoever restores it (the command
+   * line keeps its devices' configuration there).
+   */
+  snapshot(config?: unknown): Promise<Uint8Array> {
+    return saveMachine(this, config);
+  }
+
+  /**
+   * A machine in the state a snapshot holds, ready to `run` (as after
+   * `boot`). `options.devices` are the VirtIO devices after the console, in
+   * the snapshot's slot order, opened from the same configuration.
+   */
+  static restore(bytes: Uint8Array, options: RestoreOptions): Machine {
+    return restoreMachine(bytes, options);
+  }
+
+  /** Stops running guest code between slices (mtime stops too) until a matching `resume`. */
+  pause(): void {
+    if (this.holds++ === 0) this.clock.freeze();
+    this.wake();
+  }
+
+  resume(): void {
+    if (this.holds === 0) return;
+    if (--this.holds > 0) return;
+    this.clock.thaw();
+    const go = this.unhold;
+    this.unhold = null;
+    go?.();
+  }
+
+  get paused(): boolean {
+    return this.holds > 0;
+  }
+
   /** Ends the run: power-off, the user quitting, or an instruction limit. */
   stop(exit: MachineExit): void {
     if (!this.exit) this.exit = exit;
     this.hart.haltRequested = true;
     this.wake();
+    this.unhold?.();
   }
 
   /** Ends an idle wait early: new input or a completed host request. */
@@ -300,6 +343,10 @@ export class Machine {
   async run(): Promise<MachineExit> {
     warmUpInterpreter();
     while (!this.exit) {
+      if (this.holds > 0) {
+        await new Promise<void>((r) => this.unhold = r);
+        continue;
+      }
       const until = performance.now() + WORK_MS;
       do {
         this.clint.update();

@@ -5,6 +5,7 @@
  * Requests run concurrently and complete in whatever order the backend
  * finishes them; a FLUSH waits for the writes submitted before it.
  */
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 import type { Chain, Virtqueue } from "./virtqueue.ts";
 import { type BlockBackend, SECTOR_SIZE } from "./block_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
@@ -115,6 +116,34 @@ export class VirtioBlock implements VirtioDevice {
 
   reset(): void {
     // Requests in flight finish on the host; their answers are dropped by the stale queue.
+  }
+
+  /**
+   * Snapshot hooks (devices/virtio.ts): requests finish and the disk is
+   * flushed first, so a file the snapshot names holds what the guest wrote;
+   * the disk's state is the backend's.
+   */
+  async quiesce(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.backend.flush();
+  }
+
+  saveState(w: StateWriter): void {
+    w.f64(this.backend.sectorCount);
+    if (!this.backend.saveState) {
+      throw new Error(`${this.name}: this kind of disk cannot be saved in a snapshot`);
+    }
+    this.backend.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    if (r.f64() !== this.backend.sectorCount) {
+      throw new SnapshotError(`${this.name} is not the size it had in the snapshot`);
+    }
+    if (!this.backend.loadState) {
+      throw new SnapshotError(`${this.name}: this kind of disk cannot be restored`);
+    }
+    this.backend.loadState(r);
   }
 
   /** Waits for every request in flight, then flushes and closes the backend. */

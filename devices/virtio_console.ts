@@ -3,6 +3,7 @@
  * queue 1 transmits guest output. VIRTIO_CONSOLE_F_SIZE puts cols/rows in the
  * config space and a resize raises a config-change interrupt.
  */
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { CharBackend } from "./char_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 
@@ -55,6 +56,25 @@ export class VirtioConsole implements VirtioDevice {
 
   reset(): void {
     // Queue state lives in the transport; pending host input is kept for the next driver.
+  }
+
+  /** Snapshot hooks (devices/virtio.ts): the terminal size and input not yet delivered. */
+  saveState(w: StateWriter): void {
+    w.bytes(this.config);
+    const pending = new Uint8Array(this.inputBytes);
+    let at = 0;
+    for (const chunk of this.input) {
+      pending.set(chunk, at);
+      at += chunk.length;
+    }
+    w.bytes(pending);
+  }
+
+  loadState(r: StateReader): void {
+    this.config.set(r.bytes().subarray(0, this.config.length));
+    const pending = r.bytes().slice(0, CONSOLE_INPUT_LIMIT);
+    this.input = pending.length ? [pending] : [];
+    this.inputBytes = pending.length;
   }
 
   /** Queues host input; it reaches the guest as soon as receive buffers are posted. */
