@@ -27,8 +27,10 @@ import {
   type RunInputs,
 } from "./backends/process/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
+import { promptSnapshotFor } from "./backends/process/prompt_snapshot.ts";
 import {
   readRestoreFile,
+  restoreOnTerminal,
   RunControl,
   savedRun,
   snapshotNeeds,
@@ -103,6 +105,8 @@ options:
   --monitor unix:PATH | tcp:HOST:PORT
                        a control socket (loopback only) taking one JSON request
                        per line: stop, cont, status, save, system_powerdown, quit
+  --cold               boot the default image from scratch instead of restoring
+                       its prompt snapshot (images/default/prompt.snap)
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -no-accel            accepted for TinyEMU compatibility (demu has no KVM)
   -h, --help           this help
@@ -113,6 +117,15 @@ them); a missing one stops demu before the guest starts, naming the flag.
 keys on the console: C-a x quits, C-a s saves a snapshot (--save), C-a h prints help.
 
 ${EXIT_STATUS_HELP}`;
+
+/** The default image's folder when it is found (for its prompt snapshot). */
+function defaultImageDir(): string | undefined {
+  try {
+    return findDefaultImage().dir;
+  } catch {
+    return undefined;
+  }
+}
 
 /** `--web`'s optional value: [HOST]:PORT or a port. */
 const isWebAddress = (a: string) => /^(\[[0-9a-fA-F:.]+\]:|[\w.-]*:)?\d+$/.test(a);
@@ -378,6 +391,7 @@ async function main(args: string[]): Promise<number> {
       save: { type: "string" },
       restore: { type: "string" },
       monitor: { type: "string" },
+      cold: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -400,6 +414,8 @@ async function main(args: string[]): Promise<number> {
   }
   const jit = jitMode(values); // a bad combination fails before anything is read
   if (values.elf !== undefined) return await runElf(values.elf, values, limits, jit);
+  // With nothing else asked for, the default image's prompt snapshot (if it has one) starts at once.
+  values.restore ??= promptSnapshotFor(values, positionals, defaultImageDir);
   let restoring;
   try {
     restoring = values.restore === undefined ? undefined : await readRestoreFile(values.restore);

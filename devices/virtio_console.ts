@@ -13,6 +13,8 @@ const RECEIVEQ = 0;
 const TRANSMITQ = 1;
 /** Host input kept while the guest posts no receive buffers; beyond it input is dropped. */
 export const CONSOLE_INPUT_LIMIT = 64 * 1024;
+/** Guest output kept for a snapshot, so a restored console can show where it was. */
+const RECENT_OUTPUT = 1024;
 /** Bytes taken from one transmit chain (Linux sends at most a page); the rest is dropped. */
 const TRANSMIT_LIMIT = 1024 * 1024;
 
@@ -25,6 +27,8 @@ export class VirtioConsole implements VirtioDevice {
   private input: Uint8Array[] = [];
   private inputBytes = 0;
   private transport: VirtioTransport | null = null;
+  /** The last RECENT_OUTPUT bytes the guest wrote (fewer at first). */
+  private recent = new Uint8Array(0);
 
   constructor(private readonly backend: CharBackend) {
     this.setSize(80, 25);
@@ -58,9 +62,15 @@ export class VirtioConsole implements VirtioDevice {
     // Queue state lives in the transport; pending host input is kept for the next driver.
   }
 
-  /** Snapshot hooks (devices/virtio.ts): the terminal size and input not yet delivered. */
+  /** The guest's most recent output (e.g. its prompt, shown again after a restore). */
+  get recentOutput(): Uint8Array {
+    return this.recent;
+  }
+
+  /** Snapshot hooks (devices/virtio.ts): size, input not yet delivered, recent output. */
   saveState(w: StateWriter): void {
     w.bytes(this.config);
+    w.bytes(this.recent);
     const pending = new Uint8Array(this.inputBytes);
     let at = 0;
     for (const chunk of this.input) {
@@ -72,6 +82,7 @@ export class VirtioConsole implements VirtioDevice {
 
   loadState(r: StateReader): void {
     this.config.set(r.bytes().subarray(0, this.config.length));
+    this.recent = r.bytes().slice(-RECENT_OUTPUT);
     const pending = r.bytes().slice(0, CONSOLE_INPUT_LIMIT);
     this.input = pending.length ? [pending] : [];
     this.inputBytes = pending.length;
@@ -104,9 +115,24 @@ export class VirtioConsole implements VirtioDevice {
     if (!vq) return;
     for (let chain = vq.pop(); chain; chain = vq.pop()) {
       const data = vq.readAll(chain, TRANSMIT_LIMIT);
-      if (data.length > 0) this.backend.write(data);
+      if (data.length > 0) {
+        this.backend.write(data);
+        this.remember(data);
+      }
       vq.push(chain, 0);
     }
+  }
+
+  private remember(data: Uint8Array): void {
+    const keep = Math.min(RECENT_OUTPUT - data.length, this.recent.length);
+    if (keep <= 0) {
+      this.recent = data.slice(-RECENT_OUTPUT);
+      return;
+    }
+    const next = new Uint8Array(keep + data.length);
+    next.set(this.recent.subarray(this.recent.length - keep));
+    next.set(data, keep);
+    this.recent = next;
   }
 
   private deliver(): void {

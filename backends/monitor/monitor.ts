@@ -36,12 +36,19 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** The Deno permissions the address needs: net of host:port, or read and write of the socket. */
+/**
+ * The Deno permissions the address needs: net of host:port, or for a Unix
+ * socket read and write of its path and net of `unix:PATH` (Deno asks for all three).
+ */
 export function monitorPermissions(
   a: MonitorAddress,
 ): { kind: "net" | "read" | "write"; value: string }[] {
   if (a.transport === "unix") {
-    return [{ kind: "read", value: a.path }, { kind: "write", value: a.path }];
+    return [
+      { kind: "read", value: a.path },
+      { kind: "write", value: a.path },
+      { kind: "net", value: `unix:${a.path}` },
+    ];
   }
   const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
   return [{ kind: "net", value: `${host}:${a.port}` }];

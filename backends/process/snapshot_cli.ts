@@ -8,8 +8,12 @@
  */
 import { resolve } from "node:path";
 import type { VmConfig } from "../../core/config.ts";
-import type { Machine } from "../../core/machine.ts";
-import { readSnapshotConfig, SnapshotError } from "../../core/machine_snapshot.ts";
+import { Machine } from "../../core/machine.ts";
+import {
+  readSnapshotConfig,
+  type RestoreOptions,
+  SnapshotError,
+} from "../../core/machine_snapshot.ts";
 import { VirtioInput } from "../../devices/virtio_input.ts";
 import type { DeviceFlags } from "../attach_devices.ts";
 import { isUrl } from "../http_block.ts";
@@ -90,6 +94,21 @@ export async function readRestoreFile(path: string): Promise<{ bytes: Uint8Array
     if (e instanceof SnapshotError) throw new Error(`snapshot '${path}': ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * Builds the machine of a --restore and shows the guest's last line again
+ * (its prompt, usually), so the terminal looks as it did when it was saved.
+ */
+export function restoreOnTerminal(
+  bytes: Uint8Array,
+  options: RestoreOptions,
+): Machine {
+  const machine = Machine.restore(bytes, options);
+  const recent = machine.console.recentOutput;
+  const lastLine = recent.subarray(recent.lastIndexOf(0x0a) + 1);
+  if (lastLine.length > 0) options.console.write(lastLine);
+  return machine;
 }
 
 /** The Deno permissions the snapshot flags need. */

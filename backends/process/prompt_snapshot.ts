@@ -1,0 +1,107 @@
+/**
+ * `deno task pack` and `deno task compile` run this after staging the default
+ * image: it boots images/default/ to its shell prompt and saves the machine
+ * as images/default/prompt.snap, which the packed file and the binary embed.
+ * `demu` with no arguments then restores it and shows the prompt at once
+ * (`--cold` boots from scratch). images/bundle.sh deletes the file whenever
+ * it stages new image files, so it never describes another image.
+ *
+ *   deno run --allow-read --allow-write --allow-env backends/process/prompt_snapshot.ts
+ */
+import { join } from "node:path";
+import { DEFAULT_CMDLINE } from "../image_cache.ts";
+import { EMBEDDED_IMAGE_DIR } from "../embedded_image.ts";
+import { ScriptedConsole } from "../scripted_console.ts";
+import { Machine } from "../../core/machine.ts";
+import type { VmConfig } from "../../core/config.ts";
+import { savedRun, writeSnapshotFile } from "./snapshot_cli.ts";
+
+/** The prompt snapshot's name inside the default image's folder. */
+export const PROMPT_SNAPSHOT = "prompt.snap";
+const PROMPT = "~ # ";
+/** Main-flags that change the machine: with any of them a run boots as asked instead. */
+export const MACHINE_FLAGS = [
+  "memory",
+  "bios",
+  "kernel",
+  "initrd",
+  "append",
+  "default",
+  "drive",
+  "overlay",
+  "fs",
+  "net",
+  "hostfwd",
+  "rw",
+  "ro",
+  "web",
+  "deterministic",
+  "elf",
+  "cold",
+];
+
+/**
+ * The prompt snapshot to restore for a run with no config and no machine
+ * flags, if the default image has one; undefined otherwise.
+ */
+export function promptSnapshotFor(
+  values: Record<string, unknown>,
+  positionals: string[],
+  imageDir: () => string | undefined,
+): string | undefined {
+  if (positionals.length > 0) return undefined;
+  if (MACHINE_FLAGS.some((f) => values[f] !== undefined)) return undefined;
+  const dir = imageDir();
+  if (dir === undefined) return undefined;
+  const path = join(dir, PROMPT_SNAPSHOT);
+  try {
+    return Deno.statSync(path).isFile ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Boots the staged default image to its prompt and saves it; returns the snapshot's size. */
+export async function makePromptSnapshot(dir = EMBEDDED_IMAGE_DIR): Promise<number> {
+  const paths = {
+    bios: join(dir, "fw_jump.bin"),
+    kernel: join(dir, "Image"),
+    initrd: join(dir, "initramfs.cpio"),
+  };
+  const console = new ScriptedConsole();
+  const machine = new Machine({
+    memoryMiB: 128,
+    bios: await Deno.readFile(paths.bios),
+    kernel: await Deno.readFile(paths.kernel),
+    initrd: await Deno.readFile(paths.initrd),
+    cmdline: DEFAULT_CMDLINE,
+    console,
+  });
+  console.connect((b) => machine.typeInput(b));
+  machine.boot();
+  const running = machine.run();
+  await console.waitFor(PROMPT);
+  // The shell is at its prompt; let the guest settle into its idle loop first.
+  await new Promise((r) => setTimeout(r, 500));
+  // What main.ts would save for `demu` with no arguments: the default image, no devices.
+  const config = {
+    memoryMiB: 128,
+    cmdline: DEFAULT_CMDLINE,
+    drives: [],
+    fs: [],
+    eth: [],
+    unsupported: [],
+  } as unknown as VmConfig;
+  const bytes = await machine.snapshot(savedRun(config, {}));
+  machine.stop({ reason: "quit" });
+  await running;
+  await writeSnapshotFile(join(dir, PROMPT_SNAPSHOT), bytes);
+  return bytes.length;
+}
+
+if (import.meta.main) {
+  const size = await makePromptSnapshot();
+  console.error(
+    `[prompt] ${join(EMBEDDED_IMAGE_DIR, PROMPT_SNAPSHOT)} (${(size / 1e6).toFixed(1)} MB)`,
+  );
+}
