@@ -540,7 +540,7 @@ async function main(args: string[]): Promise<number> {
   return await runOnTerminal(
     (guestConsole) => {
       if (restoring) {
-        return Machine.restore(restoring.bytes, { console: guestConsole, devices, jit });
+        return restoreOnTerminal(restoring.bytes, { console: guestConsole, devices, jit });
       }
       const m = new Machine({
         memoryMiB: config.memoryMiB,
