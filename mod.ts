@@ -17,6 +17,7 @@ export { Machine, type MachineExit, type MachineOptions } from "./core/machine.t
 export {
   readSnapshotConfig,
   type RestoreOptions,
+  type SaveOptions,
   type SnapshotConfig,
   SnapshotError,
 } from "./core/machine_snapshot.ts";

@@ -18,7 +18,12 @@ import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import type { MmioRegion } from "./bus.ts";
-import { restoreMachine, type RestoreOptions, saveMachine } from "./machine_snapshot.ts";
+import {
+  restoreMachine,
+  type RestoreOptions,
+  saveMachine,
+  type SaveOptions,
+} from "./machine_snapshot.ts";
 
 const isElf = (b: Uint8Array) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
@@ -272,11 +277,9 @@ export class Machine {
   /**
    * The machine's state as snapshot bytes (core/machine_snapshot.ts): the run
    * pauses while host requests finish and the state is copied, then goes on.
-   * `config` is kept in the snapshot for whoever restores it (the command
-   * line keeps its devices' configuration there).
    */
-  snapshot(config?: unknown): Promise<Uint8Array> {
-    return saveMachine(this, config);
+  snapshot(options?: SaveOptions): Promise<Uint8Array> {
+    return saveMachine(this, options);
   }
 
   /**

@@ -58,7 +58,11 @@ export class MonitorServer {
   private readonly conns = new Set<Deno.Conn>();
   private closed = false;
 
-  private constructor(private readonly listener: Deno.Listener, readonly address: string) {}
+  private constructor(
+    private readonly listener: Deno.Listener,
+    readonly address: string,
+    private readonly socketPath?: string,
+  ) {}
 
   /** Listens at `a`; requests go to `target`. */
   static open(a: MonitorAddress, target: MonitorTarget): MonitorServer {
@@ -74,7 +78,7 @@ export class MonitorServer {
     const shown = addr.transport === "unix"
       ? `unix:${addr.path}`
       : `tcp:${(addr as Deno.NetAddr).hostname}:${(addr as Deno.NetAddr).port}`;
-    const server = new MonitorServer(listener, shown);
+    const server = new MonitorServer(listener, shown, a.transport === "unix" ? a.path : undefined);
     server.accept(target);
     return server;
   }
@@ -135,6 +139,11 @@ export class MonitorServer {
       try {
         c.close();
       } catch { /* already closed */ }
+    }
+    if (this.socketPath !== undefined) {
+      try {
+        Deno.removeSync(this.socketPath);
+      } catch { /* already gone, or write was dropped */ }
     }
   }
 }

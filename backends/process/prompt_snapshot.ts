@@ -92,7 +92,7 @@ export async function makePromptSnapshot(dir = EMBEDDED_IMAGE_DIR): Promise<numb
     eth: [],
     unsupported: [],
   } as unknown as VmConfig;
-  const bytes = await machine.snapshot(savedRun(config, {}));
+  const bytes = await machine.snapshot({ config: savedRun(config, {}) });
   machine.stop({ reason: "quit" });
   await running;
   await writeSnapshotFile(join(dir, PROMPT_SNAPSHOT), bytes);

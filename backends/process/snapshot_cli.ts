@@ -122,9 +122,11 @@ export function snapshotNeeds(flags: SnapshotFlags): Need[] {
     });
   }
   if (flags.save !== undefined) {
+    // The file is written as FILE.tmp and renamed; Deno's rename wants read and write of both.
     const purpose = `saving snapshots to '${flags.save}'`;
-    needs.push({ kind: "write", value: flags.save, purpose });
-    needs.push({ kind: "write", value: tempName(flags.save), purpose });
+    for (const value of [flags.save, tempName(flags.save)]) {
+      needs.push({ kind: "read", value, purpose }, { kind: "write", value, purpose });
+    }
   }
   if (flags.monitor !== undefined) {
     const a = parseMonitorAddress(flags.monitor);
@@ -146,7 +148,9 @@ export async function writeSnapshotFile(file: string, bytes: Uint8Array): Promis
       await Deno.remove(tmp);
     } catch { /* never written */ }
     if (e instanceof Deno.errors.NotCapable) {
-      throw new Error(`saving to '${file}' needs --allow-write=${file},${tmp}`);
+      throw new Error(
+        `saving to '${file}' needs --allow-read=${file},${tmp} --allow-write=${file},${tmp}`,
+      );
     }
     throw new Error(`cannot save to '${file}': ${(e as Error).message}`);
   }
@@ -229,7 +233,7 @@ export class RunControl implements MonitorTarget {
     const m = this.machine;
     if (!m) return Promise.reject(new Error("the machine is not running yet"));
     const next = this.saving.then(async () => {
-      const bytes = await m.snapshot(this.run);
+      const bytes = await m.snapshot({ config: this.run });
       await writeSnapshotFile(file, bytes);
       return { file, bytes: bytes.length };
     });

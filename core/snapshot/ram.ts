@@ -47,12 +47,20 @@ export function capturePages(mem: Uint8Array): CapturedPages {
   return { pages, bitmap, data };
 }
 
-/** Writes captured pages, compressed. */
-export function writePages(w: StateWriter, captured: CapturedPages): void {
+/** How the pages are stored. */
+const STORED = 0;
+const DEFLATED = 1;
+
+/**
+ * Writes captured pages, deflated unless `compress` is false (bigger, but a
+ * restore is then little more than a copy: forks made in one process).
+ */
+export function writePages(w: StateWriter, captured: CapturedPages, compress = true): void {
   w.f64(captured.pages);
   w.bytes(captured.bitmap);
   w.f64(captured.data.length);
-  w.bytes(captured.data.length ? deflateRawSync(captured.data, { level: 1 }) : new Uint8Array());
+  w.u8(compress ? DEFLATED : STORED);
+  w.bytes(compress ? deflateRawSync(captured.data, { level: 1 }) : captured.data);
 }
 
 /** Fills `mem` (zero beforehand) with the pages `writePages` wrote. */
@@ -60,16 +68,20 @@ export function readPages(r: StateReader, mem: Uint8Array): void {
   const pages = r.f64();
   const bitmap = r.bytes();
   const rawLength = r.f64();
-  const compressed = r.bytes();
+  const method = r.u8();
+  const stored = r.bytes();
   if (pages !== Math.ceil(mem.length / PAGE) || bitmap.length !== Math.ceil(pages / 8)) {
     throw new SnapshotError("the snapshot's memory size does not match its machine");
   }
   let data: Uint8Array;
-  try {
-    data = rawLength ? inflateRawSync(compressed) : new Uint8Array();
-  } catch {
-    throw new SnapshotError("the snapshot's memory is damaged");
-  }
+  if (method === STORED) data = stored;
+  else if (method === DEFLATED) {
+    try {
+      data = inflateRawSync(stored);
+    } catch {
+      throw new SnapshotError("the snapshot's memory is damaged");
+    }
+  } else throw new SnapshotError("the snapshot's memory is damaged");
   if (data.length !== rawLength) throw new SnapshotError("the snapshot's memory is damaged");
   let at = 0;
   for (let p = 0; p < pages; p++) {
