@@ -118,15 +118,6 @@ keys on the console: C-a x quits, C-a s saves a snapshot (--save), C-a h prints 
 
 ${EXIT_STATUS_HELP}`;
 
-/** The default image's folder when it is found (for its prompt snapshot). */
-function defaultImageDir(): string | undefined {
-  try {
-    return findDefaultImage().dir;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `--web`'s optional value: [HOST]:PORT or a port. */
 const isWebAddress = (a: string) => /^(\[[0-9a-fA-F:.]+\]:|[\w.-]*:)?\d+$/.test(a);
 
@@ -415,7 +406,7 @@ async function main(args: string[]): Promise<number> {
   const jit = jitMode(values); // a bad combination fails before anything is read
   if (values.elf !== undefined) return await runElf(values.elf, values, limits, jit);
   // With nothing else asked for, the default image's prompt snapshot (if it has one) starts at once.
-  values.restore ??= promptSnapshotFor(values, positionals, defaultImageDir);
+  values.restore ??= promptSnapshotFor(values, positionals);
   let restoring;
   try {
     restoring = values.restore === undefined ? undefined : await readRestoreFile(values.restore);
@@ -540,7 +531,13 @@ async function main(args: string[]): Promise<number> {
   return await runOnTerminal(
     (guestConsole) => {
       if (restoring) {
-        return restoreOnTerminal(restoring.bytes, { console: guestConsole, devices, jit });
+        const deterministic = values.deterministic || undefined;
+        return restoreOnTerminal(restoring.bytes, {
+          console: guestConsole,
+          devices,
+          jit,
+          deterministic,
+        });
       }
       const m = new Machine({
         memoryMiB: config.memoryMiB,

@@ -54,6 +54,11 @@ export interface RestoreOptions {
   devices?: VirtioDevice[];
   /** Translator mode, as in MachineOptions (not part of the guest's state). */
   jit?: boolean | "check";
+  /**
+   * Time follows the instruction count from here on (default: as when saved).
+   * mtime goes on from its saved value either way.
+   */
+  deterministic?: boolean;
 }
 
 function section(tag: string, write: (w: StateWriter) => void): Section {
@@ -158,7 +163,7 @@ export function restoreMachine(bytes: Uint8Array, options: RestoreOptions): Mach
   const machine = new Machine({
     memoryMiB: config.memoryMiB,
     cmdline: config.cmdline,
-    deterministic: config.deterministic,
+    deterministic: options.deterministic ?? config.deterministic,
     framebuffer: config.framebuffer ?? undefined,
     console: options.console,
     jit: options.jit,

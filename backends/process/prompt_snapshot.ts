@@ -42,18 +42,17 @@ export const MACHINE_FLAGS = [
 
 /**
  * The prompt snapshot to restore for a run with no config and no machine
- * flags, if the default image has one; undefined otherwise.
+ * flags, if the embedded default image (images/default) has one; undefined
+ * otherwise. Looking needs read of that one file, as restoring it does.
  */
 export function promptSnapshotFor(
   values: Record<string, unknown>,
   positionals: string[],
-  imageDir: () => string | undefined,
+  imageDir = EMBEDDED_IMAGE_DIR,
 ): string | undefined {
   if (positionals.length > 0) return undefined;
   if (MACHINE_FLAGS.some((f) => values[f] !== undefined)) return undefined;
-  const dir = imageDir();
-  if (dir === undefined) return undefined;
-  const path = join(dir, PROMPT_SNAPSHOT);
+  const path = join(imageDir, PROMPT_SNAPSHOT);
   try {
     return Deno.statSync(path).isFile ? path : undefined;
   } catch {
