@@ -28,7 +28,11 @@ const ASK = "echo answer-$((6 * 7))\n";
 async function toAnswer(command: string, args: string[]): Promise<number> {
   const t0 = performance.now();
   const vm = spawnDemu(command, args);
-  await vm.console.waitFor(PROMPT, 300_000);
+  await vm.console.waitFor(PROMPT, 120_000).catch(async (e) => {
+    vm.kill("SIGKILL");
+    const { stderr } = await vm.done;
+    throw new Error(`${command} ${args.join(" ")}: ${stderr || (e as Error).message}`);
+  });
   vm.console.type(ASK);
   await vm.console.waitFor(ANSWER, 300_000);
   const seconds = (performance.now() - t0) / 1000;
