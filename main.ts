@@ -4,20 +4,30 @@
  */
 import { parseArgs } from "node:util";
 import { dirname, resolve } from "node:path";
-import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image_cache.ts";
-import { StdioConsole } from "./backends/stdio_console.ts";
-import { prepareDevices, SUPPORTED } from "./backends/attach_devices.ts";
-import { parseFsFlag } from "./backends/open_share.ts";
-import { isUserNetwork } from "./backends/open_net.ts";
-import { isUrl } from "./backends/http_block.ts";
+import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image/image_cache.ts";
+import { readInput } from "./backends/image/read_input.ts";
+import { StdioConsole } from "./backends/console/stdio_console.ts";
 import {
+  addDevicesFromFlags,
+  closeDevices,
+  DEVICE_KINDS,
+  deviceHelp,
+  deviceOptions,
+  prepareDevices,
+} from "./backends/device_kinds.ts";
+import type { DeviceFlags, Need } from "./backends/device_kind.ts";
+import { isUserNetwork } from "./backends/net/card.ts";
+import { isUrl } from "./backends/url.ts";
+import {
+  applyBootFlags,
   ConfigError,
+  emptyConfig,
   interpretConfig,
   MAX_MEMORY_MIB,
   parseConfigText,
   type VmConfig,
-} from "./core/config.ts";
-import { Machine, type MachineExit } from "./core/machine.ts";
+} from "./board/config.ts";
+import { Machine, type MachineExit } from "./board/machine.ts";
 import {
   dropUnneeded,
   formatFlags,
@@ -27,10 +37,10 @@ import {
   type RunInputs,
 } from "./backends/process/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
-import { promptSnapshotFor } from "./backends/process/prompt_snapshot.ts";
 import {
-  readRestoreFile,
   restoreOnTerminal,
+  type RestoreRequest,
+  restoreRequest,
   RunControl,
   savedRun,
   snapshotNeeds,
@@ -42,6 +52,7 @@ import {
   EXIT_USAGE,
 } from "./backends/process/exit_status.ts";
 import type { CharBackend } from "./devices/char_backend.ts";
+import type { VirtioDevice } from "./devices/virtio.ts";
 import type { WebConsole } from "./backends/web/server.ts";
 import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
 
@@ -75,25 +86,7 @@ options:
                        permission the machine does not use is dropped at start
   --print-permissions  print the Deno flags this machine needs and exit, e.g.
                        deno run $(demu --print-permissions vm.cfg) main.ts vm.cfg
-  --drive FILE         add a virtio disk image (repeatable; after the config's drives)
-  -rw, -ro             open every disk read-write / read-only (default: snapshot,
-                       writes kept in memory and lost at exit)
-  --overlay FILE       snapshot mode: keep the first disk's writes in FILE (reusable)
-  --fs TAG=DIR[,ro]    share a host directory over virtio-9p (repeatable; needs
-                       --allow-read=DIR, and --allow-write=DIR unless ,ro); in the
-                       guest: mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt
-  --net user           add a network card on demu's user-mode network (repeatable):
-                       guest 10.0.2.15 by DHCP, 10.0.2.2 is the host's 127.0.0.1,
-                       DNS 10.0.2.3; what the guest may reach is what --allow-net
-                       allows (e.g. --allow-net=127.0.0.1)
-  --net stream,listen=HOST:PORT | stream,connect=HOST:PORT
-  --net dgram,local=HOST:PORT,remote=HOST:PORT
-                       link to another VM (demu or QEMU -netdev stream/dgram);
-                       needs --allow-net for the addresses; add ,mac=02:00:00:00:00:02
-                       so the VMs' MACs differ
-  --hostfwd tcp:[ADDR]:HOSTPORT-:GUESTPORT
-                       forward a host port (ADDR default 127.0.0.1) to the guest;
-                       needs --allow-net=ADDR:HOSTPORT
+${deviceHelp()}
   --web [HOST:PORT]    serve a web console (default 127.0.0.1:8080; needs
                        --allow-net=HOST:PORT): terminal, screen, keyboard and
                        mouse; adds an 800x600 display and virtio input devices
@@ -123,63 +116,30 @@ const isWebAddress = (a: string) => /^(\[[0-9a-fA-F:.]+\]:|[\w.-]*:)?\d+$/.test(
 
 export { EXIT_LIMIT };
 
+/** A mistake of the user's or the host's: one line, exit status 2. */
 class UsageError extends Error {}
 
-/** Fetches a file given as an http(s) URL (TinyEMU and JSLinux configs name their files so). */
-async function fetchInput(url: string, what: string): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) {
-      throw new UsageError(`reading the ${what} '${url}' needs --allow-net=${new URL(url).host}`);
-    }
-    throw new UsageError(`cannot reach the ${what} '${url}': ${(e as Error).message}`);
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new UsageError(`cannot fetch the ${what} '${url}': HTTP ${response.status}`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
+/** Errors the phases throw on purpose (one line each) become usage errors; bugs stay bugs. */
+function asUsageError(e: unknown): unknown {
+  const deliberate = e instanceof Error &&
+    (e.constructor === Error || e instanceof ConfigError || e instanceof Deno.errors.NotCapable ||
+      (e instanceof TypeError && "code" in e));
+  return deliberate ? new UsageError((e as Error).message) : e;
 }
 
-/** Reads a file the guest needs, turning host errors into one clear line. */
-export async function readInput(path: string, what: string): Promise<Uint8Array> {
-  if (isUrl(path)) return await fetchInput(path, what);
+/** Runs one phase of main(), turning its deliberate errors into usage errors. */
+async function phase<T>(work: () => T | Promise<T>): Promise<T> {
   try {
-    return await Deno.readFile(path);
+    return await work();
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new UsageError(`${what} '${path}' not found`);
-    if (e instanceof Deno.errors.NotCapable) {
-      throw new UsageError(`reading the ${what} '${path}' needs --allow-read`);
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new UsageError(`cannot read the ${what} '${path}': permission denied by the host`);
-    }
-    if (e instanceof Deno.errors.IsADirectory) {
-      throw new UsageError(`${what} '${path}' is a directory`);
-    }
-    throw new UsageError(`cannot read the ${what} '${path}': ${(e as Error).message}`);
+    throw asUsageError(e);
   }
 }
 
 /** The default image as a config: OpenSBI, Linux and the busybox initramfs. */
 function defaultConfig(): { config: VmConfig; fromCache: boolean } {
-  let found;
-  try {
-    found = findDefaultImage();
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const config = {
-    memoryMiB: 128,
-    ...found.paths,
-    cmdline: DEFAULT_CMDLINE,
-    drives: [],
-    fs: [],
-    eth: [],
-    unsupported: [],
-  } as unknown as VmConfig;
+  const found = findDefaultImage();
+  const config = { ...emptyConfig(), ...found.paths, cmdline: DEFAULT_CMDLINE };
   return { config, fromCache: found.fromCache };
 }
 
@@ -201,7 +161,6 @@ async function loadConfig(path: string): Promise<VmConfig> {
     return interpretConfig(parseConfigText(text), {
       // A config's relative file names are relative to its folder, or to its URL.
       baseDir: isUrl(path) ? path.slice(0, path.lastIndexOf("/")) : dirname(resolve(path)),
-      support: SUPPORTED,
     });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof TypeError) {
@@ -280,115 +239,83 @@ async function runOnTerminal(
   return 0;
 }
 
-/** Stops with one line when a permission the run needs is missing. */
-function checkPermissions(needs: ReturnType<typeof machineNeeds>): void {
-  const missing = missingPermission(needs);
-  if (missing) throw new UsageError(missing);
-}
-
 interface JitFlags {
   "no-jit"?: boolean;
   "jit-check"?: boolean;
 }
 
+type JitMode = boolean | "check";
+
 /** The translator mode the flags ask for (on unless --no-jit). */
-function jitMode(values: JitFlags): boolean | "check" {
+function jitMode(values: JitFlags): JitMode {
   if (values["no-jit"] && values["jit-check"]) {
     throw new UsageError("--no-jit and --jit-check cannot be used together");
   }
   return values["jit-check"] ? "check" : !values["no-jit"];
 }
 
-async function runElf(
-  path: string,
-  values: { memory?: string; deterministic?: boolean; "print-permissions"?: boolean },
-  limits: RunLimits,
-  jit: boolean | "check",
-): Promise<number> {
-  const needs = machineNeeds({ drives: [], fs: [], eth: [] } as unknown as VmConfig, {}, {
-    elf: path,
-  });
-  if (values["print-permissions"]) {
-    console.log(formatFlags(permissionFlags(needs)));
-    return 0;
-  }
-  checkPermissions(needs);
-  const bytes = await readInput(path, "ELF program");
-  const memoryMiB = values.memory !== undefined
-    ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
-    : 128;
-  dropUnneeded(needs, { network: false });
-  return await runOnTerminal((stdio) => {
-    const m = new Machine({
-      memoryMiB,
-      console: stdio,
-      deterministic: values.deterministic,
-      jit,
-    });
-    m.bootElf(bytes);
-    return m;
-  }, limits);
+/** The command line, read: options by name, and the config file if one is given. */
+interface CommandLine {
+  values: ReturnType<typeof readArgs>["values"];
+  config?: string;
 }
 
-/** TinyEMU's -append: added to the config's command line; a leading '!' replaces it. */
-function appendCmdline(cmdline: string, text: string): string {
-  if (text.startsWith("!")) return text.slice(1);
-  return cmdline ? `${cmdline} ${text}` : text;
-}
+/** TinyEMU spells some flags with one dash. */
+const ONE_DASH: Record<string, string> = {
+  "-rw": "--rw",
+  "-ro": "--ro",
+  "-append": "--append",
+  "-ctrlc": "--ctrlc",
+  "-no-accel": "--no-accel",
+};
 
-async function main(args: string[]): Promise<number> {
-  // TinyEMU spells some flags with one dash.
-  const oneDash: Record<string, string> = {
-    "-rw": "--rw",
-    "-ro": "--ro",
-    "-append": "--append",
-    "-ctrlc": "--ctrlc",
-    "-no-accel": "--no-accel",
-  };
-  args = args.map((a) => oneDash[a] ?? a);
+/** demu's own options; each device kind adds its own (backends/device_kinds.ts). */
+const OPTIONS = {
+  memory: { type: "string", short: "m" },
+  bios: { type: "string" },
+  kernel: { type: "string" },
+  initrd: { type: "string" },
+  append: { type: "string" },
+  default: { type: "boolean" },
+  elf: { type: "string" },
+  deterministic: { type: "boolean" },
+  "no-jit": { type: "boolean" },
+  "jit-check": { type: "boolean" },
+  "max-insns": { type: "string" },
+  timeout: { type: "string" },
+  sandbox: { type: "boolean" },
+  "print-permissions": { type: "boolean" },
+  ctrlc: { type: "boolean" },
+  "no-accel": { type: "boolean" },
+  web: { type: "string" },
+  save: { type: "string" },
+  restore: { type: "string" },
+  monitor: { type: "string" },
+  cold: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function readArgs(args: string[]) {
+  args = args.map((a) => ONE_DASH[a] ?? a);
   // --web takes an address only when one follows (a config file is not one).
   args = args.flatMap((a, i) => {
     if (a !== "--web") return args[i - 1] === "--web" && isWebAddress(a) ? [] : [a];
     return [`--web=${isWebAddress(args[i + 1] ?? "") ? args[i + 1] : ""}`];
   });
-  const { values, positionals } = parseArgs({
+  const parsed = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      memory: { type: "string", short: "m" },
-      bios: { type: "string" },
-      kernel: { type: "string" },
-      initrd: { type: "string" },
-      append: { type: "string" },
-      default: { type: "boolean" },
-      elf: { type: "string" },
-      deterministic: { type: "boolean" },
-      "no-jit": { type: "boolean" },
-      "jit-check": { type: "boolean" },
-      "max-insns": { type: "string" },
-      timeout: { type: "string" },
-      sandbox: { type: "boolean" },
-      "print-permissions": { type: "boolean" },
-      drive: { type: "string", multiple: true },
-      overlay: { type: "string" },
-      fs: { type: "string", multiple: true },
-      net: { type: "string", multiple: true },
-      hostfwd: { type: "string", multiple: true },
-      rw: { type: "boolean" },
-      ro: { type: "boolean" },
-      ctrlc: { type: "boolean" },
-      "no-accel": { type: "boolean" },
-      web: { type: "string" },
-      save: { type: "string" },
-      restore: { type: "string" },
-      monitor: { type: "string" },
-      cold: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+    // The device kinds' options are known only at run time: typed as DeviceFlags below.
+    options: { ...deviceOptions(), ...OPTIONS } as typeof OPTIONS,
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+  return { ...parsed, values: parsed.values as typeof parsed.values & DeviceFlags };
+}
+
+/** Phase 1, parse: the flags, the limits of the run and the translator mode. */
+function parseCommandLine(args: string[]): CommandLine & { limits: RunLimits; jit: JitMode } {
+  const { values, positionals } = readArgs(args);
+  if (positionals.length > 1) {
+    throw new UsageError(`expected one config file, got ${positionals.length}`);
   }
   const limits: RunLimits = {
     maxInsns: values["max-insns"] !== undefined
@@ -403,159 +330,196 @@ async function main(args: string[]): Promise<number> {
   if (values.elf !== undefined && values.web !== undefined) {
     throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
   }
-  const jit = jitMode(values); // a bad combination fails before anything is read
-  if (values.elf !== undefined) return await runElf(values.elf, values, limits, jit);
-  // With nothing else asked for, the default image's prompt snapshot (if it has one) starts at once.
-  values.restore ??= promptSnapshotFor(values, positionals);
-  let restoring;
-  try {
-    restoring = values.restore === undefined ? undefined : await readRestoreFile(values.restore);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const machineFlags = ["memory", "bios", "kernel", "initrd", "append", "drive", "overlay", "fs"]
-    .concat(["net", "hostfwd", "rw", "ro", "default"]).filter((f) => f in values);
-  if (restoring && (positionals.length > 0 || machineFlags.length > 0)) {
-    const what = positionals.length > 0 ? "a config file" : `--${machineFlags[0]}`;
-    throw new UsageError(`--restore takes the machine from the snapshot: ${what} cannot be added`);
-  }
-  if (positionals.length > 1) {
-    throw new UsageError(`expected one config file, got ${positionals.length}`);
-  }
-  let config: VmConfig;
+  return { values, config: positionals[0], limits, jit: jitMode(values) };
+}
+
+/** What the config phase decided: the machine, and what else the run touches. */
+interface Plan {
+  config: VmConfig;
+  /** The device flags in force: the command line's, or a restored snapshot's. */
+  flags: DeviceFlags;
+  inputs: RunInputs;
+  web?: WebAddress;
+  /** --restore (or the default image's prompt snapshot): the machine comes from there. */
+  restoring?: RestoreRequest;
+}
+
+/** Phase 2, config: the config file or the default image, with the flags laid over it. */
+async function configure(cli: CommandLine): Promise<Plan> {
+  const { values } = cli;
   const inputs: RunInputs = {};
+  let config: VmConfig;
   const bootFlags = [values.bios, values.kernel, values.initrd].some((f) => f !== undefined);
-  if (restoring) config = restoring.run.config;
-  else if (positionals.length === 1) {
-    inputs.configFile = positionals[0];
-    config = await loadConfig(positionals[0]);
+  const restoring = await restoreRequest(values, cli.config, Object.keys(deviceOptions()));
+  if (restoring) {
+    config = restoring.run.config;
+    if (values.web !== undefined) inputs.web = webNetPermission(parseWebAddress(values.web));
+    const flags = { ...values, ...restoring.run.flags };
+    if (values.sandbox) {
+      for (const note of applySandbox(config, flags, !values["print-permissions"])) {
+        console.error(`demu: ${note}`);
+      }
+    }
+    const web = values.web !== undefined ? parseWebAddress(values.web) : undefined;
+    return { config, flags, inputs, web, restoring };
+  }
+  if (cli.config !== undefined) {
+    inputs.configFile = cli.config;
+    config = await loadConfig(cli.config);
   } else if (values.default || !bootFlags) {
     // Nothing else to boot: the default image (embedded, or from the build cache).
     const found = defaultConfig();
     config = found.config;
     inputs.imageFromCache = found.fromCache;
-  } else config = { memoryMiB: 128, cmdline: "", unsupported: [] } as unknown as VmConfig;
-  if (values.memory !== undefined) {
-    config.memoryMiB = parseNumber(values.memory, "-m", MAX_MEMORY_MIB);
-  }
-  if (values.bios !== undefined) config.bios = values.bios;
-  if (values.kernel !== undefined) config.kernel = values.kernel;
-  if (values.initrd !== undefined) config.initrd = values.initrd;
-  if (values.append !== undefined) config.cmdline = appendCmdline(config.cmdline, values.append);
-  for (const file of values.drive ?? []) config.drives = [...(config.drives ?? []), { file }];
-  for (const text of values.fs ?? []) {
-    try {
-      config.fs = [...(config.fs ?? []), parseFsFlag(text)];
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
-  for (const driver of values.net ?? []) config.eth = [...(config.eth ?? []), { driver }];
-  if ((values.rw || values.ro) && !SUPPORTED.drive) {
-    config.unsupported.push("-rw/-ro: virtio block is not supported yet");
-  }
-  const deviceFlags = restoring?.run.flags ?? {
-    rw: values.rw,
-    ro: values.ro,
-    overlay: values.overlay,
-    hostfwd: values.hostfwd,
-  };
-  let webAddress: WebAddress | undefined;
+  } else config = emptyConfig();
+  applyBootFlags(config, {
+    memoryMiB: values.memory !== undefined
+      ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
+      : undefined,
+    bios: values.bios,
+    kernel: values.kernel,
+    initrd: values.initrd,
+    append: values.append,
+  });
+  addDevicesFromFlags(config, values);
+  let web: WebAddress | undefined;
   if (values.web !== undefined) {
-    try {
-      webAddress = parseWebAddress(values.web);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    inputs.web = webNetPermission(webAddress);
-    // The page has a screen and takes keyboard and mouse unless the config says otherwise
-    // (a restored machine keeps the devices it had).
-    if (!restoring) config.display ??= { device: "simplefb", width: 800, height: 600 };
-    if (!restoring) config.inputDevice ??= "virtio";
+    web = parseWebAddress(values.web);
+    inputs.web = webNetPermission(web);
+    // The page has a screen and takes keyboard and mouse unless the config says otherwise.
+    config.display ??= { device: "simplefb", width: 800, height: 600 };
+    config.inputDevice ??= "virtio";
   }
-  let needs;
-  try {
-    if (values.sandbox) {
-      const cliNets = values.net?.length ?? 0;
-      for (const note of applySandbox(config, deviceFlags, cliNets, !values["print-permissions"])) {
-        console.error(`demu: ${note}`);
-      }
+  if (values.sandbox) {
+    for (const note of applySandbox(config, values, !values["print-permissions"])) {
+      console.error(`demu: ${note}`);
     }
-    needs = [...machineNeeds(config, deviceFlags, inputs), ...snapshotNeeds(values)];
-    RunControl.monitorAddress(values);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
   }
-  if (values["print-permissions"]) {
+  return { config, flags: values, inputs, web };
+}
+
+/** Phase 3, permissions: what the run needs, printed (--print-permissions) or checked. */
+function planPermissions(cli: CommandLine, plan: Plan): Need[] | "printed" {
+  const needs = [
+    ...machineNeeds(plan.config, plan.flags, plan.inputs),
+    ...snapshotNeeds({ ...cli.values, restore: plan.restoring?.path }),
+  ];
+  if (cli.values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
-    if (config.eth?.some(isUserNetwork)) {
+    if (plan.config.eth.some(isUserNetwork)) {
       console.error("demu: the guest on --net user reaches only what --allow-net=HOST:PORT adds");
     }
-    return 0;
+    return "printed";
   }
-  for (const note of config.unsupported) console.error(`demu: ${note}`);
-  if (!config.bios && !config.kernel && !restoring) {
+  if (!plan.config.bios && !plan.config.kernel && !plan.restoring) {
     throw new UsageError("nothing to boot: the config names no bios or kernel");
   }
-  checkPermissions(needs);
+  const missing = missingPermission(needs);
+  if (missing) throw new UsageError(missing);
+  return needs;
+}
 
+/** What phase 4 opened on the host. */
+interface HostSide {
+  bios?: Uint8Array;
+  kernel?: Uint8Array;
+  initrd?: Uint8Array;
+  devices: VirtioDevice[];
+  web?: WebConsole;
+}
+
+/** Phase 4, open the host side: boot files, device backends, the web console. */
+async function openHostSide(plan: Plan, flags: DeviceFlags): Promise<HostSide> {
+  const { config } = plan;
   const bios = config.bios ? await readInput(config.bios, "firmware") : undefined;
   const kernel = config.kernel ? await readInput(config.kernel, "kernel") : undefined;
   const initrd = config.initrd ? await readInput(config.initrd, "initrd") : undefined;
-  let web: WebConsole | undefined;
-  let devices;
+  const devices = await prepareDevices(config, flags);
+  if (plan.web === undefined) return { bios, kernel, initrd, devices };
   try {
-    devices = await prepareDevices(config, deviceFlags);
+    const { openWebConsole } = await import("./backends/web/open_web.ts");
+    const opened = await openWebConsole(plan.web);
+    console.error(`demu: web console at ${opened.url}`);
+    return { bios, kernel, initrd, devices, web: opened.web };
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    await closeDevices(devices);
+    throw e;
   }
-  if (webAddress !== undefined) {
-    try {
-      const { openWebConsole } = await import("./backends/web/open_web.ts");
-      const opened = await openWebConsole(webAddress);
-      web = opened.web;
-      console.error(`demu: web console at ${opened.url}`);
-    } catch (e) {
-      for (const d of devices) await (d as { close?: () => Promise<void> }).close?.();
-      throw new UsageError((e as Error).message);
-    }
-  }
-  // What the machine will not touch from here on, it cannot be made to touch.
-  dropUnneeded(needs, { network: (config.eth ?? []).length > 0 });
+}
 
+/** A bare-metal ELF run (--elf): no config, no devices. */
+async function runElf(cli: CommandLine & { limits: RunLimits; jit: JitMode }, path: string) {
+  const { values } = cli;
+  const needs = machineNeeds(emptyConfig(), {}, { elf: path });
+  if (values["print-permissions"]) {
+    console.log(formatFlags(permissionFlags(needs)));
+    return 0;
+  }
+  const missing = missingPermission(needs);
+  if (missing) throw new UsageError(missing);
+  const bytes = await phase(() => readInput(path, "ELF program"));
+  const memoryMiB = values.memory !== undefined
+    ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
+    : 128;
+  dropUnneeded(needs, { network: false });
+  return await runOnTerminal((stdio) => {
+    const m = new Machine({
+      memoryMiB,
+      console: stdio,
+      deterministic: values.deterministic,
+      jit: cli.jit,
+    });
+    m.bootElf(bytes);
+    return m;
+  }, cli.limits);
+}
+
+async function main(args: string[]): Promise<number> {
+  const cli = parseCommandLine(args);
+  if (cli.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (cli.values.elf !== undefined) return await runElf(cli, cli.values.elf);
+  const plan = await phase(() => configure(cli));
+  const needs = await phase(() => planPermissions(cli, plan));
+  if (needs === "printed") return 0;
+  const host = await phase(() => openHostSide(plan, plan.flags));
+  // What the machine will not touch from here on, it cannot be made to touch.
+  dropUnneeded(needs, { network: DEVICE_KINDS.some((k) => k.usesNetwork(plan.config)) });
+  const { config, restoring } = plan;
   const control = new RunControl(
-    values,
-    savedRun(config, deviceFlags),
+    cli.values,
+    savedRun(config, plan.flags),
     (line) => console.error(`\r\ndemu: ${line}\r`),
   );
   return await runOnTerminal(
     (guestConsole) => {
       if (restoring) {
-        const deterministic = values.deterministic || undefined;
         return restoreOnTerminal(restoring.bytes, {
           console: guestConsole,
-          devices,
-          jit,
-          deterministic,
+          devices: host.devices,
+          jit: cli.jit,
+          deterministic: cli.values.deterministic || undefined,
         });
       }
       const m = new Machine({
         memoryMiB: config.memoryMiB,
-        bios,
-        kernel,
-        initrd,
+        bios: host.bios,
+        kernel: host.kernel,
+        initrd: host.initrd,
         cmdline: config.cmdline,
         console: guestConsole,
-        deterministic: values.deterministic ?? false,
+        deterministic: cli.values.deterministic ?? false,
         framebuffer: config.display,
-        jit,
+        jit: cli.jit,
       });
-      for (const device of devices) m.addVirtio(device);
+      for (const device of host.devices) m.addVirtio(device);
       m.boot();
       return m;
     },
-    limits,
-    web,
+    cli.limits,
+    host.web,
     control,
   );
 }

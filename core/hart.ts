@@ -44,7 +44,7 @@ import {
 /** Interrupt numbers in the order the spec says they are taken (MEI, MSI, MTI, SEI, SSI, STI). */
 const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
 
-/** 2^s for s in 0..63, so a left shift is one BigInt multiply (DESIGN.md §4). */
+/** 2^s for s in 0..63, so a left shift is one BigInt multiply (docs/architecture.md). */
 const POW2 = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));
 const TWO32 = 4294967296;
 const COMPRESSED = buildCompressedTable();
@@ -1131,7 +1131,7 @@ const SYSTEM_STOP = 1;
 const SYSTEM_CHECK = 2;
 const SYSTEM_JUMP = 3;
 
-/** SRL/SRA on the int32 halves of rs1 into rd (DESIGN.md §4: BigInt shifts by a variable are slow). */
+/** SRL/SRA on the int32 halves of rs1 into rd (docs/architecture.md: BigInt shifts by a variable are slow). */
 function shiftRight(x32: Int32Array, rd: number, rs1: number, sh: number, arith: boolean): void {
   const lo = x32[rs1 * 2], hi = x32[rs1 * 2 + 1];
   let l: number, h: number;

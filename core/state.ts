@@ -1,6 +1,6 @@
 /**
  * The hart's architectural state lives in one WebAssembly.Memory, so that code
- * translated to WebAssembly later can reach it directly (DESIGN.md §4). Each
+ * translated to WebAssembly later can reach it directly (docs/architecture.md). Each
  * region is seen through several typed arrays: BigInt views for 64-bit
  * arithmetic, Int32 halves for addresses, shifts and W ops.
  */

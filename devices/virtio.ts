@@ -36,7 +36,8 @@ export interface VirtioTransport {
 }
 
 /**
- * A VirtIO device. Requests may complete asynchronously and out of order: a
+ * A VirtIO device, and its life: `attach` once, `queueNotify` and `reset` as
+ * the driver says, `close` when the machine stops. Requests may complete asynchronously and out of order: a
  * popped `Chain` is a handle the device passes to `Virtqueue.push` whenever
  * it is done; pushes that arrive after a reset are dropped.
  */
@@ -56,8 +57,10 @@ export interface VirtioDevice {
   driverOk?(): void;
   /** The driver reset the device: drop all queue state (in-flight chains become stale). */
   reset(): void;
+  /** The machine is done: finish requests in flight and release the host side (optional). */
+  close?(): Promise<void> | void;
   /**
-   * Snapshot hooks (core/machine_snapshot.ts). `quiesce` resolves once no host
+   * Snapshot hooks (board/machine_snapshot.ts). `quiesce` resolves once no host
    * request of the device is in flight (the guest is paused, so no new one
    * starts); a save follows. `saveState` writes the device's own state (the
    * transport saves the queues); `loadState` reads it back into a device

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { defaultImageDir } from "../backends/image_cache.ts";
+import { defaultImageDir } from "../backends/image/image_cache.ts";
 
 const KERNEL = join(defaultImageDir(), "Image");
 

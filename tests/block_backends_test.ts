@@ -5,11 +5,11 @@
  * openDrive.
  */
 import assert from "node:assert/strict";
-import { FileBackend } from "../backends/file_block.ts";
-import { HttpBackend } from "../backends/http_block.ts";
-import { openDrive } from "../backends/open_drive.ts";
-import { OverlayFile } from "../backends/overlay_file.ts";
-import { MemoryOverlay, SnapshotBackend } from "../backends/snapshot_block.ts";
+import { FileBackend } from "../backends/block/file_block.ts";
+import { HttpBackend } from "../backends/block/http_block.ts";
+import { openDrive } from "../backends/block/drive.ts";
+import { OverlayFile } from "../backends/block/overlay_file.ts";
+import { MemoryOverlay, SnapshotBackend } from "../backends/block/snapshot_block.ts";
 import { BlockIoError } from "../devices/block_backend.ts";
 
 function pattern(len: number, seed: number): Uint8Array<ArrayBuffer> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, interpretConfig, parseConfigText } from "../core/config.ts";
+import { ConfigError, interpretConfig, parseConfigText } from "../board/config.ts";
 
 /** TinyEMU's own example style: comments, unquoted keys, trailing commas. */
 const TINYEMU_CONFIG = `/* VM configuration file */
@@ -64,7 +64,7 @@ Deno.test("syntax errors name the line and column", () => {
   expectConfigError(() => parseConfigText('{ a: "\\q" }'), /bad escape/);
 });
 
-Deno.test("TinyEMU's example config: paths, defaults and unsupported devices", () => {
+Deno.test("TinyEMU's example config: paths, defaults and devices", () => {
   const c = interpretConfig(parseConfigText(TINYEMU_CONFIG), {
     baseDir: "/vm/images/",
     utcOffsetMinutes: 60,
@@ -84,34 +84,20 @@ Deno.test("TinyEMU's example config: paths, defaults and unsupported devices", (
     { file: "https://vfsync.org/u/os/buildroot-riscv64", tag: "web" },
   ]);
   assert.deepEqual(c.eth, [{ driver: "user", ifname: undefined }]);
-  assert.deepEqual(c.unsupported, [
-    "drive0: virtio block is not supported yet",
-    "fs0: virtio 9P file system is not supported yet",
-    "fs1: virtio 9P file system is not supported yet",
-    "eth0: virtio network is not supported yet",
-  ]);
   assert.equal(c.rtcLocalTime, false);
 });
 
-Deno.test("supported devices are not reported; display and input are", () => {
+Deno.test("display, input, accel and rtc_local_time are read", () => {
   const obj = parseConfigText(`{ version: 1, machine: "riscv64", memory_size: 64,
     drive0: { file: "a.img", device: "virtio", mode: "snapshot" },
     display0: { device: "simplefb", width: 800, height: 600 },
     input_device: "virtio", accel: "auto", rtc_local_time: true }`);
-  const c = interpretConfig(obj, { support: { drive: true } });
+  const c = interpretConfig(obj);
   assert.deepEqual(c.drives, [{ file: "a.img", device: "virtio", mode: "snapshot" }]);
   assert.deepEqual(c.display, { device: "simplefb", width: 800, height: 600, vgaBios: undefined });
   assert.equal(c.inputDevice, "virtio");
   assert.equal(c.accel, "auto");
   assert.equal(c.rtcLocalTime, true);
-  assert.deepEqual(c.unsupported, [
-    "display0: the framebuffer display is not supported yet",
-    "input_device: virtio input is not supported yet",
-  ]);
-  const all = interpretConfig(obj, {
-    support: { drive: true, fs: true, eth: true, display: true, input: true },
-  });
-  assert.deepEqual(all.unsupported, []);
 });
 
 Deno.test("bad values and unknown keys name the key and its line", () => {
@@ -228,7 +214,6 @@ Deno.test("fs entries: ro is a boolean, absent by default", () => {
   const c = interpretConfig(
     parseConfigText(`{ version: 1, machine: "riscv64", memory_size: 64,
       fs0: { file: "/share", tag: "s", ro: true }, fs1: { file: "/other" } }`),
-    { support: { fs: true } },
   );
   assert.deepEqual(c.fs, [
     { file: "/share", tag: "s", ro: true },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { buildDeviceTree, type MachineDescription } from "../core/devicetree.ts";
+import { buildDeviceTree, type MachineDescription } from "../board/devicetree.ts";
 
-/** demu's standard machine (DESIGN.md §3). */
+/** demu's standard machine (docs/devices.md, "The machine"). */
 function machine(extra: Partial<MachineDescription> = {}): MachineDescription {
   return {
     ramBase: 0x80000000,

@@ -6,7 +6,7 @@
  * keyboard's event device.
  */
 import assert from "node:assert/strict";
-import { openInputDevices } from "../backends/input_devices.ts";
+import { openInputDevices } from "../backends/web/input_devices.ts";
 import { KEYMAP } from "../backends/web/keymap.ts";
 import { FrameScanner } from "../devices/framebuffer.ts";
 import { bootShell } from "./support/guest_shell.ts";

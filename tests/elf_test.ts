@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseElf } from "../core/elf.ts";
+import { parseElf } from "../board/elf.ts";
 import { makeElf } from "./support/tiny_elf.ts";
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Fdt, u64Cells } from "../core/fdt.ts";
+import { Fdt, u64Cells } from "../board/fdt.ts";
 
 function sampleTree(): Fdt {
   const fdt = new Fdt();

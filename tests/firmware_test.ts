@@ -3,8 +3,8 @@
  * loaded either as a raw binary or as an ELF at its physical addresses.
  */
 import assert from "node:assert/strict";
-import { ScriptedConsole } from "../backends/scripted_console.ts";
-import { Machine } from "../core/machine.ts";
+import { ScriptedConsole } from "../backends/console/scripted_console.ts";
+import { Machine } from "../board/machine.ts";
 
 const OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Framebuffer, FRAMEBUFFER_BASE, FrameScanner } from "../devices/framebuffer.ts";
 import { PhysicalMemory } from "../core/memory.ts";
-import { Machine } from "../core/machine.ts";
+import { Machine } from "../board/machine.ts";
 
 Deno.test("frame scanner: first scan reports every row, later scans only changed rows", () => {
   const fb = new Framebuffer(new Uint8Array(16 * 8 * 4), 16, 8);

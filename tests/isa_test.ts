@@ -5,7 +5,7 @@
  * The programs are assembled by tests/isa/build.sh (run here when needed).
  */
 import assert from "node:assert/strict";
-import { Machine } from "../core/machine.ts";
+import { Machine } from "../board/machine.ts";
 
 const here = new URL("./isa/", import.meta.url);
 const cache = `${Deno.env.get("DEMU_CACHE") ?? `${Deno.env.get("HOME")}/.cache/demu`}/isa`;

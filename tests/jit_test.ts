@@ -7,13 +7,13 @@
 import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
 import { Jit } from "../core/jit/jit.ts";
-import { Machine } from "../core/machine.ts";
+import { Machine } from "../board/machine.ts";
 import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
 import { defaultMachine } from "./support/boot.ts";
 import { join } from "node:path";
-import { cacheDir } from "../backends/image_cache.ts";
+import { cacheDir } from "../backends/image/image_cache.ts";
 
 const bne = E.branch(1);
 const fenceI = 0x0000100f;

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { ScriptedConsole } from "../backends/scripted_console.ts";
+import type { ScriptedConsole } from "../backends/console/scripted_console.ts";
 import { UserNetwork } from "../backends/net/user.ts";
 import { VirtioNet } from "../devices/virtio_net.ts";
 import { defaultMachine, PROMPT } from "./support/boot.ts";

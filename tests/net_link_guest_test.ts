@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { DEFAULT_CMDLINE } from "../backends/image_cache.ts";
+import { DEFAULT_CMDLINE } from "../backends/image/image_cache.ts";
 import { openLink, parseLinkSpec } from "../backends/net/link.ts";
-import { ScriptedConsole } from "../backends/scripted_console.ts";
-import { Machine, type MachineExit } from "../core/machine.ts";
+import { ScriptedConsole } from "../backends/console/scripted_console.ts";
+import { Machine, type MachineExit } from "../board/machine.ts";
 import { VirtioNet } from "../devices/virtio_net.ts";
 import { PROMPT, readDefaultImages } from "./support/boot.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openNet } from "../backends/open_net.ts";
+import { openNet } from "../backends/net/card.ts";
 
 const macOf = (dev: { configRead(offset: number, size: 1 | 2 | 4): number }) =>
   Array.from({ length: 6 }, (_, i) => dev.configRead(i, 1).toString(16).padStart(2, "0")).join(":");

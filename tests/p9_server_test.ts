@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { E, type Qid, Reader, T, Writer } from "../devices/p9/codec.ts";
 import { P9_MAX_MSIZE, P9Server } from "../devices/p9/server.ts";
 import type { FsBackend } from "../devices/p9/fs.ts";
-import { MemoryFs } from "../backends/p9_memory_fs.ts";
-import { HostFs, SYMLINK_MAGIC } from "../backends/p9_host_fs.ts";
+import { MemoryFs } from "../backends/fs/p9_memory_fs.ts";
+import { HostFs, SYMLINK_MAGIC } from "../backends/fs/p9_host_fs.ts";
 import { Virtio9p } from "../devices/virtio_9p.ts";
 
 const O_RDONLY = 0;

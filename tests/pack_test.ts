@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { EXIT_POWEROFF } from "../backends/process/exit_status.ts";
 import { pack } from "../backends/process/pack.ts";
 import { makePromptSnapshot, PROMPT_SNAPSHOT } from "../backends/process/prompt_snapshot.ts";
-import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
+import { EMBEDDED_IMAGE_DIR } from "../backends/image/embedded_image.ts";
 import { PROMPT } from "./support/boot.ts";
 import { processesWith, spawnDemu, uniqueMarker, withTempDir } from "./support/cli_run.ts";
 

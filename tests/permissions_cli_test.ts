@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
+import { EMBEDDED_IMAGE_DIR } from "../backends/image/embedded_image.ts";
 import { EXIT_LIMIT, EXIT_USAGE } from "../backends/process/exit_status.ts";
 import { parseFlags } from "../backends/process/permissions.ts";
 import {

@@ -10,7 +10,7 @@ import { parseFlags } from "../backends/process/permissions.ts";
 import { PROMPT } from "./support/boot.ts";
 import { runMain, runMainToEnd, withTempDir } from "./support/cli_run.ts";
 import { makeElf } from "./support/tiny_elf.ts";
-import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
+import { EMBEDDED_IMAGE_DIR } from "../backends/image/embedded_image.ts";
 
 /** Runs a guest that spins forever (`nop; j .`) under --sandbox with `limit`. */
 async function spin(limit: string[]) {

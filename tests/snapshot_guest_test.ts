@@ -7,10 +7,10 @@
  * run's output byte for byte.
  */
 import assert from "node:assert/strict";
-import { openDrive } from "../backends/open_drive.ts";
-import { ScriptedConsole } from "../backends/scripted_console.ts";
-import { Machine, type MachineExit } from "../core/machine.ts";
-import { SnapshotError } from "../core/machine_snapshot.ts";
+import { openDrive } from "../backends/block/drive.ts";
+import { ScriptedConsole } from "../backends/console/scripted_console.ts";
+import { Machine, type MachineExit } from "../board/machine.ts";
+import { SnapshotError } from "../board/machine_snapshot.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import { defaultMachine, PROMPT, TEST_JIT } from "./support/boot.ts";
 

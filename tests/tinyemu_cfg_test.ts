@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EMBEDDED_IMAGE_DIR } from "../backends/embedded_image.ts";
+import { EMBEDDED_IMAGE_DIR } from "../backends/image/embedded_image.ts";
 import { EXIT_POWEROFF } from "../backends/process/exit_status.ts";
 import { parseFlags } from "../backends/process/permissions.ts";
 import { PROMPT } from "./support/boot.ts";

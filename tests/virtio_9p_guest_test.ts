@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { HostFs, SYMLINK_MAGIC } from "../backends/p9_host_fs.ts";
+import { HostFs, SYMLINK_MAGIC } from "../backends/fs/p9_host_fs.ts";
 import { Virtio9p } from "../devices/virtio_9p.ts";
 import { bootShell } from "./support/guest_shell.ts";
 

@@ -8,12 +8,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { defaultImageDir } from "../backends/image_cache.ts";
-import { prepareDevices } from "../backends/attach_devices.ts";
-import { FileBackend } from "../backends/file_block.ts";
-import { OverlayFile } from "../backends/overlay_file.ts";
-import { SnapshotBackend } from "../backends/snapshot_block.ts";
-import type { DriveConfig, VmConfig } from "../core/config.ts";
+import { defaultImageDir } from "../backends/image/image_cache.ts";
+import { prepareDevices } from "../backends/device_kinds.ts";
+import { FileBackend } from "../backends/block/file_block.ts";
+import { OverlayFile } from "../backends/block/overlay_file.ts";
+import { SnapshotBackend } from "../backends/block/snapshot_block.ts";
+import { type DriveConfig, emptyConfig, type VmConfig } from "../board/config.ts";
 import { defaultMachine, PROMPT } from "./support/boot.ts";
 
 const ROOTFS = join(defaultImageDir(), "rootfs.ext4");
@@ -32,7 +32,7 @@ async function withDrives(
   flags: { rw?: boolean; ro?: boolean },
   script: (sh: (cmd: string) => Promise<string>) => Promise<void>,
 ): Promise<void> {
-  const config = { drives } as VmConfig;
+  const config: VmConfig = { ...emptyConfig(), drives };
   const devices = await prepareDevices(config, flags);
   const { machine, console } = await defaultMachine({}, undefined, devices);
   const running = machine.run();

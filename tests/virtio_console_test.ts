@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { VirtioConsole } from "../devices/virtio_console.ts";
-import { EscapeFilter } from "../backends/stdio_console.ts";
+import { EscapeFilter } from "../backends/console/stdio_console.ts";
 // The fake RAM and guest driver live with the transport tests (importing them there is harmless:
 // a module's tests register once per run).
 import { BUF, Driver, fakeRam, RAM_BASE } from "./virtio_test.ts";

@@ -7,7 +7,7 @@ import { CLOSE_TOO_SLOW, WebConsole, type WebTarget } from "../backends/web/serv
 import { parseClientMessage } from "../backends/web/protocol.ts";
 import { parseWebAddress } from "../backends/web/address.ts";
 import { Framebuffer } from "../devices/framebuffer.ts";
-import { openInputDevices } from "../backends/input_devices.ts";
+import { openInputDevices } from "../backends/web/input_devices.ts";
 
 /** A machine stand-in: records console input and input-device calls. */
 function fakeTarget(fb: Framebuffer | null = null) {

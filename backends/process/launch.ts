@@ -9,6 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { parseFlags } from "./permissions.ts";
+import { isUrl } from "../url.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 /** What the first child needs to read a config file and find the default image. */
@@ -20,7 +21,7 @@ async function launch(args: string[]): Promise<number> {
   const deno = Deno.execPath();
   const plannerOnly = args.some((a) => a === "-h" || a === "--help" || a === "--print-permissions");
   // A config given by URL (JSLinux style) is fetched by the planner too.
-  const configHosts = args.filter((a) => /^https?:\/\//i.test(a)).map((a) => new URL(a).host);
+  const configHosts = args.filter(isUrl).map((a) => new URL(a).host);
   const plannerFlags = [...PLANNER_FLAGS];
   if (configHosts.length) plannerFlags.push(`--allow-net=${configHosts.join(",")}`);
   const plan = await new Deno.Command(deno, {

@@ -5,24 +5,12 @@
  * the flag, printed as flags by `--print-permissions`, and the kinds it does
  * not need at all dropped once its devices are open.
  */
-import type { VmConfig } from "../../core/config.ts";
-import type { DeviceFlags } from "../attach_devices.ts";
-import { driveSource } from "../open_drive.ts";
-import { splitNetDriver } from "../open_net.ts";
-import { parseHostForward } from "../net/hostfwd.ts";
-import { parseLinkSpec } from "../net/link.ts";
-import { isUrl } from "../http_block.ts";
+import type { VmConfig } from "../../board/config.ts";
+import type { DeviceFlags, Need, NeedKind } from "../device_kind.ts";
+import { DEVICE_KINDS } from "../device_kinds.ts";
+import { isUrl } from "../url.ts";
 
-export type NeedKind = "read" | "write" | "net" | "env";
-
-/** One host resource the machine uses. */
-export interface Need {
-  kind: NeedKind;
-  /** A path, a `host` or `host:port`, or an environment variable. */
-  value: string;
-  /** What it is for, worded to start an error line ("opening the drive 'x' read-write"). */
-  purpose: string;
-}
+export type { Need, NeedKind };
 
 /** Everything besides the config that decides what a run touches. */
 export interface RunInputs {
@@ -63,47 +51,7 @@ export function machineNeeds(config: VmConfig, flags: DeviceFlags, inputs: RunIn
   input(needs, config.bios, "firmware");
   input(needs, config.kernel, "kernel");
   input(needs, config.initrd, "initrd");
-  for (const [i, drive] of (config.drives ?? []).entries()) {
-    const src = driveSource(drive, i, flags);
-    if (src.url !== undefined) {
-      needs.push({
-        kind: "net",
-        value: urlHost(src.url),
-        purpose: `reading the drive '${src.url}'`,
-      });
-    } else {
-      const rw = src.mode === "rw";
-      const purpose = `opening the drive '${src.name}'${rw ? " read-write" : ""}`;
-      needs.push({ kind: "read", value: src.name, purpose });
-      if (rw) needs.push({ kind: "write", value: src.name, purpose });
-    }
-    if (src.overlay !== undefined) {
-      const purpose = `opening the overlay '${src.overlay}' read-write`;
-      needs.push({ kind: "read", value: src.overlay, purpose });
-      needs.push({ kind: "write", value: src.overlay, purpose });
-    }
-  }
-  for (const share of config.fs ?? []) {
-    const purpose = `sharing '${share.file}'`;
-    needs.push({ kind: "read", value: share.file, purpose });
-    if (!share.ro) needs.push({ kind: "write", value: share.file, purpose });
-  }
-  for (const [i, eth] of (config.eth ?? []).entries()) {
-    const link = parseLinkSpec(splitNetDriver(eth).driver);
-    const purpose = "the network link";
-    if (link?.kind === "stream") {
-      needs.push({ kind: "net", value: `${link.at.hostname}:${link.at.port}`, purpose });
-    } else if (link?.kind === "dgram") {
-      needs.push({ kind: "net", value: `${link.local.hostname}:${link.local.port}`, purpose });
-      needs.push({ kind: "net", value: `${link.remote.hostname}:${link.remote.port}`, purpose });
-    } else if (i === 0) {
-      for (const text of flags.hostfwd ?? []) {
-        const f = parseHostForward(text);
-        const at = `${f.hostAddress}:${f.hostPort}`;
-        needs.push({ kind: "net", value: at, purpose: `forwarding ${at}` });
-      }
-    }
-  }
+  for (const kind of DEVICE_KINDS) needs.push(...kind.needs(config, flags));
   return needs;
 }
 

@@ -9,17 +9,20 @@
  *   deno run --allow-read --allow-write --allow-env backends/process/prompt_snapshot.ts
  */
 import { join } from "node:path";
-import { DEFAULT_CMDLINE } from "../image_cache.ts";
-import { EMBEDDED_IMAGE_DIR } from "../embedded_image.ts";
-import { ScriptedConsole } from "../scripted_console.ts";
-import { Machine } from "../../core/machine.ts";
-import type { VmConfig } from "../../core/config.ts";
+import { DEFAULT_CMDLINE } from "../image/image_cache.ts";
+import { EMBEDDED_IMAGE_DIR } from "../image/embedded_image.ts";
+import { ScriptedConsole } from "../console/scripted_console.ts";
+import { Machine } from "../../board/machine.ts";
+import { emptyConfig } from "../../board/config.ts";
 import { savedRun, writeSnapshotFile } from "./snapshot_cli.ts";
 
 /** The prompt snapshot's name inside the default image's folder. */
 export const PROMPT_SNAPSHOT = "prompt.snap";
 const PROMPT = "~ # ";
-/** Main-flags that change the machine: with any of them a run boots as asked instead. */
+/**
+ * main.ts's flags that change the machine (besides the device kinds' own):
+ * with any of them a run boots as asked instead.
+ */
 export const MACHINE_FLAGS = [
   "memory",
   "bios",
@@ -27,13 +30,6 @@ export const MACHINE_FLAGS = [
   "initrd",
   "append",
   "default",
-  "drive",
-  "overlay",
-  "fs",
-  "net",
-  "hostfwd",
-  "rw",
-  "ro",
   "web",
   "deterministic",
   "elf",
@@ -48,10 +44,11 @@ export const MACHINE_FLAGS = [
 export function promptSnapshotFor(
   values: Record<string, unknown>,
   positionals: string[],
+  deviceFlags: string[],
   imageDir = EMBEDDED_IMAGE_DIR,
 ): string | undefined {
   if (positionals.length > 0) return undefined;
-  if (MACHINE_FLAGS.some((f) => values[f] !== undefined)) return undefined;
+  if ([...MACHINE_FLAGS, ...deviceFlags].some((f) => values[f] !== undefined)) return undefined;
   const path = join(imageDir, PROMPT_SNAPSHOT);
   try {
     return Deno.statSync(path).isFile ? path : undefined;
@@ -83,14 +80,7 @@ export async function makePromptSnapshot(dir = EMBEDDED_IMAGE_DIR): Promise<numb
   // The shell is at its prompt; let the guest settle into its idle loop first.
   await new Promise((r) => setTimeout(r, 500));
   // What main.ts would save for `demu` with no arguments: the default image, no devices.
-  const config = {
-    memoryMiB: 128,
-    cmdline: DEFAULT_CMDLINE,
-    drives: [],
-    fs: [],
-    eth: [],
-    unsupported: [],
-  } as unknown as VmConfig;
+  const config = { ...emptyConfig(), cmdline: DEFAULT_CMDLINE };
   const bytes = await machine.snapshot({ config: savedRun(config, {}) });
   machine.stop({ reason: "quit" });
   await running;

@@ -7,16 +7,16 @@
  * half-written FILE behind.
  */
 import { resolve } from "node:path";
-import type { VmConfig } from "../../core/config.ts";
-import { Machine } from "../../core/machine.ts";
+import type { VmConfig } from "../../board/config.ts";
+import { Machine } from "../../board/machine.ts";
 import {
   readSnapshotConfig,
   type RestoreOptions,
   SnapshotError,
-} from "../../core/machine_snapshot.ts";
+} from "../../board/machine_snapshot.ts";
 import { VirtioInput } from "../../devices/virtio_input.ts";
-import type { DeviceFlags } from "../attach_devices.ts";
-import { isUrl } from "../http_block.ts";
+import type { DeviceFlags, Need } from "../device_kind.ts";
+import { isUrl } from "../url.ts";
 import {
   type MonitorAddress,
   monitorPermissions,
@@ -24,7 +24,7 @@ import {
   parseMonitorAddress,
 } from "../monitor/monitor.ts";
 import type { MonitorStatus, MonitorTarget } from "../monitor/protocol.ts";
-import type { Need } from "./permissions.ts";
+import { MACHINE_FLAGS, promptSnapshotFor } from "./prompt_snapshot.ts";
 
 /** Linux key codes (input-event-codes.h) of the keys system_powerdown presses. */
 const KEY_LEFTCTRL = 29;
@@ -54,7 +54,6 @@ export function savedRun(config: VmConfig, flags: DeviceFlags): SavedRun {
   return {
     config: {
       ...rest,
-      unsupported: [],
       drives: (config.drives ?? []).map((d) => ({
         ...d,
         file: abs(d.file),
@@ -70,6 +69,36 @@ export function savedRun(config: VmConfig, flags: DeviceFlags): SavedRun {
 
 function basename(p: string): string {
   return p.slice(p.lastIndexOf("/") + 1);
+}
+
+/** A run that continues a snapshot: where it is, its bytes, the configuration saved with it. */
+export interface RestoreRequest {
+  path: string;
+  bytes: Uint8Array;
+  run: SavedRun;
+}
+
+/**
+ * The snapshot this run restores: --restore FILE, or with nothing else asked
+ * for, the default image's prompt snapshot; undefined for a boot. The machine
+ * comes from the snapshot, so a config or a machine flag with --restore is
+ * refused. `deviceFlags` are the device kinds' option names.
+ */
+export async function restoreRequest(
+  values: Record<string, unknown>,
+  configFile: string | undefined,
+  deviceFlags: string[],
+): Promise<RestoreRequest | undefined> {
+  const path = (values.restore as string | undefined) ??
+    promptSnapshotFor(values, configFile === undefined ? [] : [configFile], deviceFlags);
+  if (path === undefined) return undefined;
+  const given = [...MACHINE_FLAGS, ...deviceFlags].filter((f) => f !== "cold")
+    .filter((f) => f !== "web" && f !== "deterministic" && values[f] !== undefined);
+  if (configFile !== undefined || given.length > 0) {
+    const what = configFile !== undefined ? "a config file" : `--${given[0]}`;
+    throw new Error(`--restore takes the machine from the snapshot: ${what} cannot be added`);
+  }
+  return { path, ...await readRestoreFile(path) };
 }
 
 /** Reads a --restore file: its bytes and the command line's saved configuration. */

@@ -1,5 +1,5 @@
 /**
- * Emits one region as a WebAssembly function (DESIGN.md §4): guest registers
+ * Emits one region as a WebAssembly function (docs/architecture.md): guest registers
  * in i64 locals (loaded on entry, the written ones stored at the exit), the
  * blocks inside one loop with a br_table dispatch so loops stay in wasm, an
  * instruction budget checked at each block start, and loads and stores through

@@ -2,7 +2,7 @@
  * A small WebAssembly binary writer: LEB128, the opcodes the translator uses,
  * and a module with one imported memory, imported helpers and local functions.
  * One pooled buffer is reused for every module (a fresh typed array per block
- * costs ~1 µs, DESIGN.md §4).
+ * costs ~1 µs, docs/architecture.md).
  */
 
 /** Value types. */

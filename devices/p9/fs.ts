@@ -1,6 +1,6 @@
 /**
  * What the 9P server needs from a file system: the host directory
- * (backends/p9_host_fs.ts) and the in-memory tree (backends/p9_memory_fs.ts)
+ * (backends/fs/p9_host_fs.ts) and the in-memory tree (backends/fs/p9_memory_fs.ts)
  * implement it. Calls are synchronous: local file operations take
  * microseconds, and one 9P message per call keeps ordering trivial.
  *

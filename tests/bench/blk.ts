@@ -6,9 +6,9 @@
  * read-write (vdb) and a snapshot of the same size (vdc, memory overlay).
  */
 import { join } from "node:path";
-import { defaultImageDir } from "../../backends/image_cache.ts";
-import { prepareDevices } from "../../backends/attach_devices.ts";
-import type { VmConfig } from "../../core/config.ts";
+import { defaultImageDir } from "../../backends/image/image_cache.ts";
+import { prepareDevices } from "../../backends/device_kinds.ts";
+import { emptyConfig, type VmConfig } from "../../board/config.ts";
 import { defaultMachine, PROMPT } from "../support/boot.ts";
 import { report } from "./report.ts";
 
@@ -21,9 +21,10 @@ await Deno.copyFile(join(defaultImageDir(), "rootfs.ext4"), root);
 await Deno.writeFile(scratch, new Uint8Array(0));
 await Deno.truncate(scratch, 64 << 20);
 
-const config = {
+const config: VmConfig = {
+  ...emptyConfig(),
   drives: [{ file: root, mode: "ro" }, { file: scratch, mode: "rw" }, { file: scratch }],
-} as VmConfig;
+};
 const { machine, console: con } = await defaultMachine(
   {},
   undefined,

@@ -5,7 +5,7 @@
  * - seconds from power-on to the shell prompt with the 800×600 display and the
  *   input devices that --web adds, and without them (interleaved runs).
  */
-import { openInputDevices } from "../../backends/input_devices.ts";
+import { openInputDevices } from "../../backends/web/input_devices.ts";
 import { Framebuffer, FrameScanner } from "../../devices/framebuffer.ts";
 import { defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { report } from "./report.ts";

@@ -5,7 +5,7 @@
  * files/s for creating many small files from the shell. Times are taken on
  * the host around each command, so they include the shell's own overhead.
  */
-import { HostFs } from "../../backends/p9_host_fs.ts";
+import { HostFs } from "../../backends/fs/p9_host_fs.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { bootShell } from "../support/guest_shell.ts";
 import { report } from "./report.ts";

@@ -9,9 +9,9 @@
  * translator's compile time and code-cache size.
  * Run on a quiet machine; the spread is printed so noise is visible.
  */
-import { cacheDir } from "../../backends/image_cache.ts";
+import { cacheDir } from "../../backends/image/image_cache.ts";
 import type { JitStats } from "../../core/jit/jit.ts";
-import { Machine } from "../../core/machine.ts";
+import { Machine } from "../../board/machine.ts";
 import { type DefaultImages, defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { join } from "node:path";
 import process from "node:process";

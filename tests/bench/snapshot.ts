@@ -10,12 +10,12 @@
  */
 import { join } from "node:path";
 import { parseFlags } from "../../backends/process/permissions.ts";
-import { ScriptedConsole } from "../../backends/scripted_console.ts";
+import { ScriptedConsole } from "../../backends/console/scripted_console.ts";
 import { savedRun, writeSnapshotFile } from "../../backends/process/snapshot_cli.ts";
-import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
-import { EMBEDDED_IMAGE_DIR } from "../../backends/embedded_image.ts";
-import { Machine } from "../../core/machine.ts";
-import type { VmConfig } from "../../core/config.ts";
+import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image/image_cache.ts";
+import { EMBEDDED_IMAGE_DIR } from "../../backends/image/embedded_image.ts";
+import { Machine } from "../../board/machine.ts";
+import { emptyConfig } from "../../board/config.ts";
 import { runMainToEnd, spawnDemu } from "../support/cli_run.ts";
 import { defaultMachine, PROMPT } from "../support/boot.ts";
 import { report } from "./report.ts";
@@ -55,14 +55,7 @@ const { machine, console: term } = await defaultMachine();
 const running = machine.run();
 await term.waitFor(PROMPT);
 await new Promise((r) => setTimeout(r, 500));
-const config = {
-  memoryMiB: 128,
-  cmdline: DEFAULT_CMDLINE,
-  drives: [],
-  fs: [],
-  eth: [],
-  unsupported: [],
-} as unknown as VmConfig;
+const config = { ...emptyConfig(), cmdline: DEFAULT_CMDLINE };
 const saveMs: number[] = [];
 let bytes: Uint8Array = new Uint8Array();
 for (let i = 0; i < RUNS; i++) {

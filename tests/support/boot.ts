@@ -1,6 +1,6 @@
-import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image_cache.ts";
-import { ScriptedConsole } from "../../backends/scripted_console.ts";
-import { Machine, type MachineOptions } from "../../core/machine.ts";
+import { DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image/image_cache.ts";
+import { ScriptedConsole } from "../../backends/console/scripted_console.ts";
+import { Machine, type MachineOptions } from "../../board/machine.ts";
 import type { VirtioDevice } from "../../devices/virtio.ts";
 
 /**

@@ -4,7 +4,7 @@
  * test can wait for the prompt and type commands.
  */
 import { fileURLToPath } from "node:url";
-import { ScriptedConsole } from "../../backends/scripted_console.ts";
+import { ScriptedConsole } from "../../backends/console/scripted_console.ts";
 
 /** The repository's root folder. */
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));

@@ -3,8 +3,8 @@
  * `sh(cmd)` types one command line and resolves with its output (the echoed
  * command and the prompt stripped). Shared by the 9P guest tests and bench.
  */
-import type { ScriptedConsole } from "../../backends/scripted_console.ts";
-import type { Machine, MachineExit, MachineOptions } from "../../core/machine.ts";
+import type { ScriptedConsole } from "../../backends/console/scripted_console.ts";
+import type { Machine, MachineExit, MachineOptions } from "../../board/machine.ts";
 import type { VirtioDevice } from "../../devices/virtio.ts";
 import { defaultMachine, PROMPT } from "./boot.ts";
 

@@ -1,13 +1,13 @@
 /**
- * Differential check of one bare-metal ELF: runs it on demu (core/trace.ts)
+ * Differential check of one bare-metal ELF: runs it on demu (board/trace.ts)
  * and on qemu-system-riscv64's spike machine (HTIF at tohost, like demu's
  * ELF mode) with one instruction per block and `-d cpu`, then reports the
  * first instruction where pc or an integer register differs.
  *
  *   deno run --allow-read --allow-write --allow-run tests/tools/diff_qemu.ts prog.elf [max-insns]
  */
-import { parseElf } from "../../core/elf.ts";
-import { traceElf, type TraceStep } from "../../core/trace.ts";
+import { parseElf } from "../../board/elf.ts";
+import { traceElf, type TraceStep } from "../../board/trace.ts";
 
 const NAMES = [
   "zero",

@@ -18,7 +18,7 @@
  * resolves in its own namespace) and never followed on the host.
  */
 import { statfsSync } from "node:fs";
-import { E, P9Error } from "../devices/p9/codec.ts";
+import { E, P9Error } from "../../devices/p9/codec.ts";
 import {
   type FsBackend,
   type FsFile,
@@ -28,7 +28,7 @@ import {
   S_IFLNK,
   S_IFMT,
   S_IFREG,
-} from "../devices/p9/fs.ts";
+} from "../../devices/p9/fs.ts";
 
 /** The first bytes of an emulated symlink (after Cygwin's `!<symlink>` convention). */
 export const SYMLINK_MAGIC = "!<demu-symlink>\n";

@@ -1,4 +1,4 @@
-import type { CharBackend } from "../devices/char_backend.ts";
+import type { CharBackend } from "../../devices/char_backend.ts";
 
 /**
  * A console driven by a program instead of a person: it records the guest's

@@ -8,8 +8,9 @@ import {
   mouseProfile,
   tabletProfile,
   VirtioInput,
-} from "../devices/virtio_input.ts";
-import { KEYMAP } from "./web/keymap.ts";
+} from "../../devices/virtio_input.ts";
+import { KEYMAP } from "./keymap.ts";
+import type { DeviceKind } from "../device_kind.ts";
 
 export function openInputDevices(): VirtioInput[] {
   return [
@@ -18,3 +19,15 @@ export function openInputDevices(): VirtioInput[] {
     new VirtioInput(tabletProfile()),
   ];
 }
+
+/** `input_device: "virtio"` (also implied by --web): keyboard, mouse and tablet. */
+export const inputKind: DeviceKind = {
+  name: "input",
+  options: {},
+  help: "",
+  addFromFlags() {},
+  needs: () => [],
+  sandbox: () => [],
+  open: (config) => Promise.resolve(config.inputDevice === "virtio" ? openInputDevices() : []),
+  usesNetwork: () => false,
+};

@@ -3,8 +3,8 @@
  * has no positional read, so seek+read pairs run one at a time through a
  * queue; requests still overlap from the guest's point of view.
  */
-import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../devices/block_backend.ts";
-import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
+import type { StateReader, StateWriter } from "../../core/snapshot/format.ts";
 import { checkFileIdentity, saveFileIdentity } from "./disk_identity.ts";
 
 export class FileBackend implements BlockBackend {

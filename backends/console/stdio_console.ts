@@ -3,7 +3,7 @@
  * it is a TTY) to the guest, QEMU/TinyEMU-style Ctrl-A escapes, and terminal
  * size changes. Works with stdin redirected or closed: EOF just stops reading.
  */
-import type { CharBackend } from "../devices/char_backend.ts";
+import type { CharBackend } from "../../devices/char_backend.ts";
 
 const CTRL_A = 0x01;
 const CTRL_C = 0x03;

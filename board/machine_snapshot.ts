@@ -28,11 +28,11 @@ import {
   SnapshotError,
   StateReader,
   StateWriter,
-} from "./snapshot/format.ts";
-import { loadHart, saveHart } from "./snapshot/hart_state.ts";
-import { capturePages, readPages, writePages } from "./snapshot/ram.ts";
+} from "../core/snapshot/format.ts";
+import { loadHart, saveHart } from "../core/snapshot/hart_state.ts";
+import { capturePages, readPages, writePages } from "../core/snapshot/ram.ts";
 
-export { SnapshotError } from "./snapshot/format.ts";
+export { SnapshotError } from "../core/snapshot/format.ts";
 
 /** The machine's shape as the CONF section records it. */
 export interface SnapshotConfig {

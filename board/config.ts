@@ -248,23 +248,41 @@ export interface VmConfig {
   /** "auto" asks for hardware acceleration, which demu does not have: it runs as "none". */
   accel?: "none" | "auto";
   rtcLocalTime: boolean;
-  /** One message per configured feature this build cannot provide yet. */
-  unsupported: string[];
 }
 
-/** Which optional devices the machine implements; the others are reported as unsupported. */
-export interface ConfigSupport {
-  drive?: boolean;
-  fs?: boolean;
-  eth?: boolean;
-  display?: boolean;
-  input?: boolean;
+/** A machine with nothing configured yet: 128 MiB, no files, no devices. */
+export function emptyConfig(): VmConfig {
+  return { memoryMiB: 128, cmdline: "", drives: [], fs: [], eth: [], rtcLocalTime: false };
+}
+
+/** The command line's boot choices, laid over a config's. */
+export interface BootFlags {
+  memoryMiB?: number;
+  bios?: string;
+  kernel?: string;
+  initrd?: string;
+  /** TinyEMU's -append: added to the command line; a leading '!' replaces it. */
+  append?: string;
+}
+
+export function applyBootFlags(config: VmConfig, flags: BootFlags): void {
+  if (flags.memoryMiB !== undefined) config.memoryMiB = flags.memoryMiB;
+  if (flags.bios !== undefined) config.bios = flags.bios;
+  if (flags.kernel !== undefined) config.kernel = flags.kernel;
+  if (flags.initrd !== undefined) config.initrd = flags.initrd;
+  const text = flags.append;
+  if (text !== undefined) {
+    config.cmdline = text.startsWith("!")
+      ? text.slice(1)
+      : config.cmdline
+      ? `${config.cmdline} ${text}`
+      : text;
+  }
 }
 
 export interface InterpretOptions {
   /** Directory of the config file: relative file names resolve against it. */
   baseDir?: string;
-  support?: ConfigSupport;
   /** Minutes east of UTC for `${TZ}`; defaults to the host's current offset. */
   utcOffsetMinutes?: number;
 }
@@ -315,8 +333,6 @@ export function interpretConfig(
   }
 
   const path = (f: string | undefined) => f === undefined ? undefined : resolve(opts.baseDir, f);
-  const support = opts.support ?? {};
-  const unsupported: string[] = [];
 
   const drives = indexed(obj, "drive").map(([key, d]) => {
     d.only(["file", "url", "device", "mode", "overlay", "serial"]);
@@ -324,7 +340,6 @@ export function interpretConfig(
     if (device !== undefined && device !== "virtio") {
       d.fail("device", `drive device '${device}' is unknown (only 'virtio')`);
     }
-    if (!support.drive) unsupported.push(`${key}: virtio block is not supported yet`);
     const url = d.str("url");
     const file = d.str("file", url === undefined);
     if (file !== undefined && url !== undefined) d.fail("url", `${key} has both 'file' and 'url'`);
@@ -342,9 +357,8 @@ export function interpretConfig(
     return drive;
   });
 
-  const fs = indexed(obj, "fs").map(([key, f], i) => {
+  const fs = indexed(obj, "fs").map(([, f], i) => {
     f.only(["file", "tag", "ro"]);
-    if (!support.fs) unsupported.push(`${key}: virtio 9P file system is not supported yet`);
     const ro = f.bool("ro");
     return {
       file: path(f.str("file", true))!,
@@ -353,10 +367,9 @@ export function interpretConfig(
     };
   });
 
-  const eth = indexed(obj, "eth").map(([key, e]) => {
+  const eth = indexed(obj, "eth").map(([, e]) => {
     e.only(["driver", "ifname", "mac"]);
     const driver = e.str("driver", true)!;
-    if (!support.eth) unsupported.push(`${key}: virtio network is not supported yet`);
     const mac = e.str("mac", false);
     return { driver, ifname: e.str("ifname", driver === "tap"), ...(mac ? { mac } : {}) };
   });
@@ -379,17 +392,11 @@ export function interpretConfig(
         d.fail(key, `display0.${key} must be 1..4096, not ${display[key]}`);
       }
     }
-    if (!support.display) {
-      unsupported.push("display0: the framebuffer display is not supported yet");
-    }
   }
 
   const inputDevice = r.str("input_device");
   if (inputDevice !== undefined && inputDevice !== "virtio") {
     r.fail("input_device", `input_device '${inputDevice}' is unknown (only 'virtio')`);
-  }
-  if (inputDevice !== undefined && !support.input) {
-    unsupported.push("input_device: virtio input is not supported yet");
   }
 
   const accel = r.str("accel");
@@ -413,7 +420,6 @@ export function interpretConfig(
     inputDevice,
     accel: accel as VmConfig["accel"],
     rtcLocalTime: r.bool("rtc_local_time") ?? false,
-    unsupported,
   };
 }
 

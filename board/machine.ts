@@ -1,13 +1,13 @@
 import { setImmediate } from "node:timers";
 import { BOOT_ROM_BASE, buildBootRom } from "./boot_rom.ts";
-import { MachineClock, TIMEBASE_HZ } from "./clock.ts";
+import { MachineClock, TIMEBASE_HZ } from "../core/clock.ts";
 import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
 import { parseElf } from "./elf.ts";
-import { Hart } from "./hart.ts";
-import { PhysicalMemory, RAM_BASE } from "./memory.ts";
-import { warmUpInterpreter } from "./warmup.ts";
-import { Jit } from "./jit/jit.ts";
-import { Lockstep } from "./jit/lockstep.ts";
+import { Hart } from "../core/hart.ts";
+import { PhysicalMemory, RAM_BASE } from "../core/memory.ts";
+import { warmUpInterpreter } from "../core/warmup.ts";
+import { Jit } from "../core/jit/jit.ts";
+import { Lockstep } from "../core/jit/lockstep.ts";
 import type { CharBackend } from "../devices/char_backend.ts";
 import { Clint } from "../devices/clint.ts";
 import { Framebuffer, FRAMEBUFFER_BASE, FRAMEBUFFER_FORMAT } from "../devices/framebuffer.ts";
@@ -17,7 +17,7 @@ import { Plic } from "../devices/plic.ts";
 import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
-import type { MmioRegion } from "./bus.ts";
+import type { MmioRegion } from "../core/bus.ts";
 import {
   restoreMachine,
   type RestoreOptions,
@@ -35,7 +35,7 @@ function window(region: MmioRegion, delta: number): MmioRegion {
   };
 }
 
-/** TinyEMU's memory map (DESIGN.md §3). */
+/** TinyEMU's memory map (docs/devices.md, "The machine"). */
 export const CLINT_BASE = 0x0200_0000;
 export const CLINT_SIZE = 0x10000;
 export const HTIF_BASE = 0x4000_8000;
@@ -331,8 +331,7 @@ export class Machine {
    */
   async close(): Promise<void> {
     for (const t of this.virtio) {
-      const device = t.device as { close?: () => Promise<void> | void };
-      await device.close?.();
+      await t.device.close?.();
     }
   }
 

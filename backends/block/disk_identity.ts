@@ -5,7 +5,7 @@
  * show the guest a disk that no longer matches its page cache, so it is
  * refused.
  */
-import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../../core/snapshot/format.ts";
 
 export function saveFileIdentity(w: StateWriter, path: string): void {
   const st = Deno.statSync(path);

@@ -4,11 +4,8 @@
  * Neighbouring missing blocks of one read travel in one request; a failed
  * request becomes a BlockIoError (IOERR for the guest) and is not cached.
  */
-import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
-import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../devices/block_backend.ts";
-
-/** Whether a file name is an http(s) URL (TinyEMU and JSLinux configs name files so). */
-export const isUrl = (name: string) => /^https?:\/\//i.test(name);
+import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../../core/snapshot/format.ts";
 
 export const HTTP_BLOCK = 64 * 1024;
 /** Blocks kept (64 MiB); the least recently used go first. */

@@ -3,9 +3,11 @@
  * as a virtio-9p device, checking the directory and Deno's permissions
  * before the machine starts so a mistake is one clear line.
  */
-import type { FsConfig } from "../core/config.ts";
-import { Virtio9p } from "../devices/virtio_9p.ts";
+import type { FsConfig } from "../../board/config.ts";
+import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { HostFs } from "./p9_host_fs.ts";
+import { isUrl } from "../url.ts";
+import { type DeviceKind, flagValues } from "../device_kind.ts";
 
 /** Parses `--fs TAG=DIR[,ro]`. */
 export function parseFsFlag(text: string): FsConfig {
@@ -20,7 +22,7 @@ export function parseFsFlag(text: string): FsConfig {
 
 export function openShare(fs: FsConfig): Virtio9p {
   const flags = `--allow-read=${fs.file}` + (fs.ro ? "" : ` --allow-write=${fs.file}`);
-  if (/^https?:\/\//.test(fs.file)) {
+  if (isUrl(fs.file)) {
     throw new Error(`sharing '${fs.file}': only host directories can be shared over 9P`);
   }
   let backend: HostFs;
@@ -45,3 +47,35 @@ export function openShare(fs: FsConfig): Virtio9p {
     throw new Error(`fs '${fs.file}': ${(e as Error).message}`);
   }
 }
+
+/** Shared host folders over virtio-9p: `fsN` in a config, `--fs TAG=DIR[,ro]`. */
+export const shareKind: DeviceKind = {
+  name: "share",
+  options: { fs: { type: "string", multiple: true } },
+  help: `  --fs TAG=DIR[,ro]    share a host directory over virtio-9p (repeatable; needs
+                       --allow-read=DIR, and --allow-write=DIR unless ,ro); in the
+                       guest: mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt`,
+  addFromFlags(config, flags) {
+    for (const text of flagValues(flags, "fs")) config.fs.push(parseFsFlag(text));
+  },
+  needs: (config) =>
+    config.fs.flatMap((share) => {
+      const purpose = `sharing '${share.file}'`;
+      return share.ro ? [{ kind: "read", value: share.file, purpose }] : [
+        { kind: "read", value: share.file, purpose },
+        { kind: "write", value: share.file, purpose },
+      ];
+    }),
+  sandbox(config) {
+    const notes: string[] = [];
+    for (const share of config.fs) {
+      if (!share.ro) {
+        share.ro = true;
+        notes.push(`sandbox: the share '${share.tag}' is read-only`);
+      }
+    }
+    return notes;
+  },
+  open: (config) => Promise.resolve(config.fs.map(openShare)),
+  usesNetwork: () => false,
+};

@@ -6,13 +6,15 @@
  * the drive and, for a missing permission, the Deno flag that grants it.
  */
 import { basename } from "node:path";
-import type { DriveConfig } from "../core/config.ts";
-import type { BlockBackend } from "../devices/block_backend.ts";
-import { VirtioBlock } from "../devices/virtio_blk.ts";
+import type { DriveConfig, VmConfig } from "../../board/config.ts";
+import type { BlockBackend } from "../../devices/block_backend.ts";
+import { VirtioBlock } from "../../devices/virtio_blk.ts";
 import { FileBackend } from "./file_block.ts";
-import { HttpBackend, isUrl } from "./http_block.ts";
+import { HttpBackend } from "./http_block.ts";
+import { isUrl } from "../url.ts";
 import { OverlayFile } from "./overlay_file.ts";
 import { MemoryOverlay, SnapshotBackend } from "./snapshot_block.ts";
+import { type DeviceKind, flagValues, type Need } from "../device_kind.ts";
 
 export type DriveMode = "rw" | "ro" | "snapshot";
 
@@ -21,6 +23,77 @@ export interface DriveFlags {
   rw?: boolean;
   ro?: boolean;
   overlay?: string;
+}
+
+/** Virtio disks: `driveN` in a config, `--drive FILE`, `-rw`/`-ro`, `--overlay`. */
+export const driveKind: DeviceKind = {
+  name: "drive",
+  options: {
+    drive: { type: "string", multiple: true },
+    overlay: { type: "string" },
+    rw: { type: "boolean" },
+    ro: { type: "boolean" },
+  },
+  help: `  --drive FILE         add a virtio disk image (repeatable; after the config's drives)
+  -rw, -ro             open every disk read-write / read-only (default: snapshot,
+                       writes kept in memory and lost at exit)
+  --overlay FILE       snapshot mode: keep the first disk's writes in FILE (reusable)`,
+  addFromFlags(config, flags) {
+    for (const file of flagValues(flags, "drive")) config.drives.push({ file });
+  },
+  needs: driveNeeds,
+  sandbox(config, flags) {
+    if (flags.rw) {
+      throw new Error("--sandbox: -rw is not allowed (disks are snapshots, or read-only with -ro)");
+    }
+    const notes: string[] = [];
+    for (const [i, drive] of config.drives.entries()) {
+      if (drive.mode === "rw") {
+        drive.mode = "snapshot";
+        notes.push(`sandbox: drive${i} is a snapshot (the guest's writes are not kept)`);
+      }
+    }
+    return notes;
+  },
+  async open(config, flags) {
+    if (flags.overlay !== undefined && config.drives.length === 0) {
+      throw new Error("--overlay needs a drive (--drive FILE or drive0 in the config)");
+    }
+    const devices = [];
+    try {
+      for (const [i, drive] of config.drives.entries()) {
+        devices.push(await openDrive(drive, i, flags));
+      }
+    } catch (e) {
+      for (const d of devices) await d.close();
+      throw e;
+    }
+    return devices;
+  },
+  usesNetwork: () => false,
+};
+
+/** Each drive's image (or its host, for an HTTP image), written when read-write, and its overlay. */
+function driveNeeds(config: VmConfig, flags: DriveFlags): Need[] {
+  const needs: Need[] = [];
+  for (const [i, drive] of config.drives.entries()) {
+    const src = driveSource(drive, i, flags);
+    if (src.url !== undefined) {
+      const purpose = `reading the drive '${src.url}'`;
+      needs.push({ kind: "net", value: new URL(src.url).host, purpose });
+    } else {
+      const rw = src.mode === "rw";
+      const purpose = `opening the drive '${src.name}'${rw ? " read-write" : ""}`;
+      needs.push({ kind: "read", value: src.name, purpose });
+      if (rw) needs.push({ kind: "write", value: src.name, purpose });
+    }
+    if (src.overlay !== undefined) {
+      const purpose = `opening the overlay '${src.overlay}' read-write`;
+      needs.push({ kind: "read", value: src.overlay, purpose });
+      needs.push({ kind: "write", value: src.overlay, purpose });
+    }
+  }
+  return needs;
 }
 
 export interface OpenDriveOptions {

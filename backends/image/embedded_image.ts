@@ -7,5 +7,5 @@
  */
 import { fileURLToPath } from "node:url";
 
-/** images/default/ next to this module's folder, in the source tree or inside the binary. */
-export const EMBEDDED_IMAGE_DIR = fileURLToPath(new URL("../images/default", import.meta.url));
+/** The repository's images/default/, in the source tree or inside the binary. */
+export const EMBEDDED_IMAGE_DIR = fileURLToPath(new URL("../../images/default", import.meta.url));

@@ -3,9 +3,9 @@
  * writes go to an overlay of 4 KiB blocks that the base never sees. The
  * overlay lives in memory (gone at exit) or in a file (`overlay_file.ts`).
  */
+import { type BlockBackend, SECTOR_SIZE } from "../../devices/block_backend.ts";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { type BlockBackend, SECTOR_SIZE } from "../devices/block_backend.ts";
-import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../../core/snapshot/format.ts";
 
 export const OVERLAY_BLOCK = 4096;
 const SPB = OVERLAY_BLOCK / SECTOR_SIZE;

@@ -6,9 +6,9 @@
  * On flush the data is made durable before the bitmap that points at it, so
  * a crash leaves at worst the previous snapshot state.
  */
-import { BlockIoError } from "../devices/block_backend.ts";
+import { BlockIoError } from "../../devices/block_backend.ts";
 import { OVERLAY_BLOCK, type OverlayStore } from "./snapshot_block.ts";
-import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+import type { StateReader, StateWriter } from "../../core/snapshot/format.ts";
 import { checkFileIdentity, saveFileIdentity } from "./disk_identity.ts";
 
 const MAGIC = "DEMU-OVERLAY-V1\n";

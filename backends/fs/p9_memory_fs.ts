@@ -2,7 +2,7 @@
  * An in-memory file tree behind the 9P server, for tests and throwaway
  * shares: inodes with hard links, symlinks stored as text, POSIX-like errors.
  */
-import { E, P9Error } from "../devices/p9/codec.ts";
+import { E, P9Error } from "../../devices/p9/codec.ts";
 import {
   type FsBackend,
   type FsFile,
@@ -13,7 +13,7 @@ import {
   S_IFLNK,
   S_IFMT,
   S_IFREG,
-} from "../devices/p9/fs.ts";
+} from "../../devices/p9/fs.ts";
 
 interface Inode {
   ino: number;
