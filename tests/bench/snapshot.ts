@@ -29,7 +29,9 @@ async function toAnswer(command: string, args: string[]): Promise<number> {
   const t0 = performance.now();
   const vm = spawnDemu(command, args);
   await vm.console.waitFor(PROMPT, 120_000).catch(async (e) => {
-    vm.kill("SIGKILL");
+    try {
+      vm.kill("SIGKILL");
+    } catch { /* it had ended */ }
     const { stderr } = await vm.done;
     throw new Error(`${command} ${args.join(" ")}: ${stderr || (e as Error).message}`);
   });
