@@ -12,6 +12,9 @@ import { ScriptedConsole } from "../backends/console/scripted_console.ts";
 import { Machine, type MachineExit } from "../board/machine.ts";
 import { SnapshotError } from "../board/machine_snapshot.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
+import { openInputDevices } from "../backends/web/input_devices.ts";
+import { RunControl } from "../backends/process/snapshot_cli.ts";
+import { emptyConfig } from "../board/config.ts";
 import { defaultMachine, PROMPT, TEST_JIT } from "./support/boot.ts";
 
 /** A restored machine with its own console, running. */
@@ -150,4 +153,17 @@ Deno.test("snapshot: deterministic runs from a snapshot repeat the saving run by
   assert.match(first, /marker-42/);
   assert.equal(first, second);
   assert.equal(first, original);
+});
+
+Deno.test("monitor: system_powerdown is Ctrl-Alt-Del on the virtio keyboard, init shuts down", async () => {
+  const { machine, console } = await defaultMachine({}, undefined, openInputDevices());
+  const running = machine.run();
+  await console.waitFor(PROMPT);
+  const control = new RunControl({}, { config: emptyConfig(), flags: {} }, () => {});
+  control.attach(machine);
+  control.powerdown();
+  // busybox init's ctrlaltdel action (images/inittab): an orderly reboot, which ends demu.
+  assert.deepEqual(await running, { reason: "reset" });
+  assert.match(console.output, /The system is going down NOW!/);
+  await machine.close();
 });
