@@ -8,7 +8,7 @@
  *         caller's own configuration (the command line keeps its config here)
  *   CLCK  mtime and the instruction counts
  *   HART  one per hart (core/snapshot/hart_state.ts)
- *   CLNT, PLIC, HTIF  the fixed devices' saveState
+ *   CLNT, PLIC, HTIF  the fixed devices' saveState (FIXED_DEVICES)
  *   ROM   the boot ROM (code and device tree)
  *   RAM   the non-zero pages, compressed (core/snapshot/ram.ts)
  *   VRAM  the framebuffer's memory, likewise
@@ -26,6 +26,7 @@ import {
   encodeSnapshot,
   type Section,
   SnapshotError,
+  type Stateful,
   StateReader,
   StateWriter,
 } from "../core/snapshot/format.ts";
@@ -60,6 +61,17 @@ export interface RestoreOptions {
    */
   deterministic?: boolean;
 }
+
+/**
+ * The machine's fixed devices with state, each saved in its own section by
+ * its saveState / loadState (the same hooks as VirtIO devices': a new fixed
+ * device, a UART say, is one line here). Loaded in this order.
+ */
+const FIXED_DEVICES: [tag: string, device: (m: Machine) => Stateful][] = [
+  ["CLNT", (m) => m.clint],
+  ["PLIC", (m) => m.plic],
+  ["HTIF", (m) => m.htif],
+];
 
 function section(tag: string, write: (w: StateWriter) => void): Section {
   const w = new StateWriter();
@@ -113,9 +125,7 @@ export async function saveMachine(
         w.f64(machine.executed);
       }),
       section("HART", (w) => saveHart(w, machine.hart)),
-      section("CLNT", (w) => machine.clint.saveState(w)),
-      section("PLIC", (w) => machine.plic.saveState(w)),
-      section("HTIF", (w) => machine.htif.saveState(w)),
+      ...FIXED_DEVICES.map(([tag, device]) => section(tag, (w) => device(machine).saveState(w))),
       section("ROM ", (w) => w.bytes(machine.mem.rom)),
       ...machine.virtio.map((t) => section("VIRT", (w) => t.saveState(w))),
     ];
@@ -184,9 +194,7 @@ export function restoreMachine(bytes: Uint8Array, options: RestoreOptions): Mach
   const clock = one("CLCK");
   machine.clock.loadState(clock);
   machine.executed = clock.f64();
-  machine.clint.loadState(one("CLNT"));
-  machine.plic.loadState(one("PLIC"));
-  machine.htif.loadState(one("HTIF"));
+  for (const [tag, device] of FIXED_DEVICES) device(machine).loadState(one(tag));
   const virt = take("VIRT");
   if (virt.length !== machine.virtio.length) {
     throw new SnapshotError("the snapshot's virtio devices do not match its configuration");

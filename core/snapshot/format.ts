@@ -153,6 +153,12 @@ export class StateReader {
   }
 }
 
+/** A part of the machine that keeps state in a snapshot (devices implement it). */
+export interface Stateful {
+  saveState(w: StateWriter): void;
+  loadState(r: StateReader): void;
+}
+
 export interface Section {
   /** Four ASCII characters, e.g. "HART". */
   tag: string;
