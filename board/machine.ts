@@ -105,6 +105,12 @@ export class Machine {
   readonly lockstep: Lockstep | null;
   /** Instructions executed so far (including ones that trapped). */
   executed = 0;
+  /**
+   * Warm V8 up on the interpreter before the first instruction (core/warmup.ts).
+   * A restored machine skips it: its guest is waiting at a prompt, and answering
+   * at once matters more than the interpreter's first seconds of speed.
+   */
+  warmUp = true;
   /** Stop after this many instructions (Infinity for no bound). */
   maxInstructions = Infinity;
   private exit: MachineExit | null = null;
@@ -343,7 +349,7 @@ export class Machine {
 
   /** Runs until power-off, quit or the instruction limit. */
   async run(): Promise<MachineExit> {
-    warmUpInterpreter();
+    if (this.warmUp) warmUpInterpreter();
     while (!this.exit) {
       if (this.holds > 0) {
         await new Promise<void>((r) => this.unhold = r);

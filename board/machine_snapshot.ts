@@ -179,6 +179,8 @@ export function restoreMachine(bytes: Uint8Array, options: RestoreOptions): Mach
     jit: options.jit,
   });
   for (const d of devices) machine.addVirtio(d);
+  // Its guest is at a prompt: answer first (core/warmup.ts costs a second or more under load).
+  machine.warmUp = false;
   const take = (tag: string): StateReader[] =>
     sections.filter((s) => s.tag === tag).map((s) => new StateReader(s.payload, tag.trim()));
   const one = (tag: string): StateReader => {
