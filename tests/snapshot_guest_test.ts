@@ -15,6 +15,8 @@ import type { VirtioDevice } from "../devices/virtio.ts";
 import { openInputDevices } from "../backends/web/input_devices.ts";
 import { RunControl } from "../backends/process/snapshot_cli.ts";
 import { emptyConfig } from "../board/config.ts";
+import { HostFs } from "../backends/fs/p9_host_fs.ts";
+import { Virtio9p } from "../devices/virtio_9p.ts";
 import { defaultMachine, PROMPT, TEST_JIT } from "./support/boot.ts";
 
 /** A restored machine with its own console, running. */
@@ -166,4 +168,30 @@ Deno.test("monitor: system_powerdown is Ctrl-Alt-Del on the virtio keyboard, ini
   assert.deepEqual(await running, { reason: "reset" });
   assert.match(console.output, /The system is going down NOW!/);
   await machine.close();
+});
+
+Deno.test("snapshot: 9P files open at the save are opened again by path; a gone one answers an error", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/kept.txt`, "alpha\n");
+    await Deno.writeTextFile(`${dir}/gone.txt`, "beta\n");
+    const share = () => new Virtio9p("share", new HostFs(dir));
+    const { machine, console } = await defaultMachine({}, undefined, [share()]);
+    const running = machine.run();
+    await console.waitFor(PROMPT);
+    await sh(console, "mkdir -p /mnt && mount -t 9p -o trans=virtio,version=9p2000.L share /mnt");
+    // Descriptors the shell keeps open across the save: fids with open host files behind them.
+    await sh(console, "exec 3</mnt/kept.txt 4</mnt/gone.txt");
+    const bytes = await machine.snapshot();
+    await end(machine, running);
+    await Deno.remove(`${dir}/gone.txt`);
+
+    const restored = fork(bytes, [share()]);
+    assert.equal(await sh(restored.console, "cat <&3"), "alpha\n");
+    assert.match(await sh(restored.console, "cat <&4; echo status=$?"), /status=1/);
+    assert.equal(await sh(restored.console, "ls /mnt | cat"), "kept.txt\n");
+    await end(restored.machine, restored.running);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
