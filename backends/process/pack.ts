@@ -21,6 +21,7 @@ const SOURCES = [
   "deno.lock",
   "core",
   "devices",
+  "board",
   "backends",
   "images/default",
 ];
