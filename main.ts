@@ -185,7 +185,7 @@ async function runOnTerminal(
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
-    onInput: (b) => machine?.typeInput(b),
+    onInput: (b) => (machine?.typeInput(b), control?.inputArrived()),
     onQuit: () => machine?.stop({ reason: "quit" }),
     onSave: () => control?.saveFromConsole(),
     onResize: (cols, rows) => machine?.console.resize(cols, rows),
@@ -492,6 +492,7 @@ async function main(args: string[]): Promise<number> {
     cli.values,
     savedRun(config, plan.flags),
     (line) => console.error(`\r\ndemu: ${line}\r`),
+    restoring !== undefined,
   );
   return await runOnTerminal(
     (guestConsole) => {

@@ -193,6 +193,7 @@ export class RunControl implements MonitorTarget {
   private machine: Machine | null = null;
   private monitor: MonitorServer | null = null;
   private stoppedByMonitor = false;
+  private waitingForInput = false;
   private lastStatus = { at: performance.now(), instructions: 0 };
   private saving: Promise<unknown> = Promise.resolve();
 
@@ -200,6 +201,8 @@ export class RunControl implements MonitorTarget {
     private readonly flags: SnapshotFlags,
     private readonly run: SavedRun,
     private readonly log: (line: string) => void,
+    /** The machine is a restored snapshot (see attach). */
+    private readonly restored = false,
   ) {}
 
   /** Checks the monitor address before anything starts (a bad one is a usage error). */
@@ -207,15 +210,31 @@ export class RunControl implements MonitorTarget {
     return flags.monitor === undefined ? undefined : parseMonitorAddress(flags.monitor);
   }
 
-  /** Starts serving once the machine exists. */
+  /**
+   * Starts serving once the machine exists. A deterministic restore waits,
+   * paused, for the first input: what is typed (or piped) by then is there
+   * before the guest's first instruction, so the same input gives the same
+   * output on every run. Input arriving later lands at a host-dependent moment.
+   */
   attach(machine: Machine): void {
     this.machine = machine;
+    if (this.restored && machine.clock.deterministic) {
+      machine.pause();
+      this.waitingForInput = true;
+    }
     this.lastStatus = { at: performance.now(), instructions: machine.executed };
     const a = RunControl.monitorAddress(this.flags);
     if (a) {
       this.monitor = MonitorServer.open(a, this);
       this.log(`monitor on ${this.monitor.address}`);
     }
+  }
+
+  /** The terminal delivered input (after the machine has queued it). */
+  inputArrived(): void {
+    if (!this.waitingForInput) return;
+    this.waitingForInput = false;
+    this.machine?.resume();
   }
 
   /** C-a s: save to the --save file, with one line saying how it went. */
