@@ -195,3 +195,40 @@ Deno.test("snapshot: 9P files open at the save are opened again by path; a gone 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("snapshot: a read-write disk is named, and a restore onto a changed file is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const disk = `${dir}/rw.img`;
+    await Deno.writeFile(disk, new Uint8Array(1 << 20));
+    const drive = () => openDrive({ file: disk, mode: "rw" }, 0);
+    const { machine, console } = await defaultMachine({}, undefined, [await drive()]);
+    const running = machine.run();
+    await console.waitFor(PROMPT);
+    await sh(console, "printf saved | dd of=/dev/vda bs=512 conv=sync,fsync 2>/dev/null");
+    const bytes = await machine.snapshot();
+    await end(machine, running);
+    const same = fork(bytes, [await drive()]);
+    assert.equal(
+      await sh(
+        same.console,
+        "dd if=/dev/vda bs=512 count=1 iflag=direct 2>/dev/null | head -c 5; echo",
+      ),
+      "saved\n",
+    );
+    await end(same.machine, same.running);
+    // Written since (its modification time differs): refused before anything runs.
+    const file = await Deno.open(disk, { write: true });
+    await file.write(new TextEncoder().encode("other"));
+    file.close();
+    await Deno.utime(disk, new Date(), new Date(Date.now() + 5000));
+    const changed = await drive();
+    assert.throws(
+      () => Machine.restore(bytes, { console: new ScriptedConsole(), devices: [changed] }),
+      /changed since the snapshot was taken/,
+    );
+    await changed.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
