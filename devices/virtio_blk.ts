@@ -130,6 +130,7 @@ export class VirtioBlock implements VirtioDevice {
 
   saveState(w: StateWriter): void {
     w.f64(this.backend.sectorCount);
+    w.str(this.kind);
     if (!this.backend.saveState) {
       throw new Error(`${this.name}: this kind of disk cannot be saved in a snapshot`);
     }
@@ -140,10 +141,27 @@ export class VirtioBlock implements VirtioDevice {
     if (r.f64() !== this.backend.sectorCount) {
       throw new SnapshotError(`${this.name} is not the size it had in the snapshot`);
     }
+    const kind = r.str();
+    if (kind !== this.kind) {
+      throw new SnapshotError(
+        `${this.name} was ${kind} when saved and is ${this.kind} now (--sandbox makes disks snapshots)`,
+      );
+    }
     if (!this.backend.loadState) {
       throw new SnapshotError(`${this.name}: this kind of disk cannot be restored`);
     }
     this.backend.loadState(r);
+  }
+
+  /** How the disk is opened, as a snapshot records it (its state's layout depends on it). */
+  private get kind(): string {
+    const name = this.backend.constructor.name;
+    const kind = name === "SnapshotBackend"
+      ? "a snapshot disk"
+      : name === "HttpBackend"
+      ? "an HTTP image"
+      : `a ${name.replace(/Backend$/, "").toLowerCase()} disk`;
+    return `${kind}${this.backend.readOnly ? " (read-only)" : ""}`;
   }
 
   /** Waits for every request in flight, then flushes and closes the backend. */

@@ -217,6 +217,13 @@ Deno.test("snapshot: a read-write disk is named, and a restore onto a changed fi
       "saved\n",
     );
     await end(same.machine, same.running);
+    // Opened another way (what --sandbox does to a read-write disk): refused, saying so.
+    const asSnapshot = await openDrive({ file: disk }, 0);
+    assert.throws(
+      () => Machine.restore(bytes, { console: new ScriptedConsole(), devices: [asSnapshot] }),
+      /was a file disk when saved and is a snapshot disk now/,
+    );
+    await asSnapshot.close();
     // Written since (its modification time differs): refused before anything runs.
     const file = await Deno.open(disk, { write: true });
     await file.write(new TextEncoder().encode("other"));
