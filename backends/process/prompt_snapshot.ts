@@ -3,8 +3,9 @@
  * image: it boots images/default/ to its shell prompt and saves the machine
  * as images/default/prompt.snap, which the packed file and the binary embed.
  * `demu` with no arguments then restores it and shows the prompt at once
- * (`--cold` boots from scratch). images/bundle.sh deletes the file whenever
- * it stages new image files, so it never describes another image.
+ * (`--cold` boots from scratch). It is made anew by every pack and compile
+ * (so it matches the code), and images/bundle.sh deletes it whenever it
+ * stages new image files (so it never describes another image).
  *
  *   deno run --allow-read --allow-write --allow-env backends/process/prompt_snapshot.ts
  */
@@ -89,8 +90,9 @@ export async function makePromptSnapshot(dir = EMBEDDED_IMAGE_DIR): Promise<numb
 }
 
 if (import.meta.main) {
+  // Made anew on every pack or compile, so it always matches the code it is packed with.
   const size = await makePromptSnapshot();
   console.error(
-    `[prompt] ${join(EMBEDDED_IMAGE_DIR, PROMPT_SNAPSHOT)} (${(size / 1e6).toFixed(1)} MB)`,
+    `[prompt] saved ${join(EMBEDDED_IMAGE_DIR, PROMPT_SNAPSHOT)} (${(size / 1e6).toFixed(1)} MB)`,
   );
 }
