@@ -89,9 +89,19 @@ export async function restoreRequest(
   configFile: string | undefined,
   deviceFlags: string[],
 ): Promise<RestoreRequest | undefined> {
-  const path = (values.restore as string | undefined) ??
+  const explicit = values.restore as string | undefined;
+  const path = explicit ??
     promptSnapshotFor(values, configFile === undefined ? [] : [configFile], deviceFlags);
   if (path === undefined) return undefined;
+  if (explicit === undefined) {
+    // The prompt snapshot is a shortcut: one this demu cannot read (made by another version)
+    // means a boot from power-on instead.
+    try {
+      return { path, ...await readRestoreFile(path) };
+    } catch {
+      return undefined;
+    }
+  }
   const given = [...MACHINE_FLAGS, ...deviceFlags].filter((f) => f !== "cold")
     .filter((f) => f !== "web" && f !== "deterministic" && values[f] !== undefined);
   if (configFile !== undefined || given.length > 0) {
