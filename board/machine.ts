@@ -24,6 +24,7 @@ import {
   saveMachine,
   type SaveOptions,
 } from "./machine_snapshot.ts";
+import { firmwareConsoleIsUart, LAST_SLOT_IRQ, PlatformDevices } from "./platform_devices.ts";
 
 const isElf = (b: Uint8Array) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
@@ -97,6 +98,8 @@ export class Machine {
   readonly plic: Plic;
   readonly htif: Htif;
   readonly console: VirtioConsole;
+  /** UART, RTC, entropy and the console input router (board/platform_devices.ts). */
+  readonly platform: PlatformDevices;
   readonly virtio: VirtioMmio[] = [];
   readonly framebuffer: Framebuffer | null = null;
   /** The translator (null with jit: false). */
@@ -146,10 +149,22 @@ export class Machine {
     this.lockstep = jit === "check" ? new Lockstep(this.jit!) : null;
     this.clint = new Clint(this.clock, this.hart);
     this.plic = new Plic(this.hart, PLIC_SOURCES);
+    this.platform = new PlatformDevices({
+      mem: this.mem,
+      irq: (n) => this.plic.irq(n),
+      clock: this.clock,
+      output: options.console,
+      deterministic: options.deterministic ?? false,
+    });
+    const input = this.platform.input;
+    const routing = { stamp: () => input.stamp(), onRoom: () => input.drain() };
     this.htif = new Htif({
       putchar: (b) => options.console.write(new Uint8Array([b])),
       powerOff: (code) => this.stop({ reason: "poweroff", code }),
+      ticks: () => this.clock.ticks(),
+      ...routing,
     });
+    input.add(this.htif);
     this.mem.mapMmio(CLINT_BASE, CLINT_SIZE, this.clint);
     this.mem.mapMmio(PLIC_BASE, PLIC_SIZE, this.plic);
     this.mem.mapMmio(HTIF_BASE, HTIF_SIZE, this.htif);
@@ -161,13 +176,17 @@ export class Machine {
         reset: () => this.stop({ reason: "reset" }),
       }),
     );
-    this.console = new VirtioConsole(options.console);
+    this.console = new VirtioConsole(options.console, routing);
+    input.add(this.console);
     this.addVirtio(this.console);
   }
 
   /** Puts a VirtIO device in the next MMIO slot (IRQ 1 + slot). */
   addVirtio(device: VirtioDevice): VirtioMmio {
     const slot = this.virtio.length;
+    if (1 + slot > LAST_SLOT_IRQ) {
+      throw new Error(`at most ${LAST_SLOT_IRQ} virtio devices (PLIC sources 1..${LAST_SLOT_IRQ})`);
+    }
     const transport = new VirtioMmio(this.mem, this.plic.irq(1 + slot), device);
     this.mem.mapMmio(VIRTIO_BASE + slot * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE, transport);
     this.virtio.push(transport);
@@ -222,11 +241,16 @@ export class Machine {
       plic: { base: PLIC_BASE, size: PLIC_SIZE, numSources: PLIC_SOURCES },
       htif: { base: HTIF_BASE, size: HTIF_SIZE },
       testFinisher: { base: FINISHER_BASE, size: FINISHER_SIZE },
-      virtio: this.virtio.map((_, i) => ({
-        base: VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
-        size: VIRTIO_MMIO_SIZE,
-        irq: 1 + i,
-      })),
+      virtio: [
+        ...this.virtio.map((_, i) => ({
+          base: VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
+          size: VIRTIO_MMIO_SIZE,
+          irq: 1 + i,
+        })),
+        this.platform.describe().rng,
+      ],
+      platform: this.platform.describe(),
+      stdoutUart: firmwareConsoleIsUart(this.options.cmdline ?? ""),
       framebuffer: this.framebuffer
         ? {
           base: FRAMEBUFFER_BASE,
@@ -249,11 +273,7 @@ export class Machine {
         const paddr = Number(seg.paddr);
         this.mem.loadRam(paddr, seg.data, what);
         if (seg.memSize > seg.data.length) {
-          this.mem.loadRam(
-            paddr + seg.data.length,
-            new Uint8Array(seg.memSize - seg.data.length),
-            what,
-          );
+          this.mem.zeroRam(paddr + seg.data.length, seg.memSize - seg.data.length, what);
         }
       }
       return elf.entry;
@@ -336,6 +356,7 @@ export class Machine {
    * files and sockets). Call after `run` resolves, before the process exits.
    */
   async close(): Promise<void> {
+    this.platform.uart.flush();
     for (const t of this.virtio) {
       await t.device.close?.();
     }
@@ -343,7 +364,7 @@ export class Machine {
 
   /** Console input from the host. */
   typeInput(bytes: Uint8Array): void {
-    this.console.pushInput(bytes);
+    this.platform.input.push(bytes);
     this.wake();
   }
 
@@ -358,6 +379,7 @@ export class Machine {
       const until = performance.now() + WORK_MS;
       do {
         this.clint.update();
+        this.platform.update();
         const budget = Math.min(SLICE, this.maxInstructions - this.executed);
         if (budget <= 0) {
           this.stop({ reason: "limit", instructions: this.executed });

@@ -71,6 +71,9 @@ const FIXED_DEVICES: [tag: string, device: (m: Machine) => Stateful][] = [
   ["CLNT", (m) => m.clint],
   ["PLIC", (m) => m.plic],
   ["HTIF", (m) => m.htif],
+  ["UART", (m) => m.platform.uart],
+  // The entropy device's transport and queues (its slot is outside machine.virtio).
+  ["RNG ", (m) => m.platform.rng],
 ];
 
 function section(tag: string, write: (w: StateWriter) => void): Section {

@@ -1104,16 +1104,27 @@ export class Hart {
     }
     const s = this.state;
     const x32 = s.x32;
+    const f32bits = s.f32bits;
     const store = (insn & 0x7f) === 0x27;
     const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 31) : insn >> 20;
     const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
+    // Aligned accesses to a cached page copy the two words directly (no BigInt).
+    const aligned = f3 === 2 ? (va & 3) === 0 : (va & 7) === 0;
+    const off = aligned ? this.dataTlb.lookup(store ? ACCESS_STORE : ACCESS_LOAD, va) : -1;
+    const i32 = this.mem.i32;
     if (store) {
-      if (f3 === 2) this.storeSlow(va, 4, s.f32bits[rs2 * 2] >>> 0);
+      if (off >= 0) {
+        i32[off >> 2] = f32bits[rs2 * 2];
+        if (f3 === 3) i32[(off >> 2) + 1] = f32bits[rs2 * 2 + 1];
+      } else if (f3 === 2) this.storeSlow(va, 4, f32bits[rs2 * 2] >>> 0);
       else this.store64Slow(va, s.f[rs2]);
     } else {
-      if (f3 === 2) {
-        s.f32bits[rd * 2] = this.loadSlow(va, 4) | 0;
-        s.f32bits[rd * 2 + 1] = -1;
+      if (off >= 0) {
+        f32bits[rd * 2] = i32[off >> 2];
+        f32bits[rd * 2 + 1] = f3 === 3 ? i32[(off >> 2) + 1] : -1;
+      } else if (f3 === 2) {
+        f32bits[rd * 2] = this.loadSlow(va, 4) | 0;
+        f32bits[rd * 2 + 1] = -1;
       } else {
         s.f[rd] = this.load64Slow(va);
       }

@@ -181,7 +181,10 @@ Deno.test("snapshot CLI: a deterministic restore fed the same input prints the s
     for (let run = 0; run < 2; run++) {
       const vm = runMain(flags, ["--restore", file]);
       vm.console.type(input); // in the pipe before demu reads it: there before the guest runs
-      await vm.console.waitFor(until);
+      await vm.console.waitFor(until).catch(async (e) => {
+        vm.kill("SIGKILL");
+        throw new Error(`${(e as Error).message}\nstderr: ${(await vm.done).stderr}`);
+      });
       vm.console.type("\x01x");
       assert.equal((await vm.done).code, 0);
       const out = vm.console.output;

@@ -12,8 +12,15 @@
  */
 import type { Hart } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
-import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
+import {
+  JIT_FP_READY_OFFSET,
+  JIT_PC_OFFSET,
+  JIT_RETIRED_OFFSET,
+  JIT_SCRATCH_OFFSET,
+} from "../state.ts";
 import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
+import { executeFp } from "../fpu.ts";
+import { MSTATUS_FS } from "../csr.ts";
 import { TLB_BYTES, TLB_SIZE } from "../mmu.ts";
 import {
   CHAIN_BYTES,
@@ -156,6 +163,7 @@ export class Jit {
         ld: (lo: number, hi: number, f3: number) => this.loadHelper(lo, hi, f3),
         st: (lo: number, hi: number, f3: number) => this.storeHelper(lo, hi, f3),
         log: (off: number, size: number) => this.storeLog?.(off, size),
+        fp: (insn: number) => executeFp(hart.state, insn) ? 0 : 1,
       },
       m: { mem: mem.memory, tbl: this.table },
     };
@@ -207,6 +215,8 @@ export class Jit {
     this.codeChanged = false;
     const r = e.region;
     const fn = r.entries.has(e.index) ? r.fn : this.flatFn(r);
+    // Translated FP code runs only while FS is Dirty (core/jit/codegen_fp.ts).
+    this.mem.i32[JIT_FP_READY_OFFSET >> 2] = (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 1 : 0;
     const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
@@ -523,5 +533,6 @@ const IMPORTS = [
   { name: "ld", type: T_HELPER },
   { name: "st", type: T_HELPER },
   { name: "log", type: T_LOG },
+  { name: "fp", type: T_HELPER },
 ];
 const MULHU_BODY = mulhuBody();

@@ -1,8 +1,8 @@
 /**
  * The lockstep checker: runs each translated block, then puts the state back
  * and runs the interpreter over the same instructions, and stops the machine
- * at the first block where they differ (registers, pc, privilege, trap CSRs,
- * counters, or the bytes the block stored). Memory is compared at the
+ * at the first block where they differ (integer and FP registers, fflags, frm,
+ * pc, privilege, trap CSRs, counters, or the bytes the block stored). Memory is compared at the
  * addresses translated code stored to, so a store the interpreter makes
  * elsewhere shows only as a difference there. Blocks that touch MMIO run
  * once, unchecked (a device access cannot be undone).
@@ -14,6 +14,10 @@ import type { Entry, Jit } from "./jit.ts";
 /** The hart state a block can change, outside memory. */
 interface Snapshot {
   x: BigInt64Array;
+  /** FP registers (raw bits), fflags and frm. */
+  f: BigInt64Array;
+  fflags: number;
+  frm: number;
   pc: number;
   priv: number;
   mstatus: number;
@@ -107,6 +111,9 @@ export class Lockstep {
 function snapshot(h: Hart): Snapshot {
   return {
     x: h.state.x.slice(),
+    f: h.state.f.slice(),
+    fflags: h.state.fflags,
+    frm: h.state.frm,
     pc: h.pc,
     priv: h.priv,
     mstatus: h.mstatus,
@@ -118,6 +125,9 @@ function snapshot(h: Hart): Snapshot {
 
 function restore(h: Hart, s: Snapshot): void {
   h.state.x.set(s.x);
+  h.state.f.set(s.f);
+  h.state.fflags = s.fflags;
+  h.state.frm = s.frm;
   h.pc = s.pc;
   h.priv = s.priv;
   h.mstatus = s.mstatus;
@@ -136,6 +146,11 @@ function compare(a: Snapshot, b: Snapshot, ka: number, kb: number): string | und
   for (let r = 1; r < 32; r++) {
     if (a.x[r] !== b.x[r]) return `x${r}: translated ${hex(a.x[r])}, interpreted ${hex(b.x[r])}`;
   }
+  for (let r = 0; r < 32; r++) {
+    if (a.f[r] !== b.f[r]) return `f${r}: translated ${hex(a.f[r])}, interpreted ${hex(b.f[r])}`;
+  }
+  if (a.fflags !== b.fflags) return `fflags: translated ${a.fflags}, interpreted ${b.fflags}`;
+  if (a.frm !== b.frm) return `frm: translated ${a.frm}, interpreted ${b.frm}`;
   if (a.pc !== b.pc) return `next pc: translated ${hex(a.pc)}, interpreted ${hex(b.pc)}`;
   if (a.priv !== b.priv) return `privilege: translated ${a.priv}, interpreted ${b.priv}`;
   if (a.mstatus !== b.mstatus) {

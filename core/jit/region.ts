@@ -2,10 +2,12 @@
  * Finds the code a region covers: starting at a hot pc, the basic blocks
  * reachable by fall-through and direct jumps without leaving the 4 KiB page,
  * as far as every instruction is one the translator handles. Anything else
- * (CSR, FP, AMO, system ops, FENCE.I, an instruction across the page end)
- * ends the block there, and translated code exits to the interpreter at it.
+ * (CSR, AMO, system ops, an illegal F/D encoding, FENCE.I, an instruction
+ * across the page end) ends the block there, and translated code exits to the
+ * interpreter at it.
  */
 import { buildCompressedTable } from "../compressed.ts";
+import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
 
 const COMPRESSED = buildCompressedTable();
 
@@ -88,7 +90,7 @@ export function translatable(insn: number): boolean {
     case 0x0f: // FENCE (FENCE.I goes to the interpreter)
       return f3 === 0;
     default:
-      return false;
+      return isFpOpcode(insn & 0x7f) && translatableFp(insn);
   }
 }
 
