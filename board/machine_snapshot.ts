@@ -72,6 +72,8 @@ const FIXED_DEVICES: [tag: string, device: (m: Machine) => Stateful][] = [
   ["PLIC", (m) => m.plic],
   ["HTIF", (m) => m.htif],
   ["UART", (m) => m.platform.uart],
+  // Which console the guest opened last (where host input goes) and input not yet taken.
+  ["CINP", (m) => m.platform.input],
   // The entropy device's transport and queues (its slot is outside machine.virtio).
   ["RNG ", (m) => m.platform.rng],
 ];

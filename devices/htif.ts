@@ -99,12 +99,17 @@ export class Htif implements MmioRegion, ConsoleInputSink {
 
   /** Snapshot hooks (core/snapshot/format.ts): the mailboxes, queued input, an open getchar. */
   saveState(w: StateWriter): void {
+    w.f64(this.opened ?? -1); // the input router's stamp (devices/console_input.ts)
+    w.f64(this.lastPoll);
     for (const v of [this.tohostLo, this.tohostHi, this.fromhostLo, this.fromhostHi]) w.u32(v);
     w.bytes(new Uint8Array(this.input));
     w.bool(this.getcharWaiting);
   }
 
   loadState(r: StateReader): void {
+    const opened = r.f64();
+    this.opened = opened < 0 ? null : opened;
+    this.lastPoll = r.f64();
     this.tohostLo = r.u32();
     this.tohostHi = r.u32();
     this.fromhostLo = r.u32();

@@ -91,6 +91,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
 
   /** Snapshot hooks (core/snapshot/format.ts): the registers and the receive FIFO. */
   saveState(w: StateWriter): void {
+    w.f64(this.opened ?? -1); // the input router's stamp (devices/console_input.ts)
     this.flush();
     for (const v of [this.ier, this.lcr, this.mcr, this.scr, this.dll, this.dlm, this.trigger]) {
       w.u32(v);
@@ -102,6 +103,8 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
   }
 
   loadState(r: StateReader): void {
+    const opened = r.f64();
+    this.opened = opened < 0 ? null : opened;
     [this.ier, this.lcr, this.mcr, this.scr, this.dll, this.dlm, this.trigger] = [
       r.u32(),
       r.u32(),

@@ -108,6 +108,7 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
 
   /** Snapshot hooks (devices/virtio.ts): size, input not yet delivered, recent output. */
   saveState(w: StateWriter): void {
+    w.f64(this.opened ?? -1); // the input router's stamp (devices/console_input.ts)
     w.bytes(this.config);
     w.bytes(this.recent);
     const pending = new Uint8Array(this.inputBytes);
@@ -120,6 +121,8 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
   }
 
   loadState(r: StateReader): void {
+    const opened = r.f64();
+    this.opened = opened < 0 ? null : opened;
     this.config.set(r.bytes().subarray(0, this.config.length));
     this.recent = r.bytes().slice(-RECENT_OUTPUT);
     const pending = r.bytes().slice(0, CONSOLE_INPUT_LIMIT);
