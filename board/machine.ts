@@ -3,6 +3,7 @@ import { BOOT_ROM_BASE, buildBootRom } from "./boot_rom.ts";
 import { MachineClock, TIMEBASE_HZ } from "../core/clock.ts";
 import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
 import { parseElf } from "./elf.ts";
+import type { DebugControl } from "../core/debugger.ts";
 import { Hart } from "../core/hart.ts";
 import { PhysicalMemory, RAM_BASE } from "../core/memory.ts";
 import { warmUpInterpreter } from "../core/warmup.ts";
@@ -116,6 +117,8 @@ export class Machine {
   warmUp = true;
   /** Stop after this many instructions (Infinity for no bound). */
   maxInstructions = Infinity;
+  /** Set by an attached debugger (backends/debug): pauses, steps and stops the run loop. */
+  debug: DebugControl | null = null;
   private exit: MachineExit | null = null;
   private wakeUp: (() => void) | null = null;
   /** Pauses in force (the monitor's stop, a save in progress); the run loop waits while any is. */
@@ -220,6 +223,7 @@ export class Machine {
    * ELF's `tohost`/`fromhost` symbols when it has them.
    */
   bootElf(bytes: Uint8Array): void {
+    this.elfImage = bytes;
     const elf = parseElf(bytes);
     this.loadImage(bytes, RAM_BASE, "ELF program");
     const tohost = elf.symbols.get("tohost");
@@ -227,6 +231,27 @@ export class Machine {
     if (tohost !== undefined) this.mem.mapMmio(Number(tohost), 8, this.htif);
     if (fromhost !== undefined) this.mem.mapMmio(Number(fromhost), 8, window(this.htif, 8));
     this.hart.pc = Number(BigInt.asIntN(64, elf.entry));
+  }
+
+  /** The program of bare-metal ELF mode, kept for reset(). */
+  private elfImage: Uint8Array | null = null;
+
+  /**
+   * Power-on again (a debugger's `monitor reset`): the hart reset, RAM cleared
+   * and the images loaded anew, translations dropped. Devices are reset by
+   * their drivers, as after a warm reboot.
+   */
+  reset(): void {
+    this.jit?.flush();
+    const ram = this.mem.offsetOf(RAM_BASE);
+    this.mem.u8.fill(0, ram, ram + this.mem.size);
+    if (this.elfImage) {
+      this.loadImage(this.elfImage, RAM_BASE, "ELF program");
+      this.hart.reset(Number(BigInt.asIntN(64, parseElf(this.elfImage).entry)));
+    } else {
+      this.hart.reset(BOOT_ROM_BASE);
+      this.boot();
+    }
   }
 
   /** What the device tree says about this machine. */
@@ -340,6 +365,7 @@ export class Machine {
   stop(exit: MachineExit): void {
     if (!this.exit) this.exit = exit;
     this.hart.haltRequested = true;
+    this.debug?.resume(false); // a machine paused for a debugger ends too
     this.wake();
     this.unhold?.();
   }
@@ -378,21 +404,26 @@ export class Machine {
       }
       const until = performance.now() + WORK_MS;
       do {
+        if (this.debug?.paused) break;
         this.clint.update();
         this.platform.update();
-        const budget = Math.min(SLICE, this.maxInstructions - this.executed);
+        let budget = Math.min(SLICE, this.maxInstructions - this.executed);
         if (budget <= 0) {
           this.stop({ reason: "limit", instructions: this.executed });
           break;
         }
-        const n = this.jit
+        if (this.debug) budget = this.debug.budget(budget);
+        // Armed triggers and single steps run interpreted: translated code checks neither.
+        const n = this.jit && !this.hart.debugActive && budget > 1
           ? this.jit.run(budget, this.maxInstructions !== Infinity)
           : this.hart.run(budget);
         this.executed += n;
         this.clock.advance(n);
+        this.debug?.afterSlice(n);
       } while (!this.exit && !this.hart.waiting && performance.now() < until);
       if (this.exit) break;
-      if (this.hart.waiting) await this.idle();
+      if (this.debug?.paused) await this.debug.resumed();
+      else if (this.hart.waiting) await this.idle();
       else await new Promise((r) => setImmediate(r));
     }
     return this.exit;

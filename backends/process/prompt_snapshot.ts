@@ -35,6 +35,8 @@ export const MACHINE_FLAGS = [
   "deterministic",
   "elf",
   "cold",
+  "gdb",
+  "start-paused",
 ];
 
 /**
