@@ -6,6 +6,7 @@
  * index) marks the queue broken. Either way one log line per queue, no throw.
  */
 import type { GuestRam } from "../core/bus.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 
 const DESC_F_NEXT = 1;
 const DESC_F_WRITE = 2;
@@ -98,6 +99,28 @@ export class Virtqueue {
     this.eventIdx = c.eventIdx ?? false;
     this.interrupt = c.interrupt;
     this.logFn = c.log;
+  }
+
+  /** Snapshot hooks: the ring positions (the rings themselves are in guest RAM). */
+  saveState(w: StateWriter): void {
+    w.u32(this.lastAvail);
+    w.u32(this.usedIdx);
+    w.bool(this.broken);
+    w.u32(this.errors);
+  }
+
+  loadState(r: StateReader): void {
+    this.lastAvail = r.u32() & 0xffff;
+    this.usedIdx = r.u32() & 0xffff;
+    this.broken = r.bool();
+    this.errors = r.u32();
+  }
+
+  /** A chain a device had popped before a snapshot, walked again from its head. */
+  chainAt(head: number): Chain {
+    const chain = head < this.size ? this.walk(head) : "head out of range";
+    if (typeof chain === "string") throw new SnapshotError(`a held virtqueue chain: ${chain}`);
+    return chain;
   }
 
   /** Number of chains the driver has made available and the device has not popped. */
