@@ -59,6 +59,8 @@ const R = {
 } as const;
 
 const TWO32 = 0x1_0000_0000;
+/** Guest-error lines one device may print: a hostile guest must not flood the host's terminal. */
+export const MAX_LOG_LINES = 20;
 
 /** The driver-written registers of one queue. */
 class QueueRegs {
@@ -89,6 +91,7 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
   private interruptStatus = 0;
   private status = 0;
   private generation = 0;
+  private logged = 0;
 
   constructor(ram: GuestRam, irq: IrqLine, device: VirtioDevice, opts: VirtioMmioOptions = {}) {
     this.ram = ram;
@@ -117,7 +120,11 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
   }
 
   log(message: string): void {
-    this.logFn(message);
+    if (this.logged > MAX_LOG_LINES) return;
+    this.logged++;
+    this.logFn(
+      this.logged > MAX_LOG_LINES ? "further guest errors on this device are not logged" : message,
+    );
   }
 
   read(offset: number, size: 1 | 2 | 4): number {

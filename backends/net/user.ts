@@ -63,6 +63,9 @@ export interface UserNetworkOptions {
   forwards?: HostForward[];
 }
 
+/** Refused destinations named on the host's log (one line each). */
+const DENIED_LINES = 32;
+
 export class UserNetwork implements EthernetBackend {
   private port: EthernetPort | null = null;
   /** The guest may send large TCP frames (transmit offload): the NAT takes any length. */
@@ -202,8 +205,13 @@ export class UserNetwork implements EthernetBackend {
 
   private denied(proto: string, host: string, port: number, flag = `${host}:${port}`): void {
     const key = `${proto} ${host}:${port}`;
-    if (this.deniedSeen.has(key)) return;
+    if (this.deniedSeen.has(key) || this.deniedSeen.size > DENIED_LINES) return;
     this.deniedSeen.add(key);
+    if (this.deniedSeen.size > DENIED_LINES) {
+      // A guest may probe any number of addresses: the host's log and memory stay bounded.
+      this.log(`demu: net: the guest tried more refused destinations; they are not logged`);
+      return;
+    }
     const shown = host === "127.0.0.1" ? "10.0.2.2 (the host's 127.0.0.1)" : host;
     this.log(
       `demu: net: the guest's ${proto.toUpperCase()} traffic to ${shown} port ${port} was ` +
