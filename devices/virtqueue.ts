@@ -126,7 +126,11 @@ export class Virtqueue {
   /** Number of chains the driver has made available and the device has not popped. */
   available(): number {
     if (this.broken || !this.active) return 0;
-    const n = (this.ram.view.getUint16(this.avail + 2, true) - this.lastAvail) & 0xffff;
+    const idx = this.ram.view.getUint16(this.avail + 2, true);
+    // EVENT_IDX: whenever the device looks, it asks to be notified of the next chain after
+    // these, so a device that runs out of buffers while it has data waiting is woken.
+    if (this.eventIdx) this.ram.view.setUint16(this.used + 4 + 8 * this.size, idx, true);
+    const n = (idx - this.lastAvail) & 0xffff;
     if (n > this.size) {
       this.fail(`avail index ran ${n} ahead of a ring of ${this.size}`, true);
       return 0;
@@ -148,10 +152,6 @@ export class Virtqueue {
       if (typeof chain !== "string") return chain;
       this.fail(`malformed chain at head ${head}: ${chain}`, false);
       this.writeUsed(head, 0);
-    }
-    // Drained: ask to be notified when the driver makes the next chain available.
-    if (this.eventIdx && !this.broken && this.active) {
-      this.ram.view.setUint16(this.used + 4 + 8 * this.size, this.lastAvail, true);
     }
     return null;
   }
