@@ -9,6 +9,12 @@
 /** A problem in a config file; `line`/`column` are 1-based when known. */
 export class ConfigError extends Error {
   constructor(message: string, readonly line?: number, readonly column?: number) {
+    // One line whatever the file held: control characters quoted from it are shown escaped.
+    message = message.replace(
+      // deno-lint-ignore no-control-regex
+      /[\x00-\x1f\x7f]/g,
+      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+    );
     super(
       line === undefined
         ? `config: ${message}`
@@ -32,8 +38,15 @@ export function parseConfigText(text: string): Record<string, unknown> {
   return value;
 }
 
+/** Deeper nesting is refused: a recursive parser must not overflow the stack on hostile text. */
+const MAX_NESTING = 64;
+
 class Parser {
   pos = 0;
+  private depth = 0;
+  /** lineAt's cursor: keys come in text order, so each call scans only the new text. */
+  private lineCursor = 0;
+  private lineCount = 1;
   constructor(readonly text: string) {}
 
   fail(message: string, at = this.pos): never {
@@ -49,9 +62,24 @@ class Parser {
   }
 
   lineAt(at: number): number {
-    let line = 1;
-    for (let i = 0; i < at; i++) if (this.text[i] === "\n") line++;
-    return line;
+    if (at < this.lineCursor) {
+      this.lineCursor = 0;
+      this.lineCount = 1;
+    }
+    for (; this.lineCursor < at; this.lineCursor++) {
+      if (this.text[this.lineCursor] === "\n") this.lineCount++;
+    }
+    return this.lineCount;
+  }
+
+  /** Enters an object or array (left again by `leave`). */
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) this.fail(`nested deeper than ${MAX_NESTING} levels`);
+  }
+
+  private leave<T>(value: T): T {
+    this.depth--;
+    return value;
   }
 
   /** Skips white space and comments. */
@@ -73,8 +101,14 @@ class Parser {
 
   value(): unknown {
     const c = this.text[this.pos];
-    if (c === "{") return this.object();
-    if (c === "[") return this.array();
+    if (c === "{") {
+      this.enter();
+      return this.leave(this.object());
+    }
+    if (c === "[") {
+      this.enter();
+      return this.leave(this.array());
+    }
     if (c === '"') return this.string();
     if (c === "-" || (c >= "0" && c <= "9")) return this.number();
     const word = /^[A-Za-z_$][\w$]*/.exec(this.text.slice(this.pos, this.pos + 64))?.[0];

@@ -90,14 +90,24 @@ export class PhysicalMemory implements GuestRam {
 
   /** Copies bytes into RAM at a physical address, with a clear error if they do not fit. */
   loadRam(paddr: number, data: Uint8Array, what: string): void {
-    if (!this.contains(paddr, data.length)) {
+    this.mustFit(paddr, data.length, what);
+    this.bytes.set(data, paddr - this.base);
+  }
+
+  /** Zeroes `length` bytes of RAM (an ELF segment's bss: its size comes from the file). */
+  zeroRam(paddr: number, length: number, what: string): void {
+    this.mustFit(paddr, length, what);
+    this.bytes.fill(0, paddr - this.base, paddr - this.base + length);
+  }
+
+  private mustFit(paddr: number, length: number, what: string): void {
+    if (!this.contains(paddr, length)) {
       throw new Error(
-        `${what} (${data.length} bytes at 0x${paddr.toString(16)}) does not fit in RAM ` +
+        `${what} (${length} bytes at 0x${paddr.toString(16)}) does not fit in RAM ` +
           `(0x${this.base.toString(16)}..0x${(this.base + this.size).toString(16)}); ` +
           `give more memory with -m`,
       );
     }
-    this.bytes.set(data, paddr - this.base);
   }
 
   mapMmio(base: number, size: number, region: MmioRegion): void {

@@ -44,6 +44,7 @@ export class HttpBackend implements BlockBackend {
     const total = /\/(\d+)\s*$/.exec(res.headers.get("content-range") ?? "")?.[1];
     if (total === undefined) throw new Error(`'${url}': no image size in Content-Range`);
     const size = Number(total);
+    if (!Number.isSafeInteger(size)) throw new Error(`'${url}': image size ${total} is too large`);
     if (size % SECTOR_SIZE !== 0) {
       throw new Error(`drive '${url}' is ${size} bytes, not a whole number of 512-byte sectors`);
     }
@@ -120,13 +121,35 @@ export class HttpBackend implements BlockBackend {
         await res.body?.cancel();
         throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
       }
-      const data = new Uint8Array(await res.arrayBuffer());
-      if (data.length !== to - from) {
-        throw new Error(`range ${from}-${to - 1} came back with ${data.length} bytes`);
+      const data = await readExactly(res, to - from);
+      if (typeof data === "string") {
+        throw new Error(`range ${from}-${to - 1} came back with ${data}`);
       }
       return data;
     } catch (e) {
       throw new BlockIoError(`${this.url}: ${(e as Error).message}`);
     }
+  }
+}
+
+/**
+ * The body when it is exactly `length` bytes, else what came instead (reading
+ * stops past `length`: a server's long body never grows host memory).
+ */
+async function readExactly(res: Response, length: number): Promise<Uint8Array | string> {
+  const out = new Uint8Array(length);
+  let got = 0;
+  const reader = res.body?.getReader();
+  if (!reader) return length === 0 ? out : "no body";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return got === length ? out : `${got} bytes`;
+      if (got + value.length > length) return `more than ${length} bytes`;
+      out.set(value, got);
+      got += value.length;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
   }
 }

@@ -16,20 +16,34 @@ export interface UdpNatHost {
 }
 
 export const UDP_FLOWS_MAX = 256;
-
-function granted(host: string): boolean {
-  return Deno.permissions.querySync({ name: "net", host }).state === "granted";
-}
+/**
+ * Destinations whose permission is asked. Deno keeps every descriptor it was
+ * asked about for the life of the process, so a guest sending to address
+ * after address would grow the host's memory: past this many, new
+ * destinations are refused. The answers are kept here (permissions are
+ * settled before the guest runs).
+ */
+export const UDP_DESTINATIONS_MAX = 4096;
 export const UDP_IDLE_MS = 120_000;
 
 interface Flow {
   socket: dgram.Socket;
   guestPort: number;
   lastUsed: number;
+  /**
+   * Datagrams sent before the socket is bound. They wait here, not in
+   * node:dgram's own queue: a socket closed with sends in that queue is never
+   * freed in Deno (a guest opening flow after flow grew the host's memory).
+   */
+  unbound: { payload: Uint8Array; port: number; host: string }[] | null;
 }
+
+/** Datagrams a flow holds until its socket is bound. */
+const UNBOUND_MAX = 64;
 
 export class UdpNat {
   private flows = new Map<string, Flow>();
+  private readonly grants = new Map<string, boolean>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly host: UdpNatHost) {}
@@ -39,14 +53,14 @@ export class UdpNat {
     const loopback = dstHost.startsWith("127.");
     // Ask first: node:dgram reports a denied bind as an uncaught exception, which would end the
     // whole process, and a denied send gives no clear error.
-    if (!granted(`${dstHost}:${dstPort}`)) {
+    if (!this.granted(`${dstHost}:${dstPort}`)) {
       this.host.denied("udp", dstHost, dstPort);
       return;
     }
     const bindHost = loopback ? "127.0.0.1" : "0.0.0.0";
     const key = `${guestPort}/${loopback}`;
     let flow = this.flows.get(key);
-    if (!flow && !granted(`${bindHost}:0`)) {
+    if (!flow && !this.granted(`${bindHost}:0`, false)) {
       this.host.denied("udp", dstHost, dstPort, `${dstHost}:${dstPort},${bindHost}`);
       return;
     }
@@ -61,6 +75,16 @@ export class UdpNat {
       this.flows.set(key, flow);
     }
     flow.lastUsed = Date.now();
+    if (flow.unbound) {
+      if (flow.unbound.length < UNBOUND_MAX) {
+        flow.unbound.push({ payload: payload.slice(), port: dstPort, host: dstHost });
+      }
+      return;
+    }
+    this.transmit(flow, payload, dstPort, dstHost);
+  }
+
+  private transmit(flow: Flow, payload: Uint8Array, dstPort: number, dstHost: string): void {
     try {
       flow.socket.send(payload, dstPort, dstHost, (err) => {
         if (err) this.host.denied("udp", dstHost, dstPort);
@@ -74,6 +98,17 @@ export class UdpNat {
     return this.flows.size;
   }
 
+  /** `capped`: a destination, counted against UDP_DESTINATIONS_MAX (the two bind addresses are not). */
+  private granted(host: string, capped = true): boolean {
+    let ok = this.grants.get(host);
+    if (ok === undefined) {
+      if (capped && this.grants.size >= UDP_DESTINATIONS_MAX) return false;
+      ok = Deno.permissions.querySync({ name: "net", host }).state === "granted";
+      this.grants.set(host, ok);
+    }
+    return ok;
+  }
+
   close(): void {
     for (const f of this.flows.values()) f.socket.close();
     this.flows.clear();
@@ -83,7 +118,12 @@ export class UdpNat {
 
   private open(guestPort: number, loopback: boolean): Flow {
     const socket = dgram.createSocket("udp4");
-    const flow: Flow = { socket, guestPort, lastUsed: Date.now() };
+    const flow: Flow = { socket, guestPort, lastUsed: Date.now(), unbound: [] };
+    socket.once("listening", () => {
+      const waiting = flow.unbound ?? [];
+      flow.unbound = null;
+      for (const d of waiting) this.transmit(flow, d.payload, d.port, d.host);
+    });
     socket.on("message", (msg: Uint8Array, rinfo: { address: string; port: number }) => {
       const src = this.host.fromHostAddress(rinfo.address);
       if (src === null) return;

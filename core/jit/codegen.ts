@@ -14,6 +14,7 @@ import { tlbEntryOffset } from "../mmu.ts";
 import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
+import { SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
 import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
 import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
 
@@ -22,8 +23,10 @@ export const FN_LOAD = 0;
 export const FN_STORE = 1;
 export const FN_LOG_STORE = 2;
 export const FN_FP = 3;
-export const FN_MULHU = 4;
-export const IMPORT_COUNT = 4;
+/** Atomics and SYSTEM instructions (core/jit/system.ts). */
+export const FN_SYS = 4;
+export const IMPORT_COUNT = 5;
+export const FN_MULHU = IMPORT_COUNT;
 
 /** Status codes a region returns. */
 export const STATUS_GO_ON = 0;
@@ -393,7 +396,7 @@ export class RegionEmitter {
     this.local(Op.local_set, L_N);
     for (let k = 0; k < len; k++) this.insn(b.insns[k], k);
     const op = last.insn & 0x7f;
-    if (op !== 0x6f && op !== 0x67) this.goTo(b.next, fallThrough);
+    if (op !== 0x6f && op !== 0x67 && !systemExit(last.insn)) this.goTo(b.next, fallThrough);
     if (selfLoop) {
       this.close();
       if (outer === undefined) this.loops.delete(index);
@@ -524,6 +527,10 @@ export class RegionEmitter {
         this.set(rd);
         return;
       case 0x0f: // FENCE: nothing to order on one in-order hart
+        return;
+      case 0x2f: // AMO, LR/SC
+      case 0x73: // CSR access, ECALL, xRET, SFENCE.VMA
+        this.sysCall(i, k);
         return;
     }
     if (isFpOpcode(insn & 0x7f)) {
@@ -727,6 +734,68 @@ export class RegionEmitter {
     this.close();
     this.close();
   }
+
+  // --- Atomics and SYSTEM instructions: one call to sys() each (core/jit/system.ts) ---
+
+  /**
+   * Calls sys() for the instruction, then: a trap leaves at it; rd gets the
+   * value sys() left in the scratch slot; status 2 leaves after it and 3 (an
+   * xRET) leaves for the pc sys() left there.
+   */
+  private sysCall(i: Insn, k: number): void {
+    const insn = i.insn, rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
+    const amo = (insn & 0x7f) === 0x2f, f3 = (insn >>> 12) & 7;
+    if (amo || (f3 !== 0 && (f3 & 4) === 0)) {
+      this.i32(0);
+      this.get(amo ? (insn >>> 20) & 31 : rs1);
+      this.mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
+    }
+    this.i32(insn | 0);
+    if (amo) {
+      this.get(rs1);
+      this.local(Op.local_tee, L_A);
+      this.op(Op.i32_wrap_i64);
+      this.addrHi();
+    } else {
+      this.i32(0);
+      this.i32(0);
+    }
+    // Instructions retired before this one (L_N already counts the whole block).
+    this.local(Op.local_get, L_N);
+    this.i32(this.cur.insns.length - k);
+    this.op(Op.i32_sub);
+    this.call(FN_SYS);
+    this.local(Op.local_tee, L_ST);
+    this.i32(SYS_TRAP);
+    this.op(Op.i32_eq);
+    this.open(Op.if, VOID);
+    this.exit(i.pc, k, STATUS_TRAP);
+    this.close();
+    if (rd !== 0) {
+      this.i32(0);
+      this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
+      this.set(rd);
+    }
+    if (systemExit(insn)) { // ends its block: status 2 or 3
+      this.local(Op.local_get, L_ST);
+      this.i32(SYS_JUMP);
+      this.op(Op.i32_eq);
+      this.open(Op.if, VOID);
+      this.i32(0);
+      this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
+      this.local(Op.local_set, L_PC);
+      this.i32(STATUS_STOP);
+      this.local(Op.local_set, L_ST);
+      this.br(this.outDepth);
+      this.close();
+      this.exit(i.pc + i.len, k + 1, STATUS_STOP);
+      return;
+    }
+    this.local(Op.local_get, L_ST);
+    this.open(Op.if, VOID);
+    this.exit(i.pc + i.len, k + 1, STATUS_STOP);
+    this.close();
+  }
 }
 
 /** The opcodes of one integer width, for code emitted the same way at both. */
@@ -803,7 +872,7 @@ function structure(blocks: Block[]): Unit[] {
     const ti = t === null ? undefined : index.get(t);
     if (ti !== undefined) out.push(ti);
     const op = last.insn & 0x7f;
-    const fi = op === 0x6f || op === 0x67 ? undefined : index.get(b.next);
+    const fi = op === 0x6f || op === 0x67 || systemExit(last.insn) ? undefined : index.get(b.next);
     if (fi !== undefined) out.push(fi);
     return out;
   });
@@ -865,7 +934,7 @@ function registersOf(insn: number, used: Set<number>, written: Set<number>): voi
   }
   const writes = op !== 0x63 && op !== 0x23 && op !== 0x0f;
   const reads1 = op !== 0x37 && op !== 0x17 && op !== 0x6f;
-  const reads2 = op === 0x63 || op === 0x23 || op === 0x33 || op === 0x3b;
+  const reads2 = op === 0x63 || op === 0x23 || op === 0x33 || op === 0x3b || op === 0x2f;
   if (writes) {
     used.add(rd);
     written.add(rd);

@@ -7,6 +7,7 @@
  * elsewhere shows only as a difference there. Blocks that touch MMIO run
  * once, unchecked (a device access cannot be undone).
  */
+import type { TriggerState } from "../triggers.ts";
 import type { Hart } from "../hart.ts";
 import { ACCESS_LOAD, ACCESS_STORE, TRAP } from "../trap.ts";
 import type { Entry, Jit } from "./jit.ts";
@@ -24,6 +25,8 @@ interface Snapshot {
   instret: number;
   cycle: number;
   csrs: bigint[];
+  numbers: number[];
+  triggers: TriggerState;
 }
 
 /**
@@ -33,7 +36,34 @@ interface Snapshot {
  */
 const RUN_BUDGET = 64;
 
-const TRAP_CSRS = ["mcause", "mepc", "mtval", "scause", "sepc", "stval"] as const;
+const TRAP_CSRS = [
+  "mcause",
+  "mepc",
+  "mtval",
+  "scause",
+  "sepc",
+  "stval",
+  // CSRs translated code writes too (core/jit/system.ts), put back between the two runs.
+  "sscratch",
+  "mscratch",
+  "stvec",
+  "mtvec",
+  "satp",
+  "senvcfg",
+  "menvcfg",
+] as const;
+/** Number-valued state the same instructions change: the LR reservation, satp's decoding, mie... */
+const NUMBERS = [
+  "reservation",
+  "satpMode",
+  "satpRoot",
+  "mie",
+  "mipSoftware",
+  "mideleg",
+  "medeleg",
+  "scounteren",
+  "mcounteren",
+] as const;
 
 export class Lockstep {
   /** Blocks compared, and blocks run unchecked because they touched MMIO. */
@@ -73,6 +103,7 @@ export class Lockstep {
     };
     h.onPteWrite = (off) => jit.storeLog!(off, 4);
     const k = jit.enter(e, Math.min(budget, RUN_BUDGET));
+    const endSlice = h.endSlice; // the interpreter's run below starts with it clear
     jit.storeLog = null;
     h.onPteWrite = null;
     if (this.touchedMmio) {
@@ -87,6 +118,7 @@ export class Lockstep {
     h.jitHot = null;
     const k2 = h.run(k);
     h.jitHot = hot;
+    h.endSlice ||= endSlice;
     const interpreted = snapshot(h);
     const diff = compare(translated, interpreted, k, k2) ??
       this.log.map((off, i) =>
@@ -120,6 +152,8 @@ function snapshot(h: Hart): Snapshot {
     instret: h.instret,
     cycle: h.cycle,
     csrs: TRAP_CSRS.map((c) => h[c]),
+    numbers: NUMBERS.map((c) => h[c]),
+    triggers: h.triggers.save(),
   };
 }
 
@@ -134,6 +168,8 @@ function restore(h: Hart, s: Snapshot): void {
   h.instret = s.instret;
   h.cycle = s.cycle;
   TRAP_CSRS.forEach((c, i) => h[c] = s.csrs[i]);
+  NUMBERS.forEach((c, i) => h[c] = s.numbers[i]);
+  h.triggers.load(s.triggers);
   h.updateModes();
   // Entries the translated run filled may say "dirty" for a PTE whose D bit was just undone.
   h.flushTlb();
@@ -161,6 +197,12 @@ function compare(a: Snapshot, b: Snapshot, ka: number, kb: number): string | und
   for (let i = 0; i < TRAP_CSRS.length; i++) {
     if (a.csrs[i] !== b.csrs[i]) {
       return `${TRAP_CSRS[i]}: translated ${hex(a.csrs[i])}, interpreted ${hex(b.csrs[i])}`;
+    }
+  }
+  for (let i = 0; i < NUMBERS.length; i++) {
+    // NaN (no reservation) equals NaN here.
+    if (!Object.is(a.numbers[i], b.numbers[i])) {
+      return `${NUMBERS[i]}: translated ${a.numbers[i]}, interpreted ${b.numbers[i]}`;
     }
   }
   return undefined;

@@ -51,6 +51,7 @@ export const E = {
   ENOTDIR: 20,
   EISDIR: 21,
   EINVAL: 22,
+  ENFILE: 23,
   EFBIG: 27,
   ENOSPC: 28,
   EROFS: 30,

@@ -11,6 +11,10 @@ export const LOCK_WRLCK = 1;
 export const LOCK_UNLCK = 2;
 export const LOCK_SUCCESS = 0;
 export const LOCK_BLOCKED = 1;
+/** The lock table is full (a guest may not grow the host's memory without bound). */
+export const LOCK_ERROR = 2;
+/** Byte-range locks held at once, all files together. */
+export const MAX_LOCKS = 4096;
 
 export interface LockRange {
   type: number;
@@ -24,6 +28,7 @@ export interface LockRange {
 
 export class LockTable {
   private readonly files = new Map<number, LockRange[]>();
+  private count = 0;
 
   /** The first lock of another owner that conflicts with `want`, or null. */
   conflict(ino: number, want: LockRange): LockRange | null {
@@ -49,6 +54,9 @@ export class LockTable {
       if (l.end > want.end) kept.push({ ...l, start: want.end });
     }
     if (want.type !== LOCK_UNLCK) kept.push({ ...want });
+    const before = this.files.get(ino)?.length ?? 0;
+    if (kept.length > before && this.count - before + kept.length > MAX_LOCKS) return LOCK_ERROR;
+    this.count += kept.length - before;
     if (kept.length > 0) this.files.set(ino, kept);
     else this.files.delete(ino);
     return LOCK_SUCCESS;
@@ -58,6 +66,7 @@ export class LockTable {
   dropFid(fid: number): void {
     for (const [ino, list] of this.files) {
       const kept = list.filter((l) => l.fid !== fid);
+      this.count -= list.length - kept.length;
       if (kept.length > 0) this.files.set(ino, kept);
       else this.files.delete(ino);
     }
@@ -65,6 +74,12 @@ export class LockTable {
 
   clear(): void {
     this.files.clear();
+    this.count = 0;
+  }
+
+  /** Ranges held (for tests). */
+  get size(): number {
+    return this.count;
   }
 }
 

@@ -83,11 +83,26 @@ interface Fid {
   entries: DirEntry[] | null;
 }
 
+/** Longest lock owner name accepted. */
+const MAX_CLIENT_ID = 255;
+/** Fids one session may hold: each costs host memory, and the guest picks their numbers. */
+export const P9_MAX_FIDS = 1 << 18;
+
 export interface P9ServerOptions {
+  /** Largest number of fids in use at once (default P9_MAX_FIDS). */
+  maxFids?: number;
   /** Largest msize to accept (default P9_MAX_MSIZE). */
   maxMsize?: number;
   /** Called with a line about unexpected host failures. */
   log?: (message: string) => void;
+}
+
+/**
+ * A reply cut short would carry a size field larger than what the guest got:
+ * one that does not fit the room given is not sent at all (used length 0).
+ */
+function fitted(reply: Uint8Array, limit: number): Uint8Array {
+  return reply.length <= limit ? reply : reply.subarray(0, 0);
 }
 
 export class P9Server {
@@ -98,8 +113,10 @@ export class P9Server {
   private readonly locks = new LockTable();
   private readonly out: Uint8Array;
   private readonly log: (message: string) => void;
+  private readonly maxFids: number;
 
   constructor(private readonly fs: FsBackend, opts: P9ServerOptions = {}) {
+    this.maxFids = opts.maxFids ?? P9_MAX_FIDS;
     this.maxMsize = Math.max(P9_MIN_MSIZE, opts.maxMsize ?? P9_MAX_MSIZE);
     this.msize = this.maxMsize;
     this.out = new Uint8Array(this.maxMsize);
@@ -112,7 +129,7 @@ export class P9Server {
    */
   handle(req: Uint8Array, replyLimit = Infinity): Uint8Array {
     const limit = Math.max(0, Math.min(replyLimit, this.msize, this.out.length));
-    if (req.length < HEADER_SIZE) return lerror(this.out, NOTAG, E.EPROTO).subarray(0, limit);
+    if (req.length < HEADER_SIZE) return fitted(lerror(this.out, NOTAG, E.EPROTO), limit);
     const head = new DataView(req.buffer, req.byteOffset, HEADER_SIZE);
     const size = head.getUint32(0, true);
     const type = head.getUint8(4);
@@ -124,12 +141,12 @@ export class P9Server {
       const r = new Reader(req, HEADER_SIZE, size);
       const w = new Writer(this.out, limit);
       this.dispatch(type, r, w);
-      return w.finish(type + 1, tag);
+      return fitted(w.finish(type + 1, tag), limit);
     } catch (e) {
       let errno: number = E.EIO;
       if (e instanceof P9Error) errno = e.errno;
       else this.log(`9p: request type ${type} failed: ${(e as Error).message}`);
-      return lerror(this.out, tag, errno).subarray(0, limit);
+      return fitted(lerror(this.out, tag, errno), limit);
     }
   }
 
@@ -222,6 +239,7 @@ export class P9Server {
     r.str(); // aname: the export is always the root
     r.u32(); // n_uname: every operation runs as the host process
     if (this.fids.has(fid)) throw new P9Error(E.EINVAL, "fid in use");
+    this.roomForFid();
     const qid = this.qid(this.fs.lstat([]));
     this.fids.set(fid, newFid([]));
     w.qid(qid);
@@ -236,6 +254,7 @@ export class P9Server {
     for (let i = 0; i < n; i++) names.push(r.str());
     const fid = this.fid(fidNo);
     if (newFidNo !== fidNo && this.fids.has(newFidNo)) throw new P9Error(E.EINVAL, "newfid in use");
+    if (newFidNo !== fidNo) this.roomForFid();
     const path = [...fid.path];
     const qids: Qid[] = [];
     for (const name of names) {
@@ -264,6 +283,16 @@ export class P9Server {
     }
     w.u16(qids.length);
     for (const q of qids) w.qid(q);
+  }
+
+  /** A guest that never clunks must not grow the host's memory without bound. */
+  private roomForFid(): void {
+    if (this.fids.size >= this.maxFids) throw new P9Error(E.ENFILE, "too many fids");
+  }
+
+  /** Fids in use (for tests). */
+  get fidCount(): number {
+    return this.fids.size;
   }
 
   private clunk(r: Reader): void {
@@ -562,7 +591,8 @@ export class P9Server {
     const length = r.u64();
     const procId = r.u32();
     const clientId = r.str();
-    if (type > LOCK_UNLCK) throw new P9Error(E.EINVAL);
+    // Each held lock keeps its owner's name: Linux sends the host name (64 bytes at most).
+    if (type > LOCK_UNLCK || clientId.length > MAX_CLIENT_ID) throw new P9Error(E.EINVAL);
     const end = length === 0 ? Infinity : start + length;
     return { type, start, end, procId, clientId, fid: fidNo };
   }

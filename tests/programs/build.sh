@@ -59,4 +59,15 @@ build fpbench_short_sv39 "$here/fpbench.c" "$here/crt0_sv39.S" "$out/fpbench_sho
 # the translator's steady speed shows, not its warm-up (the benchmark).
 build intmix_long_sv39 "$here/intmix.c" "$here/crt0_sv39.S" "$out/intmix_long_sv39.elf" \
   -DITERATIONS=1200
+# coremark.c ten times longer (527 M instructions), so that QEMU's start-up and
+# translation weigh little in its figure too (tests/bench/qemu.ts).
+build coremark_long_sv39 "$here/coremark.c" "$here/crt0_sv39.S" "$out/coremark_long_sv39.elf" \
+  -DITERATIONS=4000
+# The guest-side fuzzer (tests/fuzz/guest.ts runs it): a hostile guest with no host twin.
+gf="$here/guest_fuzz/guest_fuzz.c"
+gf_elf="$out/guest_fuzz.elf"
+if [[ ! -f "$gf_elf" || "$gf" -nt "$gf_elf" || "$here/crt0.S" -nt "$gf_elf" || "$0" -nt "$gf_elf" ]]; then
+  riscv64-linux-gnu-gcc "${CROSS_FLAGS[@]}" "$here/crt0.S" "$gf" -o "$gf_elf.tmp" && mv "$gf_elf.tmp" "$gf_elf"
+  echo "[programs] built $gf_elf" >&2
+fi
 echo "$out"
