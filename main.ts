@@ -38,6 +38,14 @@ import {
 } from "./backends/process/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
 import {
+  restoreOnTerminal,
+  type RestoreRequest,
+  restoreRequest,
+  RunControl,
+  savedRun,
+  snapshotNeeds,
+} from "./backends/process/snapshot_cli.ts";
+import {
   EXIT_ERROR,
   EXIT_LIMIT,
   EXIT_STATUS_HELP,
@@ -47,6 +55,8 @@ import type { CharBackend } from "./devices/char_backend.ts";
 import type { VirtioDevice } from "./devices/virtio.ts";
 import type { WebConsole } from "./backends/web/server.ts";
 import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
+import { type GdbAddress, gdbNetPermission, GdbStub } from "./backends/debug/gdb_server.ts";
+import { gdbFlags } from "./backends/debug/gdb_flags.ts";
 
 const USAGE = `usage: demu [options] [config]
 
@@ -83,6 +93,18 @@ ${deviceHelp()}
                        --allow-net=HOST:PORT): terminal, screen, keyboard and
                        mouse; adds an 800x600 display and virtio input devices
                        unless the config has display0 / input_device
+  --save FILE          where C-a s and the monitor's save write a snapshot of the
+                       running machine (it runs on)
+  --restore FILE       continue a saved machine where it was saved (its devices
+                       and permissions come from the snapshot)
+  --monitor unix:PATH | tcp:HOST:PORT
+                       a control socket (loopback only) taking one JSON request
+                       per line: stop, cont, status, save, system_powerdown, quit
+  --cold               boot the default image from scratch instead of restoring
+                       its prompt snapshot (images/default/prompt.snap)
+  --gdb [HOST:]PORT    serve the GDB remote protocol (HOST default 127.0.0.1; needs
+                       --allow-net=HOST:PORT); in gdb: target remote HOST:PORT
+  -S                   with --gdb: start paused until the debugger continues
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -no-accel            accepted for TinyEMU compatibility (demu has no KVM)
   -h, --help           this help
@@ -90,7 +112,7 @@ ${deviceHelp()}
 Deno permissions: only those the machine needs (--print-permissions lists
 them); a missing one stops demu before the guest starts, naming the flag.
 
-keys on the console: C-a x quits, C-a h prints help.
+keys on the console: C-a x quits, C-a s saves a snapshot (--save), C-a h prints help.
 
 ${EXIT_STATUS_HELP}`;
 
@@ -164,11 +186,14 @@ async function runOnTerminal(
   build: (guestConsole: CharBackend) => Machine,
   limits: RunLimits,
   web?: WebConsole,
+  gdb?: GdbOptions,
+  control?: RunControl,
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
-    onInput: (b) => machine?.typeInput(b),
+    onInput: (b) => (machine?.typeInput(b), control?.inputArrived()),
     onQuit: () => machine?.stop({ reason: "quit" }),
+    onSave: () => control?.saveFromConsole(),
     onResize: (cols, rows) => machine?.console.resize(cols, rows),
   });
   // With --web the console is on the terminal and on the page alike.
@@ -180,7 +205,24 @@ async function runOnTerminal(
     throw new UsageError((e as Error).message);
   }
   machine.maxInstructions = limits.maxInsns;
+  let stub: GdbStub | undefined;
+  if (gdb) {
+    try {
+      stub = GdbStub.open(machine, gdb.address, gdb.paused);
+    } catch (e) {
+      await web?.close();
+      throw new UsageError(`--gdb ${gdbNetPermission(gdb.address)}: ${(e as Error).message}`);
+    }
+    const paused = gdb.paused ? " (paused until gdb continues)" : "";
+    console.error(`demu: gdb stub on ${gdbNetPermission(gdb.address)}${paused}`);
+  }
   web?.attach(machine);
+  try {
+    control?.attach(machine);
+  } catch (e) {
+    await web?.close();
+    throw new UsageError((e as Error).message);
+  }
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -194,11 +236,13 @@ async function runOnTerminal(
   let exit: MachineExit;
   try {
     exit = await machine.run();
+    await stub?.close(exit);
     await machine.close();
   } finally {
     clearTimeout(timer);
     for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     stdio.restore();
+    control?.close();
     await web?.close();
   }
   if (exit.reason === "poweroff") return exit.code;
@@ -262,6 +306,12 @@ const OPTIONS = {
   ctrlc: { type: "boolean" },
   "no-accel": { type: "boolean" },
   web: { type: "string" },
+  save: { type: "string" },
+  restore: { type: "string" },
+  monitor: { type: "string" },
+  cold: { type: "boolean" },
+  gdb: { type: "string" },
+  "start-paused": { type: "boolean", short: "S" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -281,8 +331,13 @@ function readArgs(args: string[]) {
   return { ...parsed, values: parsed.values as typeof parsed.values & DeviceFlags };
 }
 
+/** --gdb and -S, read (backends/debug/gdb_flags.ts). */
+type GdbOptions = { address: GdbAddress; paused: boolean };
+
+type ParsedCommandLine = CommandLine & { limits: RunLimits; jit: JitMode; gdb?: GdbOptions };
+
 /** Phase 1, parse: the flags, the limits of the run and the translator mode. */
-function parseCommandLine(args: string[]): CommandLine & { limits: RunLimits; jit: JitMode } {
+function parseCommandLine(args: string[]): ParsedCommandLine {
   const { values, positionals } = readArgs(args);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
@@ -300,22 +355,45 @@ function parseCommandLine(args: string[]): CommandLine & { limits: RunLimits; ji
   if (values.elf !== undefined && values.web !== undefined) {
     throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
   }
-  return { values, config: positionals[0], limits, jit: jitMode(values) };
+  let gdb;
+  try {
+    gdb = gdbFlags(values);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { values, config: positionals[0], limits, jit: jitMode(values), gdb };
 }
 
 /** What the config phase decided: the machine, and what else the run touches. */
 interface Plan {
   config: VmConfig;
+  /** The device flags in force: the command line's, or a restored snapshot's. */
+  flags: DeviceFlags;
   inputs: RunInputs;
   web?: WebAddress;
+  /** --restore (or the default image's prompt snapshot): the machine comes from there. */
+  restoring?: RestoreRequest;
 }
 
 /** Phase 2, config: the config file or the default image, with the flags laid over it. */
-async function configure(cli: CommandLine): Promise<Plan> {
+async function configure(cli: ParsedCommandLine): Promise<Plan> {
   const { values } = cli;
-  const inputs: RunInputs = {};
+  const inputs: RunInputs = { gdb: cli.gdb && gdbNetPermission(cli.gdb.address) };
   let config: VmConfig;
   const bootFlags = [values.bios, values.kernel, values.initrd].some((f) => f !== undefined);
+  const restoring = await restoreRequest(values, cli.config, Object.keys(deviceOptions()));
+  if (restoring) {
+    config = restoring.run.config;
+    if (values.web !== undefined) inputs.web = webNetPermission(parseWebAddress(values.web));
+    const flags = { ...values, ...restoring.run.flags };
+    if (values.sandbox) {
+      for (const note of applySandbox(config, flags, !values["print-permissions"])) {
+        console.error(`demu: ${note}`);
+      }
+    }
+    const web = values.web !== undefined ? parseWebAddress(values.web) : undefined;
+    return { config, flags, inputs, web, restoring };
+  }
   if (cli.config !== undefined) {
     inputs.configFile = cli.config;
     config = await loadConfig(cli.config);
@@ -348,12 +426,15 @@ async function configure(cli: CommandLine): Promise<Plan> {
       console.error(`demu: ${note}`);
     }
   }
-  return { config, inputs, web };
+  return { config, flags: values, inputs, web };
 }
 
 /** Phase 3, permissions: what the run needs, printed (--print-permissions) or checked. */
 function planPermissions(cli: CommandLine, plan: Plan): Need[] | "printed" {
-  const needs = machineNeeds(plan.config, cli.values, plan.inputs);
+  const needs = [
+    ...machineNeeds(plan.config, plan.flags, plan.inputs),
+    ...snapshotNeeds({ ...cli.values, restore: plan.restoring?.path }),
+  ];
   if (cli.values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
     if (plan.config.eth.some(isUserNetwork)) {
@@ -361,7 +442,7 @@ function planPermissions(cli: CommandLine, plan: Plan): Need[] | "printed" {
     }
     return "printed";
   }
-  if (!plan.config.bios && !plan.config.kernel) {
+  if (!plan.config.bios && !plan.config.kernel && !plan.restoring) {
     throw new UsageError("nothing to boot: the config names no bios or kernel");
   }
   const missing = missingPermission(needs);
@@ -398,9 +479,10 @@ async function openHostSide(plan: Plan, flags: DeviceFlags): Promise<HostSide> {
 }
 
 /** A bare-metal ELF run (--elf): no config, no devices. */
-async function runElf(cli: CommandLine & { limits: RunLimits; jit: JitMode }, path: string) {
+async function runElf(cli: ParsedCommandLine, path: string) {
   const { values } = cli;
-  const needs = machineNeeds(emptyConfig(), {}, { elf: path });
+  const gdb = cli.gdb && gdbNetPermission(cli.gdb.address);
+  const needs = machineNeeds(emptyConfig(), {}, { elf: path, gdb });
   if (values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
     return 0;
@@ -412,16 +494,21 @@ async function runElf(cli: CommandLine & { limits: RunLimits; jit: JitMode }, pa
     ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
     : 128;
   dropUnneeded(needs, { network: false });
-  return await runOnTerminal((stdio) => {
-    const m = new Machine({
-      memoryMiB,
-      console: stdio,
-      deterministic: values.deterministic,
-      jit: cli.jit,
-    });
-    m.bootElf(bytes);
-    return m;
-  }, cli.limits);
+  return await runOnTerminal(
+    (stdio) => {
+      const m = new Machine({
+        memoryMiB,
+        console: stdio,
+        deterministic: values.deterministic,
+        jit: cli.jit,
+      });
+      m.bootElf(bytes);
+      return m;
+    },
+    cli.limits,
+    undefined,
+    cli.gdb,
+  );
 }
 
 async function main(args: string[]): Promise<number> {
@@ -434,12 +521,26 @@ async function main(args: string[]): Promise<number> {
   const plan = await phase(() => configure(cli));
   const needs = await phase(() => planPermissions(cli, plan));
   if (needs === "printed") return 0;
-  const host = await phase(() => openHostSide(plan, cli.values));
+  const host = await phase(() => openHostSide(plan, plan.flags));
   // What the machine will not touch from here on, it cannot be made to touch.
   dropUnneeded(needs, { network: DEVICE_KINDS.some((k) => k.usesNetwork(plan.config)) });
-  const { config } = plan;
+  const { config, restoring } = plan;
+  const control = new RunControl(
+    cli.values,
+    savedRun(config, plan.flags),
+    (line) => console.error(`\r\ndemu: ${line}\r`),
+    restoring !== undefined,
+  );
   return await runOnTerminal(
     (guestConsole) => {
+      if (restoring) {
+        return restoreOnTerminal(restoring.bytes, {
+          console: guestConsole,
+          devices: host.devices,
+          jit: cli.jit,
+          deterministic: cli.values.deterministic || undefined,
+        });
+      }
       const m = new Machine({
         memoryMiB: config.memoryMiB,
         bios: host.bios,
@@ -457,6 +558,8 @@ async function main(args: string[]): Promise<number> {
     },
     cli.limits,
     host.web,
+    cli.gdb,
+    control,
   );
 }
 

@@ -3,6 +3,7 @@ import { BOOT_ROM_BASE, buildBootRom } from "./boot_rom.ts";
 import { MachineClock, TIMEBASE_HZ } from "../core/clock.ts";
 import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
 import { parseElf } from "./elf.ts";
+import type { DebugControl } from "../core/debugger.ts";
 import { Hart } from "../core/hart.ts";
 import { PhysicalMemory, RAM_BASE } from "../core/memory.ts";
 import { warmUpInterpreter } from "../core/warmup.ts";
@@ -18,6 +19,12 @@ import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import type { MmioRegion } from "../core/bus.ts";
+import {
+  restoreMachine,
+  type RestoreOptions,
+  saveMachine,
+  type SaveOptions,
+} from "./machine_snapshot.ts";
 import { firmwareConsoleIsUart, LAST_SLOT_IRQ, PlatformDevices } from "./platform_devices.ts";
 
 const isElf = (b: Uint8Array) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
@@ -102,11 +109,22 @@ export class Machine {
   readonly lockstep: Lockstep | null;
   /** Instructions executed so far (including ones that trapped). */
   executed = 0;
+  /**
+   * Warm V8 up on the interpreter before the first instruction (core/warmup.ts).
+   * A restored machine skips it: its guest is waiting at a prompt, and answering
+   * at once matters more than the interpreter's first seconds of speed.
+   */
+  warmUp = true;
   /** Stop after this many instructions (Infinity for no bound). */
   maxInstructions = Infinity;
+  /** Set by an attached debugger (backends/debug): pauses, steps and stops the run loop. */
+  debug: DebugControl | null = null;
   private exit: MachineExit | null = null;
   private wakeUp: (() => void) | null = null;
-  private readonly options: MachineOptions;
+  /** Pauses in force (the monitor's stop, a save in progress); the run loop waits while any is. */
+  private holds = 0;
+  private unhold: (() => void) | null = null;
+  readonly options: MachineOptions;
 
   constructor(options: MachineOptions) {
     this.options = options;
@@ -205,6 +223,7 @@ export class Machine {
    * ELF's `tohost`/`fromhost` symbols when it has them.
    */
   bootElf(bytes: Uint8Array): void {
+    this.elfImage = bytes;
     const elf = parseElf(bytes);
     this.loadImage(bytes, RAM_BASE, "ELF program");
     const tohost = elf.symbols.get("tohost");
@@ -212,6 +231,27 @@ export class Machine {
     if (tohost !== undefined) this.mem.mapMmio(Number(tohost), 8, this.htif);
     if (fromhost !== undefined) this.mem.mapMmio(Number(fromhost), 8, window(this.htif, 8));
     this.hart.pc = Number(BigInt.asIntN(64, elf.entry));
+  }
+
+  /** The program of bare-metal ELF mode, kept for reset(). */
+  private elfImage: Uint8Array | null = null;
+
+  /**
+   * Power-on again (a debugger's `monitor reset`): the hart reset, RAM cleared
+   * and the images loaded anew, translations dropped. Devices are reset by
+   * their drivers, as after a warm reboot.
+   */
+  reset(): void {
+    this.jit?.flush();
+    const ram = this.mem.offsetOf(RAM_BASE);
+    this.mem.u8.fill(0, ram, ram + this.mem.size);
+    if (this.elfImage) {
+      this.loadImage(this.elfImage, RAM_BASE, "ELF program");
+      this.hart.reset(Number(BigInt.asIntN(64, parseElf(this.elfImage).entry)));
+    } else {
+      this.hart.reset(BOOT_ROM_BASE);
+      this.boot();
+    }
   }
 
   /** What the device tree says about this machine. */
@@ -285,11 +325,49 @@ export class Machine {
     return start;
   }
 
+  /**
+   * The machine's state as snapshot bytes (core/machine_snapshot.ts): the run
+   * pauses while host requests finish and the state is copied, then goes on.
+   */
+  snapshot(options?: SaveOptions): Promise<Uint8Array> {
+    return saveMachine(this, options);
+  }
+
+  /**
+   * A machine in the state a snapshot holds, ready to `run` (as after
+   * `boot`). `options.devices` are the VirtIO devices after the console, in
+   * the snapshot's slot order, opened from the same configuration.
+   */
+  static restore(bytes: Uint8Array, options: RestoreOptions): Machine {
+    return restoreMachine(bytes, options);
+  }
+
+  /** Stops running guest code between slices (mtime stops too) until a matching `resume`. */
+  pause(): void {
+    if (this.holds++ === 0) this.clock.freeze();
+    this.wake();
+  }
+
+  resume(): void {
+    if (this.holds === 0) return;
+    if (--this.holds > 0) return;
+    this.clock.thaw();
+    const go = this.unhold;
+    this.unhold = null;
+    go?.();
+  }
+
+  get paused(): boolean {
+    return this.holds > 0;
+  }
+
   /** Ends the run: power-off, the user quitting, or an instruction limit. */
   stop(exit: MachineExit): void {
     if (!this.exit) this.exit = exit;
     this.hart.haltRequested = true;
+    this.debug?.resume(false); // a machine paused for a debugger ends too
     this.wake();
+    this.unhold?.();
   }
 
   /** Ends an idle wait early: new input or a completed host request. */
@@ -318,25 +396,34 @@ export class Machine {
 
   /** Runs until power-off, quit or the instruction limit. */
   async run(): Promise<MachineExit> {
-    warmUpInterpreter();
+    if (this.warmUp) warmUpInterpreter();
     while (!this.exit) {
+      if (this.holds > 0) {
+        await new Promise<void>((r) => this.unhold = r);
+        continue;
+      }
       const until = performance.now() + WORK_MS;
       do {
+        if (this.debug?.paused) break;
         this.clint.update();
         this.platform.update();
-        const budget = Math.min(SLICE, this.maxInstructions - this.executed);
+        let budget = Math.min(SLICE, this.maxInstructions - this.executed);
         if (budget <= 0) {
           this.stop({ reason: "limit", instructions: this.executed });
           break;
         }
-        const n = this.jit
+        if (this.debug) budget = this.debug.budget(budget);
+        // Armed triggers and single steps run interpreted: translated code checks neither.
+        const n = this.jit && !this.hart.debugActive && budget > 1
           ? this.jit.run(budget, this.maxInstructions !== Infinity)
           : this.hart.run(budget);
         this.executed += n;
         this.clock.advance(n);
+        this.debug?.afterSlice(n);
       } while (!this.exit && !this.hart.waiting && performance.now() < until);
       if (this.exit) break;
-      if (this.hart.waiting) await this.idle();
+      if (this.debug?.paused) await this.debug.resumed();
+      else if (this.hart.waiting) await this.idle();
       else await new Promise((r) => setImmediate(r));
     }
     return this.exit;

@@ -26,6 +26,7 @@ import type { PhysicalMemory } from "./memory.ts";
 import { Pmp } from "./pmp.ts";
 import { SATP_BARE, Tlb, TLB_BYTES, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
+import { type Hit, Triggers } from "./triggers.ts";
 import {
   type Access,
   ACCESS_FAULT_CAUSE,
@@ -40,6 +41,9 @@ import {
   raise,
   TRAP,
 } from "./trap.ts";
+
+/** Thrown out of an instruction when a debugger's break or watch point matches (see debugHit). */
+const DEBUGGER_STOP = Object.freeze({ debuggerStop: true });
 
 /** Interrupt numbers in the order the spec says they are taken (MEI, MSI, MTI, SEI, SSI, STI). */
 const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
@@ -112,6 +116,17 @@ export class Hart {
   readonly pmpcfg = this.pmp.cfg;
   readonly pmpaddr = this.pmp.addr;
   mhartid = 0;
+  /** Sdtrig triggers and the debugger's break/watch points (core/triggers.ts). */
+  readonly triggers = new Triggers();
+  /**
+   * True while any trigger or debugger rule is armed: run() then fetches every
+   * instruction the slow way and checks it, loads and stores miss the data TLB
+   * so they reach the checks in the slow paths, and the machine does not enter
+   * translated code (which has neither check).
+   */
+  debugActive = false;
+  /** The debugger rule whose match stopped the last run() (the instruction did not execute). */
+  debugHit: Hit | null = null;
 
   /** Retired instructions and cycles (one per instruction), minus what software wrote. */
   instret = 0;
@@ -133,6 +148,83 @@ export class Hart {
     this.state = new HartState(mem.memory);
     this.tlbs = [0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES));
     this.dataTlb = this.fetchTlb = this.tlbs[PRIV_M];
+    this.triggers.onChange = () => this.debugChanged();
+  }
+
+  /**
+   * Power-on state again (a debugger's `monitor reset`): M-mode, registers and
+   * CSRs cleared, translation, delegation and triggers off, PMP as at start.
+   */
+  reset(pc: number): void {
+    this.state.x.fill(0n);
+    this.state.f.fill(0n);
+    this.state.fflags = this.state.frm = 0;
+    this.priv = PRIV_M;
+    this.waiting = false;
+    this.mstatus =
+      this.mie =
+      this.mipSoftware =
+      this.mideleg =
+      this.medeleg =
+        0;
+    this.mtvec =
+      this.stvec =
+      this.mepc =
+      this.sepc =
+      this.mscratch =
+      this.sscratch =
+        0n;
+    this.mcause =
+      this.scause =
+      this.mtval =
+      this.stval =
+      this.menvcfg =
+      this.senvcfg =
+        0n;
+    this.mcounteren = this.scounteren = this.mcountinhibit = 0;
+    this.satp = 0n;
+    this.satpMode = SATP_BARE;
+    this.satpRoot = 0;
+    this.reservation = NaN;
+    this.pmpcfg.fill(0);
+    this.pmpaddr.fill(0n);
+    this.pmpcfg[0] = 0x1f; // as Pmp's constructor: entry 0 grants all of memory
+    this.pmpaddr[0] = (1n << 54n) - 1n;
+    this.pmpChanged();
+    this.triggers.reset();
+    this.flushTlb();
+    this.updateModes();
+    this.pc = pc;
+  }
+
+  /** The triggers changed: no cached page may skip their checks, and run() must look again. */
+  private debugChanged(): void {
+    this.debugActive = this.triggers.watchesFetch || this.triggers.watchesData;
+    for (const t of this.tlbs) t.flush();
+    this.fetchBase = NaN;
+    this.endSlice = true;
+  }
+
+  /** Checks an instruction fetch at pc against the triggers (before it executes). */
+  private checkFetch(pc: number): void {
+    const hit = this.triggers.matchFetch(pc, this.priv);
+    if (hit) this.fire(hit);
+  }
+
+  /** Checks a load or store against the triggers (before memory is touched). */
+  private checkData(va: number, size: number, access: Access): void {
+    const hit = this.triggers.matchData(va, size, access === ACCESS_STORE, this.priv);
+    if (hit) this.fire(hit);
+  }
+
+  /** A guest trigger raises a breakpoint exception; a debugger rule stops run(). */
+  private fire(hit: Hit): never {
+    if (hit.rule.trigger < 0) {
+      this.debugHit = hit;
+      throw DEBUGGER_STOP;
+    }
+    this.triggers.markHit(hit.rule.trigger);
+    return raise(CAUSE_BREAKPOINT, hit.address);
   }
 
   get mip(): number {
@@ -217,6 +309,7 @@ export class Hart {
       this.priv = PRIV_S;
       vector = this.stvec;
     } else {
+      this.triggers.enterMachineTrap();
       this.mcause = BigInt.asIntN(64, causeBits);
       this.mepc = BigInt(epc);
       this.mtval = tval;
@@ -243,6 +336,7 @@ export class Hart {
     if (mpp !== PRIV_M) n &= ~MSTATUS_MPRV;
     this.mstatus = n;
     this.priv = mpp;
+    this.triggers.returnFromMachineTrap();
     this.pc = toAddress(this.mepc);
     this.updateModes();
   }
@@ -287,7 +381,8 @@ export class Hart {
       (access !== ACCESS_STORE ||
         (this.mem.isRamOffset(pageOffset) &&
           (this.codePages === null || this.codePages[pageOffset >>> 12] === 0))) &&
-      this.mem.pageCacheable(page) && this.pmp.pageAllows(page, access, priv)
+      this.mem.pageCacheable(page) && this.pmp.pageAllows(page, access, priv) &&
+      (access === ACCESS_FETCH || !this.triggers.watchesData)
     ) {
       (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).fill(access, va, pageOffset);
     }
@@ -324,6 +419,11 @@ export class Hart {
 
   /** Loads 1, 2 or 4 bytes the slow way (misaligned, page-crossing, MMIO); unsigned result. */
   loadSlow(va: number, size: 1 | 2 | 4): number {
+    if (this.debugActive) this.checkData(va, size, ACCESS_LOAD);
+    return this.loadSlowUnchecked(va, size);
+  }
+
+  private loadSlowUnchecked(va: number, size: 1 | 2 | 4): number {
     const off = this.resolve(va, ACCESS_LOAD);
     if (off < 0) return this.mmioRead(-1 - off, size, va);
     if ((va % 4096 + 4096) % 4096 <= 4096 - size) {
@@ -338,17 +438,19 @@ export class Hart {
   }
 
   load64Slow(va: number): bigint {
+    if (this.debugActive) this.checkData(va, 8, ACCESS_LOAD);
     const lo = this.loadSlowWide(va);
     const hi = this.loadSlowWide(va + 4);
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   private loadSlowWide(va: number): number {
-    return this.loadSlow(va, 4);
+    return this.loadSlowUnchecked(va, 4);
   }
 
   /** Stores the low `size` bytes of `value` the slow way. */
   storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
+    if (this.debugActive) this.checkData(va, size, ACCESS_STORE);
     const off = this.resolve(va, ACCESS_STORE);
     if (off < 0) {
       this.mmioWrite(-1 - off, size, value, va);
@@ -364,6 +466,7 @@ export class Hart {
   }
 
   store64Slow(va: number, value: bigint): void {
+    if (this.debugActive) this.checkData(va, 8, ACCESS_STORE);
     const off = this.resolve(va, ACCESS_STORE);
     if (off < 0) {
       const pa = -1 - off;
@@ -459,7 +562,7 @@ export class Hart {
     let pageVa = this.pc;
     let po = 0;
     let pageBuf = -1;
-    const hot = this.jitHot;
+    const hot = this.debugActive ? null : this.jitHot;
     this.jitExit = false;
     this.endSlice = this.haltRequested;
     if (this.endSlice) return 0;
@@ -485,9 +588,11 @@ export class Hart {
             }
           } else {
             const pc = pageVa + po;
+            if (this.debugActive) this.checkFetch(pc);
             insn = this.fetchSlow(pc);
             pageVa = this.fetchBase;
-            pageBuf = this.fetchOffset | 0;
+            // While debugging, every instruction comes this way to be checked.
+            pageBuf = this.debugActive ? -1 : this.fetchOffset | 0;
             po = (pc - pageVa) | 0;
             if ((insn & 3) === 3) {
               npo = po + 4;
@@ -836,7 +941,10 @@ export class Hart {
                 npo = 0;
                 pageBuf = -1;
               }
-              if (r === SYSTEM_STOP || (r !== SYSTEM_PLAIN && this.interruptsPending())) limit = n;
+              if (
+                r === SYSTEM_STOP ||
+                (r !== SYSTEM_PLAIN && (this.interruptsPending() || this.endSlice))
+              ) limit = n;
               if (this.fetchBase !== this.fetchBase) pageBuf = -1; // flushed (NaN)
               rPage = this.dataTlb.page[ACCESS_LOAD];
               rHi = this.dataTlb.hi[ACCESS_LOAD];
@@ -869,14 +977,19 @@ export class Hart {
           po = npo;
         }
       } catch (e) {
+        if (e === DEBUGGER_STOP) {
+          n--; // the instruction did not execute
+          break;
+        }
         if (e !== TRAP) {
           this.pc = pageVa + po;
           throw e;
         }
         traps++;
-        if (TRAP.cause === CAUSE_ILLEGAL_INSTRUCTION && pageBuf >= 0 && po >= 0 && po <= 4094) {
+        const buf = pageBuf >= 0 ? pageBuf : this.debugActive ? this.fetchOffset : -1;
+        if (TRAP.cause === CAUSE_ILLEGAL_INSTRUCTION && buf >= 0 && po >= 0 && po <= 4094) {
           // An expanded compressed instruction (C.FLD with FS off) reports its own 16 bits.
-          const h = u16[(pageBuf + po) >> 1];
+          const h = u16[(buf + po) >> 1];
           if ((h & 3) !== 3) TRAP.tval = BigInt(h);
         }
         this.trap(TRAP.cause, false, TRAP.tval, pageVa + po);
@@ -1051,6 +1164,10 @@ export class Hart {
     }
     const wide = f3 === 3;
     const size = wide ? 8 : 4;
+    if (this.debugActive) { // an AMO both reads and writes
+      if (f5 !== 3) this.checkData(va, size, ACCESS_LOAD);
+      if (f5 !== 2) this.checkData(va, size, ACCESS_STORE);
+    }
     if (f5 === 2) { // LR
       if (rs2 !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
       if (va % size !== 0) raise(CAUSE_MISALIGNED_LOAD, va);
@@ -1128,10 +1245,18 @@ export class Hart {
     const f32bits = s.f32bits;
     const store = (insn & 0x7f) === 0x27;
     const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 31) : insn >> 20;
-    const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
+    // The address in int32 halves and the TLB check, as the run loop's LOAD and STORE do.
+    const lo = x32[rs1 * 2], alo = (lo + imm) | 0;
+    const ahi = x32[rs1 * 2 + 1] +
+      (imm < 0 ? ((alo >>> 0) > (lo >>> 0) ? -1 : 0) : (alo >>> 0) < (lo >>> 0) ? 1 : 0);
+    const va = ahi * TWO32 + (alo >>> 0);
+    const kind = store ? ACCESS_STORE : ACCESS_LOAD, tlb = this.dataTlb;
+    const page = alo >>> 12, ti = page & 255;
     // Aligned accesses to a cached page copy the two words directly (no BigInt).
-    const aligned = f3 === 2 ? (va & 3) === 0 : (va & 7) === 0;
-    const off = aligned ? this.dataTlb.lookup(store ? ACCESS_STORE : ACCESS_LOAD, va) : -1;
+    const off = tlb.page[kind][ti] === page && tlb.hi[kind][ti] === ahi &&
+        (alo & (f3 === 2 ? 3 : 7)) === 0
+      ? tlb.base[kind][ti] + (alo & 4095)
+      : -1;
     const i32 = this.mem.i32;
     if (store) {
       if (off >= 0) {

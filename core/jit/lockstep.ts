@@ -7,6 +7,7 @@
  * elsewhere shows only as a difference there. Blocks that touch MMIO run
  * once, unchecked (a device access cannot be undone).
  */
+import type { TriggerState } from "../triggers.ts";
 import type { Hart } from "../hart.ts";
 import { ACCESS_LOAD, ACCESS_STORE, TRAP } from "../trap.ts";
 import type { Entry, Jit } from "./jit.ts";
@@ -25,6 +26,7 @@ interface Snapshot {
   cycle: number;
   csrs: bigint[];
   numbers: number[];
+  triggers: TriggerState;
 }
 
 /**
@@ -151,6 +153,7 @@ function snapshot(h: Hart): Snapshot {
     cycle: h.cycle,
     csrs: TRAP_CSRS.map((c) => h[c]),
     numbers: NUMBERS.map((c) => h[c]),
+    triggers: h.triggers.save(),
   };
 }
 
@@ -166,6 +169,7 @@ function restore(h: Hart, s: Snapshot): void {
   h.cycle = s.cycle;
   TRAP_CSRS.forEach((c, i) => h[c] = s.csrs[i]);
   NUMBERS.forEach((c, i) => h[c] = s.numbers[i]);
+  h.triggers.load(s.triggers);
   h.updateModes();
   // Entries the translated run filled may say "dirty" for a PTE whose D bit was just undone.
   h.flushTlb();
