@@ -47,6 +47,8 @@ import type { CharBackend } from "./devices/char_backend.ts";
 import type { VirtioDevice } from "./devices/virtio.ts";
 import type { WebConsole } from "./backends/web/server.ts";
 import { parseWebAddress, type WebAddress, webNetPermission } from "./backends/web/address.ts";
+import { type GdbAddress, gdbNetPermission, GdbStub } from "./backends/debug/gdb_server.ts";
+import { gdbFlags } from "./backends/debug/gdb_flags.ts";
 
 const USAGE = `usage: demu [options] [config]
 
@@ -83,6 +85,9 @@ ${deviceHelp()}
                        --allow-net=HOST:PORT): terminal, screen, keyboard and
                        mouse; adds an 800x600 display and virtio input devices
                        unless the config has display0 / input_device
+  --gdb [HOST:]PORT    serve the GDB remote protocol (HOST default 127.0.0.1; needs
+                       --allow-net=HOST:PORT); in gdb: target remote HOST:PORT
+  -S                   with --gdb: start paused until the debugger continues
   --ctrlc              Ctrl-C reaches the guest (the default in raw mode)
   -no-accel            accepted for TinyEMU compatibility (demu has no KVM)
   -h, --help           this help
@@ -164,6 +169,7 @@ async function runOnTerminal(
   build: (guestConsole: CharBackend) => Machine,
   limits: RunLimits,
   web?: WebConsole,
+  gdb?: GdbOptions,
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
@@ -180,6 +186,17 @@ async function runOnTerminal(
     throw new UsageError((e as Error).message);
   }
   machine.maxInstructions = limits.maxInsns;
+  let stub: GdbStub | undefined;
+  if (gdb) {
+    try {
+      stub = GdbStub.open(machine, gdb.address, gdb.paused);
+    } catch (e) {
+      await web?.close();
+      throw new UsageError(`--gdb ${gdbNetPermission(gdb.address)}: ${(e as Error).message}`);
+    }
+    const paused = gdb.paused ? " (paused until gdb continues)" : "";
+    console.error(`demu: gdb stub on ${gdbNetPermission(gdb.address)}${paused}`);
+  }
   web?.attach(machine);
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
@@ -194,6 +211,7 @@ async function runOnTerminal(
   let exit: MachineExit;
   try {
     exit = await machine.run();
+    await stub?.close(exit);
     await machine.close();
   } finally {
     clearTimeout(timer);
@@ -262,6 +280,8 @@ const OPTIONS = {
   ctrlc: { type: "boolean" },
   "no-accel": { type: "boolean" },
   web: { type: "string" },
+  gdb: { type: "string" },
+  "start-paused": { type: "boolean", short: "S" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -281,8 +301,13 @@ function readArgs(args: string[]) {
   return { ...parsed, values: parsed.values as typeof parsed.values & DeviceFlags };
 }
 
+/** --gdb and -S, read (backends/debug/gdb_flags.ts). */
+type GdbOptions = { address: GdbAddress; paused: boolean };
+
+type ParsedCommandLine = CommandLine & { limits: RunLimits; jit: JitMode; gdb?: GdbOptions };
+
 /** Phase 1, parse: the flags, the limits of the run and the translator mode. */
-function parseCommandLine(args: string[]): CommandLine & { limits: RunLimits; jit: JitMode } {
+function parseCommandLine(args: string[]): ParsedCommandLine {
   const { values, positionals } = readArgs(args);
   if (positionals.length > 1) {
     throw new UsageError(`expected one config file, got ${positionals.length}`);
@@ -300,7 +325,13 @@ function parseCommandLine(args: string[]): CommandLine & { limits: RunLimits; ji
   if (values.elf !== undefined && values.web !== undefined) {
     throw new UsageError("--web needs a Linux machine: a bare-metal --elf run has no display");
   }
-  return { values, config: positionals[0], limits, jit: jitMode(values) };
+  let gdb;
+  try {
+    gdb = gdbFlags(values);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { values, config: positionals[0], limits, jit: jitMode(values), gdb };
 }
 
 /** What the config phase decided: the machine, and what else the run touches. */
@@ -311,9 +342,9 @@ interface Plan {
 }
 
 /** Phase 2, config: the config file or the default image, with the flags laid over it. */
-async function configure(cli: CommandLine): Promise<Plan> {
+async function configure(cli: ParsedCommandLine): Promise<Plan> {
   const { values } = cli;
-  const inputs: RunInputs = {};
+  const inputs: RunInputs = { gdb: cli.gdb && gdbNetPermission(cli.gdb.address) };
   let config: VmConfig;
   const bootFlags = [values.bios, values.kernel, values.initrd].some((f) => f !== undefined);
   if (cli.config !== undefined) {
@@ -398,9 +429,10 @@ async function openHostSide(plan: Plan, flags: DeviceFlags): Promise<HostSide> {
 }
 
 /** A bare-metal ELF run (--elf): no config, no devices. */
-async function runElf(cli: CommandLine & { limits: RunLimits; jit: JitMode }, path: string) {
+async function runElf(cli: ParsedCommandLine, path: string) {
   const { values } = cli;
-  const needs = machineNeeds(emptyConfig(), {}, { elf: path });
+  const gdb = cli.gdb && gdbNetPermission(cli.gdb.address);
+  const needs = machineNeeds(emptyConfig(), {}, { elf: path, gdb });
   if (values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
     return 0;
@@ -412,16 +444,21 @@ async function runElf(cli: CommandLine & { limits: RunLimits; jit: JitMode }, pa
     ? parseNumber(values.memory, "-m", MAX_MEMORY_MIB)
     : 128;
   dropUnneeded(needs, { network: false });
-  return await runOnTerminal((stdio) => {
-    const m = new Machine({
-      memoryMiB,
-      console: stdio,
-      deterministic: values.deterministic,
-      jit: cli.jit,
-    });
-    m.bootElf(bytes);
-    return m;
-  }, cli.limits);
+  return await runOnTerminal(
+    (stdio) => {
+      const m = new Machine({
+        memoryMiB,
+        console: stdio,
+        deterministic: values.deterministic,
+        jit: cli.jit,
+      });
+      m.bootElf(bytes);
+      return m;
+    },
+    cli.limits,
+    undefined,
+    cli.gdb,
+  );
 }
 
 async function main(args: string[]): Promise<number> {
@@ -457,6 +494,7 @@ async function main(args: string[]): Promise<number> {
     },
     cli.limits,
     host.web,
+    cli.gdb,
   );
 }
 

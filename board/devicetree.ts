@@ -20,6 +20,8 @@
  */
 
 import { Fdt, FdtNode, u64Cells } from "./fdt.ts";
+import type { PlatformDescription } from "./platform_devices.ts";
+import { addPlatformNodes } from "./platform_nodes.ts";
 
 export interface MachineDescription {
   ramBase: number;
@@ -49,6 +51,10 @@ export interface MachineDescription {
   initrd?: { start: number; end: number };
   /** Overrides /chosen/stdout-path; defaults to the HTIF node when there is one. */
   stdoutPath?: string;
+  /** The UART, RTC and entropy device (board/platform_devices.ts). */
+  platform?: PlatformDescription;
+  /** stdout-path names the UART (board/platform_devices.ts firmwareConsoleIsUart). */
+  stdoutUart?: boolean;
 }
 
 /** PLIC context numbers that the device tree assigns to hart 0's privilege modes. */
@@ -113,6 +119,8 @@ export function buildDeviceTree(m: MachineDescription): Uint8Array {
       .setU32("interrupts", v.irq);
   }
 
+  const uartPath = m.platform ? addPlatformNodes(soc, m.platform, plic, reg) : undefined;
+
   let htifPath: string | undefined;
   if (m.htif) {
     // OpenSBI reads reg[0] as fromhost and reg[1] as tohost; the unit address
@@ -147,7 +155,7 @@ export function buildDeviceTree(m: MachineDescription): Uint8Array {
     chosen.setU64("linux,initrd-start", m.initrd.start);
     chosen.setU64("linux,initrd-end", m.initrd.end);
   }
-  const stdout = m.stdoutPath ?? htifPath;
+  const stdout = m.stdoutPath ?? (m.stdoutUart && uartPath ? uartPath : htifPath);
   if (stdout) chosen.setString("stdout-path", stdout);
 
   return fdt.toBytes();

@@ -3,6 +3,7 @@ import { BOOT_ROM_BASE, buildBootRom } from "./boot_rom.ts";
 import { MachineClock, TIMEBASE_HZ } from "../core/clock.ts";
 import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";
 import { parseElf } from "./elf.ts";
+import type { DebugControl } from "../core/debugger.ts";
 import { Hart } from "../core/hart.ts";
 import { PhysicalMemory, RAM_BASE } from "../core/memory.ts";
 import { warmUpInterpreter } from "../core/warmup.ts";
@@ -18,6 +19,7 @@ import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import type { MmioRegion } from "../core/bus.ts";
+import { firmwareConsoleIsUart, LAST_SLOT_IRQ, PlatformDevices } from "./platform_devices.ts";
 
 const isElf = (b: Uint8Array) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
 
@@ -91,6 +93,8 @@ export class Machine {
   readonly plic: Plic;
   readonly htif: Htif;
   readonly console: VirtioConsole;
+  /** UART, RTC, entropy and the console input router (board/platform_devices.ts). */
+  readonly platform: PlatformDevices;
   readonly virtio: VirtioMmio[] = [];
   readonly framebuffer: Framebuffer | null = null;
   /** The translator (null with jit: false). */
@@ -101,6 +105,8 @@ export class Machine {
   executed = 0;
   /** Stop after this many instructions (Infinity for no bound). */
   maxInstructions = Infinity;
+  /** Set by an attached debugger (backends/debug): pauses, steps and stops the run loop. */
+  debug: DebugControl | null = null;
   private exit: MachineExit | null = null;
   private wakeUp: (() => void) | null = null;
   private readonly options: MachineOptions;
@@ -131,10 +137,22 @@ export class Machine {
     this.lockstep = jit === "check" ? new Lockstep(this.jit!) : null;
     this.clint = new Clint(this.clock, this.hart);
     this.plic = new Plic(this.hart, PLIC_SOURCES);
+    this.platform = new PlatformDevices({
+      mem: this.mem,
+      irq: (n) => this.plic.irq(n),
+      clock: this.clock,
+      output: options.console,
+      deterministic: options.deterministic ?? false,
+    });
+    const input = this.platform.input;
+    const routing = { stamp: () => input.stamp(), onRoom: () => input.drain() };
     this.htif = new Htif({
       putchar: (b) => options.console.write(new Uint8Array([b])),
       powerOff: (code) => this.stop({ reason: "poweroff", code }),
+      ticks: () => this.clock.ticks(),
+      ...routing,
     });
+    input.add(this.htif);
     this.mem.mapMmio(CLINT_BASE, CLINT_SIZE, this.clint);
     this.mem.mapMmio(PLIC_BASE, PLIC_SIZE, this.plic);
     this.mem.mapMmio(HTIF_BASE, HTIF_SIZE, this.htif);
@@ -146,13 +164,17 @@ export class Machine {
         reset: () => this.stop({ reason: "reset" }),
       }),
     );
-    this.console = new VirtioConsole(options.console);
+    this.console = new VirtioConsole(options.console, routing);
+    input.add(this.console);
     this.addVirtio(this.console);
   }
 
   /** Puts a VirtIO device in the next MMIO slot (IRQ 1 + slot). */
   addVirtio(device: VirtioDevice): VirtioMmio {
     const slot = this.virtio.length;
+    if (1 + slot > LAST_SLOT_IRQ) {
+      throw new Error(`at most ${LAST_SLOT_IRQ} virtio devices (PLIC sources 1..${LAST_SLOT_IRQ})`);
+    }
     const transport = new VirtioMmio(this.mem, this.plic.irq(1 + slot), device);
     this.mem.mapMmio(VIRTIO_BASE + slot * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE, transport);
     this.virtio.push(transport);
@@ -186,6 +208,7 @@ export class Machine {
    * ELF's `tohost`/`fromhost` symbols when it has them.
    */
   bootElf(bytes: Uint8Array): void {
+    this.elfImage = bytes;
     const elf = parseElf(bytes);
     this.loadImage(bytes, RAM_BASE, "ELF program");
     const tohost = elf.symbols.get("tohost");
@@ -193,6 +216,27 @@ export class Machine {
     if (tohost !== undefined) this.mem.mapMmio(Number(tohost), 8, this.htif);
     if (fromhost !== undefined) this.mem.mapMmio(Number(fromhost), 8, window(this.htif, 8));
     this.hart.pc = Number(BigInt.asIntN(64, elf.entry));
+  }
+
+  /** The program of bare-metal ELF mode, kept for reset(). */
+  private elfImage: Uint8Array | null = null;
+
+  /**
+   * Power-on again (a debugger's `monitor reset`): the hart reset, RAM cleared
+   * and the images loaded anew, translations dropped. Devices are reset by
+   * their drivers, as after a warm reboot.
+   */
+  reset(): void {
+    this.jit?.flush();
+    const ram = this.mem.offsetOf(RAM_BASE);
+    this.mem.u8.fill(0, ram, ram + this.mem.size);
+    if (this.elfImage) {
+      this.loadImage(this.elfImage, RAM_BASE, "ELF program");
+      this.hart.reset(Number(BigInt.asIntN(64, parseElf(this.elfImage).entry)));
+    } else {
+      this.hart.reset(BOOT_ROM_BASE);
+      this.boot();
+    }
   }
 
   /** What the device tree says about this machine. */
@@ -207,11 +251,16 @@ export class Machine {
       plic: { base: PLIC_BASE, size: PLIC_SIZE, numSources: PLIC_SOURCES },
       htif: { base: HTIF_BASE, size: HTIF_SIZE },
       testFinisher: { base: FINISHER_BASE, size: FINISHER_SIZE },
-      virtio: this.virtio.map((_, i) => ({
-        base: VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
-        size: VIRTIO_MMIO_SIZE,
-        irq: 1 + i,
-      })),
+      virtio: [
+        ...this.virtio.map((_, i) => ({
+          base: VIRTIO_BASE + i * VIRTIO_MMIO_SIZE,
+          size: VIRTIO_MMIO_SIZE,
+          irq: 1 + i,
+        })),
+        this.platform.describe().rng,
+      ],
+      platform: this.platform.describe(),
+      stdoutUart: firmwareConsoleIsUart(this.options.cmdline ?? ""),
       framebuffer: this.framebuffer
         ? {
           base: FRAMEBUFFER_BASE,
@@ -265,6 +314,7 @@ export class Machine {
   stop(exit: MachineExit): void {
     if (!this.exit) this.exit = exit;
     this.hart.haltRequested = true;
+    this.debug?.resume(false); // a machine paused for a debugger ends too
     this.wake();
   }
 
@@ -280,6 +330,7 @@ export class Machine {
    * files and sockets). Call after `run` resolves, before the process exits.
    */
   async close(): Promise<void> {
+    this.platform.uart.flush();
     for (const t of this.virtio) {
       await t.device.close?.();
     }
@@ -287,7 +338,7 @@ export class Machine {
 
   /** Console input from the host. */
   typeInput(bytes: Uint8Array): void {
-    this.console.pushInput(bytes);
+    this.platform.input.push(bytes);
     this.wake();
   }
 
@@ -297,20 +348,26 @@ export class Machine {
     while (!this.exit) {
       const until = performance.now() + WORK_MS;
       do {
+        if (this.debug?.paused) break;
         this.clint.update();
-        const budget = Math.min(SLICE, this.maxInstructions - this.executed);
+        this.platform.update();
+        let budget = Math.min(SLICE, this.maxInstructions - this.executed);
         if (budget <= 0) {
           this.stop({ reason: "limit", instructions: this.executed });
           break;
         }
-        const n = this.jit
+        if (this.debug) budget = this.debug.budget(budget);
+        // Armed triggers and single steps run interpreted: translated code checks neither.
+        const n = this.jit && !this.hart.debugActive && budget > 1
           ? this.jit.run(budget, this.maxInstructions !== Infinity)
           : this.hart.run(budget);
         this.executed += n;
         this.clock.advance(n);
+        this.debug?.afterSlice(n);
       } while (!this.exit && !this.hart.waiting && performance.now() < until);
       if (this.exit) break;
-      if (this.hart.waiting) await this.idle();
+      if (this.debug?.paused) await this.debug.resumed();
+      else if (this.hart.waiting) await this.idle();
       else await new Promise((r) => setImmediate(r));
     }
     return this.exit;

@@ -167,7 +167,7 @@ export function readCsr(h: Hart, csr: number, insn: number): bigint {
     return 0n;
   }
   if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return 0n;
-  return illegal(insn);
+  return h.triggers.read(csr) ?? illegal(insn);
 }
 
 /** Writes a CSR (the caller has checked privilege and read-only numbers). */
@@ -295,6 +295,7 @@ export function writeCsr(h: Hart, csr: number, v: bigint, insn: number): void {
     return;
   }
   if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return;
+  if (h.triggers.write(csr, v)) return;
   readCsr(h, csr, insn); // raises for CSRs that do not exist
 }
 

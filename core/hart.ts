@@ -26,6 +26,7 @@ import type { PhysicalMemory } from "./memory.ts";
 import { Pmp } from "./pmp.ts";
 import { SATP_BARE, Tlb, TLB_BYTES, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
+import { type Hit, Triggers } from "./triggers.ts";
 import {
   type Access,
   ACCESS_FAULT_CAUSE,
@@ -40,6 +41,9 @@ import {
   raise,
   TRAP,
 } from "./trap.ts";
+
+/** Thrown out of an instruction when a debugger's break or watch point matches (see debugHit). */
+const DEBUGGER_STOP = Object.freeze({ debuggerStop: true });
 
 /** Interrupt numbers in the order the spec says they are taken (MEI, MSI, MTI, SEI, SSI, STI). */
 const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
@@ -112,6 +116,17 @@ export class Hart {
   readonly pmpcfg = this.pmp.cfg;
   readonly pmpaddr = this.pmp.addr;
   mhartid = 0;
+  /** Sdtrig triggers and the debugger's break/watch points (core/triggers.ts). */
+  readonly triggers = new Triggers();
+  /**
+   * True while any trigger or debugger rule is armed: run() then fetches every
+   * instruction the slow way and checks it, loads and stores miss the data TLB
+   * so they reach the checks in the slow paths, and the machine does not enter
+   * translated code (which has neither check).
+   */
+  debugActive = false;
+  /** The debugger rule whose match stopped the last run() (the instruction did not execute). */
+  debugHit: Hit | null = null;
 
   /** Retired instructions and cycles (one per instruction), minus what software wrote. */
   instret = 0;
@@ -133,6 +148,83 @@ export class Hart {
     this.state = new HartState(mem.memory);
     this.tlbs = [0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES));
     this.dataTlb = this.fetchTlb = this.tlbs[PRIV_M];
+    this.triggers.onChange = () => this.debugChanged();
+  }
+
+  /**
+   * Power-on state again (a debugger's `monitor reset`): M-mode, registers and
+   * CSRs cleared, translation, delegation and triggers off, PMP as at start.
+   */
+  reset(pc: number): void {
+    this.state.x.fill(0n);
+    this.state.f.fill(0n);
+    this.state.fflags = this.state.frm = 0;
+    this.priv = PRIV_M;
+    this.waiting = false;
+    this.mstatus =
+      this.mie =
+      this.mipSoftware =
+      this.mideleg =
+      this.medeleg =
+        0;
+    this.mtvec =
+      this.stvec =
+      this.mepc =
+      this.sepc =
+      this.mscratch =
+      this.sscratch =
+        0n;
+    this.mcause =
+      this.scause =
+      this.mtval =
+      this.stval =
+      this.menvcfg =
+      this.senvcfg =
+        0n;
+    this.mcounteren = this.scounteren = this.mcountinhibit = 0;
+    this.satp = 0n;
+    this.satpMode = SATP_BARE;
+    this.satpRoot = 0;
+    this.reservation = NaN;
+    this.pmpcfg.fill(0);
+    this.pmpaddr.fill(0n);
+    this.pmpcfg[0] = 0x1f; // as Pmp's constructor: entry 0 grants all of memory
+    this.pmpaddr[0] = (1n << 54n) - 1n;
+    this.pmpChanged();
+    this.triggers.reset();
+    this.flushTlb();
+    this.updateModes();
+    this.pc = pc;
+  }
+
+  /** The triggers changed: no cached page may skip their checks, and run() must look again. */
+  private debugChanged(): void {
+    this.debugActive = this.triggers.watchesFetch || this.triggers.watchesData;
+    for (const t of this.tlbs) t.flush();
+    this.fetchBase = NaN;
+    this.endSlice = true;
+  }
+
+  /** Checks an instruction fetch at pc against the triggers (before it executes). */
+  private checkFetch(pc: number): void {
+    const hit = this.triggers.matchFetch(pc, this.priv);
+    if (hit) this.fire(hit);
+  }
+
+  /** Checks a load or store against the triggers (before memory is touched). */
+  private checkData(va: number, size: number, access: Access): void {
+    const hit = this.triggers.matchData(va, size, access === ACCESS_STORE, this.priv);
+    if (hit) this.fire(hit);
+  }
+
+  /** A guest trigger raises a breakpoint exception; a debugger rule stops run(). */
+  private fire(hit: Hit): never {
+    if (hit.rule.trigger < 0) {
+      this.debugHit = hit;
+      throw DEBUGGER_STOP;
+    }
+    this.triggers.markHit(hit.rule.trigger);
+    return raise(CAUSE_BREAKPOINT, hit.address);
   }
 
   get mip(): number {
@@ -217,6 +309,7 @@ export class Hart {
       this.priv = PRIV_S;
       vector = this.stvec;
     } else {
+      this.triggers.enterMachineTrap();
       this.mcause = BigInt.asIntN(64, causeBits);
       this.mepc = BigInt(epc);
       this.mtval = tval;
@@ -243,6 +336,7 @@ export class Hart {
     if (mpp !== PRIV_M) n &= ~MSTATUS_MPRV;
     this.mstatus = n;
     this.priv = mpp;
+    this.triggers.returnFromMachineTrap();
     this.pc = toAddress(this.mepc);
     this.updateModes();
   }
@@ -287,7 +381,8 @@ export class Hart {
       (access !== ACCESS_STORE ||
         (this.mem.isRamOffset(pageOffset) &&
           (this.codePages === null || this.codePages[pageOffset >>> 12] === 0))) &&
-      this.mem.pageCacheable(page) && this.pmp.pageAllows(page, access, priv)
+      this.mem.pageCacheable(page) && this.pmp.pageAllows(page, access, priv) &&
+      (access === ACCESS_FETCH || !this.triggers.watchesData)
     ) {
       (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).fill(access, va, pageOffset);
     }
@@ -324,6 +419,11 @@ export class Hart {
 
   /** Loads 1, 2 or 4 bytes the slow way (misaligned, page-crossing, MMIO); unsigned result. */
   loadSlow(va: number, size: 1 | 2 | 4): number {
+    if (this.debugActive) this.checkData(va, size, ACCESS_LOAD);
+    return this.loadSlowUnchecked(va, size);
+  }
+
+  private loadSlowUnchecked(va: number, size: 1 | 2 | 4): number {
     const off = this.resolve(va, ACCESS_LOAD);
     if (off < 0) return this.mmioRead(-1 - off, size, va);
     if ((va % 4096 + 4096) % 4096 <= 4096 - size) {
@@ -338,17 +438,19 @@ export class Hart {
   }
 
   load64Slow(va: number): bigint {
+    if (this.debugActive) this.checkData(va, 8, ACCESS_LOAD);
     const lo = this.loadSlowWide(va);
     const hi = this.loadSlowWide(va + 4);
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   private loadSlowWide(va: number): number {
-    return this.loadSlow(va, 4);
+    return this.loadSlowUnchecked(va, 4);
   }
 
   /** Stores the low `size` bytes of `value` the slow way. */
   storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
+    if (this.debugActive) this.checkData(va, size, ACCESS_STORE);
     const off = this.resolve(va, ACCESS_STORE);
     if (off < 0) {
       this.mmioWrite(-1 - off, size, value, va);
@@ -364,6 +466,7 @@ export class Hart {
   }
 
   store64Slow(va: number, value: bigint): void {
+    if (this.debugActive) this.checkData(va, 8, ACCESS_STORE);
     const off = this.resolve(va, ACCESS_STORE);
     if (off < 0) {
       const pa = -1 - off;
@@ -459,7 +562,7 @@ export class Hart {
     let pageVa = this.pc;
     let po = 0;
     let pageBuf = -1;
-    const hot = this.jitHot;
+    const hot = this.debugActive ? null : this.jitHot;
     this.jitExit = false;
     this.endSlice = this.haltRequested;
     if (this.endSlice) return 0;
@@ -485,9 +588,11 @@ export class Hart {
             }
           } else {
             const pc = pageVa + po;
+            if (this.debugActive) this.checkFetch(pc);
             insn = this.fetchSlow(pc);
             pageVa = this.fetchBase;
-            pageBuf = this.fetchOffset | 0;
+            // While debugging, every instruction comes this way to be checked.
+            pageBuf = this.debugActive ? -1 : this.fetchOffset | 0;
             po = (pc - pageVa) | 0;
             if ((insn & 3) === 3) {
               npo = po + 4;
@@ -836,7 +941,10 @@ export class Hart {
                 npo = 0;
                 pageBuf = -1;
               }
-              if (r === SYSTEM_STOP || (r !== SYSTEM_PLAIN && this.interruptsPending())) limit = n;
+              if (
+                r === SYSTEM_STOP ||
+                (r !== SYSTEM_PLAIN && (this.interruptsPending() || this.endSlice))
+              ) limit = n;
               if (this.fetchBase !== this.fetchBase) pageBuf = -1; // flushed (NaN)
               rPage = this.dataTlb.page[ACCESS_LOAD];
               rHi = this.dataTlb.hi[ACCESS_LOAD];
@@ -847,7 +955,7 @@ export class Hart {
               break;
             }
             case 11: // AMO (0x2f)
-              this.amo(insn, rd, rs1, rs2, f3);
+              this.amo(insn, rd, rs1, rs2);
               break;
             case 1: // LOAD-FP (0x07)
             case 9: // STORE-FP (0x27)
@@ -869,14 +977,19 @@ export class Hart {
           po = npo;
         }
       } catch (e) {
+        if (e === DEBUGGER_STOP) {
+          n--; // the instruction did not execute
+          break;
+        }
         if (e !== TRAP) {
           this.pc = pageVa + po;
           throw e;
         }
         traps++;
-        if (TRAP.cause === CAUSE_ILLEGAL_INSTRUCTION && pageBuf >= 0 && po >= 0 && po <= 4094) {
+        const buf = pageBuf >= 0 ? pageBuf : this.debugActive ? this.fetchOffset : -1;
+        if (TRAP.cause === CAUSE_ILLEGAL_INSTRUCTION && buf >= 0 && po >= 0 && po <= 4094) {
           // An expanded compressed instruction (C.FLD with FS off) reports its own 16 bits.
-          const h = u16[(pageBuf + po) >> 1];
+          const h = u16[(buf + po) >> 1];
           if ((h & 3) !== 3) TRAP.tval = BigInt(h);
         }
         this.trap(TRAP.cause, false, TRAP.tval, pageVa + po);
@@ -903,6 +1016,8 @@ export class Hart {
    * counting up from minus the threshold; null when it is off.
    */
   jitHot: Int32Array | null = null;
+  /** What a jump in U-mode adds to its target's counter (a jump elsewhere adds 1). */
+  jitUserStep = 1;
   /** Set when run() stopped at a hot jump target so the translator can take over. */
   jitExit = false;
   /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */
@@ -919,7 +1034,7 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = c + 1;
+      hot[i] = this.priv === PRIV_U ? Math.min(0, c + this.jitUserStep) : c + 1;
       return false;
     }
     this.jitExit = true;
@@ -950,8 +1065,11 @@ export class Hart {
     this.sliceCredited += 1;
   }
 
-  /** SYSTEM opcode: CSR access, ECALL/EBREAK, xRET, WFI, SFENCE.VMA. */
-  private system(insn: number, rd: number, rs1: number, f3: number): number {
+  /**
+   * SYSTEM opcode: CSR access, ECALL/EBREAK, xRET, WFI, SFENCE.VMA. Translated
+   * code calls it for ECALL, xRET and SFENCE.VMA (which do not count).
+   */
+  system(insn: number, rd: number, rs1: number, f3: number): number {
     const x = this.state.x;
     if (f3 === 0) {
       const f12 = insn >>> 20;
@@ -983,11 +1101,21 @@ export class Hart {
       raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
     }
     if (f3 === 4) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
-    const csr = insn >>> 20;
-    const op = f3 & 3;
-    const src = f3 & 4 ? BigInt(rs1) : x[rs1];
-    const writes = op === 1 || rs1 !== 0;
     this.syncCounters();
+    const old = this.csrAccess(insn, f3 & 4 ? BigInt(rs1) : x[rs1]);
+    if (rd !== 0) x[rd] = old;
+    return (f3 & 3) === 1 || rs1 !== 0 ? SYSTEM_CHECK : SYSTEM_PLAIN;
+  }
+
+  /**
+   * A CSR instruction's checks, read and write (the counters already brought
+   * up to date); returns the value for rd. Translated code calls it too.
+   */
+  csrAccess(insn: number, src: bigint): bigint {
+    const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
+    const csr = insn >>> 20;
+    const op = (insn >>> 12) & 3;
+    const writes = op === 1 || rs1 !== 0;
     const readOnly = (csr >>> 10) === 3;
     if ((writes && readOnly) || this.priv < ((csr >>> 8) & 3)) {
       raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
@@ -1003,8 +1131,7 @@ export class Hart {
       else if (op === 3) v = base & ~src;
       writeCsr(this, csr, v, insn);
     }
-    if (rd !== 0) x[rd] = old;
-    return writes ? SYSTEM_CHECK : SYSTEM_PLAIN;
+    return old;
   }
 
   /** Runs an xRET, turning its privilege errors into an illegal instruction with the bits. */
@@ -1018,8 +1145,18 @@ export class Hart {
   }
 
   /** The A extension: LR/SC and the AMOs, on RAM only, naturally aligned. */
-  private amo(insn: number, rd: number, rs1: number, rs2: number, f3: number): void {
+  private amo(insn: number, rd: number, rs1: number, rs2: number): void {
     const x = this.state.x;
+    const v = this.atomic(insn, toAddress(x[rs1]), x[rs2]);
+    if (rd !== 0) x[rd] = v;
+  }
+
+  /**
+   * One LR, SC or AMO at `va` with rs2's value `src`; returns the value for rd.
+   * Translated code calls it too, so both keep one reservation.
+   */
+  atomic(insn: number, va: number, src: bigint): bigint {
+    const f3 = (insn >>> 12) & 7, rs2 = (insn >>> 20) & 31;
     const f5 = insn >>> 27;
     // Decode fully before any address check: a reserved funct5 is illegal, not misaligned.
     if ((f3 !== 2 && f3 !== 3) || !((AMO_FUNCT5 >>> f5) & 1)) {
@@ -1027,7 +1164,10 @@ export class Hart {
     }
     const wide = f3 === 3;
     const size = wide ? 8 : 4;
-    const va = toAddress(x[rs1]);
+    if (this.debugActive) { // an AMO both reads and writes
+      if (f5 !== 3) this.checkData(va, size, ACCESS_LOAD);
+      if (f5 !== 2) this.checkData(va, size, ACCESS_STORE);
+    }
     if (f5 === 2) { // LR
       if (rs2 !== 0) raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
       if (va % size !== 0) raise(CAUSE_MISALIGNED_LOAD, va);
@@ -1035,8 +1175,7 @@ export class Hart {
       if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_LOAD], va);
       const v = wide ? this.mem.i64[off >> 3] : BigInt(this.mem.i32[off >> 2]);
       this.reservation = off;
-      if (rd !== 0) x[rd] = v;
-      return;
+      return v;
     }
     if (va % size !== 0) raise(CAUSE_MISALIGNED_STORE, va);
     if (f5 === 3) { // SC
@@ -1045,17 +1184,16 @@ export class Hart {
       if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
       const ok = this.reservation === off;
       if (ok) {
-        if (wide) this.mem.i64[off >> 3] = x[rs2];
-        else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, x[rs2]));
+        if (wide) this.mem.i64[off >> 3] = src;
+        else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, src));
       }
       this.reservation = NaN;
-      if (rd !== 0) x[rd] = ok ? 0n : 1n;
-      return;
+      return ok ? 0n : 1n;
     }
     const off = this.resolve(va, ACCESS_STORE);
     if (off < 0) raise(ACCESS_FAULT_CAUSE[ACCESS_STORE], va);
     const old = wide ? this.mem.i64[off >> 3] : BigInt(this.mem.i32[off >> 2]);
-    const b = wide ? x[rs2] : BigInt.asIntN(32, x[rs2]);
+    const b = wide ? src : BigInt.asIntN(32, src);
     let v: bigint;
     switch (f5) {
       case 0x01:
@@ -1094,7 +1232,7 @@ export class Hart {
     }
     if (wide) this.mem.i64[off >> 3] = v;
     else this.mem.i32[off >> 2] = Number(BigInt.asIntN(32, v));
-    if (rd !== 0) x[rd] = old;
+    return old;
   }
 
   /** FLW/FLD/FSW/FSD: loads NaN-box singles; FS must not be Off. */
@@ -1104,16 +1242,27 @@ export class Hart {
     }
     const s = this.state;
     const x32 = s.x32;
+    const f32bits = s.f32bits;
     const store = (insn & 0x7f) === 0x27;
     const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 31) : insn >> 20;
     const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
+    // Aligned accesses to a cached page copy the two words directly (no BigInt).
+    const aligned = f3 === 2 ? (va & 3) === 0 : (va & 7) === 0;
+    const off = aligned ? this.dataTlb.lookup(store ? ACCESS_STORE : ACCESS_LOAD, va) : -1;
+    const i32 = this.mem.i32;
     if (store) {
-      if (f3 === 2) this.storeSlow(va, 4, s.f32bits[rs2 * 2] >>> 0);
+      if (off >= 0) {
+        i32[off >> 2] = f32bits[rs2 * 2];
+        if (f3 === 3) i32[(off >> 2) + 1] = f32bits[rs2 * 2 + 1];
+      } else if (f3 === 2) this.storeSlow(va, 4, f32bits[rs2 * 2] >>> 0);
       else this.store64Slow(va, s.f[rs2]);
     } else {
-      if (f3 === 2) {
-        s.f32bits[rd * 2] = this.loadSlow(va, 4) | 0;
-        s.f32bits[rd * 2 + 1] = -1;
+      if (off >= 0) {
+        f32bits[rd * 2] = i32[off >> 2];
+        f32bits[rd * 2 + 1] = f3 === 3 ? i32[(off >> 2) + 1] : -1;
+      } else if (f3 === 2) {
+        f32bits[rd * 2] = this.loadSlow(va, 4) | 0;
+        f32bits[rd * 2 + 1] = -1;
       } else {
         s.f[rd] = this.load64Slow(va);
       }
@@ -1126,10 +1275,10 @@ export class Hart {
 const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
 
 /** What a SYSTEM instruction asks of the loop: nothing, end the slice, look for interrupts, or jump. */
-const SYSTEM_PLAIN = 0;
-const SYSTEM_STOP = 1;
-const SYSTEM_CHECK = 2;
-const SYSTEM_JUMP = 3;
+export const SYSTEM_PLAIN = 0;
+export const SYSTEM_STOP = 1;
+export const SYSTEM_CHECK = 2;
+export const SYSTEM_JUMP = 3;
 
 /** SRL/SRA on the int32 halves of rs1 into rd (docs/architecture.md: BigInt shifts by a variable are slow). */
 function shiftRight(x32: Int32Array, rd: number, rs1: number, sh: number, arith: boolean): void {

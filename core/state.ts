@@ -12,6 +12,14 @@ export const FREG_OFFSET = 256; // 32 × 64-bit FP registers (raw bits)
 export const JIT_PC_OFFSET = 512;
 export const JIT_RETIRED_OFFSET = 520;
 export const JIT_SCRATCH_OFFSET = 528;
+/**
+ * fflags (byte 536) and frm (byte 537) live in the shared memory so translated
+ * code reads and accrues them (one 16-bit load gives both, core/jit/codegen_fp.ts).
+ */
+export const FFLAGS_OFFSET = 536;
+export const FRM_OFFSET = 537;
+/** Set on each entry to translated code: 1 when mstatus.FS is Dirty (FP code may run there). */
+export const JIT_FP_READY_OFFSET = 540;
 export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
 /** Guest RAM starts at this offset in the shared memory. */
 export const RAM_OFFSET = 65536;
@@ -30,10 +38,23 @@ export class HartState {
   readonly f32bits: Int32Array;
   /** FP registers as floats: the single in register i is f32[2i]. */
   readonly f32: Float32Array;
+  /** fflags and frm, in the shared memory. */
+  private readonly fcsr: Uint8Array;
+
   /** Accrued FP exception flags (NX=1, UF=2, OF=4, DZ=8, NV=16). */
-  fflags = 0;
+  get fflags(): number {
+    return this.fcsr[0];
+  }
+  set fflags(v: number) {
+    this.fcsr[0] = v;
+  }
   /** Dynamic rounding mode (0 RNE, 1 RTZ, 2 RDN, 3 RUP, 4 RMM). */
-  frm = 0;
+  get frm(): number {
+    return this.fcsr[1];
+  }
+  set frm(v: number) {
+    this.fcsr[1] = v;
+  }
 
   constructor(memory: WebAssembly.Memory) {
     this.memory = memory;
@@ -44,6 +65,7 @@ export class HartState {
     this.f64 = new Float64Array(buf, FREG_OFFSET, 32);
     this.f32bits = new Int32Array(buf, FREG_OFFSET, 64);
     this.f32 = new Float32Array(buf, FREG_OFFSET, 64);
+    this.fcsr = new Uint8Array(buf, FFLAGS_OFFSET, 2);
   }
 }
 

@@ -74,7 +74,8 @@ const PTE_U = 0xdf; // the same, user-accessible
 type Item = number | ((at: number, label: (name: string) => number) => number);
 
 /**
- * M-mode boot, then the body 200 times in M, S and U mode. An identity
+ * M-mode boot, then the body 50 times in M, S and U mode (docs/speed.md: 200 gave V8
+ * no fewer deoptimizations in a boot, and cost ~150 ms more CPU). An identity
  * gigapage maps RAM; its U bit is set for the U round. A lower-mode round ends
  * with an ecall with a7 = 99, which the handler turns into a return to M-mode.
  */
@@ -122,7 +123,7 @@ function program(): number[] {
   label("lowerRound");
   items.push(to("round", (o) => E.jal(RA, o)), E.addi(A7, 0, 99), E.ecall());
   label("round");
-  items.push(E.addi(S5, RA, 0), E.addi(S4, 0, 200));
+  items.push(E.addi(S5, RA, 0), E.addi(S4, 0, 50));
   label("again");
   items.push(to("body", (o) => E.jal(RA, o)));
   items.push(E.addi(S4, S4, -1), to("again", (o) => E.branch(1)(S4, 0, o)));

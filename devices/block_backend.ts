@@ -15,6 +15,17 @@ export interface BlockBackend {
   read(sector: number, buf: Uint8Array): Promise<void>;
   /** Writes `data` (a multiple of 512 bytes) at `sector`. Rejects on a host error. */
   write(sector: number, data: Uint8Array): Promise<void>;
+  /**
+   * Optional fast path: fills `parts` (consecutive pieces of one buffer, e.g.
+   * guest memory views, together a multiple of 512 bytes) from `sector` on,
+   * synchronously. Returns false when it cannot right now (the caller then
+   * uses `read`); throws BlockIoError on a host error. Offered by backends
+   * whose data is local, so a request is answered without a bounce copy or
+   * a trip through the event loop.
+   */
+  readSync?(sector: number, parts: Uint8Array[]): boolean;
+  /** The same for writes: stores `parts` at `sector`, or returns false. */
+  writeSync?(sector: number, parts: Uint8Array[]): boolean;
   /** Resolves once every completed write is durable on the host (fdatasync). */
   flush(): Promise<void>;
   /** The guest no longer needs these sectors (their content becomes unspecified); optional. */

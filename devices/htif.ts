@@ -15,6 +15,7 @@
  *   reg = <0x0 0x40008008 0x0 0x8>, <0x0 0x40008000 0x0 0x8>;
  */
 import type { MmioRegion } from "../core/bus.ts";
+import type { ConsoleInputSink } from "./console_input.ts";
 import { subMerge, subRead } from "./mmio_access.ts";
 
 const TWO32 = 0x1_0000_0000;
@@ -39,17 +40,55 @@ export function decodeTohost(lo: number, hi: number): HtifCommand {
 export interface HtifOptions {
   putchar(byte: number): void;
   powerOff(code: number): void;
+  /**
+   * For console input routing (devices/console_input.ts): guest time in
+   * timebase ticks, a fresh open-stamp, and a call for when a getchar request
+   * opens. Without them the console never counts as open.
+   */
+  ticks?(): number;
+  stamp?(): number;
+  onRoom?(): void;
+  /** Ticks without a fromhost poll after which the SBI console counts as closed. */
+  openWindow?: number;
 }
 
-export class Htif implements MmioRegion {
+/**
+ * The SBI console counts as open while the firmware polls fromhost for a
+ * getchar answer. OpenSBI polls only inside sbi_console_getchar, and Linux's
+ * hvc_riscv_sbi calls that only while a tty has hvc0 open, at least every
+ * 2 s (hvc's longest poll interval): 5 s of guest time without a poll means
+ * it was closed.
+ */
+const DEFAULT_OPEN_WINDOW = 5 * 10_000_000;
+
+export class Htif implements MmioRegion, ConsoleInputSink {
   private tohostLo = 0;
   private tohostHi = 0;
   private fromhostLo = 0;
   private fromhostHi = 0;
   private readonly input: number[] = [];
   private getcharWaiting = false;
+  private lastPoll = -Infinity;
+  private opened: number | null = null;
 
   constructor(private readonly opts: HtifOptions) {}
+
+  openedAt(): number | null {
+    const now = this.opts.ticks?.();
+    if (now === undefined || now - this.lastPoll > (this.opts.openWindow ?? DEFAULT_OPEN_WINDOW)) {
+      this.opened = null;
+    }
+    return this.opened;
+  }
+
+  /** Routed host input: one byte, when a getchar request is open and fromhost is free. */
+  accept(bytes: Uint8Array): number {
+    if (bytes.length === 0 || this.input.length > 0) return 0;
+    if (!this.getcharWaiting || this.fromhostLo !== 0 || this.fromhostHi !== 0) return 0;
+    this.getcharWaiting = false;
+    this.setFromhost(0x01000000, bytes[0]);
+    return 1;
+  }
 
   /** Queues a host input byte for the guest's getchar (a bounded queue: excess is dropped). */
   pushInput(byte: number): void {
@@ -58,7 +97,7 @@ export class Htif implements MmioRegion {
   }
 
   read(offset: number, size: 1 | 2 | 4): number {
-    if ((offset & ~7) === 8) this.answerGetchar(); // the guest polls fromhost
+    if ((offset & ~7) === 8) this.polled(); // the guest polls fromhost
     return subRead(this.word(offset & ~3), offset, size);
   }
 
@@ -110,8 +149,19 @@ export class Htif implements MmioRegion {
     } else if (device === 1 && cmd === 0) {
       this.getcharWaiting = true;
       this.answerGetchar();
+      this.opts.onRoom?.();
     }
     // Anything else (e.g. the proxy-syscall interface) is not supported: it is dropped.
+  }
+
+  /** A fromhost poll: answers from the local queue, and marks the SBI console open. */
+  private polled(): void {
+    this.answerGetchar();
+    const now = this.opts.ticks?.();
+    if (now === undefined) return;
+    if (this.openedAt() === null && this.opts.stamp) this.opened = this.opts.stamp();
+    this.lastPoll = now;
+    this.opts.onRoom?.();
   }
 
   private setFromhost(hi: number, lo: number): void {

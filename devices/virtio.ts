@@ -7,6 +7,8 @@ import type { Virtqueue } from "./virtqueue.ts";
 
 /** Feature bits every device gets from the transport. */
 export const VIRTIO_F_RING_INDIRECT_DESC = 28n;
+/** used_event / avail_event: interrupts and notifications only where the other side asks. */
+export const VIRTIO_F_EVENT_IDX = 29n;
 export const VIRTIO_F_VERSION_1 = 32n;
 
 /** Device status bits. */
@@ -42,7 +44,7 @@ export interface VirtioTransport {
  */
 export interface VirtioDevice {
   readonly deviceId: number;
-  /** Device-specific feature bits (the transport adds VERSION_1 and INDIRECT_DESC). */
+  /** Device-specific feature bits (the transport adds VERSION_1, INDIRECT_DESC and EVENT_IDX). */
   readonly features: bigint;
   readonly numQueues: number;
   /** Reads `size` bytes at `offset` of the config space (little-endian, 0 outside). */

@@ -4,6 +4,7 @@
  * config space and a resize raises a config-change interrupt.
  */
 import type { CharBackend } from "./char_backend.ts";
+import type { ConsoleInputSink } from "./console_input.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 
 export const VIRTIO_ID_CONSOLE = 3;
@@ -15,7 +16,13 @@ export const CONSOLE_INPUT_LIMIT = 64 * 1024;
 /** Bytes taken from one transmit chain (Linux sends at most a page); the rest is dropped. */
 const TRANSMIT_LIMIT = 1024 * 1024;
 
-export class VirtioConsole implements VirtioDevice {
+/** Hooks into the console input router (devices/console_input.ts). */
+export interface ConsoleRouting {
+  stamp(): number;
+  onRoom(): void;
+}
+
+export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
   readonly deviceId = VIRTIO_ID_CONSOLE;
   readonly features = 1n << VIRTIO_CONSOLE_F_SIZE;
   readonly numQueues = 2;
@@ -24,9 +31,37 @@ export class VirtioConsole implements VirtioDevice {
   private input: Uint8Array[] = [];
   private inputBytes = 0;
   private transport: VirtioTransport | null = null;
+  private opened: number | null = null;
 
-  constructor(private readonly backend: CharBackend) {
+  constructor(private readonly backend: CharBackend, private readonly routing?: ConsoleRouting) {
     this.setSize(80, 25);
+  }
+
+  /**
+   * Linux's console port has no open/close message (that needs MULTIPORT)
+   * and posts receive buffers whether or not a tty has it open, so the port
+   * counts as open from the guest's first output on it (kernel messages when
+   * it is the console, a shell's prompt) to the next reset. Input typed
+   * before then waits in the router instead of filling an unread port.
+   */
+  openedAt(): number | null {
+    return this.opened;
+  }
+
+  /** Routed host input: as much as the posted receive buffers hold. */
+  accept(bytes: Uint8Array): number {
+    const vq = this.transport?.queue(RECEIVEQ);
+    if (!vq || this.inputBytes > 0) return 0; // pushInput's queue goes first
+    let taken = 0;
+    while (taken < bytes.length && vq.available() > 0) {
+      const chain = vq.pop();
+      if (!chain) break;
+      const n = vq.copyTo(chain, 0, bytes.subarray(taken));
+      taken += n;
+      vq.push(chain, n);
+      if (n === 0) break; // a chain with no writable bytes
+    }
+    return taken;
   }
 
   attach(transport: VirtioTransport): void {
@@ -43,7 +78,10 @@ export class VirtioConsole implements VirtioDevice {
 
   queueNotify(q: number): void {
     if (q === TRANSMITQ) this.transmit();
-    else if (q === RECEIVEQ) this.deliver();
+    else if (q === RECEIVEQ) {
+      this.deliver();
+      this.routing?.onRoom();
+    }
   }
 
   driverOk(): void {
@@ -55,6 +93,7 @@ export class VirtioConsole implements VirtioDevice {
 
   reset(): void {
     // Queue state lives in the transport; pending host input is kept for the next driver.
+    this.opened = null;
   }
 
   /** Queues host input; it reaches the guest as soon as receive buffers are posted. */
@@ -86,6 +125,10 @@ export class VirtioConsole implements VirtioDevice {
       const data = vq.readAll(chain, TRANSMIT_LIMIT);
       if (data.length > 0) this.backend.write(data);
       vq.push(chain, 0);
+    }
+    if (this.routing && this.opened === null) {
+      this.opened = this.routing.stamp();
+      this.routing.onRoom();
     }
   }
 

@@ -13,6 +13,7 @@ import {
   STATUS_DEVICE_NEEDS_RESET,
   STATUS_DRIVER_OK,
   STATUS_FEATURES_OK,
+  VIRTIO_F_EVENT_IDX,
   VIRTIO_F_RING_INDIRECT_DESC,
   VIRTIO_F_VERSION_1,
   type VirtioDevice,
@@ -98,7 +99,7 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
     this.device = device;
     this.logFn = opts.log ?? ((m) => console.warn(`virtio(${device.deviceId}): ${m}`));
     this.offered = device.features | (1n << VIRTIO_F_VERSION_1) |
-      (1n << VIRTIO_F_RING_INDIRECT_DESC);
+      (1n << VIRTIO_F_RING_INDIRECT_DESC) | (1n << VIRTIO_F_EVENT_IDX);
     this.resetState();
     device.attach(this);
   }
@@ -276,6 +277,7 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
       avail: q.driver[1] * TWO32 + q.driver[0],
       used: q.device[1] * TWO32 + q.device[0],
       indirect: (this.driverFeatures & (1n << VIRTIO_F_RING_INDIRECT_DESC)) !== 0n,
+      eventIdx: (this.driverFeatures & (1n << VIRTIO_F_EVENT_IDX)) !== 0n,
       interrupt: () => this.raise(INT_USED_BUFFER),
       log: (m: string) => this.log(m),
     };
@@ -291,7 +293,11 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
   private notify(index: number): void {
     // Like QEMU, notifies before DRIVER_OK are served: a driver may kick from its probe.
     if (!this.queue(index)) return;
+    // Whatever the device completes during the notify, on any queue, costs one interrupt.
+    const vqs = this.queues.map((q) => q.vq);
+    for (const vq of vqs) vq?.beginBatch();
     this.guard(() => this.device.queueNotify(index), undefined);
+    for (const vq of vqs) vq?.endBatch();
     if (this.queues[index].vq?.broken) this.needsReset();
   }
 

@@ -3,13 +3,15 @@
  * guest, queue 1 transmits the guest's frames to an EthernetBackend. Offers
  * MAC, STATUS (link state) and MRG_RXBUF, and on the receive side GUEST_CSUM
  * and GUEST_TSO4: a backend may hand over frames whose checksums it vouches
- * for, and large TCP frames (one guest packet instead of dozens, which is
- * what an interpreted guest pays for). The guest's own frames are always
- * plain, fully checksummed Ethernet frames (no transmit offload).
+ * for or leaves partial for the guest (NEEDS_CSUM), and large TCP frames
+ * (one guest packet instead of dozens, which is what an interpreted guest
+ * pays for). With a backend that takes them, the guest may send large TCP
+ * frames with the checksum left to the host (CSUM, HOST_TSO4); a backend
+ * that ends TCP itself gets those unsummed, others get them completed.
  */
 import type { EthernetBackend, EthernetPort, ReceiveOffload } from "./ethernet_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
-import type { Chain } from "./virtqueue.ts";
+import type { Chain, Virtqueue } from "./virtqueue.ts";
 
 export const VIRTIO_ID_NET = 1;
 export const VIRTIO_NET_F_CSUM = 0n;
@@ -45,14 +47,12 @@ export function parseMac(text: string): Uint8Array {
 }
 
 /**
- * Fills in the checksum the guest left partial (VIRTIO_NET_HDR_F_NEEDS_CSUM):
- * the ones' complement sum from csum_start to the end, stored at
- * csum_start + csum_offset. False when those offsets do not fit the frame.
+ * Fills in a checksum left partial (VIRTIO_NET_HDR_F_NEEDS_CSUM): the ones'
+ * complement sum from `start` to the end, stored at start + offset. False
+ * when those offsets do not fit the frame.
  */
-function completeChecksum(frame: Uint8Array, hdr: Uint8Array): boolean {
-  const v = new DataView(hdr.buffer, hdr.byteOffset, NET_HDR_SIZE);
-  const start = v.getUint16(6, true);
-  const at = start + v.getUint16(8, true);
+export function completeChecksum(frame: Uint8Array, start: number, offset: number): boolean {
+  const at = start + offset;
   if (start >= frame.length || at + 2 > frame.length) return false;
   let sum = 0;
   const n = frame.length;
@@ -64,6 +64,12 @@ function completeChecksum(frame: Uint8Array, hdr: Uint8Array): boolean {
   frame[at] = c >> 8;
   frame[at + 1] = c & 0xff;
   return true;
+}
+
+/** True when a partial checksum is a TCP/IPv4 one at its usual place. */
+function isTcpChecksum(frame: Uint8Array, start: number, offset: number): boolean {
+  return frame.length >= 34 && frame[12] === 8 && frame[13] === 0 && frame[23] === 6 &&
+    start === 14 + (frame[14] & 0xf) * 4 && offset === 16;
 }
 
 export interface VirtioNetOptions {
@@ -136,6 +142,11 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     return this.backend.close?.();
   }
 
+  get partialChecksum(): boolean {
+    const f = this.transport?.driverFeatures ?? 0n;
+    return (f & (1n << VIRTIO_NET_F_GUEST_CSUM)) !== 0n;
+  }
+
   get largeTcp(): boolean {
     const f = this.transport?.driverFeatures ?? 0n;
     return (f & (1n << VIRTIO_NET_F_GUEST_TSO4)) !== 0n &&
@@ -162,8 +173,17 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   /** The virtio_net_hdr for a frame (num_buffers filled in later), or null if it cannot go. */
   private header(frame: Uint8Array, offload: ReceiveOffload): Uint8Array | null {
     const hdr = new Uint8Array(NET_HDR_SIZE);
+    const v = new DataView(hdr.buffer);
     const f = this.transport?.driverFeatures ?? 0n;
-    if (offload.checksummed && (f & (1n << VIRTIO_NET_F_GUEST_CSUM)) !== 0n) {
+    const guestCsum = (f & (1n << VIRTIO_NET_F_GUEST_CSUM)) !== 0n;
+    const partial = offload.partialChecksum;
+    if (partial) {
+      if (guestCsum) {
+        hdr[0] = HDR_F_NEEDS_CSUM;
+        v.setUint16(6, partial.start, true);
+        v.setUint16(8, partial.offset, true);
+      } else if (!completeChecksum(frame, partial.start, partial.offset)) return null;
+    } else if (offload.checksummed && guestCsum) {
       hdr[0] = HDR_F_DATA_VALID;
     }
     if (offload.gsoSize && frame.length > 1514) {
@@ -171,8 +191,7 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
       const ihl = (frame[14] & 0xf) * 4;
       if (!this.largeTcp || frame[12] !== 8 || frame[13] !== 0 || frame[23] !== 6) return null;
       const hdrLen = 14 + ihl + (frame[14 + ihl + 12] >> 4) * 4;
-      const v = new DataView(hdr.buffer);
-      hdr[0] = HDR_F_DATA_VALID;
+      if (!partial) hdr[0] = HDR_F_DATA_VALID;
       hdr[1] = HDR_GSO_TCPV4;
       v.setUint16(2, hdrLen, true);
       v.setUint16(4, offload.gsoSize, true);
@@ -189,11 +208,21 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     const vq = this.transport?.queue(TRANSMITQ);
     if (!vq) return;
     for (let chain = vq.pop(); chain; chain = vq.pop()) {
+      // One copy out of guest memory; the frame is a view of it (the backend may keep it).
       const data = vq.readAll(chain, NET_HDR_SIZE + MAX_FRAME);
       vq.push(chain, 0);
       if (data.length < NET_HDR_SIZE + 14) continue;
-      const frame = data.slice(NET_HDR_SIZE);
-      if (data[0] & HDR_F_NEEDS_CSUM && !completeChecksum(frame, data)) continue;
+      const frame = data.subarray(NET_HDR_SIZE);
+      if (data[0] & HDR_F_NEEDS_CSUM) {
+        const v = new DataView(data.buffer, data.byteOffset, NET_HDR_SIZE);
+        const start = v.getUint16(6, true);
+        const offset = v.getUint16(8, true);
+        if (this.backend.acceptsPartialChecksum && isTcpChecksum(frame, start, offset)) {
+          this.backend.send(frame, { checksumLeftToHost: true });
+          continue;
+        }
+        if (!completeChecksum(frame, start, offset)) continue;
+      }
       this.backend.send(frame);
     }
   }
@@ -201,6 +230,16 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   private deliver(): void {
     const vq = this.transport?.queue(RECEIVEQ);
     if (!vq) return;
+    // Every frame placed in this call costs the guest one interrupt at most.
+    vq.beginBatch();
+    try {
+      this.fill(vq);
+    } finally {
+      vq.endBatch();
+    }
+  }
+
+  private fill(vq: Virtqueue): void {
     const mergeable = (this.transport!.driverFeatures & (1n << VIRTIO_NET_F_MRG_RXBUF)) !== 0n;
     while (this.pending.length > 0) {
       const { frame, hdr } = this.pending[0];
@@ -227,12 +266,12 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
         continue;
       }
       new DataView(hdr.buffer).setUint16(10, chains.length, true);
-      const bytes = new Uint8Array(need);
-      bytes.set(hdr, 0);
-      bytes.set(frame, NET_HDR_SIZE);
-      let off = 0;
+      // Header and frame go straight into the guest's buffers, spread over the chains.
+      let off = 0; // bytes of header + frame placed so far
       for (const c of chains) {
-        const n = vq.copyTo(c, 0, bytes.subarray(off));
+        let n = 0;
+        if (off < NET_HDR_SIZE) n += vq.copyTo(c, 0, hdr.subarray(off));
+        n += vq.copyTo(c, n, frame.subarray(off + n - NET_HDR_SIZE));
         off += n;
         vq.push(c, n);
       }

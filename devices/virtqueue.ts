@@ -46,6 +46,8 @@ export interface VirtqueueConfig {
   used: number;
   /** VIRTIO_F_RING_INDIRECT_DESC was negotiated. */
   indirect: boolean;
+  /** VIRTIO_F_EVENT_IDX was negotiated: used_event and avail_event are honoured. */
+  eventIdx?: boolean;
   /** Raises the used-buffer interrupt. */
   interrupt(): void;
   log(message: string): void;
@@ -69,10 +71,15 @@ export class Virtqueue {
   private readonly avail: number;
   private readonly used: number;
   private readonly indirect: boolean;
+  private readonly eventIdx: boolean;
   private readonly interrupt: () => void;
   private readonly logFn: (message: string) => void;
   private lastAvail = 0;
   private usedIdx = 0;
+  /** Open batches: completions inside them share one interrupt decision at the end. */
+  private batching = 0;
+  /** The used index when the current batch's first completion was written (null: none yet). */
+  private batchFrom: number | null = null;
   private errors = 0;
   /** Set when the guest damaged the queue beyond answering; the queue then does nothing. */
   broken = false;
@@ -88,6 +95,7 @@ export class Virtqueue {
     this.avail = c.avail - c.ram.base;
     this.used = c.used - c.ram.base;
     this.indirect = c.indirect;
+    this.eventIdx = c.eventIdx ?? false;
     this.interrupt = c.interrupt;
     this.logFn = c.log;
   }
@@ -118,7 +126,24 @@ export class Virtqueue {
       this.fail(`malformed chain at head ${head}: ${chain}`, false);
       this.writeUsed(head, 0);
     }
+    // Drained: ask to be notified when the driver makes the next chain available.
+    if (this.eventIdx && !this.broken && this.active) {
+      this.ram.view.setUint16(this.used + 4 + 8 * this.size, this.lastAvail, true);
+    }
     return null;
+  }
+
+  /** Starts a batch: completions until the matching `endBatch` raise at most one interrupt. */
+  beginBatch(): void {
+    this.batching++;
+  }
+
+  /** Ends a batch; raises the interrupt its completions call for, if any. */
+  endBatch(): void {
+    if (this.batching === 0 || --this.batching > 0 || this.batchFrom === null) return;
+    const from = this.batchFrom;
+    this.batchFrom = null;
+    this.signal(from);
   }
 
   /** Completes a chain, reporting `written` bytes (clamped to its writable length). */
@@ -137,6 +162,34 @@ export class Virtqueue {
   /** Copies `src` into the chain's writable buffers from `offset` on; returns the count copied. */
   copyTo(chain: Chain, offset: number, src: Uint8Array): number {
     return this.copy(chain.writable, offset, src, true);
+  }
+
+  /**
+   * The guest memory holding bytes [offset, offset + length) of the chain's
+   * readable (or writable) buffers, as views into RAM: no copy. Shorter when
+   * the chain ends first.
+   */
+  views(chain: Chain, writable: boolean, offset: number, length: number): Uint8Array[] {
+    const bytes = this.ram.bytes;
+    const base = this.ram.base;
+    const out: Uint8Array[] = [];
+    for (const s of writable ? chain.writable : chain.readable) {
+      if (length <= 0) break;
+      if (offset >= s.len) {
+        offset -= s.len;
+        continue;
+      }
+      const n = Math.min(s.len - offset, length);
+      const at = s.addr - base + offset;
+      const last = out.length - 1;
+      // Buffers that are adjacent in RAM become one view (one host call instead of several).
+      if (last >= 0 && out[last].byteOffset + out[last].length === at) {
+        out[last] = bytes.subarray(out[last].byteOffset, at + n);
+      } else out.push(bytes.subarray(at, at + n));
+      length -= n;
+      offset = 0;
+    }
+    return out;
   }
 
   /** All readable bytes of the chain (at most `limit`). */
@@ -171,9 +224,24 @@ export class Virtqueue {
     const slot = this.used + 4 + 8 * (this.usedIdx % this.size);
     v.setUint32(slot, head, true);
     v.setUint32(slot + 4, len, true);
+    const before = this.usedIdx;
     this.usedIdx = (this.usedIdx + 1) & 0xffff;
     v.setUint16(this.used + 2, this.usedIdx, true);
-    if ((v.getUint16(this.avail, true) & AVAIL_F_NO_INTERRUPT) === 0) this.interrupt();
+    if (this.batching > 0) this.batchFrom ??= before;
+    else this.signal(before);
+  }
+
+  /** Interrupts for the used entries written since index `from`, if the driver wants to hear. */
+  private signal(from: number): void {
+    if (!this.active || this.broken) return;
+    const v = this.ram.view;
+    if (this.eventIdx) {
+      // VirtIO 1.2 §2.7.10: interrupt when used_event lies in [from, usedIdx), modulo 2^16.
+      const event = v.getUint16(this.avail + 4 + 2 * this.size, true);
+      if (((this.usedIdx - event - 1) & 0xffff) < ((this.usedIdx - from) & 0xffff)) {
+        this.interrupt();
+      }
+    } else if ((v.getUint16(this.avail, true) & AVAIL_F_NO_INTERRUPT) === 0) this.interrupt();
   }
 
   /** Follows a chain from `head`, returning it or the reason it is malformed. */

@@ -24,6 +24,8 @@ OUTPUTS=(fw_jump.bin Image initramfs.cpio.gz initramfs.cpio rootfs.ext4 versions
 RECIPE=(build.sh linux.config busybox.config init inittab profile)
 
 log() { echo "[images] $*" >&2; }
+# shellcheck source=images/apt_archive.sh
+. "$HERE/apt_archive.sh"
 die() { echo "[images] ERROR: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- packages
@@ -68,10 +70,7 @@ ensure_deb_src() {
 	fi
 	local suite uri
 	suite="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
-	uri="$(grep -rhsE '^(deb |URIs:)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -oE 'https?://[^ ]*debian[^ ]*' | grep -v security | head -n1 || true)"
-	uri="${uri:-http://deb.debian.org/debian}"
+	uri="$(archive_uri)" || exit 1
 	log "adding deb-src $uri $suite (for busybox's source)"
 	{
 		echo "Types: deb-src"

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeTohost, Htif } from "../devices/htif.ts";
+import { ConsoleInput } from "../devices/console_input.ts";
 
 function setup() {
   const out: number[] = [];
@@ -58,4 +59,33 @@ Deno.test("getchar: answered when input exists and fromhost is free", () => {
   assert.deepEqual(fromhost(), [0x01010000, 0]);
   sd(8, 0, 0);
   assert.deepEqual(fromhost(), [0x01000000, 0x62]); // answered on the next poll
+});
+
+Deno.test("SBI console routing: open while the firmware polls for getchar, one byte per answer", () => {
+  let ticks = 0;
+  const input = new ConsoleInput();
+  const htif = new Htif({
+    putchar: () => {},
+    powerOff: () => {},
+    ticks: () => ticks,
+    stamp: () => input.stamp(),
+    onRoom: () => input.drain(),
+    openWindow: 100,
+  });
+  input.add(htif);
+  const sd = (off: number, hi: number, lo: number) => {
+    htif.write(off, 4, lo);
+    htif.write(off + 4, 4, hi);
+  };
+  input.push(new TextEncoder().encode("ab"));
+  assert.equal(htif.openedAt(), null); // nobody reads hvc0: input waits
+  sd(0, 0x01000000, 0); // OpenSBI's first getc sends the request...
+  assert.equal(htif.read(8, 4), 0x61); // ...and its next poll gets 'a' (the poll opened it)
+  assert.equal(htif.read(12, 4), 0x01000000);
+  assert.equal(input.pending, 1); // one byte per request
+  sd(8, 0, 0); // consumed
+  sd(0, 0x01000000, 0); // the next request gets 'b'
+  assert.equal(htif.read(8, 4), 0x62);
+  ticks = 1000; // no poll for longer than the window: closed
+  assert.equal(htif.openedAt(), null);
 });

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
 import { Jit } from "../core/jit/jit.ts";
+import { Lockstep } from "../core/jit/lockstep.ts";
 import { Machine } from "../board/machine.ts";
 import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
@@ -177,4 +178,99 @@ Deno.test("jit: a loop calling a function on another page chains region to regio
     translated.entries < 200,
     `${translated.entries} returns to the run loop for 2000 calls`,
   );
+});
+
+Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code, exact", () => {
+  const lrW = E.amo(2, false), scW = E.amo(3, false), amoaddD = E.amo(0, true);
+  const program = [
+    E.auipc(7, 0), // 0
+    E.addi(7, 7, 100), // 4: x7 = handler at 100
+    E.csrrw(0, 0x305, 7), // 8: mtvec
+    E.auipc(3, 2), // 12
+    E.addi(3, 3, -12), // 16: x3 = data at 8192 (off the code's page)
+    E.addi(8, 3, 8), // 20: x8 = data + 8
+    E.addi(2, 0, 500), // 24: passes
+    lrW(4, 3, 0), // 28: loop: LR/SC increment by 3
+    E.addi(4, 4, 3), // 32
+    scW(5, 3, 4), // 36
+    bne(5, 0, -12), // 40 -> 28
+    amoaddD(6, 8, 2), // 44
+    E.csrrs(9, 0xc02, 0), // 48: instret
+    E.add(10, 10, 9), // 52
+    E.csrrw(11, 0x340, 2), // 56: mscratch
+    E.ecall(), // 60: handler returns past it
+    scW(14, 3, 2), // 64: no reservation held: fails, writes nothing
+    E.add(15, 15, 14), // 68
+    E.addi(2, 2, -1), // 72
+    bne(2, 0, -48), // 76 -> 28
+    E.wfi(), // 80
+    0, // 84
+    0, // 88
+    0, // 92
+    0, // 96
+    E.csrrs(12, 0x341, 0), // 100: handler: mepc += 4
+    E.addi(12, 12, 4), // 104
+    E.csrrw(0, 0x341, 12), // 108
+    ...new Array(10).fill(E.addi(13, 13, 1)), // 112: a handler's work
+    E.mret(), // 152
+  ];
+  const outcome = (mode: "off" | "on" | "check") => {
+    const h = bareHart(program);
+    const jit = mode === "off" ? null : translating(h);
+    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+    let translatedInsns = 0;
+    if (jit) {
+      const run = jit.runRegion;
+      jit.runRegion = (e, b) => {
+        const k = run(e, b);
+        translatedInsns += k;
+        return k;
+      };
+    }
+    const total = runJit(h, jit);
+    return {
+      regs: [4, 6, 10, 11, 12, 13, 14, 15].map((r) => u64(h, r)),
+      data: h.mem.view.getBigUint64(8192, true),
+      data8: h.mem.view.getBigUint64(8200, true),
+      instret: h.instret,
+      reservation: h.reservation,
+      share: translatedInsns / total,
+      checked: lockstep?.checked ?? 0,
+    };
+  };
+  const interpreted = outcome("off");
+  assert.equal(interpreted.data, 1500n);
+  assert.equal(interpreted.data8, 125250n); // 500 + 499 + ... + 1
+  assert.equal(interpreted.regs[5], 5000n); // ecalls handled
+  assert.equal(interpreted.regs[7], 500n); // every SC without LR failed
+  const translated = outcome("on");
+  assert.deepEqual({ ...translated, share: 0 }, { ...interpreted, share: 0 });
+  assert.ok(translated.share > 0.9, `${translated.share} of the instructions translated`);
+  const checked = outcome("check");
+  assert.deepEqual({ ...checked, share: 0, checked: 0 }, { ...interpreted, share: 0 });
+  assert.ok(checked.checked > 500, `${checked.checked} runs checked`);
+});
+
+Deno.test("jit: a U-mode loop gets hot ten times sooner than the same loop in M-mode", () => {
+  const regions = (user: boolean) => {
+    const h = bareHart([
+      E.auipc(5, 0), // 0
+      E.addi(5, 5, 16), // 4: x5 = the loop at 16
+      E.csrrw(0, 0x341, 5), // 8: mepc
+      user ? E.mret() : E.jal(0, 4), // 12: to U-mode (MPP is 0), or straight on
+      E.lui(2, 1), // 16: 4,096 passes: past 2,000, short of 20,000
+      E.addi(1, 1, 1), // 20
+      E.addi(2, 2, -1), // 24
+      bne(2, 0, -8), // 28 -> 20
+      E.jal(0, 0), // 32: stays here (the test stops once x1 is 4,096)
+    ]);
+    const jit = new Jit(h, h.mem); // the default threshold
+    let done = 0;
+    while (done < 50_000 && u64(h, 1) < 4096n) done += Math.max(1, jit.run(100));
+    assert.equal(u64(h, 1), 4096n);
+    assert.equal(h.priv, user ? 0 : 3);
+    return jit.stats.regions;
+  };
+  assert.equal(regions(false), 0, "M-mode: 4,096 jumps are not hot");
+  assert.ok(regions(true) >= 1, "U-mode: 4,096 jumps are hot");
 });

@@ -175,7 +175,7 @@ Deno.test("identification registers and features", () => {
   assert.equal(drv.r(0x8), 42);
   assert.equal(drv.r(0xc), 0xffff);
   drv.w(0x14, 0);
-  assert.equal(drv.r(0x10), (1 << 5) | (1 << 28));
+  assert.equal(drv.r(0x10), (1 << 5) | (1 << 28) | (1 << 29)); // INDIRECT_DESC, EVENT_IDX
   drv.w(0x14, 1);
   assert.equal(drv.r(0x10), 1); // VERSION_1
   drv.w(0x14, 7);
@@ -201,7 +201,7 @@ Deno.test("feature negotiation refuses unknown features and legacy drivers", () 
   drv.w(0x70, 0xb);
   assert.equal(drv.r(0x70) & 8, 0);
   drv.init(2);
-  assert.equal(drv.t.driverFeatures, (1n << 32n) | (1n << 28n) | (1n << 5n));
+  assert.equal(drv.t.driverFeatures, (1n << 32n) | (1n << 29n) | (1n << 28n) | (1n << 5n));
 });
 
 Deno.test("direct chain: buffers gathered, completed later, out of order", () => {

@@ -1,18 +1,31 @@
 /**
- * A raw disk image in a host file, read-write or read-only. Deno's file API
- * has no positional read, so seek+read pairs run one at a time through a
- * queue; requests still overlap from the guest's point of view.
+ * A raw disk image in a host file, read-write or read-only. I/O is
+ * positional (pread/pwrite through node:fs, which Deno's FsFile lacks), so
+ * requests need no shared seek position: the fast path reads and writes
+ * straight between the file and guest memory, synchronously (a page-cache
+ * hit costs microseconds, less than a trip through the event loop), and the
+ * asynchronous path runs on Deno's thread pool for callers that want it.
  */
+import * as fs from "node:fs";
 import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
+import { copyFromParts, copyIntoParts, partsLength } from "../../devices/byte_parts.ts";
+
+/** Requests in several pieces up to this size go through one host call and a copy. */
+const GATHER_BYTES = 1 << 20;
 
 export class FileBackend implements BlockBackend {
   readonly sectorCount: number;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly fd: number;
   /** Written since the last fdatasync. */
   private dirty = false;
   private closed = false;
+  private gatherBuf: Uint8Array | null = null;
 
-  /** `file` must be open for reading (and writing unless `readOnly`); `size` a multiple of 512. */
+  /**
+   * `file` must be open for reading (and writing unless `readOnly`); `size` a
+   * multiple of 512. A positional descriptor is opened on `path` next to it,
+   * and refused unless it is the same file.
+   */
   constructor(
     private readonly file: Deno.FsFile,
     size: number,
@@ -20,52 +33,145 @@ export class FileBackend implements BlockBackend {
     private readonly path: string,
   ) {
     this.sectorCount = size / SECTOR_SIZE;
+    this.fd = fs.openSync(path, readOnly ? "r" : "r+");
+    const a = file.statSync();
+    const b = fs.fstatSync(this.fd);
+    if (a.ino !== null && (a.ino !== b.ino || a.dev !== b.dev)) {
+      fs.closeSync(this.fd);
+      throw new Error(`drive '${path}' changed while it was being opened`);
+    }
   }
 
-  read(sector: number, buf: Uint8Array): Promise<void> {
-    return this.queued(async () => {
-      await this.file.seek(sector * SECTOR_SIZE, Deno.SeekMode.Start);
+  readSync(sector: number, parts: Uint8Array[]): boolean {
+    let pos = sector * SECTOR_SIZE;
+    try {
+      if (parts.length > 1 && partsLength(parts) <= GATHER_BYTES) {
+        // One host call and a copy beat a call per piece (a host call costs more than 4 KiB of copy).
+        const buf = this.gather.subarray(0, partsLength(parts));
+        this.preadFully(buf, pos);
+        copyIntoParts(parts, 0, buf);
+        return true;
+      }
+      for (const p of parts) {
+        this.preadFully(p, pos);
+        pos += p.length;
+      }
+    } catch (e) {
+      throw this.failure(e);
+    }
+    return true;
+  }
+
+  writeSync(sector: number, parts: Uint8Array[]): boolean {
+    if (this.readOnly) throw new BlockIoError(`${this.path} is read-only`);
+    let pos = sector * SECTOR_SIZE;
+    this.dirty = true;
+    try {
+      if (parts.length > 1 && partsLength(parts) <= GATHER_BYTES) {
+        const buf = this.gather.subarray(0, partsLength(parts));
+        copyFromParts(parts, 0, buf);
+        this.pwriteFully(buf, pos);
+        return true;
+      }
+      for (const p of parts) {
+        this.pwriteFully(p, pos);
+        pos += p.length;
+      }
+    } catch (e) {
+      throw this.failure(e);
+    }
+    return true;
+  }
+
+  private preadFully(p: Uint8Array, pos: number): void {
+    for (let n = 0; n < p.length;) {
+      const got = fs.readSync(this.fd, p, n, p.length - n, pos + n);
+      if (got === 0) throw new Error("the image is shorter than when it was opened");
+      n += got;
+    }
+  }
+
+  private pwriteFully(p: Uint8Array, pos: number): void {
+    for (let n = 0; n < p.length;) n += fs.writeSync(this.fd, p, n, p.length - n, pos + n);
+  }
+
+  async read(sector: number, buf: Uint8Array): Promise<void> {
+    const pos = sector * SECTOR_SIZE;
+    try {
       for (let n = 0; n < buf.length;) {
-        const got = await this.file.read(buf.subarray(n));
-        if (got === null) throw new Error("the image is shorter than when it was opened");
+        const got = await new Promise<number>((resolve, reject) =>
+          fs.read(
+            this.fd,
+            buf,
+            n,
+            buf.length - n,
+            pos + n,
+            (e, count) => e ? reject(e) : resolve(count),
+          )
+        );
+        if (got === 0) throw new Error("the image is shorter than when it was opened");
         n += got;
       }
-    });
+    } catch (e) {
+      throw this.failure(e);
+    }
   }
 
-  write(sector: number, data: Uint8Array): Promise<void> {
-    if (this.readOnly) return Promise.reject(new BlockIoError(`${this.path} is read-only`));
-    return this.queued(async () => {
+  async write(sector: number, data: Uint8Array): Promise<void> {
+    if (this.readOnly) throw new BlockIoError(`${this.path} is read-only`);
+    const pos = sector * SECTOR_SIZE;
+    this.dirty = true;
+    try {
+      for (let n = 0; n < data.length;) {
+        n += await new Promise<number>((resolve, reject) =>
+          fs.write(
+            this.fd,
+            data,
+            n,
+            data.length - n,
+            pos + n,
+            (e, count) => e ? reject(e) : resolve(count),
+          )
+        );
+      }
+    } catch (e) {
+      throw this.failure(e);
+    }
+  }
+
+  /** fdatasync when anything was written since the last one: writes completed before the call are durable after it. */
+  async flush(): Promise<void> {
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        fs.fdatasync(this.fd, (e) => e ? reject(e) : resolve())
+      );
+    } catch (e) {
       this.dirty = true;
-      await this.file.seek(sector * SECTOR_SIZE, Deno.SeekMode.Start);
-      for (let n = 0; n < data.length;) n += await this.file.write(data.subarray(n));
-    });
-  }
-
-  flush(): Promise<void> {
-    return this.queued(async () => {
-      if (!this.dirty) return;
-      this.dirty = false;
-      await this.file.syncData();
-    });
+      throw this.failure(e);
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
     try {
       await this.flush();
     } finally {
+      this.closed = true;
+      fs.closeSync(this.fd);
       this.file.close();
     }
   }
 
-  /** Runs host operations one after another; failures name the file. */
-  private queued(op: () => Promise<void>): Promise<void> {
-    const p = this.tail.then(op).catch((e) => {
-      throw new BlockIoError(`${this.path}: ${(e as Error).message}`);
-    });
-    this.tail = p.catch(() => {});
-    return p;
+  /** The gather buffer, made on first use (read-only disks of short sessions never need it). */
+  private get gather(): Uint8Array {
+    return this.gatherBuf ??= new Uint8Array(GATHER_BYTES);
+  }
+
+  private failure(e: unknown): BlockIoError {
+    return e instanceof BlockIoError
+      ? e
+      : new BlockIoError(`${this.path}: ${(e as Error).message}`);
   }
 }

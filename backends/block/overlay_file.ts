@@ -87,11 +87,43 @@ export class OverlayFile implements OverlayStore {
 
   async write(block: number, data: Uint8Array): Promise<void> {
     await this.io(() => writeAt(this.file, this.dataStart + block * OVERLAY_BLOCK, data));
+    this.marked(block);
+  }
+
+  /** A block's data was written: mark it held (the bitmap page goes out at the next flush). */
+  private marked(block: number): void {
     this.dirtyData = true;
     if (!this.has(block)) {
       this.bitmap[block >> 3] |= 1 << (block & 7);
       this.dirtyPages.add(Math.floor((block >> 3) / PAGE));
     }
+  }
+
+  /** Synchronous read: the snapshot calls it only while none of its asynchronous calls is running. */
+  readSync(block: number, buf: Uint8Array): boolean {
+    try {
+      this.file.seekSync(this.dataStart + block * OVERLAY_BLOCK, Deno.SeekMode.Start);
+      for (let n = 0; n < buf.length;) {
+        const got = this.file.readSync(buf.subarray(n));
+        if (got === null) throw new Error("overlay file is truncated");
+        n += got;
+      }
+    } catch (e) {
+      throw new BlockIoError(`${this.path}: ${(e as Error).message}`);
+    }
+    return true;
+  }
+
+  /** Synchronous write, under the same rule. */
+  writeSync(block: number, data: Uint8Array): boolean {
+    try {
+      this.file.seekSync(this.dataStart + block * OVERLAY_BLOCK, Deno.SeekMode.Start);
+      for (let n = 0; n < data.length;) n += this.file.writeSync(data.subarray(n));
+    } catch (e) {
+      throw new BlockIoError(`${this.path}: ${(e as Error).message}`);
+    }
+    this.marked(block);
+    return true;
   }
 
   async flush(): Promise<void> {

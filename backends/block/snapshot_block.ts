@@ -4,6 +4,7 @@
  * overlay lives in memory (gone at exit) or in a file (`overlay_file.ts`).
  */
 import { type BlockBackend, SECTOR_SIZE } from "../../devices/block_backend.ts";
+import { copyFromParts, copyIntoParts, partsLength, sliceParts } from "../../devices/byte_parts.ts";
 
 export const OVERLAY_BLOCK = 4096;
 const SPB = OVERLAY_BLOCK / SECTOR_SIZE;
@@ -14,6 +15,10 @@ export interface OverlayStore {
   /** Fills `buf` (OVERLAY_BLOCK bytes) with a block that `has` reported. */
   read(block: number, buf: Uint8Array): Promise<void>;
   write(block: number, data: Uint8Array): Promise<void>;
+  /** Synchronous `read`, for stores that can (the snapshot's fast path); false when it cannot now. */
+  readSync?(block: number, buf: Uint8Array): boolean;
+  /** Synchronous `write`; the store may keep `data` (the caller gives it up). */
+  writeSync?(block: number, data: Uint8Array): boolean;
   /** Forgets a block (the disk then shows the base's data there again). */
   drop?(block: number): void;
   flush(): Promise<void>;
@@ -33,6 +38,14 @@ export class MemoryOverlay implements OverlayStore {
   write(block: number, data: Uint8Array): Promise<void> {
     this.blocks.set(block, data.slice());
     return Promise.resolve();
+  }
+  readSync(block: number, buf: Uint8Array): boolean {
+    buf.set(this.blocks.get(block)!);
+    return true;
+  }
+  writeSync(block: number, data: Uint8Array): boolean {
+    this.blocks.set(block, data);
+    return true;
   }
   drop(block: number): void {
     this.blocks.delete(block);
@@ -55,6 +68,8 @@ export class SnapshotBackend implements BlockBackend {
   readonly sectorCount: number;
   /** Operations run one at a time: a partial-block write reads, patches and stores its block. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Queued operations not yet finished: the synchronous path waits until there are none. */
+  private queuedOps = 0;
   private readonly scratch = new Uint8Array(OVERLAY_BLOCK);
 
   constructor(private readonly base: BlockBackend, private readonly store: OverlayStore) {
@@ -82,6 +97,61 @@ export class SnapshotBackend implements BlockBackend {
         s = next;
       }
     });
+  }
+
+  /** The synchronous read, when base and store both have one and nothing is queued. */
+  readSync(sector: number, parts: Uint8Array[]): boolean {
+    if (this.queuedOps > 0 || !this.base.readSync || !this.store.readSync) return false;
+    const end = sector + partsLength(parts) / SECTOR_SIZE;
+    for (let s = sector; s < end;) {
+      const b = Math.floor(s / SPB);
+      let next = Math.min((b + 1) * SPB, end);
+      const from = (s - sector) * SECTOR_SIZE;
+      if (this.store.has(b)) {
+        if (!this.store.readSync(b, this.scratch)) return this.partial();
+        const at = (s - b * SPB) * SECTOR_SIZE;
+        copyIntoParts(parts, from, this.scratch.subarray(at, at + (next - s) * SECTOR_SIZE));
+      } else {
+        while (next < end && !this.store.has(next / SPB)) next = Math.min(next + SPB, end);
+        const piece = sliceParts(parts, from, (next - sector) * SECTOR_SIZE);
+        if (!this.base.readSync(s, piece)) return this.partial();
+      }
+      s = next;
+    }
+    return true;
+  }
+
+  /** The synchronous write, under the same conditions. */
+  writeSync(sector: number, parts: Uint8Array[]): boolean {
+    if (this.queuedOps > 0 || !this.base.readSync || !this.store.writeSync) return false;
+    if (!this.store.readSync) return false;
+    const end = sector + partsLength(parts) / SECTOR_SIZE;
+    for (let s = sector; s < end;) {
+      const b = Math.floor(s / SPB);
+      const next = Math.min((b + 1) * SPB, end);
+      const block = new Uint8Array(OVERLAY_BLOCK);
+      const whole = s === b * SPB && next >= Math.min((b + 1) * SPB, this.sectorCount);
+      if (!whole) {
+        const ok = this.store.has(b) ? this.store.readSync(b, block) : this.base.readSync(b * SPB, [
+          block.subarray(0, Math.min(SPB, this.sectorCount - b * SPB) * SECTOR_SIZE),
+        ]);
+        if (!ok) return this.partial();
+      }
+      const at = (s - b * SPB) * SECTOR_SIZE;
+      copyFromParts(
+        parts,
+        (s - sector) * SECTOR_SIZE,
+        block.subarray(at, at + (next - s) * SECTOR_SIZE),
+      );
+      if (!this.store.writeSync(b, block)) return this.partial();
+      s = next;
+    }
+    return true;
+  }
+
+  /** A store or base that offered a synchronous call and then refused it midway: a bug, not a guest error. */
+  private partial(): never {
+    throw new Error("snapshot: a synchronous read or write was refused halfway");
   }
 
   write(sector: number, data: Uint8Array): Promise<void> {
@@ -132,7 +202,8 @@ export class SnapshotBackend implements BlockBackend {
   }
 
   private queued(op: () => Promise<void>): Promise<void> {
-    const p = this.tail.then(op);
+    this.queuedOps++;
+    const p = this.tail.then(op).finally(() => this.queuedOps--);
     this.tail = p.catch(() => {});
     return p;
   }

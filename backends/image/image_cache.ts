@@ -108,4 +108,4 @@ export function findDefaultImage(embeddedDir = EMBEDDED_IMAGE_DIR): FoundImage {
 }
 
 /** The kernel command line for the default image: the virtio console, SBI early console. */
-export const DEFAULT_CMDLINE = "console=hvc0 earlycon=sbi";
+export const DEFAULT_CMDLINE = "console=hvc1 earlycon=sbi";

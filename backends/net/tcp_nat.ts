@@ -6,15 +6,21 @@
  * window we advertise (the bytes not yet written to the socket), and the
  * socket is read only while the guest's window and our send buffer have room.
  * Lost segments (a full guest receive queue) are resent go-back-N on a timer.
+ * Window scaling (RFC 7323) is used whenever the guest offers it, so both
+ * directions keep up to a megabyte in flight instead of 64 KiB; all
+ * connections together stay within one memory budget, so a flood of them
+ * cannot make the NAT hold more.
  */
 import type { Ipv4Packet } from "./ipv4.ts";
 import { ACK, buildTcp, FIN, parseTcp, PSH, RST, seqDiff, SYN, type TcpSegment } from "./tcp.ts";
 
 export interface TcpNatHost {
   /** A TCP segment from `src` (guest-visible address) to the guest. */
-  toGuest(src: number, segment: Uint8Array, gsoSize?: number): void;
+  toGuest(src: number, segment: Uint8Array, gsoSize?: number, partialChecksum?: boolean): void;
   /** True while the guest takes TCP frames larger than its MSS (see EthernetPort.largeTcp). */
   largeTcp(): boolean;
+  /** True while the guest takes segments with a partial checksum (EthernetPort.partialChecksum). */
+  partialChecksum?(): boolean;
   denied(proto: "udp" | "tcp", host: string, port: number): void;
   guestIp: number;
 }
@@ -23,8 +29,20 @@ export interface TcpNatHost {
 export const OUR_MSS = 1460;
 /** Bytes of guest data accepted but not yet written to the host socket (our receive window). */
 export const RECV_BUFFER = 65535;
-/** Bytes read from the host socket and not yet acknowledged by the guest. */
-export const SEND_BUFFER = 256 * 1024;
+/** The same with window scaling: a megabyte in flight keeps an emulated guest busy. */
+export const RECV_BUFFER_SCALED = 1 << 20;
+/** Our window-scale shift: windows up to 64 KiB << 7 = 8 MiB. */
+export const OUR_WSCALE = 7;
+/** Bytes read from the host socket and not yet acknowledged by the guest (at most). */
+export const SEND_BUFFER = 1 << 20;
+/** A connection's send buffer starts this small and doubles as data waits in it. */
+const SEND_BUFFER_START = 64 * 1024;
+/**
+ * All connections' buffered bytes together (guest data not yet written to
+ * the host, send-buffer space): past it windows close and buffers stop
+ * growing, whatever the number of connections.
+ */
+export const BUFFER_BUDGET = 32 << 20;
 export const MAX_CONNECTIONS = 1024;
 /** Payload of one large frame to a guest that takes them (IPv4's 64 KiB less headers). */
 const LARGE_SEGMENT = 65535 - 20 - 20;
@@ -52,12 +70,16 @@ class Conn {
   sndUna: number;
   sndNxt: number;
   synAcked = false;
-  readonly buf = new Uint8Array(SEND_BUFFER);
+  buf = new Uint8Array(SEND_BUFFER_START);
   /** Unacknowledged bytes live in buf[start, start + len); sndUna is buf[start]. */
   start = 0;
   len = 0;
   guestWindow = 0;
   guestMss = 536;
+  /** Both sides sent the window-scale option: windows after the SYNs are scaled. */
+  scaled = false;
+  /** The guest's shift (its window field << this). */
+  guestShift = 0;
   hostEof = false;
   finSent = false;
   finAcked = false;
@@ -89,8 +111,9 @@ class Conn {
     return Math.min(this.len, Math.max(0, seqDiff(this.sndNxt, this.sndUna)));
   }
 
-  get window(): number {
-    return Math.max(0, RECV_BUFFER - this.writeQueued);
+  /** Room for guest data, before the NAT-wide budget. */
+  get room(): number {
+    return Math.max(0, (this.scaled ? RECV_BUFFER_SCALED : RECV_BUFFER) - this.writeQueued);
   }
 }
 
@@ -100,6 +123,8 @@ export class TcpNat {
   private readonly connect: Connect;
   /** Go-back-N retransmissions so far (a healthy in-process link needs none). */
   retransmits = 0;
+  /** Bytes held by all connections: queued guest data and send-buffer space (see BUFFER_BUDGET). */
+  buffered = 0;
 
   constructor(
     private readonly host: TcpNatHost,
@@ -113,9 +138,14 @@ export class TcpNat {
     return this.conns.size;
   }
 
+  /** The receive window a connection may advertise now: its room, within the budget. */
+  private window(c: Conn): number {
+    return Math.max(0, Math.min(c.room, BUFFER_BUDGET - this.buffered));
+  }
+
   /** A guest TCP segment to `hostName` (the host-side address of ip.dst); false if dropped. */
-  input(ip: Ipv4Packet, hostName: string): boolean {
-    const seg = parseTcp(ip.payload, ip.src, ip.dst);
+  input(ip: Ipv4Packet, hostName: string, verify = true): boolean {
+    const seg = parseTcp(ip.payload, ip.src, ip.dst, verify);
     if (!seg) return false;
     const key = `${seg.srcPort}|${ip.dst}|${seg.dstPort}`;
     let c = this.conns.get(key);
@@ -133,7 +163,12 @@ export class TcpNat {
       c = new Conn(key, ip.dst, seg.dstPort, seg.srcPort, seg.seq);
       c.guestMss = Math.max(64, Math.min(seg.mss ?? 536, OUR_MSS));
       c.guestWindow = seg.window;
+      if (seg.wscale !== null) {
+        c.scaled = true;
+        c.guestShift = seg.wscale;
+      }
       this.conns.set(key, c);
+      this.buffered += c.buf.length;
       // An unhandled rejection would end the whole process: a failure here resets the guest.
       this.open(c, hostName).catch(() => this.drop(c!, true));
       this.startTicker();
@@ -181,8 +216,13 @@ export class TcpNat {
   }
 
   private sendSynAck(c: Conn): void {
-    if (c.activeOpen) this.send(c, { seq: c.iss, ack: 0, flags: SYN, mss: OUR_MSS });
-    else this.send(c, { seq: c.iss, ack: c.rcvNxt, flags: SYN | ACK, mss: OUR_MSS });
+    // Our SYN always offers scaling; our SYN-ACK only when the guest's SYN did (RFC 7323 §2.2).
+    if (c.activeOpen) {
+      this.send(c, { seq: c.iss, ack: 0, flags: SYN, mss: OUR_MSS, wscale: OUR_WSCALE });
+    } else {
+      const wscale = c.scaled ? OUR_WSCALE : undefined;
+      this.send(c, { seq: c.iss, ack: c.rcvNxt, flags: SYN | ACK, mss: OUR_MSS, wscale });
+    }
   }
 
   /**
@@ -204,6 +244,7 @@ export class TcpNat {
     c.socket = socket;
     c.sndNxt = (c.iss + 1) >>> 0;
     this.conns.set(key, c);
+    this.buffered += c.buf.length;
     this.sendSynAck(c);
     this.startTicker();
   }
@@ -221,6 +262,10 @@ export class TcpNat {
       c.rcvNxt = (seg.seq + 1) >>> 0;
       c.guestMss = Math.max(64, Math.min(seg.mss ?? 536, OUR_MSS));
       c.guestWindow = seg.window;
+      if (seg.wscale !== null) {
+        c.scaled = true;
+        c.guestShift = seg.wscale;
+      }
       c.synAcked = true;
       c.sndUna = seg.ack;
       c.lastProgress = Date.now();
@@ -240,8 +285,9 @@ export class TcpNat {
     if (payload.length > 0 || seg.flags & FIN) {
       needAck = true;
       if (d === 0 && !c.guestFin) {
-        const take = Math.min(payload.length, c.window);
-        if (take > 0) this.write(c, payload.slice(0, take));
+        const take = Math.min(payload.length, this.window(c));
+        // The frame is ours (a copy out of guest memory): a view of it is kept, not a copy.
+        if (take > 0) this.write(c, payload.subarray(0, take));
         c.rcvNxt = (c.rcvNxt + take) >>> 0;
         if (take === payload.length && seg.flags & FIN) {
           c.rcvNxt = (c.rcvNxt + 1) >>> 0;
@@ -259,7 +305,7 @@ export class TcpNat {
   }
 
   private ackReceived(c: Conn, seg: TcpSegment): void {
-    c.guestWindow = seg.window;
+    c.guestWindow = seg.window * 2 ** (c.scaled ? c.guestShift : 0);
     if (!c.synAcked) {
       if (seg.ack !== ((c.iss + 1) >>> 0)) return;
       c.synAcked = true;
@@ -308,7 +354,8 @@ export class TcpNat {
   private write(c: Conn, data: Uint8Array): void {
     const socket = c.socket!;
     c.writeQueued += data.length;
-    if (c.window < c.guestMss) c.windowClosed = true;
+    this.buffered += data.length;
+    if (this.window(c) < c.guestMss) c.windowClosed = true;
     c.writing = c.writing.then(async () => {
       if (c.closed) return;
       try {
@@ -318,8 +365,9 @@ export class TcpNat {
         return;
       }
       c.writeQueued -= data.length;
+      this.buffered -= data.length;
       // Tell the guest the window opened again (it stopped sending when it closed).
-      if (c.windowClosed && c.window >= RECV_BUFFER / 2 && !c.closed) {
+      if (c.windowClosed && this.window(c) >= RECV_BUFFER / 2 && !c.closed) {
         c.windowClosed = false;
         this.sendAck(c);
       }
@@ -331,7 +379,16 @@ export class TcpNat {
     const socket = c.socket!;
     try {
       for (;;) {
-        while (c.len >= SEND_BUFFER && !c.closed) {
+        while (c.len >= c.buf.length && !c.closed) {
+          if (c.buf.length < SEND_BUFFER && this.buffered + c.buf.length <= BUFFER_BUDGET) {
+            // Data waits for the guest: a bigger buffer keeps more in flight.
+            const bigger = new Uint8Array(c.buf.length * 2);
+            bigger.set(c.buf.subarray(c.start, c.start + c.len));
+            this.buffered += c.buf.length;
+            c.buf = bigger;
+            c.start = 0;
+            break;
+          }
           await new Promise<void>((r) => c.roomWaiter = r);
         }
         if (c.closed) return;
@@ -430,6 +487,11 @@ export class TcpNat {
   }
 
   private forget(c: Conn): void {
+    if (!c.closed) {
+      this.buffered -= c.buf.length;
+      c.buf = new Uint8Array(0);
+      c.start = c.len = 0;
+    }
     c.closed = true;
     this.conns.delete(c.key);
     const w = c.roomWaiter;
@@ -443,17 +505,27 @@ export class TcpNat {
 
   private send(
     c: Conn,
-    h: { seq: number; ack: number; flags: number; mss?: number },
+    h: { seq: number; ack: number; flags: number; mss?: number; wscale?: number },
     payload?: Uint8Array,
     gsoSize = 0,
   ): void {
-    const seg = buildTcp(c.remoteIp, this.host.guestIp, {
-      srcPort: c.remotePort,
-      dstPort: c.guestPort,
-      window: c.window,
-      ...h,
-    }, payload);
-    this.host.toGuest(c.remoteIp, seg, gsoSize);
+    // Window fields are scaled once both SYNs offered it, never in a SYN itself.
+    const w = this.window(c);
+    const window = c.scaled && !(h.flags & SYN) ? w >> OUR_WSCALE : Math.min(w, 0xffff);
+    const partial = this.host.partialChecksum?.() ?? false;
+    const seg = buildTcp(
+      c.remoteIp,
+      this.host.guestIp,
+      {
+        srcPort: c.remotePort,
+        dstPort: c.guestPort,
+        window,
+        ...h,
+      },
+      payload,
+      partial,
+    );
+    this.host.toGuest(c.remoteIp, seg, gsoSize, partial);
   }
 
   /** The RST answering a segment that belongs to no connection (RFC 9293 §3.10.7.1). */

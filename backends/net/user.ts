@@ -6,7 +6,11 @@
  * so --allow-net decides what the guest may reach. Malformed frames are
  * dropped, never thrown.
  */
-import type { EthernetBackend, EthernetPort } from "../../devices/ethernet_backend.ts";
+import type {
+  EthernetBackend,
+  EthernetPort,
+  TransmitOffload,
+} from "../../devices/ethernet_backend.ts";
 import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from "./arp.ts";
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, dhcpReply } from "./dhcp.ts";
 import { answerQuery, defaultResolver, type Resolver } from "./dns.ts";
@@ -24,6 +28,7 @@ import {
 } from "./ipv4.ts";
 import { type HostForward, listenForward } from "./hostfwd.ts";
 import { type Connect, TcpNat } from "./tcp_nat.ts";
+import { TCP_CSUM_OFFSET } from "./tcp.ts";
 import { buildUdp, parseUdp } from "./udp.ts";
 import { UdpNat } from "./udp_nat.ts";
 
@@ -56,6 +61,8 @@ export class UserNetwork implements EthernetBackend {
   private port: EthernetPort | null = null;
   /** The guest may send large TCP frames (transmit offload): the NAT takes any length. */
   readonly acceptsLargeFrames = true;
+  /** Every guest TCP connection ends here, so a checksum the guest left to us need not be computed. */
+  readonly acceptsPartialChecksum = true;
   private guestMac: Uint8Array = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
   private readonly log: (line: string) => void;
   private readonly resolver: Resolver;
@@ -79,9 +86,10 @@ export class UserNetwork implements EthernetBackend {
     });
     this.tcp = new TcpNat(
       {
-        toGuest: (src, segment, gsoSize) =>
-          this.toGuest(PROTO_TCP, src, GUEST_IP, segment, gsoSize ?? 0),
+        toGuest: (src, segment, gsoSize, partial) =>
+          this.toGuest(PROTO_TCP, src, GUEST_IP, segment, gsoSize ?? 0, partial),
         largeTcp: () => this.port?.largeTcp ?? false,
+        partialChecksum: () => this.port?.partialChecksum ?? false,
         denied: (proto, host, port) => this.denied(proto, host, port),
         guestIp: GUEST_IP,
       },
@@ -123,10 +131,10 @@ export class UserNetwork implements EthernetBackend {
     this.guestMac = port.mac.slice();
   }
 
-  send(frame: Uint8Array): void {
+  send(frame: Uint8Array, offload: TransmitOffload = {}): void {
     if (this.closed) return;
     try {
-      if (!this.input(frame)) this.dropped++;
+      if (!this.input(frame, offload.checksumLeftToHost === true)) this.dropped++;
     } catch {
       // A parser bug must not stop the machine; the frame is lost like on a real wire.
       this.dropped++;
@@ -202,7 +210,7 @@ export class UserNetwork implements EthernetBackend {
   }
 
   /** Handles one guest frame; false when it was dropped. */
-  private input(frame: Uint8Array): boolean {
+  private input(frame: Uint8Array, unsummed: boolean): boolean {
     const eth = parseEthernet(frame);
     if (!eth) return false;
     if (eth.type === ETHERTYPE_ARP) return this.arp(eth.payload);
@@ -217,7 +225,7 @@ export class UserNetwork implements EthernetBackend {
         return this.udpInput(ip);
       case PROTO_TCP: {
         const host = this.hostAddress(ip.dst);
-        return host !== null && this.tcp.input(ip, host);
+        return host !== null && this.tcp.input(ip, host, !unsummed);
       }
     }
     return false;
@@ -287,11 +295,16 @@ export class UserNetwork implements EthernetBackend {
     dst: number,
     payload: Uint8Array,
     gsoSize = 0,
+    partial = false,
   ): void {
     if (this.closed) return;
     const packet = buildIpv4(src, dst, proto, payload);
     const frame = buildEthernet(this.guestMac, GATEWAY_MAC, ETHERTYPE_IPV4, packet);
-    // Every frame built here has correct checksums.
-    this.port?.receive(frame, { checksummed: true, gsoSize });
+    // Every frame built here has correct checksums, or a partial TCP one the guest said it takes.
+    this.port?.receive(frame, {
+      checksummed: true,
+      gsoSize,
+      partialChecksum: partial ? { start: 14 + 20, offset: TCP_CSUM_OFFSET } : undefined,
+    });
   }
 }

@@ -22,6 +22,8 @@ export interface RunInputs {
   elf?: string;
   /** --web: the `host:port` the web console listens on. */
   web?: string;
+  /** --gdb: the `host:port` the GDB stub listens on. */
+  gdb?: string;
 }
 
 /** `host` or `host:port` of a URL, as --allow-net takes it. */
@@ -47,6 +49,9 @@ export function machineNeeds(config: VmConfig, flags: DeviceFlags, inputs: RunIn
   input(needs, inputs.elf, "ELF program");
   if (inputs.web !== undefined) {
     needs.push({ kind: "net", value: inputs.web, purpose: `the web console on ${inputs.web}` });
+  }
+  if (inputs.gdb !== undefined) {
+    needs.push({ kind: "net", value: inputs.gdb, purpose: `the GDB stub on ${inputs.gdb}` });
   }
   input(needs, config.bios, "firmware");
   input(needs, config.kernel, "kernel");

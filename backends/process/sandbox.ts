@@ -30,3 +30,16 @@ export function applySandbox(
 ): string[] {
   return DEVICE_KINDS.flatMap((kind) => kind.sandbox(config, flags, { checkGrants }));
 }
+
+/**
+ * `--gdb` under `--sandbox`: only at an address written out in full, since
+ * whoever reaches the port controls the guest and reads all of its memory.
+ */
+export function checkSandboxGdb(explicitHost: boolean): void {
+  if (!explicitHost) {
+    throw new Error(
+      "--sandbox: --gdb needs its address written out (e.g. --gdb 127.0.0.1:1234): " +
+        "whoever reaches the port controls the guest",
+    );
+  }
+}

@@ -14,14 +14,19 @@ import { tlbEntryOffset } from "../mmu.ts";
 import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
+import { SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
 import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
+import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
 
 /** Function indices every module has: the helpers, then the shared mulhu. */
 export const FN_LOAD = 0;
 export const FN_STORE = 1;
 export const FN_LOG_STORE = 2;
-export const FN_MULHU = 3;
-export const IMPORT_COUNT = 3;
+export const FN_FP = 3;
+/** Atomics and SYSTEM instructions (core/jit/system.ts). */
+export const FN_SYS = 4;
+export const IMPORT_COUNT = 5;
+export const FN_MULHU = IMPORT_COUNT;
 
 /** Status codes a region returns. */
 export const STATUS_GO_ON = 0;
@@ -34,14 +39,24 @@ const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
 const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
 const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
 const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
-export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32]];
+export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32], ...FP_LOCALS];
+const L_FP = 46; // the FP code's locals (FP_LOCALS) follow the emitter's own
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
 export const CHAIN_ENTRIES = 1024;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
 
 /** Emits region bodies into a pooled writer. */
 export class RegionEmitter {
-  private readonly w = new ByteWriter();
+  readonly w = new ByteWriter();
+  /** Locals the FP code (core/jit/codegen_fp.ts) borrows. */
+  readonly tempA = L_T;
+  readonly tempB = L_U;
+  readonly addrLoLocal = L_LO;
+  private readonly fp = new FpEmitter(
+    this,
+    { load: FN_LOAD, store: FN_STORE, logStore: FN_LOG_STORE, fp: FN_FP },
+    L_FP,
+  );
   /** Current nesting of structured blocks (the function body is 0). */
   private depth = 0;
   private readonly outDepth = 1;
@@ -64,7 +79,7 @@ export class RegionEmitter {
   set checkMode(on: boolean) {
     this.logStores = on;
   }
-  private logStores = false;
+  logStores = false;
   private flatExits: Set<number> | null = null;
   /** Buffer offset of the chain cache (-1: regions always return to the run loop). */
   chainAt = -1;
@@ -147,6 +162,7 @@ export class RegionEmitter {
     this.flatExits = flatExits;
     const w = this.w;
     w.reset();
+    this.fp.reset();
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
     const used = new Set<number>(), written = new Set<number>();
     for (const b of plan.blocks) {
@@ -280,32 +296,32 @@ export class RegionEmitter {
   }
 
   // --- small writers ---
-  private op(o: number): void {
+  op(o: number): void {
     this.w.byte(o);
   }
-  private local(o: number, i: number): void {
+  local(o: number, i: number): void {
     this.w.byte(o);
     this.w.u32(i);
   }
-  private mem(o: number, align: number, offset: number): void {
+  mem(o: number, align: number, offset: number): void {
     this.w.byte(o);
     this.w.u32(align);
     this.w.u32(offset);
   }
-  private i32(v: number): void {
+  i32(v: number): void {
     this.w.byte(Op.i32_const);
     this.w.sleb(v);
   }
-  private i64(v: number): void {
+  i64(v: number): void {
     this.w.byte(Op.i64_const);
     this.w.sleb(v);
   }
-  private open(o: number, type: number): void {
+  open(o: number, type: number): void {
     this.w.byte(o);
     this.w.byte(type);
     this.depth++;
   }
-  private close(): void {
+  close(): void {
     this.w.byte(Op.end);
     this.depth--;
   }
@@ -313,17 +329,17 @@ export class RegionEmitter {
     this.w.byte(Op.br);
     this.w.u32(this.depth - targetDepth);
   }
-  private get(r: number): void {
+  get(r: number): void {
     if (r === 0) this.i64(0);
     else this.local(Op.local_get, regLocal(r));
   }
-  private set(r: number): void {
+  set(r: number): void {
     if (r === 0) this.op(Op.drop);
     else this.local(Op.local_set, regLocal(r));
   }
 
   /** Leaves the region with pc = `pc` after `retiredInBlock` instructions of this block. */
-  private exit(pc: number, retiredInBlock: number, status: number): void {
+  exit(pc: number, retiredInBlock: number, status: number): void {
     const dropped = this.cur.insns.length - retiredInBlock;
     if (dropped !== 0) {
       this.local(Op.local_get, L_N);
@@ -380,7 +396,7 @@ export class RegionEmitter {
     this.local(Op.local_set, L_N);
     for (let k = 0; k < len; k++) this.insn(b.insns[k], k);
     const op = last.insn & 0x7f;
-    if (op !== 0x6f && op !== 0x67) this.goTo(b.next, fallThrough);
+    if (op !== 0x6f && op !== 0x67 && !systemExit(last.insn)) this.goTo(b.next, fallThrough);
     if (selfLoop) {
       this.close();
       if (outer === undefined) this.loops.delete(index);
@@ -512,6 +528,14 @@ export class RegionEmitter {
         return;
       case 0x0f: // FENCE: nothing to order on one in-order hart
         return;
+      case 0x2f: // AMO, LR/SC
+      case 0x73: // CSR access, ECALL, xRET, SFENCE.VMA
+        this.sysCall(i, k);
+        return;
+    }
+    if (isFpOpcode(insn & 0x7f)) {
+      this.fp.insn(i, k, this.cur);
+      return;
     }
     throw new Error(`codegen: untranslatable instruction 0x${insn.toString(16)}`);
   }
@@ -609,7 +633,7 @@ export class RegionEmitter {
     this.close();
   }
 
-  private call(fn: number): void {
+  call(fn: number): void {
     this.w.byte(Op.call);
     this.w.u32(fn);
   }
@@ -619,7 +643,7 @@ export class RegionEmitter {
    * on the stack: the entry's i64 tag equals the address masked with
    * ~4095 | (size - 1), so a misaligned access misses too.
    */
-  private tlbCheck(rs1: number, imm: number, kind: number, size: number): void {
+  tlbCheck(rs1: number, imm: number, kind: number, size: number): void {
     this.get(rs1);
     if (imm !== 0) {
       this.i64(imm);
@@ -642,7 +666,7 @@ export class RegionEmitter {
     this.op(Op.i64_eq);
   }
 
-  private addrHi(): void {
+  addrHi(): void {
     this.local(Op.local_get, L_A);
     this.i64(32);
     this.op(Op.i64_shr_u);
@@ -650,7 +674,7 @@ export class RegionEmitter {
   }
 
   /** Buffer offset of the access on a TLB hit: the address plus the entry's addend. */
-  private hitOffset(kind: number): void {
+  hitOffset(kind: number): void {
     this.local(Op.local_get, L_LO);
     this.local(Op.local_get, L_TI);
     this.mem(Op.i32_load, 2, tlbEntryOffset(kind) + 8);
@@ -708,6 +732,68 @@ export class RegionEmitter {
     this.close();
     this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
+    this.close();
+  }
+
+  // --- Atomics and SYSTEM instructions: one call to sys() each (core/jit/system.ts) ---
+
+  /**
+   * Calls sys() for the instruction, then: a trap leaves at it; rd gets the
+   * value sys() left in the scratch slot; status 2 leaves after it and 3 (an
+   * xRET) leaves for the pc sys() left there.
+   */
+  private sysCall(i: Insn, k: number): void {
+    const insn = i.insn, rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
+    const amo = (insn & 0x7f) === 0x2f, f3 = (insn >>> 12) & 7;
+    if (amo || (f3 !== 0 && (f3 & 4) === 0)) {
+      this.i32(0);
+      this.get(amo ? (insn >>> 20) & 31 : rs1);
+      this.mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
+    }
+    this.i32(insn | 0);
+    if (amo) {
+      this.get(rs1);
+      this.local(Op.local_tee, L_A);
+      this.op(Op.i32_wrap_i64);
+      this.addrHi();
+    } else {
+      this.i32(0);
+      this.i32(0);
+    }
+    // Instructions retired before this one (L_N already counts the whole block).
+    this.local(Op.local_get, L_N);
+    this.i32(this.cur.insns.length - k);
+    this.op(Op.i32_sub);
+    this.call(FN_SYS);
+    this.local(Op.local_tee, L_ST);
+    this.i32(SYS_TRAP);
+    this.op(Op.i32_eq);
+    this.open(Op.if, VOID);
+    this.exit(i.pc, k, STATUS_TRAP);
+    this.close();
+    if (rd !== 0) {
+      this.i32(0);
+      this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
+      this.set(rd);
+    }
+    if (systemExit(insn)) { // ends its block: status 2 or 3
+      this.local(Op.local_get, L_ST);
+      this.i32(SYS_JUMP);
+      this.op(Op.i32_eq);
+      this.open(Op.if, VOID);
+      this.i32(0);
+      this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
+      this.local(Op.local_set, L_PC);
+      this.i32(STATUS_STOP);
+      this.local(Op.local_set, L_ST);
+      this.br(this.outDepth);
+      this.close();
+      this.exit(i.pc + i.len, k + 1, STATUS_STOP);
+      return;
+    }
+    this.local(Op.local_get, L_ST);
+    this.open(Op.if, VOID);
+    this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
   }
 }
@@ -786,7 +872,7 @@ function structure(blocks: Block[]): Unit[] {
     const ti = t === null ? undefined : index.get(t);
     if (ti !== undefined) out.push(ti);
     const op = last.insn & 0x7f;
-    const fi = op === 0x6f || op === 0x67 ? undefined : index.get(b.next);
+    const fi = op === 0x6f || op === 0x67 || systemExit(last.insn) ? undefined : index.get(b.next);
     if (fi !== undefined) out.push(fi);
     return out;
   });
@@ -837,9 +923,18 @@ function structure(blocks: Block[]): Unit[] {
 function registersOf(insn: number, used: Set<number>, written: Set<number>): void {
   const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
   const op = insn & 0x7f;
+  if (isFpOpcode(op)) {
+    const r = fpReadsX(insn), w = fpWritesX(insn);
+    if (r >= 0) used.add(r);
+    if (w >= 0) {
+      used.add(w);
+      written.add(w);
+    }
+    return;
+  }
   const writes = op !== 0x63 && op !== 0x23 && op !== 0x0f;
   const reads1 = op !== 0x37 && op !== 0x17 && op !== 0x6f;
-  const reads2 = op === 0x63 || op === 0x23 || op === 0x33 || op === 0x3b;
+  const reads2 = op === 0x63 || op === 0x23 || op === 0x33 || op === 0x3b || op === 0x2f;
   if (writes) {
     used.add(rd);
     written.add(rd);

@@ -12,8 +12,15 @@
  */
 import type { Hart } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
-import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
+import {
+  JIT_FP_READY_OFFSET,
+  JIT_PC_OFFSET,
+  JIT_RETIRED_OFFSET,
+  JIT_SCRATCH_OFFSET,
+} from "../state.ts";
 import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
+import { executeFp } from "../fpu.ts";
+import { MSTATUS_FS, PRIV_U } from "../csr.ts";
 import { TLB_BYTES, TLB_SIZE } from "../mmu.ts";
 import {
   CHAIN_BYTES,
@@ -24,12 +31,18 @@ import {
   STATUS_TRAP,
 } from "./codegen.ts";
 import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
+import { SystemCalls } from "./system.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
 /** Jumps to a target before its region is translated. */
 const HOT_THRESHOLD = 20000;
+/**
+ * User code gets hot this many times sooner: a program's loop body runs a few
+ * thousand times where the kernel's boot code runs a few hundred (docs/speed.md).
+ */
+const USER_STEP = 10;
 /**
  * Hot entries compiled together as one module (one compile and one instance
  * for several regions): the batch is compiled when full or at the next slice.
@@ -106,6 +119,8 @@ export class Jit {
   private readonly emitter = new RegionEmitter();
   private readonly writer = new ByteWriter();
   private readonly imports: WebAssembly.Imports;
+  /** Atomics and SYSTEM instructions called from translated code. */
+  private readonly sys: SystemCalls;
   private fenceEpoch = 0;
   /** Set when a store dropped translations: the running region must stop. */
   private codeChanged = false;
@@ -145,17 +160,25 @@ export class Jit {
     this.emitter.chainAt = checkMode ? -1 : chainAt;
     this.clearChain();
     hart.jitHot = this.hot;
+    hart.jitUserStep = USER_STEP;
     hart.codePages = this.codePages;
     hart.onCodeWrite = (page) => this.invalidatePage(page);
     hart.onFenceI = () => {
       this.fenceEpoch++;
       this.clearChain(); // every region re-checks its bytes before it runs again
     };
+    const sys = this.sys = new SystemCalls(hart, mem);
+    sys.onAccess = (va) => this.onSlowAccess?.(va, true);
+    sys.logStore = (va, size) => {
+      if (this.storeLog !== null) this.logSlowStore(va, size);
+    };
     this.imports = {
       h: {
         ld: (lo: number, hi: number, f3: number) => this.loadHelper(lo, hi, f3),
         st: (lo: number, hi: number, f3: number) => this.storeHelper(lo, hi, f3),
         log: (off: number, size: number) => this.storeLog?.(off, size),
+        fp: (insn: number) => executeFp(hart.state, insn) ? 0 : 1,
+        sys: (insn: number, lo: number, hi: number, n: number) => sys.call(insn, lo, hi, n),
       },
       m: { mem: mem.memory, tbl: this.table },
     };
@@ -207,12 +230,15 @@ export class Jit {
     this.codeChanged = false;
     const r = e.region;
     const fn = r.entries.has(e.index) ? r.fn : this.flatFn(r);
+    this.sys.credited = 0;
+    // Translated FP code runs only while FS is Dirty (core/jit/codegen_fp.ts).
+    this.mem.i32[JIT_FP_READY_OFFSET >> 2] = (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 1 : 0;
     const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
     if (r.runs >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
-    h.creditRetired(retired);
+    h.creditRetired(retired - this.sys.credited);
     if (status === STATUS_TRAP) {
       h.trap(TRAP.cause, false, TRAP.tval, h.pc);
       return retired + 1;
@@ -253,7 +279,8 @@ export class Jit {
     }
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
-      this.hot[i]++;
+      const h = this.hart;
+      this.hot[i] = h.priv === PRIV_U ? Math.min(0, this.hot[i] + h.jitUserStep) : this.hot[i] + 1;
       return null;
     }
     if (this.hot[i] === 0) {
@@ -440,6 +467,7 @@ export class Jit {
     this.byPage.delete(page);
     this.clearChain();
     this.codeChanged = true;
+    this.sys.codeChanged = true;
   }
 
   /** Drops every translation (the cache is full). */
@@ -512,16 +540,20 @@ export class Jit {
 }
 
 /** Type 0 is the regions' (return_call_indirect names it). */
-const T_REGION = 0, T_HELPER = 1, T_LOG = 2, T_MULHU = 3;
+const T_REGION = 0, T_HELPER = 1, T_LOG = 2, T_MULHU = 3, T_SYS = 4;
 const TYPES = [
   { params: [I32, I32, I32, I32, I32], results: [I32] },
   { params: [I32, I32, I32], results: [I32] },
   { params: [I32, I32], results: [] },
   { params: [I64, I64], results: [I64] },
+  { params: [I32, I32, I32, I32], results: [I32] },
 ];
+/** In the order of FN_LOAD.. in codegen.ts. */
 const IMPORTS = [
   { name: "ld", type: T_HELPER },
   { name: "st", type: T_HELPER },
   { name: "log", type: T_LOG },
+  { name: "fp", type: T_HELPER },
+  { name: "sys", type: T_SYS },
 ];
 const MULHU_BODY = mulhuBody();

@@ -1,12 +1,13 @@
 /**
  * The lockstep checker: runs each translated block, then puts the state back
  * and runs the interpreter over the same instructions, and stops the machine
- * at the first block where they differ (registers, pc, privilege, trap CSRs,
- * counters, or the bytes the block stored). Memory is compared at the
+ * at the first block where they differ (integer and FP registers, fflags, frm,
+ * pc, privilege, trap CSRs, counters, or the bytes the block stored). Memory is compared at the
  * addresses translated code stored to, so a store the interpreter makes
  * elsewhere shows only as a difference there. Blocks that touch MMIO run
  * once, unchecked (a device access cannot be undone).
  */
+import type { TriggerState } from "../triggers.ts";
 import type { Hart } from "../hart.ts";
 import { ACCESS_LOAD, ACCESS_STORE, TRAP } from "../trap.ts";
 import type { Entry, Jit } from "./jit.ts";
@@ -14,12 +15,18 @@ import type { Entry, Jit } from "./jit.ts";
 /** The hart state a block can change, outside memory. */
 interface Snapshot {
   x: BigInt64Array;
+  /** FP registers (raw bits), fflags and frm. */
+  f: BigInt64Array;
+  fflags: number;
+  frm: number;
   pc: number;
   priv: number;
   mstatus: number;
   instret: number;
   cycle: number;
   csrs: bigint[];
+  numbers: number[];
+  triggers: TriggerState;
 }
 
 /**
@@ -29,7 +36,34 @@ interface Snapshot {
  */
 const RUN_BUDGET = 64;
 
-const TRAP_CSRS = ["mcause", "mepc", "mtval", "scause", "sepc", "stval"] as const;
+const TRAP_CSRS = [
+  "mcause",
+  "mepc",
+  "mtval",
+  "scause",
+  "sepc",
+  "stval",
+  // CSRs translated code writes too (core/jit/system.ts), put back between the two runs.
+  "sscratch",
+  "mscratch",
+  "stvec",
+  "mtvec",
+  "satp",
+  "senvcfg",
+  "menvcfg",
+] as const;
+/** Number-valued state the same instructions change: the LR reservation, satp's decoding, mie... */
+const NUMBERS = [
+  "reservation",
+  "satpMode",
+  "satpRoot",
+  "mie",
+  "mipSoftware",
+  "mideleg",
+  "medeleg",
+  "scounteren",
+  "mcounteren",
+] as const;
 
 export class Lockstep {
   /** Blocks compared, and blocks run unchecked because they touched MMIO. */
@@ -69,6 +103,7 @@ export class Lockstep {
     };
     h.onPteWrite = (off) => jit.storeLog!(off, 4);
     const k = jit.enter(e, Math.min(budget, RUN_BUDGET));
+    const endSlice = h.endSlice; // the interpreter's run below starts with it clear
     jit.storeLog = null;
     h.onPteWrite = null;
     if (this.touchedMmio) {
@@ -83,6 +118,7 @@ export class Lockstep {
     h.jitHot = null;
     const k2 = h.run(k);
     h.jitHot = hot;
+    h.endSlice ||= endSlice;
     const interpreted = snapshot(h);
     const diff = compare(translated, interpreted, k, k2) ??
       this.log.map((off, i) =>
@@ -107,23 +143,33 @@ export class Lockstep {
 function snapshot(h: Hart): Snapshot {
   return {
     x: h.state.x.slice(),
+    f: h.state.f.slice(),
+    fflags: h.state.fflags,
+    frm: h.state.frm,
     pc: h.pc,
     priv: h.priv,
     mstatus: h.mstatus,
     instret: h.instret,
     cycle: h.cycle,
     csrs: TRAP_CSRS.map((c) => h[c]),
+    numbers: NUMBERS.map((c) => h[c]),
+    triggers: h.triggers.save(),
   };
 }
 
 function restore(h: Hart, s: Snapshot): void {
   h.state.x.set(s.x);
+  h.state.f.set(s.f);
+  h.state.fflags = s.fflags;
+  h.state.frm = s.frm;
   h.pc = s.pc;
   h.priv = s.priv;
   h.mstatus = s.mstatus;
   h.instret = s.instret;
   h.cycle = s.cycle;
   TRAP_CSRS.forEach((c, i) => h[c] = s.csrs[i]);
+  NUMBERS.forEach((c, i) => h[c] = s.numbers[i]);
+  h.triggers.load(s.triggers);
   h.updateModes();
   // Entries the translated run filled may say "dirty" for a PTE whose D bit was just undone.
   h.flushTlb();
@@ -136,6 +182,11 @@ function compare(a: Snapshot, b: Snapshot, ka: number, kb: number): string | und
   for (let r = 1; r < 32; r++) {
     if (a.x[r] !== b.x[r]) return `x${r}: translated ${hex(a.x[r])}, interpreted ${hex(b.x[r])}`;
   }
+  for (let r = 0; r < 32; r++) {
+    if (a.f[r] !== b.f[r]) return `f${r}: translated ${hex(a.f[r])}, interpreted ${hex(b.f[r])}`;
+  }
+  if (a.fflags !== b.fflags) return `fflags: translated ${a.fflags}, interpreted ${b.fflags}`;
+  if (a.frm !== b.frm) return `frm: translated ${a.frm}, interpreted ${b.frm}`;
   if (a.pc !== b.pc) return `next pc: translated ${hex(a.pc)}, interpreted ${hex(b.pc)}`;
   if (a.priv !== b.priv) return `privilege: translated ${a.priv}, interpreted ${b.priv}`;
   if (a.mstatus !== b.mstatus) {
@@ -146,6 +197,12 @@ function compare(a: Snapshot, b: Snapshot, ka: number, kb: number): string | und
   for (let i = 0; i < TRAP_CSRS.length; i++) {
     if (a.csrs[i] !== b.csrs[i]) {
       return `${TRAP_CSRS[i]}: translated ${hex(a.csrs[i])}, interpreted ${hex(b.csrs[i])}`;
+    }
+  }
+  for (let i = 0; i < NUMBERS.length; i++) {
+    // NaN (no reservation) equals NaN here.
+    if (!Object.is(a.numbers[i], b.numbers[i])) {
+      return `${NUMBERS[i]}: translated ${a.numbers[i]}, interpreted ${b.numbers[i]}`;
     }
   }
   return undefined;

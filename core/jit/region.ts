@@ -2,10 +2,13 @@
  * Finds the code a region covers: starting at a hot pc, the basic blocks
  * reachable by fall-through and direct jumps without leaving the 4 KiB page,
  * as far as every instruction is one the translator handles. Anything else
- * (CSR, FP, AMO, system ops, FENCE.I, an instruction across the page end)
- * ends the block there, and translated code exits to the interpreter at it.
+ * (the FP CSRs, WFI, EBREAK, an illegal F/D encoding, FENCE.I, an
+ * instruction across the page end; see translatable) ends the block there,
+ * and translated code exits to the interpreter at it.
  */
 import { buildCompressedTable } from "../compressed.ts";
+import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
+import { systemExit, translatableSystem } from "./system.ts";
 
 const COMPRESSED = buildCompressedTable();
 
@@ -87,8 +90,11 @@ export function translatable(insn: number): boolean {
       return f7 === 1 && f3 !== 1 && f3 !== 2 && f3 !== 3;
     case 0x0f: // FENCE (FENCE.I goes to the interpreter)
       return f3 === 0;
+    case 0x2f: // AMO, LR/SC
+    case 0x73: // CSR access, ECALL, xRET, SFENCE.VMA
+      return translatableSystem(insn);
     default:
-      return false;
+      return isFpOpcode(insn & 0x7f) && translatableFp(insn);
   }
 }
 
@@ -133,7 +139,7 @@ export function planRegion(
       hi = Math.max(hi, pc - pageVa + i.len);
       pc += i.len;
       const op = i.insn & 0x7f;
-      if (op === 0x63 || op === 0x6f || op === 0x67) break;
+      if (op === 0x63 || op === 0x6f || op === 0x67 || systemExit(i.insn)) break;
     }
     if (insns.length === 0) continue; // the interpreter runs it
     total += insns.length;
@@ -143,7 +149,7 @@ export function planRegion(
     const target = directTarget(last);
     if (target !== null && inPage(target)) work.push(target);
     // Fall-through, and the return site of a call, are in the region too.
-    if (op !== 0x6f || ((last.insn >>> 7) & 31) !== 0) {
+    if (!systemExit(last.insn) && (op !== 0x6f || ((last.insn >>> 7) & 31) !== 0)) {
       if (op !== 0x67 || ((last.insn >>> 7) & 31) !== 0) {
         if (inPage(pc)) work.push(pc);
       }

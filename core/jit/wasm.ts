@@ -8,6 +8,8 @@
 /** Value types. */
 export const I32 = 0x7f;
 export const I64 = 0x7e;
+export const F32 = 0x7d;
+export const F64 = 0x7c;
 /** Block type with no result. */
 export const VOID = 0x40;
 
@@ -87,7 +89,68 @@ export const Op = {
   i32_wrap_i64: 0xa7,
   i64_extend_i32_s: 0xac,
   i64_extend_i32_u: 0xad,
+  // Floating point (core/jit/codegen_fp.ts).
+  i32_load8_u: 0x2d,
+  i32_load16_u: 0x2f,
+  f32_load: 0x2a,
+  f64_load: 0x2b,
+  i32_store8: 0x3a,
+  f32_store: 0x38,
+  f64_store: 0x39,
+  f32_const: 0x43,
+  f64_const: 0x44,
+  i32_gt_s: 0x4a,
+  i64_gt_u: 0x56,
+  f32_eq: 0x5b,
+  f32_lt: 0x5d,
+  f32_gt: 0x5e,
+  f32_le: 0x5f,
+  f64_eq: 0x61,
+  f64_ne: 0x62,
+  f64_lt: 0x63,
+  f64_gt: 0x64,
+  f64_le: 0x65,
+  f64_ge: 0x66,
+  f32_abs: 0x8b,
+  f32_neg: 0x8c,
+  f32_sqrt: 0x91,
+  f32_add: 0x92,
+  f32_sub: 0x93,
+  f32_mul: 0x94,
+  f32_div: 0x95,
+  f64_abs: 0x99,
+  f64_neg: 0x9a,
+  f64_ceil: 0x9b,
+  f64_floor: 0x9c,
+  f64_trunc: 0x9d,
+  f64_nearest: 0x9e,
+  f64_sqrt: 0x9f,
+  f64_add: 0xa0,
+  f64_sub: 0xa1,
+  f64_mul: 0xa2,
+  f64_div: 0xa3,
+  i32_trunc_f64_s: 0xaa,
+  i32_trunc_f64_u: 0xab,
+  i64_trunc_f64_s: 0xb0,
+  i64_trunc_f64_u: 0xb1,
+  f32_convert_i32_s: 0xb2,
+  f32_convert_i32_u: 0xb3,
+  f32_convert_i64_s: 0xb4,
+  f32_convert_i64_u: 0xb5,
+  f32_demote_f64: 0xb6,
+  f64_convert_i32_s: 0xb7,
+  f64_convert_i32_u: 0xb8,
+  f64_convert_i64_s: 0xb9,
+  f64_convert_i64_u: 0xba,
+  f64_promote_f32: 0xbb,
+  i32_reinterpret_f32: 0xbc,
+  i64_reinterpret_f64: 0xbd,
+  f32_reinterpret_i32: 0xbe,
+  f64_reinterpret_i64: 0xbf,
 } as const;
+
+const F64_SCRATCH = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64_SCRATCH.buffer);
 
 /** A growable byte buffer with LEB128 writers. */
 export class ByteWriter {
@@ -149,6 +212,12 @@ export class ByteWriter {
       }
       this.byte(b | 0x80);
     }
+  }
+
+  /** A double's 8 bytes, little-endian (f64.const's immediate). */
+  f64(v: number): void {
+    F64_SCRATCH[0] = v;
+    this.bytes(F64_BYTES);
   }
 
   /** A string as a length-prefixed name (ASCII only). */

@@ -7,24 +7,42 @@
  * - Seconds from power-on to the shell prompt of the default Linux image.
  * Each figure with the translator (jit) and without (no-jit), and the
  * translator's compile time and code-cache size.
+ * - The same on qemu-system-riscv64 when installed (tests/bench/qemu.ts):
+ *   coremark.c's MIPS (from the difference between its short and long
+ *   builds, so QEMU's start-up cancels out) and its boot to the prompt, each
+ *   with demu's ratio to it.
+ * - FP against qemu-system-riscv64 when installed (tests/bench/qemu.ts): the
+ *   long builds of fpmix.c and fpbench.c (n-body, FMA matrix, sqrt/div
+ *   chains, rounding modes, fflags in the checksum) on demu, and QEMU's MIPS
+ *   from the difference between their short and long builds (its start-up
+ *   cancels out), with demu's ratio; QEMU's exit status checks its checksum.
  * Run on a quiet machine; the spread is printed so noise is visible.
  */
-import { cacheDir } from "../../backends/image/image_cache.ts";
+import { cacheDir, DEFAULT_CMDLINE, defaultImagePaths } from "../../backends/image/image_cache.ts";
 import type { JitStats } from "../../core/jit/jit.ts";
 import { Machine } from "../../board/machine.ts";
 import { type DefaultImages, defaultMachine, PROMPT, readDefaultImages } from "../support/boot.ts";
 import { join } from "node:path";
 import process from "node:process";
-import { report } from "./report.ts";
+import { median, report } from "./report.ts";
+import { qemuAvailable, qemuBootSeconds, qemuElfSeconds } from "./qemu.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
 /** Jumps before the translator translates a target, when not its default (to try other values). */
 const HOT = Deno.env.get("DEMU_BENCH_HOT");
+/** Sections to run (DEMU_BENCH_ONLY=programs,coremark,fp,boot,idle); all by default. */
+const ONLY = Deno.env.get("DEMU_BENCH_ONLY")?.split(",");
+const wanted = (section: string) => ONLY === undefined || ONLY.includes(section);
 /** Every speed figure twice: with the translator (the default) and interpreted only. */
 const MODES = [{ label: "jit", jit: true }, { label: "no-jit", jit: false }];
 
 /** One bare-metal program run; MIPS, and the translator's compile time and cache size. */
-async function mipsRun(program: Uint8Array, jit: boolean) {
+function mipsRun(program: Uint8Array, jit: boolean) {
+  return programRun(program, jit);
+}
+
+/** One run of a program to its end: MIPS, instructions, translator figures. */
+async function programRun(program: Uint8Array, jit: boolean) {
   const machine = new Machine({ memoryMiB: 64, console: { write: () => {} }, jit });
   machine.bootElf(program);
   if (HOT !== undefined) machine.jit?.setHotThreshold(Number(HOT));
@@ -34,7 +52,11 @@ async function mipsRun(program: Uint8Array, jit: boolean) {
   if (exit.reason !== "poweroff" || exit.code !== 0) {
     throw new Error(`the program computed a wrong result: ${JSON.stringify(exit)}`);
   }
-  return { mips: machine.executed / seconds / 1e6, stats: machine.jit?.stats };
+  return {
+    mips: machine.executed / seconds / 1e6,
+    instructions: machine.executed,
+    stats: machine.jit?.stats,
+  };
 }
 
 /** Host CPU used while the booted guest sits at its prompt (WFI should sleep the host). */
@@ -88,8 +110,10 @@ const programs = [
     modes: MODES.filter((m) => m.jit),
   },
   { file: "fpmix_sv39", label: "fpmix (C FP mix), full system", modes: MODES },
+  { file: "coremark_sv39", label: "coremark (CoreMark-like), full system", modes: MODES },
+  { file: "fpbench_sv39", label: "fpbench (C FP kernels), full system", modes: MODES },
 ];
-for (const { file, label, modes } of programs) {
+for (const { file, label, modes } of wanted("programs") ? programs : []) {
   const program = await Deno.readFile(join(cacheDir(), "programs", `${file}.elf`));
   for (const { label: mode, jit } of modes) {
     await mipsRun(program, jit); // warm-up: let V8 optimize the interpreter
@@ -100,10 +124,74 @@ for (const { file, label, modes } of programs) {
   }
 }
 
-const images = await readDefaultImages();
-for (const { label: mode, jit } of MODES) {
+/**
+ * coremark.c against QEMU: demu runs the long build (527 M instructions); QEMU
+ * runs the short and the long build, and its MIPS is the instructions the long
+ * one adds over the time it adds, so its process start-up and boot cancel out.
+ */
+async function coremarkAgainstQemu(): Promise<void> {
+  const dir = join(cacheDir(), "programs");
+  const short = join(dir, "coremark_sv39.elf"), long = join(dir, "coremark_long_sv39.elf");
+  const shortRun = await programRun(await Deno.readFile(short), true);
+  const longProgram = await Deno.readFile(long);
+  const runs = [];
+  for (let i = 0; i < Math.min(RUNS, 3); i++) runs.push(await programRun(longProgram, true));
+  report("coremark x10 (527 M insns), full system [jit]", "MIPS", runs.map((r) => r.mips), 0);
+  reportTranslator("coremark_long_sv39 [jit]", runs.map((r) => r.stats));
+  if (!await qemuAvailable()) {
+    console.log("coremark on QEMU: qemu-system-riscv64 is not installed (no ratio)");
+    return;
+  }
+  const added = runs[0].instructions - shortRun.instructions;
+  const qemu = [];
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    const tShort = (await qemuElfSeconds(short))!, tLong = (await qemuElfSeconds(long))!;
+    qemu.push(added / (tLong - tShort) / 1e6);
+  }
+  report("coremark on QEMU TCG (spike)", "MIPS", qemu, 0);
+  console.log(
+    `coremark: demu / QEMU = ${(median(runs.map((r) => r.mips)) / median(qemu)).toFixed(2)}`,
+  );
+}
+if (wanted("coremark")) await coremarkAgainstQemu();
+
+/**
+ * The FP programs against QEMU: demu runs each long build (translated); QEMU
+ * runs the short and the long build, and its MIPS is the instructions the long
+ * one adds over the time it adds, so its start-up cancels out.
+ */
+async function fpAgainstQemu(): Promise<void> {
+  const dir = join(cacheDir(), "programs");
+  for (const name of ["fpmix", "fpbench"]) {
+    const short = join(dir, `${name}_sv39.elf`), long = join(dir, `${name}_long_sv39.elf`);
+    const shortRun = await mipsRun(await Deno.readFile(short), true);
+    const longProgram = await Deno.readFile(long);
+    await mipsRun(longProgram, true); // warm-up
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await mipsRun(longProgram, true));
+    report(`${name} long, full system [jit]`, "MIPS", runs.map((r) => r.mips), 1);
+    reportTranslator(`${name}_long_sv39 [jit]`, runs.map((r) => r.stats));
+    if (!await qemuAvailable()) {
+      console.log(`${name} on QEMU: qemu-system-riscv64 is not installed (no ratio)`);
+      continue;
+    }
+    const added = median(runs.map((r) => r.instructions)) - shortRun.instructions;
+    const qemu = [];
+    for (let i = 0; i < RUNS; i++) {
+      const tShort = (await qemuElfSeconds(short))!, tLong = (await qemuElfSeconds(long))!;
+      qemu.push(added / (tLong - tShort) / 1e6);
+    }
+    report(`${name} long on QEMU TCG (spike)`, "MIPS", qemu, 1);
+    const ratio = median(runs.map((r) => r.mips)) / median(qemu);
+    console.log(`${name}: demu / QEMU = ${ratio.toFixed(2)}`);
+  }
+}
+if (wanted("fp")) await fpAgainstQemu();
+
+const images = wanted("boot") || wanted("idle") ? await readDefaultImages() : null;
+for (const { label: mode, jit } of wanted("boot") ? MODES : []) {
   const boots = [];
-  for (let i = 0; i < Math.max(3, Math.min(RUNS, 5)); i++) boots.push(await bootRun(images, jit));
+  for (let i = 0; i < Math.max(3, Math.min(RUNS, 5)); i++) boots.push(await bootRun(images!, jit));
   report(`boot to shell prompt [${mode}]`, "s", boots.map((b) => b.seconds), 2);
   report(`instructions to the prompt [${mode}]`, "M", boots.map((b) => b.instructions / 1e6), 1);
   report(
@@ -114,4 +202,24 @@ for (const { label: mode, jit } of MODES) {
   );
   reportTranslator(`boot [${mode}]`, boots.map((b) => b.stats));
 }
-report("host CPU while the guest idles", "%", [await idleRun(images)], 2);
+// QEMU's boot of the same kernel, initramfs and command line (process start to prompt).
+if (!wanted("boot")) {
+  // skipped
+} else if (await qemuAvailable()) {
+  const paths = defaultImagePaths();
+  const qemuImages = { ...paths, cmdline: DEFAULT_CMDLINE, memoryMiB: 128 };
+  const boots = [];
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    // Here QEMU's kernel now and then says "unable to open an initial console" and stops:
+    // that boot is reported and left out, not taken for demu's failure.
+    try {
+      boots.push((await qemuBootSeconds(qemuImages, PROMPT))!);
+    } catch (e) {
+      console.log(`boot on QEMU failed: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  if (boots.length > 0) report("boot to shell prompt [QEMU TCG]", "s", boots, 2);
+} else {
+  console.log("boot on QEMU: qemu-system-riscv64 is not installed");
+}
+if (wanted("idle")) report("host CPU while the guest idles", "%", [await idleRun(images!)], 2);

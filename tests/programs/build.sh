@@ -12,7 +12,8 @@ if ! command -v riscv64-linux-gnu-gcc >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-riscv64-linux-gnu >/dev/null
 fi
 CROSS_FLAGS=(-march=rv64gc -mabi=lp64d -O2 -ffp-contract=off -nostdlib -nostartfiles -ffreestanding -static
-  -mcmodel=medany -fno-pic -T "$here/link.ld")
+  -mcmodel=medany -fno-pic -Wl,--build-id=none -T "$here/link.ld")
+# No build-id note: it would sit at 0x80000000, where QEMU's spike machine starts (tests/bench/qemu.ts).
 # Each program twice: bare (crt0.S, M-mode) and full-system (crt0_sv39.S:
 # S-mode, Sv39 paging, a timer interrupt every millisecond).
 build() { # name src crt0 output [cflags...]
@@ -38,15 +39,30 @@ C
   rm -rf "$tmp"
   echo "[programs] built $elf (checksum $expected)" >&2
 }
+# A program's own compiler flags, if any, are on a first line `// cflags: ...`.
 for src in "$here"/*.c; do
   name="$(basename "$src" .c)"
-  build "$name" "$src" "$here/crt0.S" "$out/$name.elf"
-  build "${name}_sv39" "$src" "$here/crt0_sv39.S" "$out/${name}_sv39.elf"
+  read -r -a flags <<<"$(sed -n '1s|^// cflags: ||p' "$src")"
+  build "$name" "$src" "$here/crt0.S" "$out/$name.elf" "${flags[@]}"
+  build "${name}_sv39" "$src" "$here/crt0_sv39.S" "$out/${name}_sv39.elf" "${flags[@]}"
 done
+# fpmix ten times over (230 M instructions), full system: the FP figure of the benchmark, long
+# enough for the translator's steady speed and for a comparison with QEMU (tests/bench/qemu.ts).
+build fpmix_long_sv39 "$here/fpmix.c" "$here/crt0_sv39.S" "$out/fpmix_long_sv39.elf" -DITERATIONS=60
+read -r -a fpbench_flags <<<"$(sed -n '1s|^// cflags: ||p' "$here/fpbench.c")"
+build fpbench_long_sv39 "$here/fpbench.c" "$here/crt0_sv39.S" "$out/fpbench_long_sv39.elf" \
+  "${fpbench_flags[@]}" -DITERATIONS=50
+# One pass of fpbench (5.6 M instructions): compiled FP code in lockstep (tests/fpu_jit_test.ts).
+build fpbench_short_sv39 "$here/fpbench.c" "$here/crt0_sv39.S" "$out/fpbench_short_sv39.elf" \
+  "${fpbench_flags[@]}" -DITERATIONS=1
 # Ten times intmix's work (1.1 G instructions), full system: long enough that
 # the translator's steady speed shows, not its warm-up (the benchmark).
 build intmix_long_sv39 "$here/intmix.c" "$here/crt0_sv39.S" "$out/intmix_long_sv39.elf" \
   -DITERATIONS=1200
+# coremark.c ten times longer (527 M instructions), so that QEMU's start-up and
+# translation weigh little in its figure too (tests/bench/qemu.ts).
+build coremark_long_sv39 "$here/coremark.c" "$here/crt0_sv39.S" "$out/coremark_long_sv39.elf" \
+  -DITERATIONS=4000
 # The guest-side fuzzer (tests/fuzz/guest.ts runs it): a hostile guest with no host twin.
 gf="$here/guest_fuzz/guest_fuzz.c"
 gf_elf="$out/guest_fuzz.elf"

@@ -3,6 +3,8 @@
   .align 6
   .globl tohost
 tohost: .dword 0
+  .size tohost, 8                 # QEMU's HTIF checks the symbols' sizes
   .align 6
   .globl fromhost
 fromhost: .dword 0
+  .size fromhost, 8

@@ -1,0 +1,307 @@
+/**
+ * `deno task bench`, devices end to end: the same guest script on demu and on
+ * qemu-system-riscv64 (virt machine, same kernel and initramfs, 128 MiB RAM,
+ * virtio-mmio disk, 9P share and user-mode network), timed on the host around
+ * each command, medians of DEMU_BENCH_RUNS runs, with the demu/QEMU ratio.
+ * The guests run one after the other, never at once.
+ *
+ *   deno run -A tests/bench/vs_qemu.ts [--only demu|qemu] [--size MiB] [--runs N]
+ *     [--cases blk,9p,NAT] [--prof DIR (demu's CPU profile)]
+ *
+ * Without qemu-system-riscv64 it prints demu's figures alone and says so.
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { defaultImagePaths } from "../../backends/image/image_cache.ts";
+import { REPO, spawnDemu } from "../support/cli_run.ts";
+import { median } from "./report.ts";
+import { splitProfile } from "../tools/profile_split.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    only: { type: "string" },
+    size: { type: "string" },
+    runs: { type: "string" },
+    cases: { type: "string" },
+    prof: { type: "string" },
+  },
+});
+const RUNS = Number(args.values.runs ?? Deno.env.get("DEMU_BENCH_RUNS") ?? 3);
+const MIB = Number(args.values.size ?? 128);
+const SIZE = MIB << 20;
+const SMALL_FILES = 300;
+const PROMPT = "~ # ";
+
+/** The transfers, each a command typed into the guest's shell; `bytes` 0 means files/s. */
+interface Case {
+  name: string;
+  cmd: (ctx: Ctx) => string;
+  /** Work done by one run: bytes, or files for metadata. */
+  amount: number;
+  unit: "MB/s" | "files/s";
+  /** Runs before each timed run (untimed). */
+  before?: (ctx: Ctx) => string;
+  /** Checks after each run (host side). */
+  check?: (ctx: Ctx) => Promise<void>;
+}
+
+interface Ctx {
+  httpPort: number;
+  sinkPort: number;
+  dir: string;
+  sinkTotal: () => number;
+}
+
+const DROP = "sync; echo 3 > /proc/sys/vm/drop_caches";
+const allCases: Case[] = [
+  {
+    name: "blk read (dd bs=1M, page cache)",
+    before: () => DROP,
+    cmd: () => `dd if=/dev/vda of=/dev/null bs=1M count=${MIB} 2>/dev/null`,
+    amount: SIZE,
+    unit: "MB/s",
+  },
+  {
+    name: "blk write (dd bs=1M + fsync)",
+    before: () => DROP,
+    cmd: () => `dd if=/dev/zero of=/dev/vda bs=1M count=${MIB} conv=fsync 2>/dev/null`,
+    amount: SIZE,
+    unit: "MB/s",
+  },
+  {
+    name: "9p read (cat, msize 512000)",
+    cmd: () => "cat /mnt/big > /dev/null",
+    amount: SIZE,
+    unit: "MB/s",
+  },
+  {
+    name: "9p write (dd bs=1M + sync)",
+    cmd: () => `dd if=/dev/zero of=/mnt/out bs=1M count=${MIB} 2>/dev/null && sync`,
+    amount: SIZE,
+    unit: "MB/s",
+    check: async (c) => {
+      const st = await Deno.stat(join(c.dir, "out"));
+      if (st.size !== SIZE) throw new Error(`9p write: the file has ${st.size} bytes`);
+    },
+  },
+  {
+    name: `9p metadata (stat+open ${SMALL_FILES} files)`,
+    cmd: () => "ls -l /mnt/small > /dev/null && cat /mnt/small/* > /dev/null",
+    amount: SMALL_FILES,
+    unit: "files/s",
+  },
+  {
+    name: "NAT download (wget from host)",
+    cmd: (c) => `wget -q -O /dev/null http://10.0.2.2:${c.httpPort}/`,
+    amount: SIZE,
+    unit: "MB/s",
+  },
+  {
+    name: "NAT upload (nc to host)",
+    cmd: (c) => `dd if=/dev/zero bs=1M count=${MIB} 2>/dev/null | nc 10.0.2.2 ${c.sinkPort}`,
+    amount: SIZE,
+    unit: "MB/s",
+    check: async (c) => {
+      await waitUntil(() => c.sinkTotal() >= SIZE);
+      if (c.sinkTotal() !== SIZE) throw new Error(`upload: host got ${c.sinkTotal()} bytes`);
+    },
+  },
+];
+
+/** `--cases blk,9p` keeps the cases whose names start with one of those words. */
+const cases = allCases.filter((c) =>
+  !args.values.cases || args.values.cases.split(",").some((w) => c.name.startsWith(w))
+);
+
+async function waitUntil(pred: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** A host TCP server that counts the bytes each connection sends, then closes it. */
+function sink(): { port: number; total: () => number; close: () => void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let total = 0;
+  const buf = new Uint8Array(1 << 20);
+  (async () => {
+    for await (const conn of listener) {
+      total = 0;
+      (async () => {
+        try {
+          for (;;) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            total += n;
+            if (total >= SIZE) break;
+          }
+        } catch { /* the guest reset it */ }
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      })();
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    total: () => total,
+    close: () => listener.close(),
+  };
+}
+
+function emulatorCommand(
+  which: "demu" | "qemu",
+  disk: string,
+  dir: string,
+): [string, string[]] {
+  const p = defaultImagePaths();
+  if (which === "demu") {
+    const prof = args.values.prof ? ["--cpu-prof", `--cpu-prof-dir=${args.values.prof}`] : [];
+    return [Deno.execPath(), [
+      "run",
+      "-A",
+      ...prof,
+      join(REPO, "main.ts"),
+      "-m",
+      "128",
+      "--default",
+      "--drive",
+      disk,
+      "-rw",
+      "--fs",
+      `bench=${dir}`,
+      "--net",
+      "user",
+    ]];
+  }
+  return ["qemu-system-riscv64", [
+    "-M",
+    "virt",
+    "-m",
+    "128",
+    "-nographic",
+    "-no-reboot",
+    "-bios",
+    p.bios,
+    "-kernel",
+    p.kernel,
+    "-initrd",
+    p.initrd,
+    "-append",
+    "console=ttyS0",
+    "-drive",
+    `file=${disk},if=none,format=raw,id=d0`,
+    "-device",
+    "virtio-blk-device,drive=d0",
+    "-fsdev",
+    `local,id=f0,path=${dir},security_model=none`,
+    "-device",
+    "virtio-9p-device,fsdev=f0,mount_tag=bench",
+    "-netdev",
+    "user,id=n0",
+    "-device",
+    "virtio-net-device,netdev=n0",
+  ]];
+}
+
+async function runGuest(which: "demu" | "qemu", ctx: Ctx, disk: string): Promise<number[][]> {
+  const [cmd, argv] = emulatorCommand(which, disk, ctx.dir);
+  const p = spawnDemu(cmd, argv);
+  const con = p.console;
+  const sh = async (line: string, ms = 600_000) => {
+    con.type(line + "\n");
+    return await con.waitFor(PROMPT, ms);
+  };
+  const results: number[][] = cases.map(() => []);
+  try {
+    await con.waitFor(PROMPT, 180_000);
+    await sh("stty -echo 2>/dev/null; udhcpc -i eth0 -q -n -t 5 >/dev/null 2>&1");
+    await sh(
+      "mkdir -p /mnt && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 bench /mnt",
+    );
+    for (let i = 0; i < RUNS; i++) {
+      for (const [k, c] of cases.entries()) {
+        if (c.before) await sh(c.before(ctx));
+        const t0 = performance.now();
+        const out = await sh(c.cmd(ctx));
+        const s = (performance.now() - t0) / 1000;
+        if (/No such|can't|error|fail/i.test(out)) throw new Error(`${which} ${c.name}: ${out}`);
+        await c.check?.(ctx);
+        results[k].push(c.unit === "MB/s" ? c.amount / s / 1e6 : c.amount / s);
+      }
+    }
+    con.type("poweroff -f\n");
+    const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
+    await p.done;
+    clearTimeout(timer);
+  } catch (e) {
+    p.kill("SIGKILL");
+    await p.done;
+    throw e;
+  }
+  return results;
+}
+
+const hasQemu = await new Deno.Command("qemu-system-riscv64", { args: ["--version"] }).output()
+  .then((o) => o.success, () => false);
+const which = (["demu", "qemu"] as const).filter((w) =>
+  (args.values.only ?? w) === w && (w === "demu" || hasQemu)
+);
+if (!hasQemu) console.log("qemu-system-riscv64 is not installed: demu's figures alone");
+
+const tmp = await Deno.makeTempDir({ prefix: "demu-bench-vsq-" });
+const payload = new Uint8Array(SIZE);
+const ac = new AbortController();
+const server = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
+  () => new Response(payload),
+);
+const s = sink();
+try {
+  const share = join(tmp, "share");
+  await Deno.mkdir(join(share, "small"), { recursive: true });
+  const big = new Uint8Array(SIZE);
+  for (let i = 0; i < big.length; i += 4096) big[i] = i >> 12;
+  await Deno.writeFile(join(share, "big"), big);
+  for (let i = 0; i < SMALL_FILES; i++) {
+    await Deno.writeTextFile(join(share, "small", `f${i}`), `file ${i}\n`);
+  }
+  const disk = join(tmp, "disk.img");
+  await Deno.writeFile(disk, big);
+  const ctx: Ctx = {
+    httpPort: server.addr.port,
+    sinkPort: s.port,
+    dir: share,
+    sinkTotal: s.total,
+  };
+  const all: Record<string, number[][]> = {};
+  for (const w of which) all[w] = await runGuest(w, ctx, disk);
+  console.log(
+    `${"transfer".padEnd(40)} ${"demu".padStart(9)} ${"qemu".padStart(9)}  ratio` +
+      `   (medians of ${RUNS}, ${MIB} MiB each)`,
+  );
+  for (const [k, c] of cases.entries()) {
+    const d = all.demu ? median(all.demu[k]) : NaN;
+    const q = all.qemu ? median(all.qemu[k]) : NaN;
+    console.log(
+      `${c.name.padEnd(40)} ${d.toFixed(1).padStart(9)} ${q.toFixed(1).padStart(9)}  ` +
+        `${(d / q).toFixed(2)} ${c.unit}`,
+    );
+  }
+  if (args.values.prof) {
+    // Where demu's host time went (the profile covers the boot too: compare with --cases none).
+    for (const e of Deno.readDirSync(args.values.prof)) {
+      if (!e.name.endsWith(".cpuprofile")) continue;
+      const split = splitProfile(JSON.parse(Deno.readTextFileSync(join(args.values.prof, e.name))));
+      console.log(
+        `demu profile ${e.name}: ` +
+          Object.entries(split).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", "),
+      );
+    }
+  }
+} finally {
+  ac.abort();
+  await server.finished;
+  s.close();
+  await Deno.remove(tmp, { recursive: true });
+}
