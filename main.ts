@@ -38,6 +38,14 @@ import {
 } from "./backends/process/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
 import {
+  restoreOnTerminal,
+  type RestoreRequest,
+  restoreRequest,
+  RunControl,
+  savedRun,
+  snapshotNeeds,
+} from "./backends/process/snapshot_cli.ts";
+import {
   EXIT_ERROR,
   EXIT_LIMIT,
   EXIT_STATUS_HELP,
@@ -85,6 +93,15 @@ ${deviceHelp()}
                        --allow-net=HOST:PORT): terminal, screen, keyboard and
                        mouse; adds an 800x600 display and virtio input devices
                        unless the config has display0 / input_device
+  --save FILE          where C-a s and the monitor's save write a snapshot of the
+                       running machine (it runs on)
+  --restore FILE       continue a saved machine where it was saved (its devices
+                       and permissions come from the snapshot)
+  --monitor unix:PATH | tcp:HOST:PORT
+                       a control socket (loopback only) taking one JSON request
+                       per line: stop, cont, status, save, system_powerdown, quit
+  --cold               boot the default image from scratch instead of restoring
+                       its prompt snapshot (images/default/prompt.snap)
   --gdb [HOST:]PORT    serve the GDB remote protocol (HOST default 127.0.0.1; needs
                        --allow-net=HOST:PORT); in gdb: target remote HOST:PORT
   -S                   with --gdb: start paused until the debugger continues
@@ -95,7 +112,7 @@ ${deviceHelp()}
 Deno permissions: only those the machine needs (--print-permissions lists
 them); a missing one stops demu before the guest starts, naming the flag.
 
-keys on the console: C-a x quits, C-a h prints help.
+keys on the console: C-a x quits, C-a s saves a snapshot (--save), C-a h prints help.
 
 ${EXIT_STATUS_HELP}`;
 
@@ -170,11 +187,13 @@ async function runOnTerminal(
   limits: RunLimits,
   web?: WebConsole,
   gdb?: GdbOptions,
+  control?: RunControl,
 ): Promise<number> {
   let machine: Machine | null = null;
   const stdio = new StdioConsole({
-    onInput: (b) => machine?.typeInput(b),
+    onInput: (b) => (machine?.typeInput(b), control?.inputArrived()),
     onQuit: () => machine?.stop({ reason: "quit" }),
+    onSave: () => control?.saveFromConsole(),
     onResize: (cols, rows) => machine?.console.resize(cols, rows),
   });
   // With --web the console is on the terminal and on the page alike.
@@ -198,6 +217,12 @@ async function runOnTerminal(
     console.error(`demu: gdb stub on ${gdbNetPermission(gdb.address)}${paused}`);
   }
   web?.attach(machine);
+  try {
+    control?.attach(machine);
+  } catch (e) {
+    await web?.close();
+    throw new UsageError((e as Error).message);
+  }
   stdio.start();
   // A signal ends the run like C-a x, so devices still flush before exit.
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -217,6 +242,7 @@ async function runOnTerminal(
     clearTimeout(timer);
     for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     stdio.restore();
+    control?.close();
     await web?.close();
   }
   if (exit.reason === "poweroff") return exit.code;
@@ -280,6 +306,10 @@ const OPTIONS = {
   ctrlc: { type: "boolean" },
   "no-accel": { type: "boolean" },
   web: { type: "string" },
+  save: { type: "string" },
+  restore: { type: "string" },
+  monitor: { type: "string" },
+  cold: { type: "boolean" },
   gdb: { type: "string" },
   "start-paused": { type: "boolean", short: "S" },
   help: { type: "boolean", short: "h" },
@@ -337,8 +367,12 @@ function parseCommandLine(args: string[]): ParsedCommandLine {
 /** What the config phase decided: the machine, and what else the run touches. */
 interface Plan {
   config: VmConfig;
+  /** The device flags in force: the command line's, or a restored snapshot's. */
+  flags: DeviceFlags;
   inputs: RunInputs;
   web?: WebAddress;
+  /** --restore (or the default image's prompt snapshot): the machine comes from there. */
+  restoring?: RestoreRequest;
 }
 
 /** Phase 2, config: the config file or the default image, with the flags laid over it. */
@@ -347,6 +381,19 @@ async function configure(cli: ParsedCommandLine): Promise<Plan> {
   const inputs: RunInputs = { gdb: cli.gdb && gdbNetPermission(cli.gdb.address) };
   let config: VmConfig;
   const bootFlags = [values.bios, values.kernel, values.initrd].some((f) => f !== undefined);
+  const restoring = await restoreRequest(values, cli.config, Object.keys(deviceOptions()));
+  if (restoring) {
+    config = restoring.run.config;
+    if (values.web !== undefined) inputs.web = webNetPermission(parseWebAddress(values.web));
+    const flags = { ...values, ...restoring.run.flags };
+    if (values.sandbox) {
+      for (const note of applySandbox(config, flags, !values["print-permissions"])) {
+        console.error(`demu: ${note}`);
+      }
+    }
+    const web = values.web !== undefined ? parseWebAddress(values.web) : undefined;
+    return { config, flags, inputs, web, restoring };
+  }
   if (cli.config !== undefined) {
     inputs.configFile = cli.config;
     config = await loadConfig(cli.config);
@@ -379,12 +426,15 @@ async function configure(cli: ParsedCommandLine): Promise<Plan> {
       console.error(`demu: ${note}`);
     }
   }
-  return { config, inputs, web };
+  return { config, flags: values, inputs, web };
 }
 
 /** Phase 3, permissions: what the run needs, printed (--print-permissions) or checked. */
 function planPermissions(cli: CommandLine, plan: Plan): Need[] | "printed" {
-  const needs = machineNeeds(plan.config, cli.values, plan.inputs);
+  const needs = [
+    ...machineNeeds(plan.config, plan.flags, plan.inputs),
+    ...snapshotNeeds({ ...cli.values, restore: plan.restoring?.path }),
+  ];
   if (cli.values["print-permissions"]) {
     console.log(formatFlags(permissionFlags(needs)));
     if (plan.config.eth.some(isUserNetwork)) {
@@ -392,7 +442,7 @@ function planPermissions(cli: CommandLine, plan: Plan): Need[] | "printed" {
     }
     return "printed";
   }
-  if (!plan.config.bios && !plan.config.kernel) {
+  if (!plan.config.bios && !plan.config.kernel && !plan.restoring) {
     throw new UsageError("nothing to boot: the config names no bios or kernel");
   }
   const missing = missingPermission(needs);
@@ -471,12 +521,26 @@ async function main(args: string[]): Promise<number> {
   const plan = await phase(() => configure(cli));
   const needs = await phase(() => planPermissions(cli, plan));
   if (needs === "printed") return 0;
-  const host = await phase(() => openHostSide(plan, cli.values));
+  const host = await phase(() => openHostSide(plan, plan.flags));
   // What the machine will not touch from here on, it cannot be made to touch.
   dropUnneeded(needs, { network: DEVICE_KINDS.some((k) => k.usesNetwork(plan.config)) });
-  const { config } = plan;
+  const { config, restoring } = plan;
+  const control = new RunControl(
+    cli.values,
+    savedRun(config, plan.flags),
+    (line) => console.error(`\r\ndemu: ${line}\r`),
+    restoring !== undefined,
+  );
   return await runOnTerminal(
     (guestConsole) => {
+      if (restoring) {
+        return restoreOnTerminal(restoring.bytes, {
+          console: guestConsole,
+          devices: host.devices,
+          jit: cli.jit,
+          deterministic: cli.values.deterministic || undefined,
+        });
+      }
       const m = new Machine({
         memoryMiB: config.memoryMiB,
         bios: host.bios,
@@ -495,6 +559,7 @@ async function main(args: string[]): Promise<number> {
     cli.limits,
     host.web,
     cli.gdb,
+    control,
   );
 }
 

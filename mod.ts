@@ -14,6 +14,13 @@
  * ```
  */
 export { Machine, type MachineExit, type MachineOptions } from "./board/machine.ts";
+export {
+  readSnapshotConfig,
+  type RestoreOptions,
+  type SaveOptions,
+  type SnapshotConfig,
+  SnapshotError,
+} from "./board/machine_snapshot.ts";
 export type { Clock, GuestRam, InterruptTarget, IrqLine, MmioRegion } from "./core/bus.ts";
 export { buildDeviceTree, type MachineDescription } from "./board/devicetree.ts";
 export { parseElf } from "./board/elf.ts";

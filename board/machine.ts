@@ -19,6 +19,12 @@ import { VirtioConsole } from "../devices/virtio_console.ts";
 import { VIRTIO_MMIO_SIZE, VirtioMmio } from "../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 import type { MmioRegion } from "../core/bus.ts";
+import {
+  restoreMachine,
+  type RestoreOptions,
+  saveMachine,
+  type SaveOptions,
+} from "./machine_snapshot.ts";
 import { firmwareConsoleIsUart, LAST_SLOT_IRQ, PlatformDevices } from "./platform_devices.ts";
 
 const isElf = (b: Uint8Array) => b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
@@ -103,13 +109,22 @@ export class Machine {
   readonly lockstep: Lockstep | null;
   /** Instructions executed so far (including ones that trapped). */
   executed = 0;
+  /**
+   * Warm V8 up on the interpreter before the first instruction (core/warmup.ts).
+   * A restored machine skips it: its guest is waiting at a prompt, and answering
+   * at once matters more than the interpreter's first seconds of speed.
+   */
+  warmUp = true;
   /** Stop after this many instructions (Infinity for no bound). */
   maxInstructions = Infinity;
   /** Set by an attached debugger (backends/debug): pauses, steps and stops the run loop. */
   debug: DebugControl | null = null;
   private exit: MachineExit | null = null;
   private wakeUp: (() => void) | null = null;
-  private readonly options: MachineOptions;
+  /** Pauses in force (the monitor's stop, a save in progress); the run loop waits while any is. */
+  private holds = 0;
+  private unhold: (() => void) | null = null;
+  readonly options: MachineOptions;
 
   constructor(options: MachineOptions) {
     this.options = options;
@@ -310,12 +325,49 @@ export class Machine {
     return start;
   }
 
+  /**
+   * The machine's state as snapshot bytes (core/machine_snapshot.ts): the run
+   * pauses while host requests finish and the state is copied, then goes on.
+   */
+  snapshot(options?: SaveOptions): Promise<Uint8Array> {
+    return saveMachine(this, options);
+  }
+
+  /**
+   * A machine in the state a snapshot holds, ready to `run` (as after
+   * `boot`). `options.devices` are the VirtIO devices after the console, in
+   * the snapshot's slot order, opened from the same configuration.
+   */
+  static restore(bytes: Uint8Array, options: RestoreOptions): Machine {
+    return restoreMachine(bytes, options);
+  }
+
+  /** Stops running guest code between slices (mtime stops too) until a matching `resume`. */
+  pause(): void {
+    if (this.holds++ === 0) this.clock.freeze();
+    this.wake();
+  }
+
+  resume(): void {
+    if (this.holds === 0) return;
+    if (--this.holds > 0) return;
+    this.clock.thaw();
+    const go = this.unhold;
+    this.unhold = null;
+    go?.();
+  }
+
+  get paused(): boolean {
+    return this.holds > 0;
+  }
+
   /** Ends the run: power-off, the user quitting, or an instruction limit. */
   stop(exit: MachineExit): void {
     if (!this.exit) this.exit = exit;
     this.hart.haltRequested = true;
     this.debug?.resume(false); // a machine paused for a debugger ends too
     this.wake();
+    this.unhold?.();
   }
 
   /** Ends an idle wait early: new input or a completed host request. */
@@ -344,8 +396,12 @@ export class Machine {
 
   /** Runs until power-off, quit or the instruction limit. */
   async run(): Promise<MachineExit> {
-    warmUpInterpreter();
+    if (this.warmUp) warmUpInterpreter();
     while (!this.exit) {
+      if (this.holds > 0) {
+        await new Promise<void>((r) => this.unhold = r);
+        continue;
+      }
       const until = performance.now() + WORK_MS;
       do {
         if (this.debug?.paused) break;

@@ -1245,10 +1245,18 @@ export class Hart {
     const f32bits = s.f32bits;
     const store = (insn & 0x7f) === 0x27;
     const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 31) : insn >> 20;
-    const va = x32[rs1 * 2 + 1] * TWO32 + (x32[rs1 * 2] >>> 0) + imm;
+    // The address in int32 halves and the TLB check, as the run loop's LOAD and STORE do.
+    const lo = x32[rs1 * 2], alo = (lo + imm) | 0;
+    const ahi = x32[rs1 * 2 + 1] +
+      (imm < 0 ? ((alo >>> 0) > (lo >>> 0) ? -1 : 0) : (alo >>> 0) < (lo >>> 0) ? 1 : 0);
+    const va = ahi * TWO32 + (alo >>> 0);
+    const kind = store ? ACCESS_STORE : ACCESS_LOAD, tlb = this.dataTlb;
+    const page = alo >>> 12, ti = page & 255;
     // Aligned accesses to a cached page copy the two words directly (no BigInt).
-    const aligned = f3 === 2 ? (va & 3) === 0 : (va & 7) === 0;
-    const off = aligned ? this.dataTlb.lookup(store ? ACCESS_STORE : ACCESS_LOAD, va) : -1;
+    const off = tlb.page[kind][ti] === page && tlb.hi[kind][ti] === ahi &&
+        (alo & (f3 === 2 ? 3 : 7)) === 0
+      ? tlb.base[kind][ti] + (alo & 4095)
+      : -1;
     const i32 = this.mem.i32;
     if (store) {
       if (off >= 0) {

@@ -81,6 +81,11 @@ export class PhysicalMemory implements GuestRam {
     return addr >= this.base && len >= 0 && addr + len <= this.base + this.size;
   }
 
+  /** The boot ROM image as loaded (a snapshot carries it). */
+  get rom(): Uint8Array {
+    return this.u8.slice(ROM_BASE, ROM_BASE + this.romSize);
+  }
+
   /** Copies the boot ROM image (code and device tree) to physical ROM_BASE. */
   loadRom(image: Uint8Array): void {
     if (image.length > ROM_END - ROM_BASE) throw new Error("boot ROM image too large");

@@ -4,6 +4,8 @@
  * `backends/`; the VirtIO block device only ever sees this interface.
  */
 
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+
 export const SECTOR_SIZE = 512;
 
 export interface BlockBackend {
@@ -32,6 +34,14 @@ export interface BlockBackend {
   discard?(sector: number, count: number): Promise<void>;
   /** Flushes and releases the host resources; the backend is unusable afterwards. */
   close(): Promise<void>;
+  /**
+   * Snapshot hooks (called with no request in flight): what identifies the
+   * disk's content, e.g. a file's path, size and modification time, plus any
+   * content the snapshot must carry (a snapshot disk's changed blocks).
+   * `loadState` refuses, with a SnapshotError, a disk that is not the same.
+   */
+  saveState?(w: StateWriter): void;
+  loadState?(r: StateReader): void;
 }
 
 /** A host-side failure of a backend, reported once and turned into IOERR for the guest. */

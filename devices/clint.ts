@@ -11,6 +11,7 @@ import {
   IRQ_MTIP,
   type MmioRegion,
 } from "../core/bus.ts";
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import { subMerge, subRead } from "./mmio_access.ts";
 
 const MSIP = 0x0;
@@ -42,6 +43,21 @@ export class Clint implements MmioRegion {
   nextDeadline(): number {
     if (this.cmpHi >= 0x200000) return Infinity;
     return this.cmpHi * TWO32 + this.cmpLo;
+  }
+
+  /** Snapshot hooks (core/snapshot/format.ts): msip and mtimecmp; mtime is the clock's. */
+  saveState(w: StateWriter): void {
+    w.u32(this.msip);
+    w.u32(this.cmpLo);
+    w.u32(this.cmpHi);
+  }
+
+  loadState(r: StateReader): void {
+    this.msip = r.u32() & 1;
+    this.cmpLo = r.u32();
+    this.cmpHi = r.u32();
+    this.hart.setPending(IRQ_MSIP, this.msip !== 0);
+    this.update();
   }
 
   read(offset: number, size: 1 | 2 | 4): number {

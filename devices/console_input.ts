@@ -9,6 +9,8 @@
  * below that bound.
  */
 
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+
 /** Host input kept while no console can take it; beyond it bytes are dropped. */
 export const CONSOLE_INPUT_BUFFER = 64 * 1024;
 
@@ -33,6 +35,25 @@ export class ConsoleInput {
   dropped = 0;
 
   constructor(private readonly limit = CONSOLE_INPUT_BUFFER) {}
+
+  /** Snapshot hooks (core/snapshot/format.ts): the stamp counter and the input not yet taken. */
+  saveState(w: StateWriter): void {
+    w.f64(this.counter);
+    const all = new Uint8Array(this.queued);
+    let at = 0;
+    for (const q of this.queue) {
+      all.set(q, at);
+      at += q.length;
+    }
+    w.bytes(all);
+  }
+
+  loadState(r: StateReader): void {
+    this.counter = r.f64();
+    const all = r.bytes().slice(0, this.limit);
+    this.queue.splice(0, this.queue.length, ...(all.length ? [all] : []));
+    this.queued = all.length;
+  }
 
   /** A fresh, increasing number: sinks stamp the moment the guest opens them. */
   stamp(): number {

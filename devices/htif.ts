@@ -15,6 +15,7 @@
  *   reg = <0x0 0x40008008 0x0 0x8>, <0x0 0x40008000 0x0 0x8>;
  */
 import type { MmioRegion } from "../core/bus.ts";
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { ConsoleInputSink } from "./console_input.ts";
 import { subMerge, subRead } from "./mmio_access.ts";
 
@@ -94,6 +95,27 @@ export class Htif implements MmioRegion, ConsoleInputSink {
   pushInput(byte: number): void {
     if (this.input.length < INPUT_LIMIT) this.input.push(byte & 0xff);
     this.answerGetchar();
+  }
+
+  /** Snapshot hooks (core/snapshot/format.ts): the mailboxes, queued input, an open getchar. */
+  saveState(w: StateWriter): void {
+    w.f64(this.opened ?? -1); // the input router's stamp (devices/console_input.ts)
+    w.f64(this.lastPoll);
+    for (const v of [this.tohostLo, this.tohostHi, this.fromhostLo, this.fromhostHi]) w.u32(v);
+    w.bytes(new Uint8Array(this.input));
+    w.bool(this.getcharWaiting);
+  }
+
+  loadState(r: StateReader): void {
+    const opened = r.f64();
+    this.opened = opened < 0 ? null : opened;
+    this.lastPoll = r.f64();
+    this.tohostLo = r.u32();
+    this.tohostHi = r.u32();
+    this.fromhostLo = r.u32();
+    this.fromhostHi = r.u32();
+    this.input.splice(0, this.input.length, ...r.bytes().subarray(0, INPUT_LIMIT));
+    this.getcharWaiting = r.bool();
   }
 
   read(offset: number, size: 1 | 2 | 4): number {

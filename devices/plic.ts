@@ -11,6 +11,7 @@ import {
   type IrqLine,
   type MmioRegion,
 } from "../core/bus.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 import { subMerge, subRead } from "./mmio_access.ts";
 
 const PRIORITY_MASK = 7;
@@ -48,6 +49,29 @@ export class Plic implements MmioRegion {
   irq(n: number): IrqLine {
     if (n < 1 || n > this.numSources) throw new RangeError(`PLIC source ${n} out of range`);
     return { set: (high: boolean) => this.setLevel(n, high) };
+  }
+
+  /** Snapshot hooks (core/snapshot/format.ts): every register and line. */
+  saveState(w: StateWriter): void {
+    w.u32(this.numSources);
+    for (const a of [this.priority, this.pending, ...this.enable, this.threshold]) {
+      for (const v of a) w.u32(v);
+    }
+    w.bytes(this.level);
+    w.bytes(this.claimed);
+  }
+
+  loadState(r: StateReader): void {
+    if (r.u32() !== this.numSources) throw new SnapshotError("the snapshot's PLIC does not fit");
+    for (const a of [this.priority, this.pending, ...this.enable, this.threshold]) {
+      for (let i = 0; i < a.length; i++) a[i] = r.u32();
+    }
+    for (const a of [this.level, this.claimed]) {
+      const b = r.bytes();
+      if (b.length !== a.length) throw new SnapshotError("the snapshot's PLIC does not fit");
+      a.set(b);
+    }
+    this.updateOutputs();
   }
 
   read(offset: number, size: 1 | 2 | 4): number {

@@ -10,6 +10,7 @@
  * so host input waits there instead of overrunning, and only while the guest
  * has the port open (see noteOpen).
  */
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { IrqLine, MmioRegion } from "../core/bus.ts";
 import type { CharBackend } from "./char_backend.ts";
 import type { ConsoleInputSink } from "./console_input.ts";
@@ -87,6 +88,38 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
   private flushScheduled = false;
 
   constructor(private readonly opts: UartOptions) {}
+
+  /** Snapshot hooks (core/snapshot/format.ts): the registers and the receive FIFO. */
+  saveState(w: StateWriter): void {
+    w.f64(this.opened ?? -1); // the input router's stamp (devices/console_input.ts)
+    this.flush();
+    for (const v of [this.ier, this.lcr, this.mcr, this.scr, this.dll, this.dlm, this.trigger]) {
+      w.u32(v);
+    }
+    for (const v of [this.fifoOn, this.overrun, this.thrPending]) w.bool(v);
+    w.bytes(this.rx);
+    w.u32(this.rxHead);
+    w.u32(this.rxCount);
+  }
+
+  loadState(r: StateReader): void {
+    const opened = r.f64();
+    this.opened = opened < 0 ? null : opened;
+    [this.ier, this.lcr, this.mcr, this.scr, this.dll, this.dlm, this.trigger] = [
+      r.u32(),
+      r.u32(),
+      r.u32(),
+      r.u32(),
+      r.u32(),
+      r.u32(),
+      r.u32(),
+    ];
+    [this.fifoOn, this.overrun, this.thrPending] = [r.bool(), r.bool(), r.bool()];
+    this.rx.set(r.bytes().subarray(0, this.rx.length));
+    this.rxHead = r.u32() % this.rx.length;
+    this.rxCount = Math.min(r.u32(), this.rx.length);
+    this.update();
+  }
 
   openedAt(): number | null {
     return this.opened;

@@ -3,6 +3,7 @@
  * (console, block, net, 9p, input), plus the shared constants.
  */
 import type { GuestRam } from "../core/bus.ts";
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { Virtqueue } from "./virtqueue.ts";
 
 /** Feature bits every device gets from the transport. */
@@ -60,6 +61,18 @@ export interface VirtioDevice {
   reset(): void;
   /** The machine is done: finish requests in flight and release the host side (optional). */
   close?(): Promise<void> | void;
+  /**
+   * Snapshot hooks (board/machine_snapshot.ts). `quiesce` resolves once no host
+   * request of the device is in flight (the guest is paused, so no new one
+   * starts); a save follows. `saveState` writes the device's own state (the
+   * transport saves the queues); `loadState` reads it back into a device
+   * opened from the same configuration, after the transport has rebuilt its
+   * queues (a chain the device held is found again with Virtqueue.chainAt).
+   * A device without them has no state of its own to keep.
+   */
+  quiesce?(): Promise<void>;
+  saveState?(w: StateWriter): void;
+  loadState?(r: StateReader): void;
 }
 
 /** Reads a little-endian field of a config-space byte array (0 outside it). */

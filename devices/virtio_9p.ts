@@ -4,6 +4,7 @@
  * ones. The mount tag sits in the config space (VIRTIO_9P_F_MOUNT_TAG). The
  * protocol itself is `P9Server`'s business.
  */
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { FsBackend } from "./p9/fs.ts";
 import { P9Server, type P9ServerOptions } from "./p9/server.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
@@ -67,6 +68,15 @@ export class Virtio9p implements VirtioDevice {
 
   reset(): void {
     this.server.reset();
+  }
+
+  /** Snapshot hooks (devices/virtio.ts): requests are answered at once; the fids are the server's. */
+  saveState(w: StateWriter): void {
+    this.server.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    this.server.loadState(r);
   }
 
   close(): void {

@@ -8,6 +8,7 @@
  * FLUSH waits for the writes submitted before it (a synchronous one is
  * finished by then).
  */
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 import type { Chain, Virtqueue } from "./virtqueue.ts";
 import { type BlockBackend, SECTOR_SIZE } from "./block_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
@@ -121,6 +122,52 @@ export class VirtioBlock implements VirtioDevice {
 
   reset(): void {
     // Requests in flight finish on the host; their answers are dropped by the stale queue.
+  }
+
+  /**
+   * Snapshot hooks (devices/virtio.ts): requests finish and the disk is
+   * flushed first, so a file the snapshot names holds what the guest wrote;
+   * the disk's state is the backend's.
+   */
+  async quiesce(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.backend.flush();
+  }
+
+  saveState(w: StateWriter): void {
+    w.f64(this.backend.sectorCount);
+    w.str(this.kind);
+    if (!this.backend.saveState) {
+      throw new Error(`${this.name}: this kind of disk cannot be saved in a snapshot`);
+    }
+    this.backend.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    if (r.f64() !== this.backend.sectorCount) {
+      throw new SnapshotError(`${this.name} is not the size it had in the snapshot`);
+    }
+    const kind = r.str();
+    if (kind !== this.kind) {
+      throw new SnapshotError(
+        `${this.name} was ${kind} when saved and is ${this.kind} now (--sandbox makes disks snapshots)`,
+      );
+    }
+    if (!this.backend.loadState) {
+      throw new SnapshotError(`${this.name}: this kind of disk cannot be restored`);
+    }
+    this.backend.loadState(r);
+  }
+
+  /** How the disk is opened, as a snapshot records it (its state's layout depends on it). */
+  private get kind(): string {
+    const name = this.backend.constructor.name;
+    const kind = name === "SnapshotBackend"
+      ? "a snapshot disk"
+      : name === "HttpBackend"
+      ? "an HTTP image"
+      : `a ${name.replace(/Backend$/, "").toLowerCase()} disk`;
+    return `${kind}${this.backend.readOnly ? " (read-only)" : ""}`;
   }
 
   /** Waits for every request in flight, then flushes and closes the backend. */

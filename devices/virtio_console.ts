@@ -3,6 +3,7 @@
  * queue 1 transmits guest output. VIRTIO_CONSOLE_F_SIZE puts cols/rows in the
  * config space and a resize raises a config-change interrupt.
  */
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { CharBackend } from "./char_backend.ts";
 import type { ConsoleInputSink } from "./console_input.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
@@ -13,6 +14,8 @@ const RECEIVEQ = 0;
 const TRANSMITQ = 1;
 /** Host input kept while the guest posts no receive buffers; beyond it input is dropped. */
 export const CONSOLE_INPUT_LIMIT = 64 * 1024;
+/** Guest output kept for a snapshot, so a restored console can show where it was. */
+const RECENT_OUTPUT = 1024;
 /** Bytes taken from one transmit chain (Linux sends at most a page); the rest is dropped. */
 const TRANSMIT_LIMIT = 1024 * 1024;
 
@@ -31,6 +34,8 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
   private input: Uint8Array[] = [];
   private inputBytes = 0;
   private transport: VirtioTransport | null = null;
+  /** The last RECENT_OUTPUT bytes the guest wrote (fewer at first). */
+  private recent = new Uint8Array(0);
   private opened: number | null = null;
 
   constructor(private readonly backend: CharBackend, private readonly routing?: ConsoleRouting) {
@@ -96,6 +101,35 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
     this.opened = null;
   }
 
+  /** The guest's most recent output (e.g. its prompt, shown again after a restore). */
+  get recentOutput(): Uint8Array {
+    return this.recent;
+  }
+
+  /** Snapshot hooks (devices/virtio.ts): size, input not yet delivered, recent output. */
+  saveState(w: StateWriter): void {
+    w.f64(this.opened ?? -1); // the input router's stamp (devices/console_input.ts)
+    w.bytes(this.config);
+    w.bytes(this.recent);
+    const pending = new Uint8Array(this.inputBytes);
+    let at = 0;
+    for (const chunk of this.input) {
+      pending.set(chunk, at);
+      at += chunk.length;
+    }
+    w.bytes(pending);
+  }
+
+  loadState(r: StateReader): void {
+    const opened = r.f64();
+    this.opened = opened < 0 ? null : opened;
+    this.config.set(r.bytes().subarray(0, this.config.length));
+    this.recent = r.bytes().slice(-RECENT_OUTPUT);
+    const pending = r.bytes().slice(0, CONSOLE_INPUT_LIMIT);
+    this.input = pending.length ? [pending] : [];
+    this.inputBytes = pending.length;
+  }
+
   /** Queues host input; it reaches the guest as soon as receive buffers are posted. */
   pushInput(bytes: Uint8Array): void {
     const room = CONSOLE_INPUT_LIMIT - this.inputBytes;
@@ -123,13 +157,28 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
     if (!vq) return;
     for (let chain = vq.pop(); chain; chain = vq.pop()) {
       const data = vq.readAll(chain, TRANSMIT_LIMIT);
-      if (data.length > 0) this.backend.write(data);
+      if (data.length > 0) {
+        this.backend.write(data);
+        this.remember(data);
+      }
       vq.push(chain, 0);
     }
     if (this.routing && this.opened === null) {
       this.opened = this.routing.stamp();
       this.routing.onRoom();
     }
+  }
+
+  private remember(data: Uint8Array): void {
+    const keep = Math.min(RECENT_OUTPUT - data.length, this.recent.length);
+    if (keep <= 0) {
+      this.recent = data.slice(-RECENT_OUTPUT);
+      return;
+    }
+    const next = new Uint8Array(keep + data.length);
+    next.set(this.recent.subarray(this.recent.length - keep));
+    next.set(data, keep);
+    this.recent = next;
   }
 
   private deliver(): void {

@@ -6,6 +6,7 @@
  * absolute tablet. The host side calls `key`, `relative`, `absolute`; each
  * call is one SYN_REPORT-terminated report.
  */
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 import {
   ABS_X,
@@ -186,6 +187,19 @@ export class VirtioInput implements VirtioDevice {
     // Events queued for the old driver mean nothing to the next one.
     this.pending = [];
     this.config.fill(0);
+  }
+
+  /** Snapshot hooks (devices/virtio.ts): the config-space selection and undelivered events. */
+  saveState(w: StateWriter): void {
+    w.bytes(this.config);
+    w.u32(this.pending.length);
+    for (const e of this.pending) w.bytes(e);
+  }
+
+  loadState(r: StateReader): void {
+    this.config.set(r.bytes().subarray(0, this.config.length));
+    const n = r.u32();
+    this.pending = Array.from({ length: n }, () => r.bytes().slice());
   }
 
   /** A key or button press (down) or release. */

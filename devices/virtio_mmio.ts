@@ -5,6 +5,7 @@
  * guest cannot stop the CPU loop.
  */
 import type { GuestRam, IrqLine, MmioRegion } from "../core/bus.ts";
+import { SnapshotError, StateReader, StateWriter } from "../core/snapshot/format.ts";
 import { subMerge, subRead } from "./mmio_access.ts";
 import { checkQueueConfig, Virtqueue } from "./virtqueue.ts";
 import {
@@ -259,6 +260,69 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
     this.status = v | (before & STATUS_DEVICE_NEEDS_RESET);
     if ((v & STATUS_DRIVER_OK) && !(before & STATUS_DRIVER_OK) && this.device.driverOk) {
       this.guard(() => this.device.driverOk!(), undefined);
+    }
+  }
+
+  /**
+   * Snapshot hooks: the registers, each queue's addresses and ring positions,
+   * then the device's own state (devices/virtio.ts) as one nested record.
+   */
+  saveState(w: StateWriter): void {
+    w.u32(this.device.deviceId);
+    for (const v of [this.deviceFeaturesSel, this.driverFeaturesSel, ...this.driverFeatureWords]) {
+      w.u32(v);
+    }
+    for (const v of [this.queueSel, this.interruptStatus, this.status, this.generation]) w.u32(v);
+    w.u32(this.queues.length);
+    for (const q of this.queues) {
+      for (const v of [q.num, q.ready, ...q.desc, ...q.driver, ...q.device]) w.u32(v);
+      w.bool(q.vq !== null);
+      q.vq?.saveState(w);
+    }
+    const own = new StateWriter();
+    this.device.saveState?.(own);
+    w.bytes(own.finish());
+  }
+
+  loadState(r: StateReader): void {
+    const id = r.u32();
+    if (id !== this.device.deviceId) {
+      throw new SnapshotError(
+        `the snapshot has virtio device ${id} where this machine has ${this.device.deviceId}`,
+      );
+    }
+    this.deviceFeaturesSel = r.u32();
+    this.driverFeaturesSel = r.u32();
+    this.driverFeatureWords = [r.u32(), r.u32(), r.u32(), r.u32()];
+    this.queueSel = r.u32();
+    this.interruptStatus = r.u32();
+    this.status = r.u32();
+    this.generation = r.u32();
+    if (r.u32() !== this.queues.length) {
+      throw new SnapshotError(`the snapshot's virtio device ${id} has another number of queues`);
+    }
+    for (const [index, q] of this.queues.entries()) {
+      q.num = r.u32();
+      const ready = r.u32();
+      q.desc = [r.u32(), r.u32()];
+      q.driver = [r.u32(), r.u32()];
+      q.device = [r.u32(), r.u32()];
+      const live = r.bool();
+      q.ready = 0;
+      q.vq = null;
+      if (live) {
+        this.setReady(index, q, ready);
+        if (!q.vq) throw new SnapshotError(`the snapshot's virtqueue ${index} is not usable`);
+        (q.vq as Virtqueue).loadState(r);
+      } else q.ready = ready;
+    }
+    this.irqLine.set(this.interruptStatus !== 0);
+    const own = r.bytes();
+    if (own.length > 0) {
+      if (!this.device.loadState) {
+        throw new SnapshotError(`virtio device ${id} cannot load the snapshot's state`);
+      }
+      this.device.loadState(new StateReader(own, `virtio device ${id}`));
     }
   }
 

@@ -12,6 +12,10 @@
 import type { EthernetBackend, EthernetPort, ReceiveOffload } from "./ethernet_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 import type { Chain, Virtqueue } from "./virtqueue.ts";
+import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+
+/** How long the link stays down after a restore, so the guest notices the new host side. */
+const RESTORE_LINK_DOWN_MS = 500;
 
 export const VIRTIO_ID_NET = 1;
 export const VIRTIO_NET_F_CSUM = 0n;
@@ -145,6 +149,30 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   get partialChecksum(): boolean {
     const f = this.transport?.driverFeatures ?? 0n;
     return (f & (1n << VIRTIO_NET_F_GUEST_CSUM)) !== 0n;
+  }
+
+  /**
+   * Snapshot hooks (devices/virtio.ts): the receive buffers held for a frame.
+   * Frames not yet delivered belong to host connections, which cannot be
+   * saved: they are dropped, and on restore the link goes down and comes back
+   * up, so the guest renews what it knows of the new host side (its own
+   * address stays; its TCP connections are reset by the new NAT).
+   */
+  saveState(w: StateWriter): void {
+    w.u32(this.held.length);
+    for (const c of this.held) w.u32(c.head);
+  }
+
+  loadState(r: StateReader): void {
+    const n = r.u32();
+    const vq = this.transport?.queue(RECEIVEQ);
+    this.held = [];
+    for (let i = 0; i < n; i++) {
+      const head = r.u32();
+      if (vq) this.held.push(vq.chainAt(head));
+    }
+    this.setLink(false);
+    setTimeout(() => this.setLink(true), RESTORE_LINK_DOWN_MS);
   }
 
   get largeTcp(): boolean {

@@ -6,6 +6,7 @@
  * index) marks the queue broken. Either way one log line per queue, no throw.
  */
 import type { GuestRam } from "../core/bus.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 
 const DESC_F_NEXT = 1;
 const DESC_F_WRITE = 2;
@@ -100,10 +101,36 @@ export class Virtqueue {
     this.logFn = c.log;
   }
 
+  /** Snapshot hooks: the ring positions (the rings themselves are in guest RAM). */
+  saveState(w: StateWriter): void {
+    w.u32(this.lastAvail);
+    w.u32(this.usedIdx);
+    w.bool(this.broken);
+    w.u32(this.errors);
+  }
+
+  loadState(r: StateReader): void {
+    this.lastAvail = r.u32() & 0xffff;
+    this.usedIdx = r.u32() & 0xffff;
+    this.broken = r.bool();
+    this.errors = r.u32();
+  }
+
+  /** A chain a device had popped before a snapshot, walked again from its head. */
+  chainAt(head: number): Chain {
+    const chain = head < this.size ? this.walk(head) : "head out of range";
+    if (typeof chain === "string") throw new SnapshotError(`a held virtqueue chain: ${chain}`);
+    return chain;
+  }
+
   /** Number of chains the driver has made available and the device has not popped. */
   available(): number {
     if (this.broken || !this.active) return 0;
-    const n = (this.ram.view.getUint16(this.avail + 2, true) - this.lastAvail) & 0xffff;
+    const idx = this.ram.view.getUint16(this.avail + 2, true);
+    // EVENT_IDX: whenever the device looks, it asks to be notified of the next chain after
+    // these, so a device that runs out of buffers while it has data waiting is woken.
+    if (this.eventIdx) this.ram.view.setUint16(this.used + 4 + 8 * this.size, idx, true);
+    const n = (idx - this.lastAvail) & 0xffff;
     if (n > this.size) {
       this.fail(`avail index ran ${n} ahead of a ring of ${this.size}`, true);
       return 0;
@@ -125,10 +152,6 @@ export class Virtqueue {
       if (typeof chain !== "string") return chain;
       this.fail(`malformed chain at head ${head}: ${chain}`, false);
       this.writeUsed(head, 0);
-    }
-    // Drained: ask to be notified when the driver makes the next chain available.
-    if (this.eventIdx && !this.broken && this.active) {
-      this.ram.view.setUint16(this.used + 4 + 8 * this.size, this.lastAvail, true);
     }
     return null;
   }

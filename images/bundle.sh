@@ -18,6 +18,8 @@ mkdir -p "$dest"
 for f in "${FILES[@]}"; do
 	[ -f "$src/$f" ] || { echo "[bundle] ERROR: $src/$f missing" >&2; exit 1; }
 	if ! cmp -s "$src/$f" "$dest/$f"; then
+		# The prompt snapshot (backends/process/prompt_snapshot.ts) describes the old files.
+		rm -f "$dest/prompt.snap"
 		cp "$src/$f" "$dest/.$f.tmp"
 		mv -f "$dest/.$f.tmp" "$dest/$f"
 	fi

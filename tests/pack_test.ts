@@ -4,17 +4,22 @@
  * process holds only the permissions the machine needs (read of the default
  * image; net for the web console's address with --web), a second run reuses
  * what the first unpacked, and its npm code (xterm.js) comes from inside it.
+ * With no arguments it restores the embedded prompt snapshot (the shell at
+ * once, reading only that file); with --web it boots.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EXIT_POWEROFF } from "../backends/process/exit_status.ts";
 import { pack } from "../backends/process/pack.ts";
+import { makePromptSnapshot, PROMPT_SNAPSHOT } from "../backends/process/prompt_snapshot.ts";
 import { PROMPT } from "./support/boot.ts";
 import { processesWith, spawnDemu, uniqueMarker, withTempDir } from "./support/cli_run.ts";
 
 Deno.test("pack: one file boots Linux from an empty folder with only its own permissions", async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, "demu");
+    // As `deno task pack` does: the prompt snapshot first, made by this code.
+    await makePromptSnapshot();
     await pack(file);
     const home = join(dir, "home");
     const empty = join(dir, "empty");
@@ -42,9 +47,12 @@ Deno.test("pack: one file boots Linux from an empty folder with only its own per
       assert.equal(unpacked.length, 1, `run ${run}: one unpacked folder, no leftovers`);
       const image = join(home, ".cache/demu/packed", unpacked[0].name, "images/default");
       const flags = emulator?.filter((a) => a.startsWith("--allow-"));
-      const read = `--allow-read=${
-        ["fw_jump.bin", "Image", "initramfs.cpio"].map((f) => join(image, f))
-      }`;
+      const read = run === 1
+        ? `--allow-read=${join(image, PROMPT_SNAPSHOT)}`
+        : `--allow-read=${["fw_jump.bin", "Image", "initramfs.cpio"].map((f) => join(image, f))}`;
+      if (run === 1) {
+        assert.ok(!vm.console.output.includes("Linux version"), "restored, not booted");
+      }
       assert.deepEqual(flags, run === 1 ? [read] : [read, `--allow-net=${web}`]);
       if (run === 2) {
         const page = await fetch(`http://${web}/xterm.js`);

@@ -128,7 +128,8 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     const { args, marker } = uniqueMarker();
-    const launcher = spawnDemu(Deno.execPath(), [...LAUNCHER, ...args]);
+    // --cold: a boot, not the default image's prompt snapshot (tests/pack_test.ts has that).
+    const launcher = spawnDemu(Deno.execPath(), [...LAUNCHER, ...args, "--cold"]);
     await launcher.console.waitFor("Linux version");
     let emulator: string[] | undefined;
     for (let i = 0; i < 200 && !emulator; i++) {

@@ -29,7 +29,7 @@ export const BUF = RAM_BASE + 0x10000;
 
 /** A minimal guest driver speaking to the transport's registers and rings. */
 export class Driver {
-  private availIdx: number[] = [];
+  availIdx: number[] = [];
   usedSeen: number[] = [];
   readonly t: VirtioMmio;
   irq = false;

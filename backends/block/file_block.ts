@@ -9,6 +9,8 @@
 import * as fs from "node:fs";
 import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
 import { copyFromParts, copyIntoParts, partsLength } from "../../devices/byte_parts.ts";
+import type { StateReader, StateWriter } from "../../core/snapshot/format.ts";
+import { checkFileIdentity, saveFileIdentity } from "./disk_identity.ts";
 
 /** Requests in several pieces up to this size go through one host call and a copy. */
 const GATHER_BYTES = 1 << 20;
@@ -151,6 +153,15 @@ export class FileBackend implements BlockBackend {
       this.dirty = true;
       throw this.failure(e);
     }
+  }
+
+  /** Snapshot hooks: the file is named, not carried (backends/disk_identity.ts). */
+  saveState(w: StateWriter): void {
+    saveFileIdentity(w, this.path);
+  }
+
+  loadState(r: StateReader): void {
+    checkFileIdentity(r, this.path, "drive");
   }
 
   async close(): Promise<void> {

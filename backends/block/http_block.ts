@@ -5,6 +5,7 @@
  * request becomes a BlockIoError (IOERR for the guest) and is not cached.
  */
 import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../../core/snapshot/format.ts";
 
 export const HTTP_BLOCK = 64 * 1024;
 /** Blocks kept (64 MiB); the least recently used go first. */
@@ -28,6 +29,18 @@ export class HttpBackend implements BlockBackend {
    * (permissions, network, a server without range support) are thrown as is
    * or as one-line Errors for the caller to word.
    */
+  /** Snapshot hooks: the image is named by its URL and checked by its size. */
+  saveState(w: StateWriter): void {
+    w.str(this.url);
+    w.f64(this.size);
+  }
+
+  loadState(r: StateReader): void {
+    if (r.str() !== this.url || r.f64() !== this.size) {
+      throw new SnapshotError(`the drive '${this.url}' changed since the snapshot was taken`);
+    }
+  }
+
   static async open(url: string): Promise<HttpBackend> {
     const res = await fetch(url, {
       headers: { Range: "bytes=0-0" },

@@ -8,6 +8,8 @@
  */
 import { BlockIoError } from "../../devices/block_backend.ts";
 import { OVERLAY_BLOCK, type OverlayStore } from "./snapshot_block.ts";
+import type { StateReader, StateWriter } from "../../core/snapshot/format.ts";
+import { checkFileIdentity, saveFileIdentity } from "./disk_identity.ts";
 
 const MAGIC = "DEMU-OVERLAY-V1\n";
 const HEADER = 4096;
@@ -124,6 +126,15 @@ export class OverlayFile implements OverlayStore {
     }
     this.marked(block);
     return true;
+  }
+
+  /** Snapshot hooks: the file is named (flushed before a save), not carried. */
+  saveState(w: StateWriter): void {
+    saveFileIdentity(w, this.path);
+  }
+
+  loadState(r: StateReader): void {
+    checkFileIdentity(r, this.path, "overlay");
   }
 
   async flush(): Promise<void> {

@@ -5,6 +5,8 @@
  */
 import { type BlockBackend, SECTOR_SIZE } from "../../devices/block_backend.ts";
 import { copyFromParts, copyIntoParts, partsLength, sliceParts } from "../../devices/byte_parts.ts";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { SnapshotError, type StateReader, type StateWriter } from "../../core/snapshot/format.ts";
 
 export const OVERLAY_BLOCK = 4096;
 const SPB = OVERLAY_BLOCK / SECTOR_SIZE;
@@ -23,6 +25,9 @@ export interface OverlayStore {
   drop?(block: number): void;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Snapshot hooks: the blocks held (in memory) or the file that holds them. */
+  saveState?(w: StateWriter): void;
+  loadState?(r: StateReader): void;
 }
 
 /** The in-memory overlay: written blocks in a map, lost at exit. */
@@ -57,6 +62,34 @@ export class MemoryOverlay implements OverlayStore {
     this.blocks.clear();
     return Promise.resolve();
   }
+  /** The changed blocks travel in the snapshot: their numbers, then their data deflated. */
+  saveState(w: StateWriter): void {
+    const numbers = [...this.blocks.keys()];
+    const data = new Uint8Array(numbers.length * OVERLAY_BLOCK);
+    numbers.forEach((b, i) => data.set(this.blocks.get(b)!, i * OVERLAY_BLOCK));
+    w.u32(numbers.length);
+    for (const b of numbers) w.f64(b);
+    w.bytes(deflateRawSync(data, { level: 1 }));
+  }
+
+  loadState(r: StateReader): void {
+    const n = r.u32();
+    const numbers = Array.from({ length: n }, () => r.f64());
+    let data: Uint8Array;
+    try {
+      data = inflateRawSync(r.bytes());
+    } catch {
+      throw new SnapshotError("the snapshot's disk blocks are damaged");
+    }
+    if (data.length !== n * OVERLAY_BLOCK) {
+      throw new SnapshotError("the snapshot's disk blocks are damaged");
+    }
+    this.blocks.clear();
+    numbers.forEach((b, i) =>
+      this.blocks.set(b, data.slice(i * OVERLAY_BLOCK, (i + 1) * OVERLAY_BLOCK))
+    );
+  }
+
   /** Blocks held (for tests). */
   get size(): number {
     return this.blocks.size;
@@ -187,6 +220,23 @@ export class SnapshotBackend implements BlockBackend {
 
   flush(): Promise<void> {
     return this.queued(() => this.store.flush());
+  }
+
+  /** Snapshot hooks: the base image's identity, then the overlay's blocks or file. */
+  saveState(w: StateWriter): void {
+    if (!this.base.saveState || !this.store.saveState) {
+      throw new Error("this snapshot disk cannot be saved in a snapshot");
+    }
+    this.base.saveState(w);
+    this.store.saveState(w);
+  }
+
+  loadState(r: StateReader): void {
+    if (!this.base.loadState || !this.store.loadState) {
+      throw new SnapshotError("this snapshot disk cannot be restored");
+    }
+    this.base.loadState(r);
+    this.store.loadState(r);
   }
 
   async close(): Promise<void> {

@@ -8,12 +8,14 @@ import type { CharBackend } from "../../devices/char_backend.ts";
 const CTRL_A = 0x01;
 const CTRL_C = 0x03;
 export const ESCAPE_HELP = "\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n" +
-  "C-a C-a  send C-a\r\n";
+  "C-a s    save a snapshot (to the --save file)\r\nC-a C-a  send C-a\r\n";
 
 export interface EscapeActions {
   input(bytes: Uint8Array): void;
   quit(): void;
   help(): void;
+  /** C-a s: save a snapshot. */
+  save?(): void;
 }
 
 /**
@@ -38,6 +40,7 @@ export class EscapeFilter {
         if (b === CTRL_A) this.actions.input(new Uint8Array([CTRL_A]));
         else if (b === 0x78 /* x */) return this.actions.quit();
         else if (b === 0x68 /* h */) this.actions.help();
+        else if (b === 0x73 /* s */) this.actions.save?.();
         // Other keys after C-a are swallowed, as in QEMU.
       } else if (b === CTRL_A || (b === CTRL_C && this.ctrlCQuits)) {
         flush(i);
@@ -55,6 +58,8 @@ export interface StdioConsoleOptions {
   onInput(bytes: Uint8Array): void;
   /** The user asked to quit (C-a x, or Ctrl-C with `ctrlCQuits`). */
   onQuit(): void;
+  /** C-a s: the user asked for a snapshot. */
+  onSave?(): void;
   /** The terminal size changed (and once at start when known). */
   onResize?(cols: number, rows: number): void;
   /** Ctrl-C quits instead of reaching the guest (the default is TinyEMU's --ctrlc behaviour). */
@@ -75,6 +80,7 @@ export class StdioConsole implements CharBackend, Disposable {
       input: (b) => opts.onInput(b),
       quit: () => opts.onQuit(),
       help: () => this.write(new TextEncoder().encode(ESCAPE_HELP)),
+      save: () => opts.onSave?.(),
     }, opts.ctrlCQuits ?? false);
   }
 

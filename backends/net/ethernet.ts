@@ -30,12 +30,22 @@ export function buildEthernet(
   payload: Uint8Array,
 ): Uint8Array {
   const f = new Uint8Array(ETH_HEADER + payload.length);
+  writeEthernetHeader(f, dst, src, type);
+  f.set(payload, ETH_HEADER);
+  return f;
+}
+
+/** Writes the 14-byte Ethernet header at the start of `f`. */
+export function writeEthernetHeader(
+  f: Uint8Array,
+  dst: Uint8Array,
+  src: Uint8Array,
+  type: number,
+): void {
   f.set(dst.subarray(0, 6), 0);
   f.set(src.subarray(0, 6), 6);
   f[12] = type >> 8;
   f[13] = type & 0xff;
-  f.set(payload, ETH_HEADER);
-  return f;
 }
 
 export function sameMac(a: Uint8Array, b: Uint8Array): boolean {

@@ -45,9 +45,23 @@ export function buildIpv4(
   payload: Uint8Array,
 ): Uint8Array {
   const b = new Uint8Array(20 + payload.length);
-  const v = new DataView(b.buffer);
+  writeIpv4Header(b, src, dst, proto, payload.length);
+  b.set(payload, 20);
+  return b;
+}
+
+/** Writes a 20-byte IPv4 header at the start of `b` for `payloadLength` bytes after it. */
+export function writeIpv4Header(
+  b: Uint8Array,
+  src: number,
+  dst: number,
+  proto: number,
+  payloadLength: number,
+): void {
+  const v = new DataView(b.buffer, b.byteOffset, 20);
   b[0] = 0x45;
-  v.setUint16(2, b.length);
+  b[1] = 0;
+  v.setUint16(2, 20 + payloadLength);
   v.setUint16(4, nextId);
   nextId = (nextId + 1) & 0xffff;
   v.setUint16(6, 0x4000); // don't fragment
@@ -55,9 +69,8 @@ export function buildIpv4(
   b[9] = proto;
   v.setUint32(12, src);
   v.setUint32(16, dst);
+  v.setUint16(10, 0);
   v.setUint16(10, checksum(b.subarray(0, 20)));
-  b.set(payload, 20);
-  return b;
 }
 
 /** "10.0.2.15" → 0x0a00020f; throws on anything else. */

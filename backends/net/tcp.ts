@@ -95,10 +95,13 @@ export function buildTcp(
   h: TcpHeader,
   payload: Uint8Array = new Uint8Array(0),
   partial = false,
+  headroom = 0,
 ): Uint8Array {
   const off = 20 + (h.mss !== undefined ? 4 : 0) + (h.wscale !== undefined ? 4 : 0);
-  const b = new Uint8Array(off + payload.length);
-  const v = new DataView(b.buffer);
+  // With headroom, the segment is the tail of a buffer whose front the IPv4 and
+  // Ethernet headers fill later: one allocation and one payload copy per frame.
+  const b = new Uint8Array(headroom + off + payload.length).subarray(headroom);
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
   v.setUint16(0, h.srcPort);
   v.setUint16(2, h.dstPort);
   v.setUint32(4, h.seq >>> 0);

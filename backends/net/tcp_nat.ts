@@ -15,8 +15,14 @@ import type { Ipv4Packet } from "./ipv4.ts";
 import { ACK, buildTcp, FIN, parseTcp, PSH, RST, seqDiff, SYN, type TcpSegment } from "./tcp.ts";
 
 export interface TcpNatHost {
-  /** A TCP segment from `src` (guest-visible address) to the guest. */
+  /**
+   * A TCP segment from `src` (guest-visible address) to the guest, built
+   * with `headroom` free bytes before it in its buffer (the host writes its
+   * headers there instead of copying the segment).
+   */
   toGuest(src: number, segment: Uint8Array, gsoSize?: number, partialChecksum?: boolean): void;
+  /** Bytes to leave free before every segment handed to `toGuest` (0 when absent). */
+  readonly headroom?: number;
   /** True while the guest takes TCP frames larger than its MSS (see EthernetPort.largeTcp). */
   largeTcp(): boolean;
   /** True while the guest takes segments with a partial checksum (EthernetPort.partialChecksum). */
@@ -524,6 +530,7 @@ export class TcpNat {
       },
       payload,
       partial,
+      this.host.headroom,
     );
     this.host.toGuest(c.remoteIp, seg, gsoSize, partial);
   }
@@ -534,12 +541,19 @@ export class TcpNat {
     const h = seg.flags & ACK
       ? { seq: seg.ack, ack: 0, flags: RST }
       : { seq: 0, ack: (seg.seq + len) >>> 0, flags: RST | ACK };
-    const out = buildTcp(src, this.host.guestIp, {
-      srcPort: seg.dstPort,
-      dstPort: seg.srcPort,
-      window: 0,
-      ...h,
-    });
+    const out = buildTcp(
+      src,
+      this.host.guestIp,
+      {
+        srcPort: seg.dstPort,
+        dstPort: seg.srcPort,
+        window: 0,
+        ...h,
+      },
+      undefined,
+      false,
+      this.host.headroom,
+    );
     this.host.toGuest(src, out);
   }
 }

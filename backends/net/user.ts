@@ -14,7 +14,13 @@ import type {
 import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from "./arp.ts";
 import { DHCP_CLIENT_PORT, DHCP_SERVER_PORT, dhcpReply } from "./dhcp.ts";
 import { answerQuery, defaultResolver, type Resolver } from "./dns.ts";
-import { buildEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet } from "./ethernet.ts";
+import {
+  buildEthernet,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  parseEthernet,
+  writeEthernetHeader,
+} from "./ethernet.ts";
 import { echoReply } from "./icmp.ts";
 import {
   buildIpv4,
@@ -25,6 +31,7 @@ import {
   PROTO_ICMP,
   PROTO_TCP,
   PROTO_UDP,
+  writeIpv4Header,
 } from "./ipv4.ts";
 import { type HostForward, listenForward } from "./hostfwd.ts";
 import { type Connect, TcpNat } from "./tcp_nat.ts";
@@ -40,6 +47,8 @@ const NETWORK = parseIp("10.0.2.0");
 const BROADCAST_IP = parseIp("255.255.255.255");
 /** The MAC of every virtual host (QEMU uses the same). */
 export const GATEWAY_MAC = new Uint8Array([0x52, 0x55, 0x0a, 0x00, 0x02, 0x02]);
+/** Ethernet and IPv4 headers in front of a TCP segment. */
+const FRAME_HEADERS = 14 + 20;
 
 export interface UserNetworkOptions {
   /** Where host-side diagnostics go (one line each); default stderr. */
@@ -87,7 +96,8 @@ export class UserNetwork implements EthernetBackend {
     this.tcp = new TcpNat(
       {
         toGuest: (src, segment, gsoSize, partial) =>
-          this.toGuest(PROTO_TCP, src, GUEST_IP, segment, gsoSize ?? 0, partial),
+          this.toGuest(PROTO_TCP, src, GUEST_IP, segment, gsoSize ?? 0, partial, true),
+        headroom: FRAME_HEADERS,
         largeTcp: () => this.port?.largeTcp ?? false,
         partialChecksum: () => this.port?.partialChecksum ?? false,
         denied: (proto, host, port) => this.denied(proto, host, port),
@@ -296,10 +306,23 @@ export class UserNetwork implements EthernetBackend {
     payload: Uint8Array,
     gsoSize = 0,
     partial = false,
+    headroom = false,
   ): void {
     if (this.closed) return;
-    const packet = buildIpv4(src, dst, proto, payload);
-    const frame = buildEthernet(this.guestMac, GATEWAY_MAC, ETHERTYPE_IPV4, packet);
+    let frame: Uint8Array;
+    if (headroom) {
+      // Built with FRAME_HEADERS free bytes before it: the headers go there, nothing is copied.
+      frame = new Uint8Array(
+        payload.buffer,
+        payload.byteOffset - FRAME_HEADERS,
+        FRAME_HEADERS + payload.length,
+      );
+      writeEthernetHeader(frame, this.guestMac, GATEWAY_MAC, ETHERTYPE_IPV4);
+      writeIpv4Header(frame.subarray(14), src, dst, proto, payload.length);
+    } else {
+      const packet = buildIpv4(src, dst, proto, payload);
+      frame = buildEthernet(this.guestMac, GATEWAY_MAC, ETHERTYPE_IPV4, packet);
+    }
     // Every frame built here has correct checksums, or a partial TCP one the guest said it takes.
     this.port?.receive(frame, {
       checksummed: true,

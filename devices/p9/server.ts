@@ -32,6 +32,7 @@ import {
   S_IFREG,
 } from "./fs.ts";
 import { LOCK_UNLCK, type LockRange, LockTable } from "./locks.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../../core/snapshot/format.ts";
 
 /** The largest msize offered (Linux 6.1 caps its own at 125 pages anyway). */
 export const P9_MAX_MSIZE = 512 * 1024;
@@ -156,6 +157,54 @@ export class P9Server {
     this.fids.clear();
     this.locks.clear();
     this.msize = this.maxMsize;
+  }
+
+  /**
+   * Snapshot hooks (devices/virtio.ts): the session (msize) and every fid by
+   * its path. Host files cannot travel in a snapshot: on restore an open fid
+   * is opened again by path through the same backend (so confined as before);
+   * one whose file is gone is dropped, and the guest's next use of it gets
+   * EBADF. Locks are not kept (they were the old process's).
+   */
+  saveState(w: StateWriter): void {
+    w.u32(this.msize);
+    w.u32(this.fids.size);
+    for (const [no, fid] of this.fids) {
+      w.u32(no);
+      w.json({ path: fid.path, open: fid.open, file: fid.file !== null, mode: fid.mode });
+    }
+  }
+
+  loadState(r: StateReader): void {
+    this.reset();
+    this.msize = Math.min(Math.max(r.u32(), P9_MIN_MSIZE), this.maxMsize);
+    const count = r.u32();
+    for (let i = 0; i < count; i++) {
+      const no = r.u32();
+      const saved = r.json<
+        { path: string[]; open: boolean; file: boolean; mode: OpenMode | null }
+      >();
+      // The same rule as a walk: names only, nothing that climbs out of the export.
+      try {
+        if (!Array.isArray(saved.path)) throw new Error();
+        for (const name of saved.path) checkName(String(name));
+      } catch {
+        throw new SnapshotError("the snapshot's 9P state is damaged");
+      }
+      const fid = newFid(saved.path);
+      if (saved.open) {
+        fid.open = true;
+        fid.mode = saved.mode;
+        if (saved.file) {
+          try {
+            fid.file = this.fs.open(saved.path, { ...saved.mode!, truncate: false });
+          } catch {
+            continue; // gone or no longer openable: the fid is dropped
+          }
+        }
+      }
+      this.fids.set(no, fid);
+    }
   }
 
   private dispatch(type: number, r: Reader, w: Writer): void {

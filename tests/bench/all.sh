@@ -15,3 +15,4 @@ deno run --allow-read --allow-write --allow-env --allow-net=127.0.0.1 tests/benc
 deno run --allow-all tests/bench/vs_qemu.ts
 deno run --allow-read --allow-write --allow-run --allow-env tests/bench/startup.ts
 deno run --allow-read --allow-env tests/bench/display.ts
+deno run --allow-read --allow-write --allow-run --allow-env tests/bench/snapshot.ts

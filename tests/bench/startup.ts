@@ -60,7 +60,11 @@ try {
   const binary = join(dir, "demu");
   const build = await compileDemu(binary);
   if (build.built) {
-    variants.push({ name: "binary: start to first kernel line", command: binary, args: [] });
+    variants.push({
+      name: "binary: start to first kernel line",
+      command: binary,
+      args: ["--cold"],
+    });
   } else {
     console.log(`binary: not built here (${build.reason})`);
   }
@@ -70,19 +74,27 @@ try {
   await pack(packed);
   const home = await Deno.makeTempDir({ dir });
   const env = { HOME: home, PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
-  report("packed: first run (unpacks)", "s", [await toFirstKernelLine(packed, [], env)], 2);
-  variants.push({ name: "packed: start to first kernel line", command: packed, args: [], env });
+  // --cold: a boot from power-on (without it, the prompt snapshot is restored: bench/snapshot.ts).
+  report("packed: first run (unpacks)", "s", [await toFirstKernelLine(packed, ["--cold"], env)], 2);
+  variants.push({
+    name: "packed: start to first kernel line",
+    command: packed,
+    args: ["--cold"],
+    env,
+  });
 
-  const flags = parseFlags((await runMainToEnd(["--allow-read"], ["--print-permissions"])).stdout);
+  const flags = parseFlags(
+    (await runMainToEnd(["--allow-read"], ["--cold", "--print-permissions"])).stdout,
+  );
   variants.push({
     name: "deno run main.ts: to kernel line",
     command: Deno.execPath(),
-    args: ["run", "--no-prompt", ...flags, `${REPO}main.ts`],
+    args: ["run", "--no-prompt", ...flags, `${REPO}main.ts`, "--cold"],
   });
   variants.push({
     name: "deno task start: to kernel line",
     command: Deno.execPath(),
-    args: LAUNCHER,
+    args: [...LAUNCHER, "--cold"],
   });
   await measure(variants);
 

@@ -1,7 +1,7 @@
 /**
  * Splits a V8 CPU profile of demu (`deno run --cpu-prof`) into where the
  * host's time went: the guest's CPU (core/: interpreter, translator and the
- * translated wasm), the devices and their host side (devices/, backends/ and
+ * translated wasm; V8 compiling the translator's modules apart), the devices and their host side (devices/, backends/ and
  * Deno's host calls, `op_*`), the garbage collector, idle (waiting in the
  * event loop) and the rest. Used with `tests/bench/vs_qemu.ts --prof DIR`.
  *
@@ -18,13 +18,25 @@ interface Profile {
   timeDeltas: number[];
 }
 
-export type Bucket = "guest cpu" | "devices" | "host calls" | "gc" | "idle" | "other";
+export type Bucket =
+  | "guest cpu"
+  | "wasm compile"
+  | "devices"
+  | "host calls"
+  | "gc"
+  | "idle"
+  | "other";
 
 function bucketOf(n: ProfileNode): Bucket {
   const { functionName: f, url } = n.callFrame;
   if (f === "(idle)") return "idle";
   if (f === "(garbage collector)") return "gc";
-  if (f.startsWith("op_")) return "host calls";
+  // V8 compiling the translator's modules (core/jit): guest CPU cost too, shown apart.
+  if (f === "Module" || f === "Instance") return "wasm compile";
+  // Deno's ops and its runtime JavaScript (sockets, files, timers, node: modules).
+  if (f.startsWith("op_") || url.startsWith("ext:") || url.startsWith("node:")) {
+    return "host calls";
+  }
   if (url.includes("/core/") || f.startsWith("wasm-function") || f.startsWith("js-to-wasm")) {
     return "guest cpu";
   }
@@ -37,6 +49,7 @@ export function splitProfile(p: Profile): Record<Bucket, number> {
   const byId = new Map(p.nodes.map((n) => [n.id, bucketOf(n)]));
   const out: Record<Bucket, number> = {
     "guest cpu": 0,
+    "wasm compile": 0,
     devices: 0,
     "host calls": 0,
     gc: 0,
