@@ -244,7 +244,8 @@ export class FuzzDriver {
     const allowed: Range[] = [];
     for (const p of this.posted) p.used = null;
     for (let q = 0; q < Math.min(this.device.numQueues, MAX_QUEUES); q++) {
-      allowed.push({ addr: usedOf(q), len: 4 + 8 * QUEUE_SIZE });
+      // The used ring: flags, idx, the ring and avail_event (written with EVENT_IDX).
+      allowed.push({ addr: usedOf(q), len: 6 + 8 * QUEUE_SIZE });
       const idx = v.getUint16(usedOf(q) - RAM_BASE + 2, true);
       const mine = this.posted.filter((p) => p.queue === q);
       must(idx <= mine.length, `queue ${q}: ${idx} answers to ${mine.length} requests`);

@@ -148,9 +148,10 @@ static void poke_device(void) {
     off = below(0x2000);
     break;
   case 4:
-    /* Unmapped holes and a register range nothing claims. */
+    /* Unmapped holes and a register range nothing claims (below HTIF at 0x40008000:
+     * a random tohost would be an HTIF power-off, which the guest did not mean). */
     base = below(2) ? 0x40000000ul : 0x10000000ul;
-    off = below(0x10000);
+    off = below(0x8000);
     break;
   default:
     base = VIRTIO + 0x1000 * below(VIRTIO_SLOTS);
