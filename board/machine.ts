@@ -326,7 +326,7 @@ export class Machine {
   }
 
   /**
-   * The machine's state as snapshot bytes (core/machine_snapshot.ts): the run
+   * The machine's state as snapshot bytes (board/machine_snapshot.ts): the run
    * pauses while host requests finish and the state is copied, then goes on.
    */
   snapshot(options?: SaveOptions): Promise<Uint8Array> {

@@ -1,7 +1,7 @@
 /**
  * The machine's side of an attached debugger: paused or running, one-step,
  * and why it stopped. The GDB stub (backends/debug/) drives it; the run loop
- * in core/machine.ts asks it before and after every slice. Break and watch
+ * in board/machine.ts asks it before and after every slice. Break and watch
  * points themselves live with the triggers (core/triggers.ts).
  */
 

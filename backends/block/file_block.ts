@@ -155,7 +155,7 @@ export class FileBackend implements BlockBackend {
     }
   }
 
-  /** Snapshot hooks: the file is named, not carried (backends/disk_identity.ts). */
+  /** Snapshot hooks: the file is named, not carried (backends/block/disk_identity.ts). */
   saveState(w: StateWriter): void {
     saveFileIdentity(w, this.path);
   }
