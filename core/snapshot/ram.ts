@@ -78,11 +78,15 @@ export function readPages(r: StateReader, mem: Uint8Array): void {
   if (pages !== Math.ceil(mem.length / PAGE) || bitmap.length !== Math.ceil(pages / 8)) {
     throw new SnapshotError("the snapshot's memory size does not match its machine");
   }
+  if (!Number.isSafeInteger(rawLength) || rawLength < 0 || rawLength > pages * PAGE) {
+    throw new SnapshotError("the snapshot's memory is damaged");
+  }
   let data: Uint8Array;
   if (method === STORED) data = stored;
   else if (method === DEFLATED) {
     try {
-      data = inflateRawSync(stored);
+      // Bounded by what the header promises: a hostile file cannot inflate without limit.
+      data = inflateRawSync(stored, { maxOutputLength: Math.max(rawLength, 1) });
     } catch {
       throw new SnapshotError("the snapshot's memory is damaged");
     }
