@@ -325,7 +325,8 @@ export interface InterpretOptions {
 export const MAX_MEMORY_MIB = 2047;
 const MAX_DEVICES = 16;
 
-const TOP_KEYS = new Set([
+/** The top-level keys a config may have besides driveN, fsN and ethN. */
+export const TOP_KEYS: ReadonlySet<string> = new Set([
   "version",
   "machine",
   "memory_size",

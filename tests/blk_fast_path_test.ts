@@ -17,7 +17,8 @@ import {
   VIRTIO_BLK_T_OUT,
   VirtioBlock,
 } from "../devices/virtio_blk.ts";
-import { bigRam, type Buf, RAM_BASE, SyntheticDriver } from "./support/synthetic_driver.ts";
+import { type Buf, RAM_BASE, SyntheticDriver } from "./support/synthetic_driver.ts";
+import { fakeRam } from "./support/guest_ram.ts";
 
 function pattern(len: number, seed: number): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(len);
@@ -39,7 +40,7 @@ async function fileBackend(path: string, readOnly = false): Promise<FileBackend>
 /** A driver with buffers for one request: header, `pieces` scattered data buffers, status. */
 function rig(backend: BlockBackend) {
   const dev = new VirtioBlock(backend, { log: () => {} });
-  const drv = new SyntheticDriver(bigRam(4 << 20), dev);
+  const drv = new SyntheticDriver(fakeRam(4 << 20), dev);
   drv.init(1);
   const hdr = drv.heap(4096);
   const data = drv.heap(1 << 20);

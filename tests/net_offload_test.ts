@@ -31,7 +31,8 @@ import {
   VirtioNet,
 } from "../devices/virtio_net.ts";
 import { GUEST, GUEST_MAC } from "./support/net_frames.ts";
-import { bigRam, RAM_BASE, SyntheticDriver } from "./support/synthetic_driver.ts";
+import { RAM_BASE, SyntheticDriver } from "./support/synthetic_driver.ts";
+import { fakeRam } from "./support/guest_ram.ts";
 
 /** A guest port that may take partial checksums, keeping each frame with its offload. */
 class Port implements EthernetPort {
@@ -221,7 +222,7 @@ function partialFrame(): Uint8Array {
 
 function transmit(backend: Recorder, frame: Uint8Array) {
   const dev = new VirtioNet(backend);
-  const drv = new SyntheticDriver(bigRam(2 << 20), dev);
+  const drv = new SyntheticDriver(fakeRam(2 << 20), dev);
   drv.init(2);
   const at = drv.heap(4096);
   const hdr = new Uint8Array(NET_HDR_SIZE);
@@ -251,7 +252,7 @@ Deno.test("virtio-net: a partial checksum reaches the guest as NEEDS_CSUM, or co
   for (const guestCsum of [true, false]) {
     const backend = new Recorder(true, true);
     const dev = new VirtioNet(backend);
-    const drv = new SyntheticDriver(bigRam(2 << 20), dev);
+    const drv = new SyntheticDriver(fakeRam(2 << 20), dev);
     drv.init(2, guestCsum ? 0n : 1n << VIRTIO_NET_F_GUEST_CSUM);
     assert.equal(dev.partialChecksum, guestCsum);
     const rx = drv.heap(4096);

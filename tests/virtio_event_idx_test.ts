@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import type { VirtioDevice, VirtioTransport } from "../devices/virtio.ts";
-import { bigRam, EVENT_IDX, RAM_BASE, SyntheticDriver } from "./support/synthetic_driver.ts";
+import { EVENT_IDX, RAM_BASE, SyntheticDriver } from "./support/synthetic_driver.ts";
+import { fakeRam } from "./support/guest_ram.ts";
 
 /** Completes every chain as soon as it is notified (like blk's fast path or 9P). */
 class Echo implements VirtioDevice {
@@ -30,7 +31,7 @@ class Echo implements VirtioDevice {
 }
 
 function rig(eventIdx: boolean, queueSize = 16) {
-  const drv = new SyntheticDriver(bigRam(2 << 20), new Echo());
+  const drv = new SyntheticDriver(fakeRam(2 << 20), new Echo());
   const f = drv.init(1, eventIdx ? 0n : 1n << EVENT_IDX, queueSize);
   assert.equal((f & (1n << EVENT_IDX)) !== 0n, eventIdx);
   const buf = drv.heap(4096);
@@ -112,7 +113,7 @@ class Receiver extends Echo {
 
 Deno.test("event idx: a receive queue that ran dry with data waiting is notified of the next buffer", () => {
   const dev = new Receiver();
-  const drv = new SyntheticDriver(bigRam(2 << 20), dev);
+  const drv = new SyntheticDriver(fakeRam(2 << 20), dev);
   drv.init(1, 0n, 16);
   const buf = drv.heap(4096);
   // The driver posts 4 buffers (one kick), and later more, one at a time, kicking as told.

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { GuestRam } from "../core/bus.ts";
 import { VirtioMmio } from "../devices/virtio_mmio.ts";
+import { fakeRam, RAM_BASE } from "./support/guest_ram.ts";
 import type { Chain } from "../devices/virtqueue.ts";
 import {
   configBytesRead,
@@ -9,18 +10,7 @@ import {
   type VirtioTransport,
 } from "../devices/virtio.ts";
 
-export const RAM_BASE = 0x8000_0000;
-
-export function fakeRam(size = 1 << 20): GuestRam {
-  const bytes = new Uint8Array(size);
-  return {
-    base: RAM_BASE,
-    size,
-    bytes,
-    view: new DataView(bytes.buffer),
-    contains: (addr, len) => addr >= RAM_BASE && len >= 0 && addr + len <= RAM_BASE + size,
-  };
-}
+export { fakeRam, RAM_BASE };
 
 /** Where the test driver puts each queue's rings, and its buffers. */
 const QSIZE = 16;

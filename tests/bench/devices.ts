@@ -21,7 +21,8 @@ import { GATEWAY_MAC, GUEST_IP, HOST_IP } from "../../backends/net/user.ts";
 import { VirtioBlock } from "../../devices/virtio_blk.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { NET_HDR_SIZE, VirtioNet } from "../../devices/virtio_net.ts";
-import { bigRam, type Buf, RAM_BASE, SyntheticDriver } from "../support/synthetic_driver.ts";
+import { type Buf, RAM_BASE, SyntheticDriver } from "../support/synthetic_driver.ts";
+import { fakeRam } from "../support/guest_ram.ts";
 import { median } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 3);
@@ -81,7 +82,7 @@ async function blk(tmp: string): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const file = await Deno.open(path, { read: true, write: true });
       const dev = new VirtioBlock(new FileBackend(file, TOTAL, false, path));
-      const drv = new SyntheticDriver(bigRam(64 << 20), dev);
+      const drv = new SyntheticDriver(fakeRam(64 << 20), dev);
       drv.init(1);
       const slots = Array.from({ length: depth }, () => ({
         hdr: drv.heap(PAGE),
@@ -193,7 +194,7 @@ async function p9(tmp: string): Promise<void> {
   const results: Record<string, Run[]> = { read: [], write: [], meta: [] };
   for (let i = 0; i < RUNS; i++) {
     const dev = new Virtio9p("bench", new HostFs(dir));
-    const drv = new SyntheticDriver(bigRam(64 << 20), dev);
+    const drv = new SyntheticDriver(fakeRam(64 << 20), dev);
     drv.init(1);
     const c = new P9Client(drv, msize);
     await c.rpc(100, (v, at) => {
@@ -424,7 +425,7 @@ async function net(): Promise<void> {
       })();
       const nat = new UserNetwork({ log: () => {} });
       const dev = new VirtioNet(nat);
-      const drv = new SyntheticDriver(bigRam(64 << 20), dev);
+      const drv = new SyntheticDriver(fakeRam(64 << 20), dev);
       drv.init(2);
       const g = new GuestTcp(drv, 40000 + i, port);
       g.send(SYN, 0, { mss: 1460, wscale: 7 });

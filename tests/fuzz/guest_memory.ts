@@ -5,20 +5,9 @@
  */
 import type { GuestRam } from "../../core/bus.ts";
 import { must } from "./target.ts";
+import { fakeRam, RAM_BASE } from "../support/guest_ram.ts";
 
-export const RAM_BASE = 0x8000_0000;
-
-export function fuzzRam(size: number): GuestRam {
-  const bytes = new Uint8Array(size);
-  return {
-    base: RAM_BASE,
-    size,
-    bytes,
-    view: new DataView(bytes.buffer),
-    contains: (addr, len) =>
-      Number.isFinite(addr) && addr >= RAM_BASE && len >= 0 && addr + len <= RAM_BASE + size,
-  };
-}
+export { fakeRam as fuzzRam, RAM_BASE };
 
 /** A guest-physical range [addr, addr + len). */
 export interface Range {

@@ -8,22 +8,13 @@ import type { GuestRam } from "../../core/bus.ts";
 import { VirtioMmio } from "../../devices/virtio_mmio.ts";
 import type { VirtioDevice } from "../../devices/virtio.ts";
 
-export const RAM_BASE = 0x8000_0000;
+import { RAM_BASE } from "./guest_ram.ts";
+
+export { RAM_BASE };
 const NEXT = 1;
 const WRITE = 2;
 /** VIRTIO_F_EVENT_IDX. */
 export const EVENT_IDX = 29n;
-
-export function bigRam(size: number): GuestRam {
-  const bytes = new Uint8Array(size);
-  return {
-    base: RAM_BASE,
-    size,
-    bytes,
-    view: new DataView(bytes.buffer),
-    contains: (addr, len) => addr >= RAM_BASE && len >= 0 && addr + len <= RAM_BASE + size,
-  };
-}
 
 /** One buffer of a chain: guest address and length. */
 export interface Buf {

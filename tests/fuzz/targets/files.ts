@@ -8,7 +8,7 @@
  * shapes.
  */
 import fc from "fast-check";
-import { ConfigError, interpretConfig, parseConfigText } from "../../../board/config.ts";
+import { ConfigError, interpretConfig, parseConfigText, TOP_KEYS } from "../../../board/config.ts";
 import { parseElf } from "../../../board/elf.ts";
 import { PhysicalMemory } from "../../../core/memory.ts";
 import { parseClientMessage } from "../../../backends/web/protocol.ts";
@@ -172,17 +172,7 @@ const objArb = fc.dictionary(
 );
 const configObjArb = fc.dictionary(
   fc.constantFrom(
-    "version",
-    "machine",
-    "memory_size",
-    "bios",
-    "kernel",
-    "initrd",
-    "cmdline",
-    "display0",
-    "input_device",
-    "accel",
-    "rtc_local_time",
+    ...TOP_KEYS,
     "drive0",
     "drive16",
     "fs0",
