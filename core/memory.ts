@@ -5,8 +5,11 @@ import { RAM_OFFSET } from "./state.ts";
 export const ROM_BASE = 0x1000;
 export const ROM_END = 0x10000;
 export const RAM_BASE = 0x8000_0000;
-/** The area after RAM (and video memory) that holds the TLBs translated code reads. */
-const TLB_AREA_BYTES = 2 * 65536;
+/**
+ * The area after RAM (and video memory) that holds the TLBs translated code
+ * reads, and the translator's chain cache after them (core/jit/codegen.ts).
+ */
+const TLB_AREA_BYTES = 10 * 65536;
 
 interface Mapping {
   base: number;

@@ -42,8 +42,23 @@ const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
 export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32], ...FP_LOCALS];
 const L_FP = 46; // the FP code's locals (FP_LOCALS) follow the emitter's own
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
-export const CHAIN_ENTRIES = 1024;
+export const CHAIN_ENTRIES = 1 << 14;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
+/**
+ * A pc's record in the chain cache. The page number is folded in: functions
+ * at the same offset of different pages (common, with aligned code) would
+ * otherwise evict each other on every call between them.
+ */
+export function chainIndex(pc: number): number {
+  return Math.imul(pc ^ (pc >>> 13), CHAIN_HASH) >>> (32 - CHAIN_BITS);
+}
+const CHAIN_BITS = 14;
+/**
+ * The top bits of a product mix the pc's low word (a plain multiplicative hash
+ * gave busy call/return pairs of busybox the same record; the shifted xor first
+ * spreads the page number into the bits the product carries up).
+ */
+const CHAIN_HASH = 0x5bd1e995;
 
 /** Emits region bodies into a pooled writer. */
 export class RegionEmitter {
@@ -98,14 +113,20 @@ export class RegionEmitter {
     this.op(Op.i32_le_u);
     this.op(Op.i32_and);
     this.open(Op.if, VOID);
-    // The cache record: ((pc >>> 1) & 1023) * 32 past chainAt.
+    // The cache record: chainIndex(pc) * 32 past chainAt.
     this.local(Op.local_get, L_PC);
     this.op(Op.i32_wrap_i64);
     this.local(Op.local_tee, L_LO);
-    this.i32(4);
+    this.local(Op.local_get, L_LO);
+    this.i32(13);
+    this.op(Op.i32_shr_u);
+    this.op(Op.i32_xor);
+    this.i32(CHAIN_HASH);
+    this.op(Op.i32_mul);
+    this.i32(32 - CHAIN_BITS);
+    this.op(Op.i32_shr_u);
+    this.i32(5);
     this.op(Op.i32_shl);
-    this.i32(1023 << 5);
-    this.op(Op.i32_and);
     this.local(Op.local_tee, L_TI);
     this.mem(Op.i64_load, 3, this.chainAt);
     this.local(Op.local_get, L_PC);

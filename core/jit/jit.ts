@@ -24,14 +24,16 @@ import { MSTATUS_FS, PRIV_U } from "../csr.ts";
 import { TLB_BYTES, TLB_SIZE } from "../mmu.ts";
 import {
   CHAIN_BYTES,
-  CHAIN_ENTRIES,
+  chainIndex,
   mulhuBody,
   REGION_LOCALS,
   RegionEmitter,
+  STATUS_GO_ON,
   STATUS_TRAP,
 } from "./codegen.ts";
 import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
-import { SystemCalls } from "./system.ts";
+import { fpReady, SystemCalls } from "./system.ts";
+import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
@@ -81,8 +83,9 @@ interface Region {
   entries: Set<number>;
   /** Its slot in the table regions chain through. */
   slot: number;
-  /** The flat variant, compiled when first entered inside a loop. */
+  /** The flat variant, compiled when first entered inside a loop, and its slot (-1: none). */
   flat: RegionFn | null;
+  flatSlot: number;
   /** Runs so far and instructions they retired, until probation ends (then -1). */
   runs: number;
   retired: number;
@@ -231,13 +234,19 @@ export class Jit {
     const r = e.region;
     const fn = r.entries.has(e.index) ? r.fn : this.flatFn(r);
     this.sys.credited = 0;
-    // Translated FP code runs only while FS is Dirty (core/jit/codegen_fp.ts).
-    this.mem.i32[JIT_FP_READY_OFFSET >> 2] = (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 1 : 0;
+    // mstatus.FS for translated FP code, and back if it made FS Dirty (core/jit/codegen_fp.ts).
+    this.mem.i32[JIT_FP_READY_OFFSET >> 2] = fpReady(h.mstatus);
     const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
+    if (i32[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
-    if (r.runs >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
+    if (r.runs >= 0) {
+      // A jump out (a call, a return) is not the region's fault: chaining takes it once
+      // its target is translated. Only stops at code it leaves to the interpreter count.
+      const stopped = status !== STATUS_GO_ON || r.plan.stops.has(h.pc);
+      this.probation(e, stopped ? retired : Math.max(retired, MIN_RUN));
+    }
     h.creditRetired(retired - this.sys.credited);
     if (status === STATUS_TRAP) {
       h.trap(TRAP.cause, false, TRAP.tval, h.pc);
@@ -294,12 +303,14 @@ export class Jit {
 
   /** Lets regions that leave for `pc` tail-call `e` (checked against the fetch TLB there). */
   private chainTo(pc: number, e: Entry): void {
-    const c = this.chain;
-    if (c === null || !e.region.entries.has(e.index)) return;
-    const at = ((pc >>> 1) & (CHAIN_ENTRIES - 1)) * 8;
+    const c = this.chain, r = e.region;
+    // A block inside one of the region's loops is entered through its flat variant.
+    const slot = r.entries.has(e.index) ? r.slot : r.flatSlot;
+    if (c === null || slot < 0) return;
+    const at = chainIndex(pc) * 8;
     c[at] = pc | 0;
     c[at + 1] = Math.floor(pc / TWO32);
-    c[at + 2] = e.region.slot;
+    c[at + 2] = slot;
     c[at + 3] = e.index;
     c[at + 4] = e.region.plan.pageBuf;
   }
@@ -429,6 +440,7 @@ export class Jit {
           fn,
           slot,
           flat: null,
+          flatSlot: -1,
           valid: true,
           epoch: this.fenceEpoch,
           src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
@@ -447,8 +459,9 @@ export class Jit {
    */
   private flatFn(r: Region): RegionFn {
     if (r.flat === null) {
-      const [{ fn, wasmBytes }] = this.compileFns([[r.plan, r.entries]]);
+      const [{ fn, wasmBytes, slot }] = this.compileFns([[r.plan, r.entries]]);
       r.flat = fn;
+      r.flatSlot = slot;
       r.wasmBytes += wasmBytes;
     }
     return r.flat;
