@@ -180,6 +180,41 @@ Deno.test("jit: a loop calling a function on another page chains region to regio
   );
 });
 
+Deno.test("jit: a short function whose caller stays interpreted is kept translated", () => {
+  // The caller's blocks start with a counter write, which the translator leaves to the
+  // interpreter: each run of the function is 2 instructions, then a jump out. That is
+  // not the region's fault (chaining takes such jumps once their target is translated),
+  // so probation must not drop it as a region that keeps stopping at untranslated code.
+  const program = new Array(1024 + 2).fill(0);
+  const interpreted = E.csrrw(0, 0x320, 0); // mcountinhibit = 0: left to the interpreter
+  program.splice(
+    0,
+    7,
+    E.addi(2, 0, 600), // 0
+    interpreted, // 4: loop
+    E.jal(1, 4096 - 8), // 8: call the function at 4096
+    interpreted, // 12: return site
+    E.addi(2, 2, -1), // 16
+    bne(2, 0, -16), // 20 -> 4
+    E.wfi(), // 24
+  );
+  program[1024] = E.addi(3, 3, 3); // 4096: the function
+  program[1025] = E.jalr(0, 1, 0); // ret
+  const h = bareHart(program);
+  const jit = translating(h);
+  let translated = 0;
+  const run = jit.runRegion;
+  jit.runRegion = (e, b) => {
+    const k = run(e, b);
+    translated += k;
+    return k;
+  };
+  runJit(h, jit);
+  assert.equal(u64(h, 3), 1800n);
+  assert.equal(jit.stats.dropped, 0);
+  assert.ok(translated >= 1000, `${translated} instructions translated`);
+});
+
 Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code, exact", () => {
   const lrW = E.amo(2, false), scW = E.amo(3, false), amoaddD = E.amo(0, true);
   const program = [
