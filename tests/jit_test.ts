@@ -28,8 +28,9 @@ function runJit(h: Hart, jit: Jit | null, max = 1_000_000): number {
   return done;
 }
 
-function translating(h: Hart): Jit {
-  const jit = new Jit(h, h.mem);
+/** A translator that translates at the first jump (in checker mode: stores logged inline). */
+function translating(h: Hart, checkMode = false): Jit {
+  const jit = new Jit(h, h.mem, checkMode);
   jit.setHotThreshold(0);
   return jit;
 }
@@ -251,7 +252,7 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
   ];
   const outcome = (mode: "off" | "on" | "check") => {
     const h = bareHart(program);
-    const jit = mode === "off" ? null : translating(h);
+    const jit = mode === "off" ? null : translating(h, mode === "check");
     const lockstep = mode === "check" ? new Lockstep(jit!) : null;
     let translatedInsns = 0;
     if (jit) {
@@ -284,6 +285,59 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
   const checked = outcome("check");
   assert.deepEqual({ ...checked, share: 0, checked: 0 }, { ...interpreted, share: 0 });
   assert.ok(checked.checked > 500, `${checked.checked} runs checked`);
+});
+
+Deno.test("jit: every AMO, W and D, inline on a TLB hit, as interpreted and in lockstep", () => {
+  const xor = E.op(0, 4); // xor rd, rs1, rs2
+  const kinds = [0, 1, 4, 8, 12, 16, 20, 24, 28];
+  const body: number[] = [];
+  // Each AMO on its own doubleword (W on the low word), rs2 a value that changes sign and size.
+  kinds.forEach((f5, j) => {
+    body.push(E.amo(f5, false)(10, 3, 5), xor(11, 11, 10)); // x11 folds in every old value
+    body.push(E.amo(f5, true)(10, 4, 5), xor(11, 11, 10));
+    body.push(E.addi(3, 3, 16), E.addi(4, 4, 16));
+    void j;
+  });
+  const program = [
+    E.auipc(6, 2), // 0: x6 = data at 8192
+    E.addi(2, 0, 400), // 4: passes
+    E.lui(5, 0x9e377), // 8: x5 = a 32-bit pattern, then varied each pass
+    E.addi(3, 6, 0), // 12: loop: W words at data + 16j
+    E.addi(4, 6, 8), // 16: D words at data + 16j + 8
+    ...body,
+    E.slli(7, 5, 7), // x5 = (x5 << 7) ^ (x5 >> 3) ^ pass
+    E.srai(8, 5, 3),
+    xor(5, 5, 7),
+    xor(5, 5, 8),
+    xor(5, 5, 2),
+    E.addi(2, 2, -1),
+    bne(2, 0, -4 * (body.length + 8)), // -> 12
+    E.wfi(),
+  ];
+  const outcome = (mode: "off" | "on" | "check") => {
+    const h = bareHart(program);
+    const jit = mode === "off" ? null : translating(h, mode === "check");
+    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+    runJit(h, jit);
+    const data = Array.from(
+      { length: kinds.length * 2 },
+      (_, k) => h.mem.view.getBigUint64(8192 + 8 * k, true),
+    );
+    return {
+      x11: u64(h, 11),
+      x5: u64(h, 5),
+      data,
+      checked: lockstep?.checked ?? 0,
+      regions: jit?.stats.regions ?? 0,
+    };
+  };
+  const interpreted = outcome("off");
+  const translated = outcome("on");
+  assert.ok(translated.regions >= 1);
+  assert.deepEqual({ ...translated, regions: 0 }, interpreted);
+  const checked = outcome("check");
+  assert.deepEqual({ ...checked, checked: 0, regions: 0 }, interpreted);
+  assert.ok(checked.checked > 100, `${checked.checked} runs checked`);
 });
 
 Deno.test("jit: a U-mode loop gets hot ten times sooner than the same loop in M-mode", () => {

@@ -32,7 +32,7 @@ import {
   STATUS_TRAP,
 } from "./codegen.ts";
 import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
-import { fpReady, SystemCalls } from "./system.ts";
+import { fpReady, putReservation, SystemCalls, takeReservation } from "./system.ts";
 import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
@@ -236,9 +236,11 @@ export class Jit {
     this.sys.credited = 0;
     // mstatus.FS for translated FP code, and back if it made FS Dirty (core/jit/codegen_fp.ts).
     this.mem.i32[JIT_FP_READY_OFFSET >> 2] = fpReady(h.mstatus);
+    putReservation(this.mem.i32, h);
     const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
     if (i32[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
+    takeReservation(i32, h);
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
     if (r.runs >= 0) {

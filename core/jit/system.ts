@@ -13,7 +13,7 @@
  */
 import { type Hart, SYSTEM_JUMP } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
-import { JIT_FP_READY_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
+import { JIT_FP_READY_OFFSET, JIT_RESERVATION_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { MSTATUS_FS } from "../csr.ts";
 import { FP_CLEAN, FP_DIRTY, FP_OFF } from "./codegen_fp.ts";
 import { TRAP } from "../trap.ts";
@@ -63,6 +63,17 @@ export function fpReady(mstatus: number): number {
   return fs === MSTATUS_FS ? FP_DIRTY : fs === 0 ? FP_OFF : FP_CLEAN;
 }
 
+/** Hart.reservation into the word translated LR/SC use (core/jit/codegen.ts), -1 for none. */
+export function putReservation(i32: Int32Array, h: Hart): void {
+  i32[JIT_RESERVATION_OFFSET >> 2] = Number.isNaN(h.reservation) ? -1 : h.reservation;
+}
+
+/** The word translated LR/SC use back into Hart.reservation. */
+export function takeReservation(i32: Int32Array, h: Hart): void {
+  const r = i32[JIT_RESERVATION_OFFSET >> 2];
+  h.reservation = r < 0 ? NaN : r;
+}
+
 /** The TypeScript side of sys(). */
 export class SystemCalls {
   /** Instructions of the current entry already credited to minstret/mcycle. */
@@ -79,13 +90,15 @@ export class SystemCalls {
 
   call(insn: number, lo: number, hi: number, retired: number): number {
     const h = this.hart, i64 = this.mem.i64, at = JIT_SCRATCH_OFFSET >> 3;
-    // FS as the translated code left it, for the instruction to see; then as it leaves it.
+    // FS and the reservation as translated code left them, for the instruction; then back.
     const ready = this.mem.i32;
     if (ready[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
+    takeReservation(ready, h);
     try {
       return this.run(insn, lo, hi, retired, h, i64, at);
     } finally {
       ready[JIT_FP_READY_OFFSET >> 2] = fpReady(h.mstatus);
+      putReservation(ready, h);
     }
   }
 
