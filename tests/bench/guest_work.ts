@@ -131,7 +131,11 @@ try {
     throw new Error(`${PROGRAM} is missing: run bash tests/programs/build.sh`);
   });
   const all: Record<string, number[][]> = {};
+  const load = () => Deno.loadavg()[0].toFixed(1);
+  const loadBefore = load();
   for (const w of which) all[w] = await runGuest(w, tmp);
+  // Other work on the machine moves these times a lot: say how busy it was.
+  console.log(`load average ${loadBefore} before, ${load()} after`);
   console.log(
     `${"inside the default image".padEnd(40)} ${"demu".padStart(8)} ${"qemu".padStart(8)}  ratio` +
       `   (seconds, medians of ${RUNS})`,
