@@ -216,6 +216,35 @@ Deno.test("jit: a short function whose caller stays interpreted is kept translat
   assert.ok(translated >= 1000, `${translated} instructions translated`);
 });
 
+Deno.test("jit: two hot pcs sharing a slot of the entry table are each translated once", () => {
+  // The function's entry lies 128 KiB after the loop's call: the same slot of the
+  // direct-mapped entry table. Calling it 2000 times must not translate it 2000 times.
+  const fn = 0x20004;
+  const program = new Array(fn / 4 + 2).fill(0);
+  program.splice(
+    0,
+    5,
+    E.addi(2, 0, 2000), // 0
+    E.jal(1, fn - 4), // 4: loop: call the function
+    E.addi(2, 2, -1), // 8: return site
+    bne(2, 0, -8), // 12 -> 4
+    E.wfi(), // 16
+  );
+  program[fn / 4] = E.addi(3, 3, 3);
+  program[fn / 4 + 1] = E.jalr(0, 1, 0);
+  const h = bareHart(program);
+  const jit = translating(h);
+  // Every region's exit back to the run loop goes through the entry table (no chaining).
+  jit.runRegion = (e, b) => {
+    const n = jit.enter(e, b);
+    h.endSlice = true;
+    return n;
+  };
+  runJit(h, jit);
+  assert.equal(u64(h, 3), 6000n);
+  assert.ok(jit.stats.regions <= 4, `${jit.stats.regions} regions translated`);
+});
+
 Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code, exact", () => {
   const lrW = E.amo(2, false), scW = E.amo(3, false), amoaddD = E.amo(0, true);
   const program = [

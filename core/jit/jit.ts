@@ -116,6 +116,13 @@ export class Jit {
   readonly hot = new Int32Array(TABLE_SIZE).fill(-HOT_THRESHOLD);
   private readonly entryPc = new Float64Array(TABLE_SIZE).fill(NaN);
   private readonly entries: (Entry | undefined)[] = new Array(TABLE_SIZE);
+  /**
+   * Every installed entry by pc: two hot pcs that share a slot of the
+   * direct-mapped table take turns there instead of being translated again
+   * each time the other evicts them (they did, thousands of times a second,
+   * under network traffic: docs/speed.md).
+   */
+  private readonly byPc = new Map<number, Entry>();
   private readonly byPage = new Map<number, Region[]>();
   private readonly codePages: Uint8Array;
   private readonly invalidations: Uint8Array;
@@ -264,6 +271,7 @@ export class Jit {
     if (++r.runs < PROBATION) return;
     if (r.retired < MIN_RUN * r.runs) {
       r.valid = false;
+      this.forgetEntries(r);
       this.clearChain();
       for (const i of r.entries) this.hot[(r.plan.blocks[i].pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
       this.stats.dropped++;
@@ -280,10 +288,12 @@ export class Jit {
       return null;
     }
     const base = t.base[ACCESS_FETCH][ti];
-    if (this.entryPc[i] === pc) {
-      const e = this.entries[i]!;
+    const e = this.entryPc[i] === pc ? this.entries[i]! : this.byPc.get(pc);
+    if (e !== undefined) {
       const r = e.region;
       if (r.valid && r.plan.pageBuf === base && (r.epoch === this.fenceEpoch || this.recheck(r))) {
+        this.entryPc[i] = pc;
+        this.entries[i] = e;
         this.chainTo(pc, e);
         return e;
       }
@@ -373,9 +383,11 @@ export class Jit {
     const plan = region.plan, page = plan.pageBuf >>> 12;
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
+      const e = { region, index };
       this.entryPc[j] = b.pc;
-      this.entries[j] = { region, index };
-      if (region.entries.has(index)) this.chainTo(b.pc, this.entries[j]!);
+      this.entries[j] = e;
+      this.byPc.set(b.pc, e);
+      if (region.entries.has(index)) this.chainTo(b.pc, e);
     });
     const list = this.byPage.get(page);
     if (list) list.push(region);
@@ -474,6 +486,7 @@ export class Jit {
     this.codePages[page] = 0;
     if (this.invalidations[page] < 255) this.invalidations[page]++;
     for (const r of this.byPage.get(page) ?? []) {
+      this.forgetEntries(r);
       r.valid = false;
       this.stats.cacheBytes -= r.wasmBytes;
       this.regionCount--;
@@ -485,10 +498,16 @@ export class Jit {
     this.sys.codeChanged = true;
   }
 
+  /** Removes a region's blocks from the by-pc index (it is being dropped). */
+  private forgetEntries(r: Region): void {
+    for (const b of r.plan.blocks) if (this.byPc.get(b.pc)?.region === r) this.byPc.delete(b.pc);
+  }
+
   /** Drops every translation (the cache is full). */
   flush(): void {
     for (const list of this.byPage.values()) for (const r of list) r.valid = false;
     this.byPage.clear();
+    this.byPc.clear();
     this.entryPc.fill(NaN);
     this.entries.fill(undefined);
     this.codePages.fill(0);
