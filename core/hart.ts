@@ -50,6 +50,10 @@ import {
   TRAP,
 } from "./trap.ts";
 
+/** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
+const FAST_MIN_RUN = 4;
+const FAST_BACKOFF = 32;
+
 /** Thrown out of an instruction when a debugger's break or watch point matches (see debugHit). */
 const DEBUGGER_STOP = Object.freeze({ debuggerStop: true });
 
@@ -588,6 +592,8 @@ export class Hart {
     const hotMask = hot === null ? 0 : hot.length - 1;
     const fast = hotAt === -2 ? null : this.wasmInterp;
     const rvcAt = mem.rvcTableOffset;
+    // After a call that ran almost nothing (FP code, say), the next few instructions stay here.
+    let skipFast = 0;
     this.jitExit = false;
     this.endSlice = this.haltRequested;
     if (this.endSlice) return 0;
@@ -595,7 +601,9 @@ export class Hart {
     // loop keeps on-stack-replaced code valid when the slice ends.
     while (n < limit) {
       try {
-        if (fast !== null && !this.debugActive) {
+        if (skipFast > 0) {
+          skipFast--;
+        } else if (fast !== null && !this.debugActive) {
           const status = fast(
             pageVa + po,
             limit - n,
@@ -607,6 +615,7 @@ export class Hart {
             rvcAt,
           );
           const k = i32[WASM_INTERP_RETIRED_OFFSET >> 2];
+          if (k < FAST_MIN_RUN) skipFast = FAST_BACKOFF;
           if (k !== 0) {
             n += k;
             const pc = i32[(WASM_INTERP_PC_OFFSET >> 2) + 1] * TWO32 +
