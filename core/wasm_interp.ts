@@ -38,7 +38,7 @@ export const COMPRESSED_TABLE_BYTES = 65536 * 4;
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d;
 const BR_TABLE = 0x0e, RETURN = 0x0f, CALL = 0x10, SELECT = 0x1b;
 const LGET = 0x20, LSET = 0x21, LTEE = 0x22;
-const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD16_U = 0x2f;
+const I32_LOAD = 0x28, I64_LOAD = 0x29;
 const I64_LOAD8_S = 0x30, I64_LOAD8_U = 0x31, I64_LOAD16_S = 0x32, I64_LOAD16_U = 0x33;
 const I64_LOAD32_S = 0x34, I64_LOAD32_U = 0x35;
 const I32_STORE = 0x36, I64_STORE = 0x37, I64_STORE8 = 0x3c, I64_STORE16 = 0x3d;
@@ -138,17 +138,24 @@ class Body {
     return this.op(BR_IF).uleb(this.depth(label));
   }
   /**
-   * A jump table: `selector` leaves an index in 0..n-1; `cases` maps the
-   * handled indices to code that must end in a branch; the others go to `other`.
+   * A jump table: `selector` leaves an index in 0..n-1, `route` names its
+   * case (itself by default); `cases` maps the handled cases to code that must
+   * end in a branch; the others go to `other`.
    */
-  switch(selector: () => void, n: number, cases: Map<number, () => void>, other: string): this {
+  switch(
+    selector: () => void,
+    n: number,
+    cases: Map<number, () => void>,
+    other: string,
+    route: (i: number) => number = (i) => i,
+  ): this {
     const handled = [...cases.keys()].sort((a, b) => a - b);
     const tag = `sw${this.b.length}_`;
     for (let k = handled.length - 1; k >= 0; k--) this.block(tag + handled[k]);
     selector();
     const targets: number[] = [];
     for (let i = 0; i < n; i++) {
-      targets.push(cases.has(i) ? this.depth(tag + i) : this.depth(other));
+      targets.push(cases.has(route(i)) ? this.depth(tag + route(i)) : this.depth(other));
     }
     this.op(BR_TABLE).uleb(n);
     for (const t of targets) this.uleb(t);
@@ -200,7 +207,12 @@ function mulhuBody(): Body {
   return w;
 }
 
-/** Function 1: the run loop (see the file comment). */
+/**
+ * Function 1: the run loop (see the file comment). One jump table on opcode
+ * and funct3 together: guest code with a varied mix of instructions (a
+ * kernel's) mispredicts each indirect branch often, so each instruction takes
+ * one, and the RVC expansion is a select rather than a branch.
+ */
 function runBody(): Body {
   const w = new Body();
   const xr = (l: number) => w.get(l).mem(I64_LOAD, 3, XREG_OFFSET); // x[reg] (l holds reg * 8)
@@ -218,6 +230,7 @@ function runBody(): Body {
       value();
       w.op(I64_EXTEND_I32_S);
     });
+  const exit = (status: number) => w.i32(status).set(L_STATUS).br("exit");
 
   w.get(P_PC).op(I64_TRUNC_F64_S).set(L_PC);
   w.i64(-1).set(L_FPAGE);
@@ -226,7 +239,7 @@ function runBody(): Body {
   // x0 reads as zero: whatever an instruction wrote there is undone here.
   w.i32(0).i64(0).mem(I64_STORE, 3, XREG_OFFSET);
   w.get(L_N).get(P_BUDGET).op(I32_GE_S).if();
-  w.i32(STOP_BUDGET).set(L_STATUS).br("exit");
+  exit(STOP_BUDGET);
   w.end();
   // Fetch through the fetch TLB (its record: i64 page tag, i32 addend).
   w.get(L_PC).i64(-4096).op(I64_AND).get(L_FPAGE).op(I64_NE).if();
@@ -234,30 +247,25 @@ function runBody(): Body {
     .op(I32_SHL).op(I32_ADD).set(L_T);
   w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(ACCESS_FETCH)).get(L_PC).i64(-4096).op(I64_AND)
     .op(I64_NE).if();
-  w.i32(STOP_INSN).set(L_STATUS).br("exit");
+  exit(STOP_INSN);
   w.end();
   w.get(L_PC).i64(-4096).op(I64_AND).set(L_FPAGE);
   w.get(L_T).mem(I32_LOAD, 2, tlbEntryOffset(ACCESS_FETCH) + 8).set(L_FADD);
   w.end();
-  w.get(L_PC).op(I32_WRAP).get(L_FADD).op(I32_ADD).tee(L_OFF).mem(I32_LOAD16_U, 1).set(L_INSN);
-  w.get(L_INSN).i32(3).op(I32_AND).i32(3).op(I32_EQ).if();
-  {
-    // A 32-bit instruction: not across the page's end.
-    w.get(L_PC).op(I32_WRAP).i32(4095).op(I32_AND).i32(4092).op(I32_GT_U).if();
-    w.i32(STOP_INSN).set(L_STATUS).br("exit");
-    w.end();
-    w.get(L_OFF).mem(I32_LOAD, 0).set(L_INSN);
-    w.i64(4).set(L_LEN);
-  }
-  w.else();
-  {
-    w.get(L_INSN).i32(2).op(I32_SHL).get(P_RVC).op(I32_ADD).mem(I32_LOAD, 2).tee(L_INSN).op(I32_EQZ)
-      .if();
-    w.i32(STOP_INSN).set(L_STATUS).br("exit"); // reserved: the run loop raises it
-    w.end();
-    w.i64(2).set(L_LEN);
-  }
+  // Four bytes at pc (at a page's last halfword the two after it are other memory, unused
+  // unless the instruction is 32-bit, which stops here: it crosses the page).
+  w.get(L_PC).op(I32_WRAP).get(L_FADD).op(I32_ADD).mem(I32_LOAD, 0).set(L_INSN);
+  w.get(L_INSN).i32(3).op(I32_AND).i32(3).op(I32_EQ).set(L_COND); // 1: a 32-bit instruction
+  w.get(L_COND).get(L_PC).op(I32_WRAP).i32(4095).op(I32_AND).i32(4092).op(I32_GT_U, I32_AND)
+    .if();
+  exit(STOP_INSN);
   w.end();
+  w.get(L_INSN);
+  w.get(L_INSN).i32(0xffff).op(I32_AND).i32(2).op(I32_SHL).get(P_RVC).op(I32_ADD).mem(I32_LOAD, 2);
+  w.get(L_COND).op(SELECT).tee(L_INSN).op(I32_EQZ).if();
+  exit(STOP_INSN); // a reserved RVC encoding: the run loop raises it
+  w.end();
+  w.get(L_COND).i32(1).op(I32_SHL).i32(2).op(I32_ADD, I64_EXTEND_I32_U).set(L_LEN);
   insnField(7, 31).i32(3).op(I32_SHL).set(L_RD);
   insnField(15, 31).i32(3).op(I32_SHL).set(L_RS1);
   insnField(20, 31).i32(3).op(I32_SHL).set(L_RS2);
@@ -266,19 +274,22 @@ function runBody(): Body {
   w.block("jumped"); // then: pc is the jump's target
   w.block("stop"); // then: the run loop runs this instruction
 
-  const f3 = () => insnField(12, 7);
   const f7 = () => w.get(L_INSN).i32(25).op(I32_SHR_U);
+  /** Case keys: opcode (bits 2..6) * 8 + funct3. */
   const cases = new Map<number, () => void>();
+  const on = (opcode: number, f3: number, code: () => void) => cases.set(opcode * 8 + f3, code);
+  /** Opcodes without a funct3 go to the case of funct3 0 whatever their bits 12..14. */
+  const noFunct3 = new Set([13, 5, 27]);
 
-  cases.set(13, () => { // LUI
+  on(13, 0, () => { // LUI
     setRd(() => w.get(L_INSN).i32(-4096).op(I32_AND, I64_EXTEND_I32_S));
     w.br("next");
   });
-  cases.set(5, () => { // AUIPC
+  on(5, 0, () => { // AUIPC
     setRd(() => w.get(L_PC).get(L_INSN).i32(-4096).op(I32_AND, I64_EXTEND_I32_S, I64_ADD));
     w.br("next");
   });
-  cases.set(27, () => { // JAL
+  on(27, 0, () => { // JAL
     setRd(() => w.get(L_PC).get(L_LEN).op(I64_ADD));
     w.get(L_PC);
     w.get(L_INSN).i32(31).op(I32_SHR_S).i32(20).op(I32_SHL);
@@ -288,347 +299,259 @@ function runBody(): Body {
     w.op(I64_EXTEND_I32_S, I64_ADD).set(L_PC);
     w.br("jumped");
   });
-  cases.set(25, () => { // JALR
-    f3().brIf("stop");
+  on(25, 0, () => { // JALR
     xr(L_RS1), imm12(), w.op(I64_ADD).i64(-2).op(I64_AND).set(L_ADDR);
     setRd(() => w.get(L_PC).get(L_LEN).op(I64_ADD));
     w.get(L_ADDR).set(L_PC);
     w.br("jumped");
   });
-  cases.set(24, () => { // BRANCH
-    xr(L_RS1).set(L_A);
-    xr(L_RS2).set(L_B);
-    w.block("taken?");
-    const cmp = (op: number) => () => w.get(L_A).get(L_B).op(op).set(L_COND).br("taken?");
-    w.switch(
-      f3,
-      8,
-      new Map([
-        [0, cmp(I64_EQ)],
-        [1, cmp(I64_NE)],
-        [4, cmp(I64_LT_S)],
-        [5, cmp(I64_GE_S)],
-        [6, cmp(I64_LT_U)],
-        [7, cmp(I64_GE_U)],
-      ]),
-      "stop",
-    );
-    w.end();
-    w.get(L_COND).op(I32_EQZ).brIf("next");
-    w.get(L_PC);
-    w.get(L_INSN).i32(31).op(I32_SHR_S).i32(12).op(I32_SHL);
-    insnField(7, 1).i32(11).op(I32_SHL, I32_OR);
-    insnField(25, 0x3f).i32(5).op(I32_SHL, I32_OR);
-    insnField(8, 0xf).i32(1).op(I32_SHL, I32_OR);
-    w.op(I64_EXTEND_I32_S, I64_ADD).set(L_PC);
-    w.br("jumped");
-  });
-  /** The TLB check of a data access of 2^(f3 & 3) bytes at L_ADDR; leaves the buffer offset in L_OFF. */
-  const dataTlb = (kind: number) => {
+  const branches: [number, number][] = [
+    [0, I64_EQ],
+    [1, I64_NE],
+    [4, I64_LT_S],
+    [5, I64_GE_S],
+    [6, I64_LT_U],
+    [7, I64_GE_U],
+  ];
+  for (const [f3, cmp] of branches) {
+    on(24, f3, () => {
+      xr(L_RS1), xr(L_RS2), w.op(cmp, I32_EQZ).brIf("next");
+      w.get(L_PC);
+      w.get(L_INSN).i32(31).op(I32_SHR_S).i32(12).op(I32_SHL);
+      insnField(7, 1).i32(11).op(I32_SHL, I32_OR);
+      insnField(25, 0x3f).i32(5).op(I32_SHL, I32_OR);
+      insnField(8, 0xf).i32(1).op(I32_SHL, I32_OR);
+      w.op(I64_EXTEND_I32_S, I64_ADD).set(L_PC);
+      w.br("jumped");
+    });
+  }
+  /**
+   * The TLB check of a data access of `size` bytes at L_ADDR, leaving the
+   * buffer offset in L_OFF; a miss, MMIO or misalignment stops.
+   */
+  const dataTlb = (kind: number, size: number) => {
     w.get(P_DATA_TLB).get(L_ADDR).op(I32_WRAP).i32(12).op(I32_SHR_U).i32(255).op(I32_AND).i32(4)
       .op(I32_SHL).op(I32_ADD).set(L_T);
     // Tag match with the alignment folded in: addr & (~4095 | (size - 1)).
-    w.get(L_ADDR).i32(1);
-    f3().i32(3).op(I32_AND, I32_SHL).i32(1).op(I32_SUB, I64_EXTEND_I32_U).i64(-4096).op(I64_OR);
-    w.op(I64_AND).get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(kind)).op(I64_NE).brIf("stop");
+    w.get(L_ADDR).i64(-4096 | (size - 1)).op(I64_AND);
+    w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(kind)).op(I64_NE).brIf("stop");
     w.get(L_ADDR).op(I32_WRAP).get(L_T).mem(I32_LOAD, 2, tlbEntryOffset(kind) + 8).op(I32_ADD)
       .set(L_OFF);
   };
-  cases.set(0, () => { // LOAD
-    xr(L_RS1), imm12(), w.op(I64_ADD).set(L_ADDR);
-    f3().i32(7).op(I32_EQ).brIf("stop");
-    dataTlb(ACCESS_LOAD);
-    const ld = (op: number, align: number) => () => {
+  const loads: [number, number, number][] = [
+    [I64_LOAD8_S, 0, 1],
+    [I64_LOAD16_S, 1, 2],
+    [I64_LOAD32_S, 2, 4],
+    [I64_LOAD, 3, 8],
+    [I64_LOAD8_U, 0, 1],
+    [I64_LOAD16_U, 1, 2],
+    [I64_LOAD32_U, 2, 4],
+  ];
+  loads.forEach(([op, align, size], f3) =>
+    on(0, f3, () => {
+      xr(L_RS1), imm12(), w.op(I64_ADD).set(L_ADDR);
+      dataTlb(ACCESS_LOAD, size);
       setRd(() => w.get(L_OFF).mem(op, align));
       w.br("next");
-    };
-    w.switch(
-      f3,
-      8,
-      new Map([
-        [0, ld(I64_LOAD8_S, 0)],
-        [1, ld(I64_LOAD16_S, 1)],
-        [2, ld(I64_LOAD32_S, 2)],
-        [3, ld(I64_LOAD, 3)],
-        [4, ld(I64_LOAD8_U, 0)],
-        [5, ld(I64_LOAD16_U, 1)],
-        [6, ld(I64_LOAD32_U, 2)],
-      ]),
-      "stop",
-    );
-  });
-  cases.set(8, () => { // STORE
-    f3().i32(3).op(I32_GT_U).brIf("stop");
-    xr(L_RS1);
-    w.get(L_INSN).i32(25).op(I32_SHR_S).i32(5).op(I32_SHL);
-    insnField(7, 31).op(I32_OR, I64_EXTEND_I32_S, I64_ADD).set(L_ADDR);
-    dataTlb(ACCESS_STORE);
-    const st = (op: number, align: number) => () => {
+    })
+  );
+  const stores: [number, number, number][] = [
+    [I64_STORE8, 0, 1],
+    [I64_STORE16, 1, 2],
+    [I64_STORE32, 2, 4],
+    [I64_STORE, 3, 8],
+  ];
+  stores.forEach(([op, align, size], f3) =>
+    on(8, f3, () => {
+      xr(L_RS1);
+      w.get(L_INSN).i32(25).op(I32_SHR_S).i32(5).op(I32_SHL);
+      insnField(7, 31).op(I32_OR, I64_EXTEND_I32_S, I64_ADD).set(L_ADDR);
+      dataTlb(ACCESS_STORE, size);
       w.get(L_OFF);
       xr(L_RS2).mem(op, align);
       w.br("next");
-    };
-    w.switch(
-      f3,
-      4,
-      new Map([
-        [0, st(I64_STORE8, 0)],
-        [1, st(I64_STORE16, 1)],
-        [2, st(I64_STORE32, 2)],
-        [3, st(I64_STORE, 3)],
-      ]),
-      "stop",
-    );
-  });
+    })
+  );
   const shamt6 = () => w.get(L_INSN).i32(20).op(I32_SHR_U).i32(63).op(I32_AND, I64_EXTEND_I32_U);
-  cases.set(4, () => { // OP-IMM
-    const alu = (op: number) => () => {
+  const aluImm = (f3: number, op: number) =>
+    on(4, f3, () => {
       setRd(() => (xr(L_RS1), imm12(), w.op(op)));
       w.br("next");
-    };
-    w.switch(
-      f3,
-      8,
-      new Map([
-        [0, alu(I64_ADD)],
-        [1, () => { // SLLI
-          w.get(L_INSN).i32(26).op(I32_SHR_U).brIf("stop");
-          setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHL)));
-          w.br("next");
-        }],
-        [2, () => {
-          setRd(() => (xr(L_RS1), imm12(), w.op(I64_LT_S, I64_EXTEND_I32_U)));
-          w.br("next");
-        }],
-        [3, () => {
-          setRd(() => (xr(L_RS1), imm12(), w.op(I64_LT_U, I64_EXTEND_I32_U)));
-          w.br("next");
-        }],
-        [4, alu(I64_XOR)],
-        [5, () => { // SRLI, SRAI
-          w.get(L_INSN).i32(26).op(I32_SHR_U).tee(L_T).op(I32_EQZ).if();
-          setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHR_U)));
-          w.br("next");
-          w.end();
-          w.get(L_T).i32(0x10).op(I32_NE).brIf("stop");
-          setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHR_S)));
-          w.br("next");
-        }],
-        [6, alu(I64_OR)],
-        [7, alu(I64_AND)],
-      ]),
-      "stop",
-    );
+    });
+  aluImm(0, I64_ADD);
+  aluImm(4, I64_XOR);
+  aluImm(6, I64_OR);
+  aluImm(7, I64_AND);
+  on(4, 1, () => { // SLLI
+    w.get(L_INSN).i32(26).op(I32_SHR_U).brIf("stop");
+    setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHL)));
+    w.br("next");
   });
-  /** rd = op(x[rs1], x[rs2]) with a and b in locals first (division needs them twice). */
-  const rr = (value: () => void) => () => {
-    xr(L_RS1).set(L_A);
-    xr(L_RS2).set(L_B);
+  on(4, 2, () => { // SLTI
+    setRd(() => (xr(L_RS1), imm12(), w.op(I64_LT_S, I64_EXTEND_I32_U)));
+    w.br("next");
+  });
+  on(4, 3, () => { // SLTIU
+    setRd(() => (xr(L_RS1), imm12(), w.op(I64_LT_U, I64_EXTEND_I32_U)));
+    w.br("next");
+  });
+  on(4, 5, () => { // SRLI, SRAI
+    w.get(L_INSN).i32(26).op(I32_SHR_U).tee(L_T).op(I32_EQZ).if();
+    setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHR_U)));
+    w.br("next");
+    w.end();
+    w.get(L_T).i32(0x10).op(I32_NE).brIf("stop");
+    setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHR_S)));
+    w.br("next");
+  });
+  /** rd = value() with x[rs1] and x[rs2] in L_A and L_B. */
+  const rr = (value: () => void) => {
     setRd(value);
     w.br("next");
   };
   const ab = (op: number) => () => w.get(L_A).get(L_B).op(op);
-  const ifElse64 = (cond: () => void, then: () => void, other: () => void) => {
-    then();
-    other();
-    cond();
-    w.op(SELECT);
-  };
-  cases.set(12, () => { // OP
-    w.block("op_other");
-    f7().brIf("op_other");
-    w.switch(
-      f3,
-      8,
-      new Map([
-        [0, rr(ab(I64_ADD))],
-        [1, rr(ab(I64_SHL))],
-        [2, rr(() => w.get(L_A).get(L_B).op(I64_LT_S, I64_EXTEND_I32_U))],
-        [3, rr(() => w.get(L_A).get(L_B).op(I64_LT_U, I64_EXTEND_I32_U))],
-        [4, rr(ab(I64_XOR))],
-        [5, rr(ab(I64_SHR_U))],
-        [6, rr(ab(I64_OR))],
-        [7, rr(ab(I64_AND))],
-      ]),
-      "stop",
-    );
-    w.end();
-    f7().i32(0x20).op(I32_EQ).if();
-    f3().op(I32_EQZ).if();
-    rr(ab(I64_SUB))();
-    w.end();
-    f3().i32(5).op(I32_EQ).if();
-    rr(ab(I64_SHR_S))();
-    w.end();
-    w.br("stop");
-    w.end();
-    f7().i32(1).op(I32_NE).brIf("stop");
-    // M: the high products from mulhu (function 0) with the sign corrections.
-    const mulhu = () => w.get(L_A).get(L_B).op(CALL).uleb(0);
-    const minus = (x: number, y: number) =>
-      w.get(x).i64(63).op(I64_SHR_S).get(y).op(I64_AND, I64_SUB);
-    const bZero = () => w.get(L_B).op(I64_EQZ);
-    w.switch(
-      f3,
-      8,
-      new Map([
-        [0, rr(ab(I64_MUL))],
-        [1, rr(() => (mulhu(), minus(L_A, L_B), minus(L_B, L_A)))],
-        [2, rr(() => (mulhu(), minus(L_A, L_B)))],
-        [3, rr(mulhu)],
-        [
-          4,
-          rr(() => { // DIV: x/0 = -1, MIN/-1 = MIN (WebAssembly traps on both)
-            w.get(L_B).op(I64_EQZ).if("div0", T_I64).i64(-1).else();
-            w.get(L_B).i64(-1).op(I64_EQ).if("divm1", T_I64).i64(0).get(L_A).op(I64_SUB).else();
-            w.get(L_A).get(L_B).op(I64_DIV_S).end().end();
-          }),
-        ],
-        [
-          5,
-          rr(() => {
-            w.get(L_B).op(I64_EQZ).if("div0", T_I64).i64(-1).else();
-            w.get(L_A).get(L_B).op(I64_DIV_U).end();
-          }),
-        ],
-        [
-          6,
-          rr(() => { // REM: x%0 = x; MIN%-1 = 0 (no trap for rem_s)
-            ifElse64(bZero, () => w.get(L_A), () => {
-              w.get(L_A).i64(1).get(L_B).get(L_B).op(I64_EQZ, SELECT, I64_REM_S);
-            });
-          }),
-        ],
-        [
-          7,
-          rr(() => {
-            ifElse64(bZero, () => w.get(L_A), () => {
-              w.get(L_A).i64(1).get(L_B).get(L_B).op(I64_EQZ, SELECT, I64_REM_U);
-            });
-          }),
-        ],
-      ]),
-      "stop",
-    );
-  });
+  // M: the high products from mulhu (function 0) with the sign corrections.
+  const mulhu = () => w.get(L_A).get(L_B).op(CALL).uleb(0);
+  const minus = (x: number, y: number) =>
+    w.get(x).i64(63).op(I64_SHR_S).get(y).op(I64_AND, I64_SUB);
+  const bZero = () => w.get(L_B).op(I64_EQZ);
+  /** OP by funct3: the base op (funct7 0), the M op (funct7 1), and SUB/SRA (funct7 0x20). */
+  const opCases: [() => void, () => void, (() => void) | null][] = [
+    [ab(I64_ADD), ab(I64_MUL), ab(I64_SUB)],
+    [ab(I64_SHL), () => (mulhu(), minus(L_A, L_B), minus(L_B, L_A)), null],
+    [
+      () => w.get(L_A).get(L_B).op(I64_LT_S, I64_EXTEND_I32_U),
+      () => (mulhu(), minus(L_A, L_B)),
+      null,
+    ],
+    [() => w.get(L_A).get(L_B).op(I64_LT_U, I64_EXTEND_I32_U), mulhu, null],
+    [ab(I64_XOR), () => { // DIV: x/0 = -1, MIN/-1 = MIN (WebAssembly traps on both)
+      w.get(L_B).op(I64_EQZ).if("div0", T_I64).i64(-1).else();
+      w.get(L_B).i64(-1).op(I64_EQ).if("divm1", T_I64).i64(0).get(L_A).op(I64_SUB).else();
+      w.get(L_A).get(L_B).op(I64_DIV_S).end().end();
+    }, null],
+    [ab(I64_SHR_U), () => {
+      w.get(L_B).op(I64_EQZ).if("div0", T_I64).i64(-1).else();
+      w.get(L_A).get(L_B).op(I64_DIV_U).end();
+    }, ab(I64_SHR_S)],
+    [ab(I64_OR), () => { // REM: x%0 = x; MIN%-1 = 0 (rem_s does not trap there)
+      w.get(L_A);
+      w.get(L_A).i64(1).get(L_B).get(L_B).op(I64_EQZ, SELECT, I64_REM_S);
+      bZero(), w.op(SELECT);
+    }, null],
+    [ab(I64_AND), () => {
+      w.get(L_A);
+      w.get(L_A).i64(1).get(L_B).get(L_B).op(I64_EQZ, SELECT, I64_REM_U);
+      bZero(), w.op(SELECT);
+    }, null],
+  ];
+  opCases.forEach(([base, m, alt], f3) =>
+    on(12, f3, () => {
+      xr(L_RS1).set(L_A);
+      xr(L_RS2).set(L_B);
+      f7().tee(L_T).op(I32_EQZ).if();
+      rr(base);
+      w.end();
+      w.get(L_T).i32(1).op(I32_EQ).if();
+      rr(m);
+      w.end();
+      if (alt !== null) {
+        w.get(L_T).i32(0x20).op(I32_EQ).if();
+        rr(alt);
+        w.end();
+      }
+      w.br("stop");
+    })
+  );
   const rs1w = () => xr(L_RS1).op(I32_WRAP);
-  cases.set(6, () => { // OP-IMM-32
-    w.switch(
-      f3,
-      8,
-      new Map([
-        [0, () => {
-          setRd32(() => (rs1w(), w.get(L_INSN).i32(20).op(I32_SHR_S, I32_ADD)));
-          w.br("next");
-        }],
-        [1, () => {
-          f7().brIf("stop");
-          setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHL)));
-          w.br("next");
-        }],
-        [5, () => {
-          f7().op(I32_EQZ).if();
-          setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHR_U)));
-          w.br("next");
-          w.end();
-          f7().i32(0x20).op(I32_NE).brIf("stop");
-          setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHR_S)));
-          w.br("next");
-        }],
-      ]),
-      "stop",
-    );
-  });
-  cases.set(14, () => { // OP-32: operands in L_T (a) and L_COND (b) as i32
-    const A = L_T, B = L_COND;
-    xr(L_RS1).op(I32_WRAP).set(A);
-    xr(L_RS2).op(I32_WRAP).set(B);
-    const w32 = (value: () => void) => () => {
-      setRd32(value);
-      w.br("next");
-    };
-    const ab32 = (op: number) => () => w.get(A).get(B).op(op);
-    w.block("op32_other");
-    f7().brIf("op32_other");
-    w.switch(
-      f3,
-      8,
-      new Map([[0, w32(ab32(I32_ADD))], [1, w32(ab32(I32_SHL))], [5, w32(ab32(I32_SHR_U))]]),
-      "stop",
-    );
-    w.end();
-    f7().i32(0x20).op(I32_EQ).if();
-    f3().op(I32_EQZ).if();
-    w32(ab32(I32_SUB))();
-    w.end();
-    f3().i32(5).op(I32_EQ).if();
-    w32(ab32(I32_SHR_S))();
-    w.end();
-    w.br("stop");
-    w.end();
-    f7().i32(1).op(I32_NE).brIf("stop");
-    const bSafe = () => w.i32(1).get(B).get(B).op(I32_EQZ, SELECT); // b, or 1 where b = 0
-    w.switch(
-      f3,
-      8,
-      new Map([
-        [0, w32(ab32(I32_MUL))],
-        [
-          4,
-          w32(() => { // DIVW: b = 0 gives -1, b = -1 gives -a (MIN stays MIN; WebAssembly would trap)
-            w.get(B).op(I32_EQZ).if("dw0", T_I32).i32(-1).else();
-            w.get(B).i32(-1).op(I32_EQ).if("dwm1", T_I32).i32(0).get(A).op(I32_SUB).else();
-            w.get(A).get(B).op(I32_DIV_S).end().end();
-          }),
-        ],
-        [
-          5,
-          w32(() => {
-            w.i32(-1);
-            w.get(A);
-            bSafe();
-            w.op(I32_DIV_U);
-            w.get(B).op(I32_EQZ, SELECT);
-          }),
-        ],
-        [
-          6,
-          w32(() => {
-            w.get(A);
-            w.get(A);
-            bSafe();
-            w.op(I32_REM_S);
-            w.get(B).op(I32_EQZ, SELECT);
-          }),
-        ],
-        [
-          7,
-          w32(() => {
-            w.get(A);
-            w.get(A);
-            bSafe();
-            w.op(I32_REM_U);
-            w.get(B).op(I32_EQZ, SELECT);
-          }),
-        ],
-      ]),
-      "stop",
-    );
-  });
-  cases.set(3, () => { // MISC-MEM: FENCE is nothing for one in-order hart; FENCE.I is the run loop's
-    f3().brIf("stop");
+  on(6, 0, () => { // ADDIW
+    setRd32(() => (rs1w(), w.get(L_INSN).i32(20).op(I32_SHR_S, I32_ADD)));
     w.br("next");
   });
-  w.switch(() => insnField(2, 31), 32, cases, "stop");
+  on(6, 1, () => { // SLLIW
+    f7().brIf("stop");
+    setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHL)));
+    w.br("next");
+  });
+  on(6, 5, () => { // SRLIW, SRAIW
+    f7().op(I32_EQZ).if();
+    setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHR_U)));
+    w.br("next");
+    w.end();
+    f7().i32(0x20).op(I32_NE).brIf("stop");
+    setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHR_S)));
+    w.br("next");
+  });
+  // OP-32: operands as i32 in L_T (a) and L_COND (b); by funct3, the code for funct7 0, 1, 0x20.
+  const A = L_T, B = L_COND;
+  const ab32 = (op: number) => () => w.get(A).get(B).op(op);
+  const bSafe = () => w.i32(1).get(B).get(B).op(I32_EQZ, SELECT); // b, or 1 where b = 0
+  const op32Cases: [number, (() => void) | null, (() => void) | null, (() => void) | null][] = [
+    [0, ab32(I32_ADD), ab32(I32_MUL), ab32(I32_SUB)],
+    [1, ab32(I32_SHL), null, null],
+    [4, null, () => { // DIVW: b = 0 gives -1, b = -1 gives -a (MIN stays MIN; WebAssembly would trap)
+      w.get(B).op(I32_EQZ).if("dw0", T_I32).i32(-1).else();
+      w.get(B).i32(-1).op(I32_EQ).if("dwm1", T_I32).i32(0).get(A).op(I32_SUB).else();
+      w.get(A).get(B).op(I32_DIV_S).end().end();
+    }, null],
+    [5, ab32(I32_SHR_U), () => {
+      w.i32(-1);
+      w.get(A);
+      bSafe();
+      w.op(I32_DIV_U);
+      w.get(B).op(I32_EQZ, SELECT);
+    }, ab32(I32_SHR_S)],
+    [6, null, () => {
+      w.get(A);
+      w.get(A);
+      bSafe();
+      w.op(I32_REM_S);
+      w.get(B).op(I32_EQZ, SELECT);
+    }, null],
+    [7, null, () => {
+      w.get(A);
+      w.get(A);
+      bSafe();
+      w.op(I32_REM_U);
+      w.get(B).op(I32_EQZ, SELECT);
+    }, null],
+  ];
+  for (const [f3, base, m, alt] of op32Cases) {
+    on(14, f3, () => {
+      xr(L_RS1).op(I32_WRAP).set(A);
+      xr(L_RS2).op(I32_WRAP).set(B);
+      for (const [funct7, code] of [[0, base], [1, m], [0x20, alt]] as const) {
+        if (code === null) continue;
+        f7().i32(funct7).op(I32_EQ).if();
+        setRd32(code);
+        w.br("next");
+        w.end();
+      }
+      w.br("stop");
+    });
+  }
+  on(3, 0, () => w.br("next")); // FENCE: nothing for one in-order hart (FENCE.I is the run loop's)
+
+  w.switch(
+    () => {
+      // opcode * 8 + funct3
+      w.get(L_INSN).i32(1).op(I32_SHL).i32(0xf8).op(I32_AND);
+      insnField(12, 7).op(I32_OR);
+    },
+    256,
+    cases,
+    "stop",
+    (i) => noFunct3.has(i >> 3) ? i & ~7 : i,
+  );
   w.end(); // stop
-  w.i32(STOP_INSN).set(L_STATUS).br("exit");
+  exit(STOP_INSN);
   w.end(); // jumped
   w.get(L_N).i32(1).op(I32_ADD).set(L_N);
   // The translator's jump counters (core/hart.ts hotTarget): count up to 0, then stop.
   w.get(P_HOT).i32(0).op(I32_GE_S).if();
   w.get(P_HOT).get(L_PC).op(I32_WRAP).i32(1).op(I32_SHR_U).get(P_HOT_MASK).op(I32_AND).i32(2)
     .op(I32_SHL, I32_ADD).tee(L_OFF).mem(I32_LOAD, 2).tee(L_T).i32(0).op(I32_GE_S).if();
-  w.i32(STOP_HOT).set(L_STATUS).br("exit");
+  exit(STOP_HOT);
   w.end();
   w.get(L_OFF);
   w.get(L_T).get(P_STEP).op(I32_ADD).set(L_T);
