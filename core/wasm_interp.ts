@@ -8,7 +8,8 @@
  * It runs from `Hart.run` (core/hart.ts) on the hart state in the shared
  * memory (core/state.ts) and stops, without executing it, at the first
  * instruction it does not handle: anything but LUI, AUIPC, JAL, JALR, the
- * branches, loads, stores, OP/OP-IMM (+ the W forms, M included) and FENCE;
+ * branches, loads, stores, OP/OP-IMM (+ the W forms, M included), the AMOs
+ * (not LR/SC) and FENCE;
  * a fetch or data access whose page is not in the software TLB (core/mmu.ts:
  * misses, MMIO, misaligned accesses, pages a store must not reach directly);
  * an instruction that crosses a page. core/hart.ts's loop then runs that one
@@ -47,7 +48,7 @@ const I32_CONST = 0x41, I64_CONST = 0x42;
 const I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_GT_S = 0x4a;
 const I32_GT_U = 0x4b, I32_GE_S = 0x4e;
 const I64_EQZ = 0x50, I64_EQ = 0x51, I64_NE = 0x52, I64_LT_S = 0x53, I64_LT_U = 0x54;
-const I64_GE_S = 0x59, I64_GE_U = 0x5a;
+const I64_GT_S = 0x55, I64_GT_U = 0x56, I64_GE_S = 0x59, I64_GE_U = 0x5a;
 const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_DIV_S = 0x6d, I32_DIV_U = 0x6e;
 const I32_REM_S = 0x6f, I32_REM_U = 0x70, I32_AND = 0x71, I32_OR = 0x72;
 const I32_SHL = 0x74, I32_SHR_S = 0x75, I32_SHR_U = 0x76;
@@ -528,6 +529,56 @@ function runBody(): Body {
         w.end();
       }
       w.br("stop");
+    });
+  }
+  // AMOs (not LR/SC: the reservation is the run loop's), aligned, on a page the store TLB maps.
+  for (const wide of [false, true]) {
+    on(11, wide ? 3 : 2, () => {
+      const size = wide ? 8 : 4;
+      xr(L_RS1).set(L_ADDR);
+      dataTlb(ACCESS_STORE, size);
+      w.get(L_OFF).mem(wide ? I64_LOAD : I64_LOAD32_S, wide ? 3 : 2).set(L_A);
+      xr(L_RS2);
+      if (!wide) w.op(I32_WRAP, I64_EXTEND_I32_S);
+      w.set(L_B);
+      /** Unsigned view of a or b: the low 32 bits for the W forms. */
+      const u = (l: number) => {
+        w.get(l);
+        if (!wide) w.op(I64_CONST, 0xff, 0xff, 0xff, 0xff, 0x0f, I64_AND);
+      };
+      const pick = (cmp: () => void) => () => { // a if cmp() else b
+        w.get(L_OFF).get(L_A).get(L_B);
+        cmp();
+        w.op(SELECT).mem(wide ? I64_STORE : I64_STORE32, wide ? 3 : 2);
+        w.br("amo_done");
+      };
+      const apply = (op: number) => () => {
+        w.get(L_OFF).get(L_A).get(L_B).op(op).mem(wide ? I64_STORE : I64_STORE32, wide ? 3 : 2);
+        w.br("amo_done");
+      };
+      w.block("amo_done");
+      w.switch(
+        () => w.get(L_INSN).i32(27).op(I32_SHR_U),
+        32,
+        new Map<number, () => void>([
+          [0x01, () => {
+            w.get(L_OFF).get(L_B).mem(wide ? I64_STORE : I64_STORE32, wide ? 3 : 2);
+            w.br("amo_done");
+          }],
+          [0x00, apply(I64_ADD)],
+          [0x04, apply(I64_XOR)],
+          [0x0c, apply(I64_AND)],
+          [0x08, apply(I64_OR)],
+          [0x10, pick(() => w.get(L_A).get(L_B).op(I64_LT_S))],
+          [0x14, pick(() => w.get(L_A).get(L_B).op(I64_GT_S))],
+          [0x18, pick(() => (u(L_A), u(L_B), w.op(I64_LT_U)))],
+          [0x1c, pick(() => (u(L_A), u(L_B), w.op(I64_GT_U)))],
+        ]),
+        "stop",
+      );
+      w.end();
+      setRd(() => w.get(L_A));
+      w.br("next");
     });
   }
   on(3, 0, () => w.br("next")); // FENCE: nothing for one in-order hart (FENCE.I is the run loop's)
