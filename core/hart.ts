@@ -31,6 +31,7 @@ import {
   STOP_BUDGET,
   STOP_HOT,
   WASM_INTERP_PC_OFFSET,
+  WASM_INTERP_RESERVATION_OFFSET,
   WASM_INTERP_RETIRED_OFFSET,
   type WasmInterpRun,
 } from "./wasm_interp.ts";
@@ -613,7 +614,10 @@ export class Hart {
             hotMask,
             this.priv === PRIV_U ? this.jitUserStep : 1,
             rvcAt,
+            this.reservation === this.reservation ? this.reservation : -1, // NaN: none
           );
+          const resv = i32[WASM_INTERP_RESERVATION_OFFSET >> 2];
+          this.reservation = resv < 0 ? NaN : resv;
           const k = i32[WASM_INTERP_RETIRED_OFFSET >> 2];
           if (k < FAST_MIN_RUN) skipFast = FAST_BACKOFF;
           if (k !== 0) {

@@ -9,7 +9,7 @@
  * memory (core/state.ts) and stops, without executing it, at the first
  * instruction it does not handle: anything but LUI, AUIPC, JAL, JALR, the
  * branches, loads, stores, OP/OP-IMM (+ the W forms, M included), the AMOs
- * (not LR/SC) and FENCE;
+ * and LR/SC, and FENCE;
  * a fetch or data access whose page is not in the software TLB (core/mmu.ts:
  * misses, MMIO, misaligned accesses, pages a store must not reach directly);
  * an instruction that crosses a page. core/hart.ts's loop then runs that one
@@ -26,6 +26,8 @@ import { XREG_OFFSET } from "./state.ts";
 /** Where the tier leaves the next pc (i64) and the instructions it retired (i32). */
 export const WASM_INTERP_PC_OFFSET = 544;
 export const WASM_INTERP_RETIRED_OFFSET = 552;
+/** And the LR reservation after the call: a buffer offset, or -1 for none. */
+export const WASM_INTERP_RESERVATION_OFFSET = 556;
 
 /** Why the tier returned. */
 export const STOP_INSN = 0; // the instruction at pc is the run loop's
@@ -50,7 +52,7 @@ const I32_GT_U = 0x4b, I32_GE_S = 0x4e;
 const I64_EQZ = 0x50, I64_EQ = 0x51, I64_NE = 0x52, I64_LT_S = 0x53, I64_LT_U = 0x54;
 const I64_GT_S = 0x55, I64_GT_U = 0x56, I64_GE_S = 0x59, I64_GE_U = 0x5a;
 const I32_ADD = 0x6a, I32_SUB = 0x6b, I32_MUL = 0x6c, I32_DIV_S = 0x6d, I32_DIV_U = 0x6e;
-const I32_REM_S = 0x6f, I32_REM_U = 0x70, I32_AND = 0x71, I32_OR = 0x72;
+const I32_REM_S = 0x6f, I32_REM_U = 0x70, I32_AND = 0x71, I32_OR = 0x72, I32_XOR = 0x73;
 const I32_SHL = 0x74, I32_SHR_S = 0x75, I32_SHR_U = 0x76;
 const I64_ADD = 0x7c, I64_SUB = 0x7d, I64_MUL = 0x7e, I64_DIV_S = 0x7f, I64_DIV_U = 0x80;
 const I64_REM_S = 0x81, I64_REM_U = 0x82, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85;
@@ -171,11 +173,11 @@ class Body {
 
 // Locals of the run function: its parameters first.
 const P_PC = 0, P_BUDGET = 1, P_FETCH_TLB = 2, P_DATA_TLB = 3, P_HOT = 4, P_HOT_MASK = 5;
-const P_STEP = 6, P_RVC = 7;
-const L_PC = 8, L_N = 9, L_INSN = 10, L_OFF = 11, L_RD = 12, L_RS1 = 13, L_RS2 = 14;
-const L_A = 15, L_B = 16, L_FPAGE = 17, L_FADD = 18, L_LEN = 19, L_ADDR = 20, L_STATUS = 21;
-const L_T = 22, L_COND = 23;
-const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
+const P_STEP = 6, P_RVC = 7, P_RESV = 8;
+const L_PC = 9, L_N = 10, L_INSN = 11, L_OFF = 12, L_RD = 13, L_RS1 = 14, L_RS2 = 15;
+const L_A = 16, L_B = 17, L_FPAGE = 18, L_FADD = 19, L_LEN = 20, L_ADDR = 21, L_STATUS = 22;
+const L_T = 23, L_COND = 24;
+const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
 /** Extra locals: [count, type] groups in order of the L_ numbers above. */
 const LOCALS: [number, number][] = [
   [1, T_I64], // pc
@@ -531,11 +533,29 @@ function runBody(): Body {
       w.br("stop");
     });
   }
-  // AMOs (not LR/SC: the reservation is the run loop's), aligned, on a page the store TLB maps.
+  // The A extension, aligned, on a page the TLB maps. The LR reservation (a buffer offset, or -1)
+  // comes in and goes out as P_RESV.
   for (const wide of [false, true]) {
     on(11, wide ? 3 : 2, () => {
       const size = wide ? 8 : 4;
       xr(L_RS1).set(L_ADDR);
+      w.get(L_INSN).i32(27).op(I32_SHR_U).i32(2).op(I32_EQ).if(); // LR
+      w.get(L_RS2).brIf("stop"); // rs2 must be 0
+      dataTlb(ACCESS_LOAD, size);
+      setRd(() => w.get(L_OFF).mem(wide ? I64_LOAD : I64_LOAD32_S, wide ? 3 : 2));
+      w.get(L_OFF).set(P_RESV);
+      w.br("next");
+      w.end();
+      w.get(L_INSN).i32(27).op(I32_SHR_U).i32(3).op(I32_EQ).if(); // SC
+      dataTlb(ACCESS_STORE, size); // an SC faults like a store even when it would fail
+      w.get(P_RESV).get(L_OFF).op(I32_EQ).tee(L_COND).if();
+      w.get(L_OFF);
+      xr(L_RS2).mem(wide ? I64_STORE : I64_STORE32, wide ? 3 : 2);
+      w.end();
+      w.i32(-1).set(P_RESV);
+      setRd(() => w.get(L_COND).i32(1).op(I32_XOR, I64_EXTEND_I32_U)); // 0: stored
+      w.br("next");
+      w.end();
       dataTlb(ACCESS_STORE, size);
       w.get(L_OFF).mem(wide ? I64_LOAD : I64_LOAD32_S, wide ? 3 : 2).set(L_A);
       xr(L_RS2);
@@ -619,6 +639,7 @@ function runBody(): Body {
   w.i32(0).i64(0).mem(I64_STORE, 3, XREG_OFFSET); // a jump to x0 may have just written it
   w.i32(0).get(L_PC).mem(I64_STORE, 3, WASM_INTERP_PC_OFFSET);
   w.i32(0).get(L_N).mem(I32_STORE, 2, WASM_INTERP_RETIRED_OFFSET);
+  w.i32(0).get(P_RESV).mem(I32_STORE, 2, WASM_INTERP_RESERVATION_OFFSET);
   w.get(L_STATUS).op(RETURN);
   return w;
 }
@@ -676,6 +697,7 @@ export type WasmInterpRun = (
   hotMask: number,
   step: number,
   rvcTable: number,
+  reservation: number,
 ) => number;
 
 /**
