@@ -269,3 +269,29 @@ Deno.test("wasm tier: an instruction across a page end and code written at run t
   assert.equal(a.instret, b.instret);
   assert.equal(a.pc, RAM_BASE + 4124);
 });
+
+Deno.test("wasm tier: a return to the top of the address space faults as in the reference", () => {
+  // pc 0x7fff_ffff_ffff_fffe is 2^63 as a double: the tier, called there after the MRET, must take
+  // it without trapping itself.
+  const nop = E.addi(0, 0, 0);
+  // Runs of 4 nops keep the tier from backing off (core/hart.ts FAST_MIN_RUN) before the MRET.
+  const nops = (k: number) => new Array(k).fill(nop);
+  const program = [
+    ...nops(40),
+    E.addi(5, 0, -1),
+    E.srli(5, 5, 1), // t0 = 2^63 - 1
+    E.lui(6, 2),
+    E.addi(6, 6, -2048), // t1 = 0x1800: MPP = M
+    E.csrrw(0, 0x341, 5), // mepc
+    ...nops(4),
+    E.csrrs(0, 0x300, 6), // mstatus
+    ...nops(4),
+    E.mret(),
+  ];
+  const [a, b] = both(program, 100);
+  assert.equal(a.pc, b.pc);
+  assert.equal(a.mcause, b.mcause);
+  assert.equal(a.mcause, 1n); // instruction access fault
+  assert.equal(a.mtval, b.mtval);
+  assert.equal(a.instret, b.instret);
+});
