@@ -217,7 +217,7 @@ function mulhuBody(): Body {
  * Function 1: the run loop (see the file comment). One jump table on opcode
  * and funct3 together: guest code with a varied mix of instructions (a
  * kernel's) mispredicts each indirect branch often, so each instruction takes
- * one, and the RVC expansion is a select rather than a branch.
+ * one.
  */
 function runBody(): Body {
   const w = new Body();
@@ -262,17 +262,23 @@ function runBody(): Body {
   // Four bytes at pc (at a page's last halfword the two after it are other memory, unused
   // unless the instruction is 32-bit, which stops here: it crosses the page).
   w.get(L_PC).op(I32_WRAP).get(L_FADD).op(I32_ADD).mem(I32_LOAD, 0).set(L_INSN);
-  w.get(L_INSN).i32(3).op(I32_AND).i32(3).op(I32_EQ).set(L_COND); // 1: a 32-bit instruction
-  w.get(L_COND).get(L_PC).op(I32_WRAP).i32(4095).op(I32_AND).i32(4092).op(I32_GT_U, I32_AND)
-    .if();
-  exit(STOP_INSN);
+  w.get(L_INSN).i32(3).op(I32_AND).i32(3).op(I32_EQ).if();
+  {
+    w.get(L_PC).op(I32_WRAP).i32(4095).op(I32_AND).i32(4092).op(I32_GT_U).if();
+    exit(STOP_INSN); // a 32-bit instruction across the page's end
+    w.end();
+    w.i64(4).set(L_LEN);
+  }
+  w.else();
+  {
+    // The RVC table only for compressed code: a load for every instruction costs cache misses.
+    w.get(L_INSN).i32(0xffff).op(I32_AND).i32(2).op(I32_SHL).get(P_RVC).op(I32_ADD)
+      .mem(I32_LOAD, 2).tee(L_INSN).op(I32_EQZ).if();
+    exit(STOP_INSN); // a reserved RVC encoding: the run loop raises it
+    w.end();
+    w.i64(2).set(L_LEN);
+  }
   w.end();
-  w.get(L_INSN);
-  w.get(L_INSN).i32(0xffff).op(I32_AND).i32(2).op(I32_SHL).get(P_RVC).op(I32_ADD).mem(I32_LOAD, 2);
-  w.get(L_COND).op(SELECT).tee(L_INSN).op(I32_EQZ).if();
-  exit(STOP_INSN); // a reserved RVC encoding: the run loop raises it
-  w.end();
-  w.get(L_COND).i32(1).op(I32_SHL).i32(2).op(I32_ADD, I64_EXTEND_I32_U).set(L_LEN);
   insnField(7, 31).i32(3).op(I32_SHL).set(L_RD);
   insnField(15, 31).i32(3).op(I32_SHL).set(L_RS1);
   insnField(20, 31).i32(3).op(I32_SHL).set(L_RS2);
