@@ -113,7 +113,8 @@ export interface JitStats {
 }
 
 export class Jit {
-  readonly hot = new Int32Array(TABLE_SIZE).fill(-HOT_THRESHOLD);
+  /** In the shared memory, where the interpreter's wasm tier counts too (core/wasm_interp.ts). */
+  readonly hot: Int32Array;
   private readonly entryPc = new Float64Array(TABLE_SIZE).fill(NaN);
   private readonly entries: (Entry | undefined)[] = new Array(TABLE_SIZE);
   /**
@@ -161,6 +162,8 @@ export class Jit {
   storeLog: ((offset: number, size: number) => void) | null = null;
 
   constructor(readonly hart: Hart, readonly mem: PhysicalMemory, checkMode = false) {
+    this.hot = new Int32Array(mem.memory.buffer, mem.jumpCountersOffset, TABLE_SIZE)
+      .fill(-HOT_THRESHOLD);
     const pages = mem.memory.buffer.byteLength >>> 12;
     this.codePages = new Uint8Array(pages);
     this.invalidations = new Uint8Array(pages);
