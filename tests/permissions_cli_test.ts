@@ -173,3 +173,23 @@ Deno.test("permissions: kinds a machine does not use are dropped at start", asyn
   assert.equal(r.read, "granted");
   for (const kind of ["write", "net", "env", "run"]) assert.notEqual(r[kind], "granted", kind);
 });
+
+Deno.test("permissions: a disk named through a linked folder starts with the printed flags", async () => {
+  await withTempDir(async (dir) => {
+    // As `deno task debian` leaves it: debian/current -> debian/<key>. Deno checks the
+    // open disk's stat against the resolved path, so both names must be granted.
+    await Deno.mkdir(join(dir, "build"));
+    await Deno.writeFile(join(dir, "build", "root.img"), new Uint8Array(64 * 1024));
+    await Deno.symlink(join(dir, "build"), join(dir, "current"));
+    const disk = join(dir, "current", "root.img");
+    const args = ["--drive", disk, "--max-insns", "3000000"];
+    const printed = await runMainToEnd(["--allow-read"], [...args, "--print-permissions"]);
+    assert.equal(printed.code, 0, printed.stderr);
+    const flags = parseFlags(printed.stdout);
+    assert.deepEqual(flags, [
+      `--allow-read=${[...IMAGE, disk, join(dir, "build", "root.img")].join(",")}`,
+    ]);
+    const run = await runMainToEnd(flags, args);
+    assert.equal(run.code, EXIT_LIMIT, run.stderr);
+  });
+});

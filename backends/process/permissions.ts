@@ -57,7 +57,25 @@ export function machineNeeds(config: VmConfig, flags: DeviceFlags, inputs: RunIn
   input(needs, config.kernel, "kernel");
   input(needs, config.initrd, "initrd");
   for (const kind of DEVICE_KINDS) needs.push(...kind.needs(config, flags));
-  return needs;
+  return withRealPaths(needs);
+}
+
+/**
+ * Each host path also under its real name when a symlink leads to it: Deno
+ * checks some calls on an open file (its stat, say) against the resolved path,
+ * so a disk named through a linked folder would be refused mid-open.
+ */
+function withRealPaths(needs: Need[]): Need[] {
+  return needs.flatMap((need) => {
+    if (need.kind !== "read" && need.kind !== "write") return [need];
+    let real: string;
+    try {
+      real = Deno.realPathSync(need.value);
+    } catch {
+      return [need]; // missing yet (created later) or not ours to resolve: as named
+    }
+    return real === need.value ? [need] : [need, { ...need, value: real }];
+  });
 }
 
 function granted(need: Need): boolean {

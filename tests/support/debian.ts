@@ -52,7 +52,12 @@ export async function bootDebian(
       ...["-device", "virtio-blk-device,drive=root", "-device", "virtio-rng-device"],
     ]);
   try {
-    await vm.console.waitFor(ROOT_PROMPT, timeoutMs);
+    // An emulator that exits before the prompt fails the wait at once (with its stderr).
+    const exited = vm.done.then(({ code, stderr }) => {
+      throw new Error(`exited with status ${code} before the prompt: ${stderr.trim()}`);
+    });
+    exited.catch(() => {}); // the race below reports it; later it is only the kill's
+    await Promise.race([vm.console.waitFor(ROOT_PROMPT, timeoutMs), exited]);
   } catch (e) {
     vm.kill("SIGKILL");
     await vm.done;
