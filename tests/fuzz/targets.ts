@@ -15,6 +15,8 @@ import {
   webMessageTarget,
 } from "./targets/files.ts";
 import { mmioTarget } from "./targets/mmio.ts";
+import { snapshotTarget } from "./targets/snapshot.ts";
+import { gdbPacketsTarget, gdbSessionTarget } from "./targets/gdb.ts";
 import { httpDiskTarget, linkFramesTarget } from "./targets/remote.ts";
 import {
   virtio9pTarget,
@@ -44,6 +46,9 @@ export const TARGETS: FuzzTarget<any>[] = [
   mmioTarget,
   httpDiskTarget,
   linkFramesTarget,
+  snapshotTarget,
+  gdbPacketsTarget,
+  gdbSessionTarget,
 ];
 
 export function findTarget(name: string): FuzzTarget {
