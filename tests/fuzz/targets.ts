@@ -16,6 +16,8 @@ import {
 } from "./targets/files.ts";
 import { mmioTarget } from "./targets/mmio.ts";
 import { snapshotTarget } from "./targets/snapshot.ts";
+import { monitorTarget } from "./targets/monitor.ts";
+import { consoleEscapesTarget } from "./targets/console_escapes.ts";
 import { gdbPacketsTarget, gdbSessionTarget } from "./targets/gdb.ts";
 import { httpDiskTarget, linkFramesTarget } from "./targets/remote.ts";
 import {
@@ -49,6 +51,8 @@ export const TARGETS: FuzzTarget<any>[] = [
   snapshotTarget,
   gdbPacketsTarget,
   gdbSessionTarget,
+  monitorTarget,
+  consoleEscapesTarget,
 ];
 
 export function findTarget(name: string): FuzzTarget {
