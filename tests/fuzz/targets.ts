@@ -18,6 +18,7 @@ import { mmioTarget } from "./targets/mmio.ts";
 import { snapshotTarget } from "./targets/snapshot.ts";
 import { monitorTarget } from "./targets/monitor.ts";
 import { consoleEscapesTarget } from "./targets/console_escapes.ts";
+import { webServerTarget } from "./targets/web_server.ts";
 import { gdbPacketsTarget, gdbSessionTarget } from "./targets/gdb.ts";
 import { httpDiskTarget, linkFramesTarget } from "./targets/remote.ts";
 import {
@@ -53,6 +54,7 @@ export const TARGETS: FuzzTarget<any>[] = [
   gdbSessionTarget,
   monitorTarget,
   consoleEscapesTarget,
+  webServerTarget,
 ];
 
 export function findTarget(name: string): FuzzTarget {

@@ -288,7 +288,7 @@ function check(input: VirtqueueInput): void {
     const availIdx = v.getUint16(AVAIL - RAM_BASE + 2, true);
     const got: Chain | null = vq.pop();
     // The malformed heads are answered before a later bad head breaks the queue.
-    const brokenAfter = broken;
+    const brokenAfter: boolean = broken;
     broken = brokenBefore;
     for (const h of malformedHeads) expectUsed(h, 0);
     broken = brokenAfter;
