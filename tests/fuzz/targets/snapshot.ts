@@ -45,7 +45,8 @@ function printingLoop(): Uint8Array {
 }
 
 /** The devices after the console; a restore gets new ones of the same kinds. */
-const devices = () => [new Virtio9p("fuzz", new MemoryFs()), new VirtioInput(keyboardProfile([1]))];
+export const snapshotDevices =
+  () => [new Virtio9p("fuzz", new MemoryFs()), new VirtioInput(keyboardProfile([1]))];
 
 const quiet = { write: () => {} };
 
@@ -58,7 +59,7 @@ async function baseSnapshots(): Promise<Uint8Array[]> {
     jit: false,
     deterministic: true,
   });
-  for (const d of devices()) m.addVirtio(d);
+  for (const d of snapshotDevices()) m.addVirtio(d);
   m.boot();
   m.hart.run(3000);
   m.framebuffer!.pixels.fill(7, 0, 40);
@@ -347,7 +348,7 @@ function check(input: SnapshotInput): void {
   try {
     machine = Machine.restore(bytes, {
       console: { write: (b) => void (out += b.length) },
-      devices: devices(),
+      devices: snapshotDevices(),
       jit: false,
     });
   } catch (e) {
