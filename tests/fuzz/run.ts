@@ -27,6 +27,8 @@ import type { WorkerJob, WorkerReport } from "./worker.ts";
 import { type GuestRun, runElfForm, runMachineForm } from "./guest.ts";
 
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
+/** How often a target's progress is printed. */
+const PROGRESS_MS = 60_000;
 /** An input still running after this long, CPU or not, is a hang. */
 const WALL_HANG_MS = 60_000;
 
@@ -101,6 +103,7 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
   let heapFirst = -1;
   let heapLast = 0;
   let seed = o.seed;
+  let lastProgress = started;
   while (inputs < o.count && performance.now() - started < o.timeMs && failures.length < 10) {
     const shared = new SharedArrayBuffer(12);
     const beat = new Int32Array(shared);
@@ -134,6 +137,16 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
       worker.onmessage = (e: MessageEvent<WorkerReport>) => {
         const r = e.data;
         inputs += r.runs;
+        // A long run shows where it is once a minute (a campaign stopped early still has figures).
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          const sec = (now - started) / 1000;
+          console.log(
+            `${name}: ${inputs} inputs in ${sec.toFixed(0)} s (${Math.round(inputs / sec)}/s), ` +
+              `${failures.length} failures, heap ${mib(r.heapBytes)} MiB`,
+          );
+        }
         if (heapFirst < 0) heapFirst = r.heapBytes;
         heapLast = r.heapBytes;
         if (r.failure) {
