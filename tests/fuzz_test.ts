@@ -32,6 +32,8 @@ import { buildIpv4, parseIp, PROTO_UDP } from "../backends/net/ipv4.ts";
 import { buildUdp } from "../backends/net/udp.ts";
 import { damaged, snapshotDevices, snapshotTarget } from "./fuzz/targets/snapshot.ts";
 import { monitorTarget } from "./fuzz/targets/monitor.ts";
+import { mmioTarget } from "./fuzz/targets/mmio.ts";
+import { GoldfishRtc } from "../devices/goldfish_rtc.ts";
 import { webServerTarget } from "./fuzz/targets/web_server.ts";
 import { SnapshotError } from "../board/machine_snapshot.ts";
 import { answer, type MonitorTarget } from "../backends/monitor/protocol.ts";
@@ -467,4 +469,21 @@ Deno.test("fuzz regression: a GDB client cannot place break/watch points without
   assert.deepEqual(replies.at(-1), "$OK#9a");
   session.disconnected();
   assert.equal(m.hart.triggers.debuggerRules.length, 0);
+});
+
+Deno.test("fuzz regression: a byte load from the RTC gets one byte, not the whole register", async () => {
+  // mmio, seeds 7014 and 7030: an lbu at 0x101000 (goldfish RTC TIME_LOW) read 3226927104.
+  const rtc = new GoldfishRtc({
+    irq: { set: () => {} },
+    elapsedNs: () => 0n,
+    startNs: 0x1234_5678_9abc_def0n,
+  });
+  assert.equal(rtc.read(0, 4), 0x9abc_def0);
+  assert.equal(rtc.read(0, 1), 0xf0);
+  assert.equal(rtc.read(1, 1), 0xde);
+  assert.equal(rtc.read(2, 2), 0x9abc);
+  await mmioTarget.check({
+    ram: new Uint8Array(64),
+    accesses: [{ base: 0x100000, offset: 4096, size: 1, value: 0, write: false }],
+  });
 });
