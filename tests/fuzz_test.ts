@@ -391,6 +391,20 @@ Deno.test("fuzz regression: a snapshot's hart with a fractional pc is refused, n
   );
 });
 
+Deno.test("fuzz regression: the hart check leaves the run loop's own fields alone", async () => {
+  // The check above first refused every booted guest's snapshot: fetchBase (not saved) is NaN
+  // between fetches. tests/snapshot_cli_test.ts caught it.
+  const m = new Machine({ memoryMiB: 1, console: { write: () => {} }, jit: false });
+  m.boot();
+  m.hart.run(100);
+  (m.hart as unknown as { fetchBase: number }).fetchBase = NaN;
+  const restored = Machine.restore(await m.snapshot(), {
+    console: { write: () => {} },
+    jit: false,
+  });
+  assert.equal(restored.hart.pc, m.hart.pc);
+});
+
 Deno.test("fuzz regression: a hart field name from a snapshot is shown on one line", () => {
   // snapshot, seed 198: a newline written into a field name made a two-line error.
   const input = {

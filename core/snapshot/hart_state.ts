@@ -160,6 +160,7 @@ export function loadHart(r: StateReader, hart: Hart): void {
 function checkLoaded(hart: Hart): void {
   const fields = hart as unknown as Fields;
   for (const [name, v] of Object.entries(fields)) {
+    if (TRANSIENT.has(name)) continue; // not from the file (fetchBase is NaN between fetches)
     // reservation is NaN when no LR is outstanding.
     const ok = typeof v !== "number" || Number.isSafeInteger(v) ||
       (name === "reservation" && Number.isNaN(v));
