@@ -73,6 +73,12 @@ export interface MachineOptions {
    * the first difference (slow; for debugging the translator).
    */
   jit?: boolean | "check";
+  /**
+   * The interpreter's WebAssembly tier (core/wasm_interp.ts; default on).
+   * Off, the interpreter is core/hart.ts's loop alone: the reference, which
+   * the translator's lockstep checker ("check") always compares against.
+   */
+  wasmInterp?: boolean;
 }
 
 export type MachineExit =
@@ -148,6 +154,7 @@ export class Machine {
     // A device completing host I/O (a file read, a packet) wakes a WFI sleep.
     this.hart.onInterrupt = () => this.wake();
     const jit = options.jit ?? true;
+    if (options.wasmInterp === false || jit === "check") this.hart.setWasmInterp(false);
     this.jit = jit === false ? null : new Jit(this.hart, this.mem, jit === "check");
     this.lockstep = jit === "check" ? new Lockstep(this.jit!) : null;
     this.clint = new Clint(this.clock, this.hart);

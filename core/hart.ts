@@ -26,6 +26,15 @@ import type { PhysicalMemory } from "./memory.ts";
 import { Pmp } from "./pmp.ts";
 import { SATP_BARE, Tlb, TLB_BYTES, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
+import {
+  instantiateWasmInterp,
+  STOP_BUDGET,
+  STOP_HOT,
+  WASM_INTERP_PC_OFFSET,
+  WASM_INTERP_RESERVATION_OFFSET,
+  WASM_INTERP_RETIRED_OFFSET,
+  type WasmInterpRun,
+} from "./wasm_interp.ts";
 import { type Hit, Triggers } from "./triggers.ts";
 import {
   type Access,
@@ -41,6 +50,10 @@ import {
   raise,
   TRAP,
 } from "./trap.ts";
+
+/** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
+const FAST_MIN_RUN = 4;
+const FAST_BACKOFF = 32;
 
 /** Thrown out of an instruction when a debugger's break or watch point matches (see debugHit). */
 const DEBUGGER_STOP = Object.freeze({ debuggerStop: true });
@@ -149,6 +162,18 @@ export class Hart {
     this.tlbs = [0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES));
     this.dataTlb = this.fetchTlb = this.tlbs[PRIV_M];
     this.triggers.onChange = () => this.debugChanged();
+    this.wasmInterp = instantiateWasmInterp(mem.memory, mem.rvcTableOffset);
+  }
+
+  /**
+   * The run loop's fast tier (core/wasm_interp.ts): the common integer
+   * instructions on native i64; null runs everything here (the reference).
+   */
+  wasmInterp: WasmInterpRun | null;
+
+  /** Turns the wasm tier on or off (off: this file's loop alone, the reference). */
+  setWasmInterp(on: boolean): void {
+    this.wasmInterp = on ? instantiateWasmInterp(this.mem.memory, this.mem.rvcTableOffset) : null;
   }
 
   /**
@@ -563,6 +588,13 @@ export class Hart {
     let po = 0;
     let pageBuf = -1;
     const hot = this.debugActive ? null : this.jitHot;
+    // The wasm tier counts jumps only in counters it can reach (the shared memory).
+    const hotAt = hot === null ? -1 : hot.buffer === mem.memory.buffer ? hot.byteOffset : -2;
+    const hotMask = hot === null ? 0 : hot.length - 1;
+    const fast = hotAt === -2 ? null : this.wasmInterp;
+    const rvcAt = mem.rvcTableOffset;
+    // After a call that ran almost nothing (FP code, say), the next few instructions stay here.
+    let skipFast = 0;
     this.jitExit = false;
     this.endSlice = this.haltRequested;
     if (this.endSlice) return 0;
@@ -570,6 +602,44 @@ export class Hart {
     // loop keeps on-stack-replaced code valid when the slice ends.
     while (n < limit) {
       try {
+        if (skipFast > 0) {
+          skipFast--;
+        } else if (fast !== null && !this.debugActive) {
+          const status = fast(
+            pageVa + po,
+            limit - n,
+            this.fetchTlb.offset,
+            this.dataTlb.offset,
+            hotAt,
+            hotMask,
+            this.priv === PRIV_U ? this.jitUserStep : 1,
+            rvcAt,
+            this.reservation === this.reservation ? this.reservation : -1, // NaN: none
+          );
+          const resv = i32[WASM_INTERP_RESERVATION_OFFSET >> 2];
+          this.reservation = resv < 0 ? NaN : resv;
+          const k = i32[WASM_INTERP_RETIRED_OFFSET >> 2];
+          if (k < FAST_MIN_RUN) skipFast = FAST_BACKOFF;
+          if (k !== 0) {
+            n += k;
+            const pc = i32[(WASM_INTERP_PC_OFFSET >> 2) + 1] * TWO32 +
+              (i32[WASM_INTERP_PC_OFFSET >> 2] >>> 0);
+            const d = pc - pageVa;
+            if (pageBuf >= 0 && d >= 0 && d < 4096) {
+              po = d;
+            } else {
+              pageVa = pc;
+              po = 0;
+              pageBuf = -1;
+            }
+          }
+          if (status === STOP_HOT) {
+            this.jitExit = true;
+            limit = n;
+            continue;
+          }
+          if (status === STOP_BUDGET) continue;
+        }
         {
           n++;
           // Fetch. npo is the next pc's offset from pageVa.

@@ -5,8 +5,15 @@ import { RAM_OFFSET } from "./state.ts";
 export const ROM_BASE = 0x1000;
 export const ROM_END = 0x10000;
 export const RAM_BASE = 0x8000_0000;
-/** The area after RAM (and video memory) that holds the TLBs translated code reads. */
-const TLB_AREA_BYTES = 2 * 65536;
+/**
+ * The area after RAM (and video memory) that holds the TLBs translated code
+ * reads, and the translator's chain cache after them (core/jit/codegen.ts).
+ */
+const TLB_AREA_BYTES = 10 * 65536;
+/** Then the interpreter's tables (core/wasm_interp.ts): RVC expansions, the translator's jump counters. */
+const RVC_TABLE_BYTES = 65536 * 4;
+export const JUMP_COUNTERS = 65536;
+const AFTER_RAM_BYTES = TLB_AREA_BYTES + RVC_TABLE_BYTES + JUMP_COUNTERS * 4;
 
 interface Mapping {
   base: number;
@@ -36,6 +43,9 @@ export class PhysicalMemory implements GuestRam {
   readonly vram: { base: number; size: number; offset: number } | null;
   /** Buffer offset of the 128 KiB after RAM and video memory that hold the hart's TLBs. */
   readonly tlbOffset: number;
+  /** Buffer offsets of the RVC expansion table and of the translator's jump counters (int32 each). */
+  readonly rvcTableOffset: number;
+  readonly jumpCountersOffset: number;
   private romSize = 0;
   private readonly mmio: Mapping[] = [];
   /** MMIO windows placed over RAM (HTIF at an ELF's tohost): never RAM, never cached. */
@@ -51,9 +61,9 @@ export class PhysicalMemory implements GuestRam {
       throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
     }
     const vramSize = vram ? Math.ceil(vram.size / 65536) * 65536 : 0;
-    // 128 KiB after RAM and video memory hold the TLBs, where
-    // translated code reads them.
-    if (RAM_OFFSET + ramSize + vramSize + TLB_AREA_BYTES > 2 ** 31) {
+    // The area after RAM and video memory holds the TLBs, where translated
+    // code reads them, and the interpreter's tables.
+    if (RAM_OFFSET + ramSize + vramSize + AFTER_RAM_BYTES > 2 ** 31) {
       throw new Error(
         `RAM (${ramSize >> 20} MiB) and video memory (${vramSize >> 20} MiB) exceed 2047 MiB; ` +
           `give less memory with -m`,
@@ -64,7 +74,9 @@ export class PhysicalMemory implements GuestRam {
     }
     this.vram = vram ? { base: vram.base, size: vramSize, offset: RAM_OFFSET + ramSize } : null;
     this.tlbOffset = RAM_OFFSET + ramSize + vramSize;
-    const pages = (this.tlbOffset + TLB_AREA_BYTES) / 65536;
+    this.rvcTableOffset = this.tlbOffset + TLB_AREA_BYTES;
+    this.jumpCountersOffset = this.rvcTableOffset + RVC_TABLE_BYTES;
+    const pages = (this.tlbOffset + AFTER_RAM_BYTES) / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.size = ramSize;
     const buf = this.memory.buffer;

@@ -18,8 +18,13 @@ export const JIT_SCRATCH_OFFSET = 528;
  */
 export const FFLAGS_OFFSET = 536;
 export const FRM_OFFSET = 537;
-/** Set on each entry to translated code: 1 when mstatus.FS is Dirty (FP code may run there). */
+/** Set on each entry to translated code: mstatus.FS as it needs it (core/jit/codegen_fp.ts). */
 export const JIT_FP_READY_OFFSET = 540;
+/**
+ * The LR reservation while translated code runs (int32 buffer offset, -1 for
+ * none): Hart.reservation, copied in on each entry and back on exit.
+ */
+export const JIT_RESERVATION_OFFSET = 544;
 export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
 /** Guest RAM starts at this offset in the shared memory. */
 export const RAM_OFFSET = 65536;

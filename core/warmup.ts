@@ -151,11 +151,16 @@ let warmedUp = false;
 /** Runs the warm-up program; reports how far it got (for the tests). */
 export function runWarmUpProgram(
   withJitProbes = false,
+  wasmTier = true,
 ): { executed: number; finished: boolean; modes: Set<number> } {
   const mem = new PhysicalMemory(1 << 20);
   const hart = new Hart(mem, { ticks: () => 0 });
+  if (!wasmTier) hart.setWasmInterp(false);
   // The translator's jump-target counters, hot after a few jumps, so run() stops at them.
-  if (withJitProbes) hart.jitHot = new Int32Array(1024).fill(-3);
+  // In the shared memory, where the wasm tier (core/wasm_interp.ts) counts too.
+  if (withJitProbes) {
+    hart.jitHot = new Int32Array(mem.memory.buffer, mem.jumpCountersOffset, 1024).fill(-3);
+  }
   program().forEach((w, i) => mem.view.setUint32(i * 4, w, true));
   // The root page table (RAM + 128 KiB): entry 2 maps 0x80000000 as a gigapage.
   const pte = (BigInt(RAM_BASE / 4096) << 10n) | BigInt(PTE_S);
@@ -175,7 +180,10 @@ export function runWarmUpProgram(
 export function warmUpInterpreter(): void {
   if (warmedUp) return;
   warmedUp = true;
-  // Both ways run() is used (interpreter only, and under the translator).
+  // Every way run() is used (interpreter only, and under the translator), and
+  // without the wasm tier, whose instructions still come here now and then
+  // (after a TLB miss, at a page's end).
   runWarmUpProgram(false);
   runWarmUpProgram(true);
+  runWarmUpProgram(false, false);
 }

@@ -476,7 +476,7 @@ Deno.test("fp jit: FLW/FLD/FSW/FSD through the TLB and the slow path (misaligned
   assert.equal(results[0][2] >> 32n, 0xffffffffn, "FLW NaN-boxes");
 });
 
-Deno.test("fp jit: mstatus.FS Off traps, Initial runs interpreted and becomes Dirty", () => {
+Deno.test("fp jit: mstatus.FS Off traps; Initial and Clean run translated, Dirty after as interpreted", () => {
   const program = [rOp(0x01, 2, 7, 4), WFI]; // fadd.d f4, f1, f2 (dynamic rm)
   const pair = new Pair(program);
   const inp: Input = { a: D(1), b: D(2), c: 0n, x: 0n, fflags: 0, frm: 0 };
@@ -489,8 +489,8 @@ Deno.test("fp jit: mstatus.FS Off traps, Initial runs interpreted and becomes Di
       return e ? pair.jit.enter(e, 100) : 0;
     };
     pair.translated(RAM_BASE, "FF", inp); // translate while Dirty
-    assert.equal(run(pair.jitHart, true), 0, `FS=${fs}: translated code must not run it`);
-    pair.jitHart.run(1); // what the run loop does next: interpret
+    assert.equal(run(pair.jitHart, true), fs === 0 ? 0 : 1, `FS=${fs}: translated runs`);
+    if (fs === 0) pair.jitHart.run(1); // what the run loop does next: interpret
     run(pair.interp, false);
     for (const h of [pair.jitHart, pair.interp]) {
       if (fs === 0) {
@@ -502,6 +502,36 @@ Deno.test("fp jit: mstatus.FS Off traps, Initial runs interpreted and becomes Di
       }
     }
   }
+});
+
+Deno.test("fp jit: FSD with FS Clean runs translated and leaves FS Clean, as interpreted", () => {
+  const program = [E.fsd(1, 10, 0), E.fsd(2, 10, 8), E.addi(11, 11, 1), WFI];
+  const results = [];
+  for (const translate of [true, false]) {
+    const h = bareHart(program);
+    h.state.x[10] = BigInt(RAM_BASE + 0x1000);
+    h.state.f64[1] = 1.5;
+    h.state.f64[2] = -2.25;
+    h.mstatus = (h.mstatus & ~MSTATUS_FS) | (2 << 13); // Clean
+    let retired: number;
+    if (translate) {
+      const jit = new Jit(h, h.mem);
+      jit.setHotThreshold(0);
+      h.translate(RAM_BASE, ACCESS_FETCH);
+      retired = jit.enter(jit.lookup(RAM_BASE)!, 100);
+    } else {
+      retired = h.run(3);
+    }
+    const v = h.mem.view;
+    results.push([
+      retired,
+      (h.mstatus & MSTATUS_FS) >>> 13,
+      v.getFloat64(0x1000, true),
+      v.getFloat64(0x1008, true),
+    ]);
+  }
+  assert.deepEqual(results[0], [3, 2, 1.5, -2.25], "three instructions translated, FS still Clean");
+  assert.deepEqual(results[0], results[1]);
 });
 
 Deno.test("fp jit: compiled FP C runs in lockstep, and translated to the host's checksum", async () => {

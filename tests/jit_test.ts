@@ -28,8 +28,9 @@ function runJit(h: Hart, jit: Jit | null, max = 1_000_000): number {
   return done;
 }
 
-function translating(h: Hart): Jit {
-  const jit = new Jit(h, h.mem);
+/** A translator that translates at the first jump (in checker mode: stores logged inline). */
+function translating(h: Hart, checkMode = false): Jit {
+  const jit = new Jit(h, h.mem, checkMode);
   jit.setHotThreshold(0);
   return jit;
 }
@@ -180,6 +181,70 @@ Deno.test("jit: a loop calling a function on another page chains region to regio
   );
 });
 
+Deno.test("jit: a short function whose caller stays interpreted is kept translated", () => {
+  // The caller's blocks start with a counter write, which the translator leaves to the
+  // interpreter: each run of the function is 2 instructions, then a jump out. That is
+  // not the region's fault (chaining takes such jumps once their target is translated),
+  // so probation must not drop it as a region that keeps stopping at untranslated code.
+  const program = new Array(1024 + 2).fill(0);
+  const interpreted = E.csrrw(0, 0x320, 0); // mcountinhibit = 0: left to the interpreter
+  program.splice(
+    0,
+    7,
+    E.addi(2, 0, 600), // 0
+    interpreted, // 4: loop
+    E.jal(1, 4096 - 8), // 8: call the function at 4096
+    interpreted, // 12: return site
+    E.addi(2, 2, -1), // 16
+    bne(2, 0, -16), // 20 -> 4
+    E.wfi(), // 24
+  );
+  program[1024] = E.addi(3, 3, 3); // 4096: the function
+  program[1025] = E.jalr(0, 1, 0); // ret
+  const h = bareHart(program);
+  const jit = translating(h);
+  let translated = 0;
+  const run = jit.runRegion;
+  jit.runRegion = (e, b) => {
+    const k = run(e, b);
+    translated += k;
+    return k;
+  };
+  runJit(h, jit);
+  assert.equal(u64(h, 3), 1800n);
+  assert.equal(jit.stats.dropped, 0);
+  assert.ok(translated >= 1000, `${translated} instructions translated`);
+});
+
+Deno.test("jit: two hot pcs sharing a slot of the entry table are each translated once", () => {
+  // The function's entry lies 128 KiB after the loop's call: the same slot of the
+  // direct-mapped entry table. Calling it 2000 times must not translate it 2000 times.
+  const fn = 0x20004;
+  const program = new Array(fn / 4 + 2).fill(0);
+  program.splice(
+    0,
+    5,
+    E.addi(2, 0, 2000), // 0
+    E.jal(1, fn - 4), // 4: loop: call the function
+    E.addi(2, 2, -1), // 8: return site
+    bne(2, 0, -8), // 12 -> 4
+    E.wfi(), // 16
+  );
+  program[fn / 4] = E.addi(3, 3, 3);
+  program[fn / 4 + 1] = E.jalr(0, 1, 0);
+  const h = bareHart(program);
+  const jit = translating(h);
+  // Every region's exit back to the run loop goes through the entry table (no chaining).
+  jit.runRegion = (e, b) => {
+    const n = jit.enter(e, b);
+    h.endSlice = true;
+    return n;
+  };
+  runJit(h, jit);
+  assert.equal(u64(h, 3), 6000n);
+  assert.ok(jit.stats.regions <= 4, `${jit.stats.regions} regions translated`);
+});
+
 Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code, exact", () => {
   const lrW = E.amo(2, false), scW = E.amo(3, false), amoaddD = E.amo(0, true);
   const program = [
@@ -216,7 +281,7 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
   ];
   const outcome = (mode: "off" | "on" | "check") => {
     const h = bareHart(program);
-    const jit = mode === "off" ? null : translating(h);
+    const jit = mode === "off" ? null : translating(h, mode === "check");
     const lockstep = mode === "check" ? new Lockstep(jit!) : null;
     let translatedInsns = 0;
     if (jit) {
@@ -249,6 +314,59 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
   const checked = outcome("check");
   assert.deepEqual({ ...checked, share: 0, checked: 0 }, { ...interpreted, share: 0 });
   assert.ok(checked.checked > 500, `${checked.checked} runs checked`);
+});
+
+Deno.test("jit: every AMO, W and D, inline on a TLB hit, as interpreted and in lockstep", () => {
+  const xor = E.op(0, 4); // xor rd, rs1, rs2
+  const kinds = [0, 1, 4, 8, 12, 16, 20, 24, 28];
+  const body: number[] = [];
+  // Each AMO on its own doubleword (W on the low word), rs2 a value that changes sign and size.
+  kinds.forEach((f5, j) => {
+    body.push(E.amo(f5, false)(10, 3, 5), xor(11, 11, 10)); // x11 folds in every old value
+    body.push(E.amo(f5, true)(10, 4, 5), xor(11, 11, 10));
+    body.push(E.addi(3, 3, 16), E.addi(4, 4, 16));
+    void j;
+  });
+  const program = [
+    E.auipc(6, 2), // 0: x6 = data at 8192
+    E.addi(2, 0, 400), // 4: passes
+    E.lui(5, 0x9e377), // 8: x5 = a 32-bit pattern, then varied each pass
+    E.addi(3, 6, 0), // 12: loop: W words at data + 16j
+    E.addi(4, 6, 8), // 16: D words at data + 16j + 8
+    ...body,
+    E.slli(7, 5, 7), // x5 = (x5 << 7) ^ (x5 >> 3) ^ pass
+    E.srai(8, 5, 3),
+    xor(5, 5, 7),
+    xor(5, 5, 8),
+    xor(5, 5, 2),
+    E.addi(2, 2, -1),
+    bne(2, 0, -4 * (body.length + 8)), // -> 12
+    E.wfi(),
+  ];
+  const outcome = (mode: "off" | "on" | "check") => {
+    const h = bareHart(program);
+    const jit = mode === "off" ? null : translating(h, mode === "check");
+    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+    runJit(h, jit);
+    const data = Array.from(
+      { length: kinds.length * 2 },
+      (_, k) => h.mem.view.getBigUint64(8192 + 8 * k, true),
+    );
+    return {
+      x11: u64(h, 11),
+      x5: u64(h, 5),
+      data,
+      checked: lockstep?.checked ?? 0,
+      regions: jit?.stats.regions ?? 0,
+    };
+  };
+  const interpreted = outcome("off");
+  const translated = outcome("on");
+  assert.ok(translated.regions >= 1);
+  assert.deepEqual({ ...translated, regions: 0 }, interpreted);
+  const checked = outcome("check");
+  assert.deepEqual({ ...checked, checked: 0, regions: 0 }, interpreted);
+  assert.ok(checked.checked > 100, `${checked.checked} runs checked`);
 });
 
 Deno.test("jit: a U-mode loop gets hot ten times sooner than the same loop in M-mode", () => {

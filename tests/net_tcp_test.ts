@@ -136,6 +136,29 @@ Deno.test("tcp nat: the guest's window limits what is sent", async () => {
   }
 });
 
+Deno.test("tcp nat: guest segments sent in one go get one ACK covering them all", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const g = new FakeGuest();
+  const t = new GuestTcp(g, 40002, port);
+  try {
+    t.send(SYN);
+    const server = await listener.accept();
+    const [synAck] = await t.until((a) => a.some((s) => s.flags & SYN));
+    t.ack = (synAck.seq + 1) >>> 0;
+    t.send(ACK);
+    for (let i = 0; i < 5; i++) t.send(ACK, bytes(`part${i}`));
+    assert.deepEqual(t.take(), [], "nothing is acknowledged inside the guest's own send");
+    const acks = await t.until((a) => a.some((s) => s.ack === t.seq));
+    assert.equal(acks.length, 1, `${acks.length} ACKs for 5 segments`);
+    assert.equal(await readAll(server, 25), "part0part1part2part3part4");
+    server.close();
+  } finally {
+    await g.net.close();
+    listener.close();
+  }
+});
+
 Deno.test("tcp nat: a refused connection is answered with RST", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

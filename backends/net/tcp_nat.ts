@@ -95,6 +95,8 @@ class Conn {
   closed = false;
   /** Set when pump sent a segment (which carries the ACK) during the current input. */
   ackSentByPump = false;
+  /** Guest data arrived that no segment of ours has acknowledged yet (see TcpNat.ackLater). */
+  ackOwed = false;
   roomWaiter: (() => void) | null = null;
   reader: Promise<void> = Promise.resolve();
   /** Opened from the host side (a forwarded port): we sent the SYN. */
@@ -131,6 +133,8 @@ export class TcpNat {
   retransmits = 0;
   /** Bytes held by all connections: queued guest data and send-buffer space (see BUFFER_BUDGET). */
   buffered = 0;
+  /** Connections owing the guest an ACK, sent together once the emulator yields. */
+  private owed: Conn[] = [];
 
   constructor(
     private readonly host: TcpNatHost,
@@ -306,7 +310,8 @@ export class TcpNat {
     }
     this.pump(c);
     // pump sends data carrying the ACK; a bare ACK only when it sent nothing.
-    if (needAck && !c.closed && !c.ackSentByPump) this.sendAck(c);
+    if (c.ackSentByPump) c.ackOwed = false;
+    else if (needAck && !c.closed) this.ackLater(c);
     c.ackSentByPump = false;
   }
 
@@ -506,7 +511,27 @@ export class TcpNat {
   }
 
   private sendAck(c: Conn): void {
+    c.ackOwed = false;
     this.send(c, { seq: c.sndNxt, ack: c.rcvNxt, flags: ACK });
+  }
+
+  /**
+   * Acknowledges guest data once the emulator yields to the event loop
+   * rather than inside the guest's notify: one ACK then covers every segment
+   * the guest sent meanwhile, so the guest handles fewer received frames
+   * (an upload through busybox nc sends 8 KiB frames; see docs/devices.md).
+   * The delay is one turn of the event loop, far below the guest's RTO.
+   */
+  private ackLater(c: Conn): void {
+    if (c.ackOwed) return;
+    c.ackOwed = true;
+    this.owed.push(c);
+    if (this.owed.length > 1) return;
+    setTimeout(() => {
+      const owed = this.owed;
+      this.owed = [];
+      for (const o of owed) if (o.ackOwed && !o.closed) this.sendAck(o);
+    }, 0);
   }
 
   private send(

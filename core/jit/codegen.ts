@@ -11,7 +11,12 @@
  * instruction at pc trapped (the cause is in TRAP).
  */
 import { tlbEntryOffset } from "../mmu.ts";
-import { JIT_PC_OFFSET, JIT_RETIRED_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
+import {
+  JIT_PC_OFFSET,
+  JIT_RESERVATION_OFFSET,
+  JIT_RETIRED_OFFSET,
+  JIT_SCRATCH_OFFSET,
+} from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
 import { SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
@@ -42,8 +47,23 @@ const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
 export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32], ...FP_LOCALS];
 const L_FP = 46; // the FP code's locals (FP_LOCALS) follow the emitter's own
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
-export const CHAIN_ENTRIES = 1024;
+export const CHAIN_ENTRIES = 1 << 14;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
+/**
+ * A pc's record in the chain cache. The page number is folded in: functions
+ * at the same offset of different pages (common, with aligned code) would
+ * otherwise evict each other on every call between them.
+ */
+export function chainIndex(pc: number): number {
+  return Math.imul(pc ^ (pc >>> 13), CHAIN_HASH) >>> (32 - CHAIN_BITS);
+}
+const CHAIN_BITS = 14;
+/**
+ * The top bits of a product mix the pc's low word (a plain multiplicative hash
+ * gave busy call/return pairs of busybox the same record; the shifted xor first
+ * spreads the page number into the bits the product carries up).
+ */
+const CHAIN_HASH = 0x5bd1e995;
 
 /** Emits region bodies into a pooled writer. */
 export class RegionEmitter {
@@ -98,14 +118,20 @@ export class RegionEmitter {
     this.op(Op.i32_le_u);
     this.op(Op.i32_and);
     this.open(Op.if, VOID);
-    // The cache record: ((pc >>> 1) & 1023) * 32 past chainAt.
+    // The cache record: chainIndex(pc) * 32 past chainAt.
     this.local(Op.local_get, L_PC);
     this.op(Op.i32_wrap_i64);
     this.local(Op.local_tee, L_LO);
-    this.i32(4);
+    this.local(Op.local_get, L_LO);
+    this.i32(13);
+    this.op(Op.i32_shr_u);
+    this.op(Op.i32_xor);
+    this.i32(CHAIN_HASH);
+    this.op(Op.i32_mul);
+    this.i32(32 - CHAIN_BITS);
+    this.op(Op.i32_shr_u);
+    this.i32(5);
     this.op(Op.i32_shl);
-    this.i32(1023 << 5);
-    this.op(Op.i32_and);
     this.local(Op.local_tee, L_TI);
     this.mem(Op.i64_load, 3, this.chainAt);
     this.local(Op.local_get, L_PC);
@@ -529,6 +555,8 @@ export class RegionEmitter {
       case 0x0f: // FENCE: nothing to order on one in-order hart
         return;
       case 0x2f: // AMO, LR/SC
+        this.atomic(i, k);
+        return;
       case 0x73: // CSR access, ECALL, xRET, SFENCE.VMA
         this.sysCall(i, k);
         return;
@@ -733,6 +761,93 @@ export class RegionEmitter {
     this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
     this.close();
+  }
+
+  /**
+   * LR, SC and AMOs inline on a TLB hit (the load TLB for LR, the store TLB
+   * for the others, as Hart.atomic resolves them; a misaligned address misses),
+   * with the reservation in the shared memory (JIT_RESERVATION_OFFSET); a miss
+   * takes sys(), which runs Hart.atomic and raises its faults. Pages holding
+   * translations never get a store TLB entry, so no atomic here changes code.
+   */
+  private atomic(i: Insn, k: number): void {
+    const insn = i.insn, rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
+    const rs2 = (insn >>> 20) & 31, f5 = insn >>> 27, wide = ((insn >>> 12) & 7) === 3;
+    const size = wide ? 8 : 4, kind = f5 === 2 ? ACCESS_LOAD : ACCESS_STORE;
+    const load = () => this.mem(wide ? Op.i64_load : Op.i64_load32_s, wide ? 3 : 2, 0);
+    const store = () => this.mem(wide ? Op.i64_store : Op.i64_store32, wide ? 3 : 2, 0);
+    const at = () => this.local(Op.local_get, L_SLOT);
+    const reserve = (
+      v: () => void,
+    ) => (this.i32(0), v(), this.mem(Op.i32_store, 2, JIT_RESERVATION_OFFSET));
+    this.tlbCheck(rs1, 0, kind, size);
+    this.open(Op.if, VOID);
+    this.hitOffset(kind);
+    this.local(Op.local_set, L_SLOT);
+    if (f5 === 2) { // LR
+      at(), load(), this.set(rd);
+      reserve(at);
+    } else if (f5 === 3) { // SC: stores only if the reservation is this address
+      this.i32(0);
+      this.mem(Op.i32_load, 2, JIT_RESERVATION_OFFSET);
+      at();
+      this.op(Op.i32_eq);
+      this.open(Op.if, I64);
+      this.logStore(at, size);
+      at(), this.get(rs2), store();
+      this.i64(0);
+      this.op(Op.else);
+      this.i64(1);
+      this.close();
+      this.set(rd);
+      reserve(() => this.i32(-1));
+    } else {
+      this.logStore(at, size);
+      at(), load(), this.local(Op.local_set, L_T); // old value, sign-extended (W)
+      this.get(rs2);
+      if (!wide) this.op(Op.i32_wrap_i64), this.op(Op.i64_extend_i32_s);
+      this.local(Op.local_set, L_U);
+      at();
+      this.amoOp(f5, wide);
+      store();
+      this.local(Op.local_get, L_T);
+      this.set(rd);
+    }
+    this.op(Op.else);
+    this.sysCall(i, k);
+    this.close();
+  }
+
+  /** Checker mode: reports `size` bytes at the offset `at` pushes, before they are stored. */
+  private logStore(at: () => void, size: number): void {
+    if (!this.logStores) return;
+    at();
+    this.i32(size);
+    this.call(FN_LOG_STORE);
+  }
+
+  /** The new value of an AMO from old (L_T) and rs2 (L_U), both sign-extended for W. */
+  private amoOp(f5: number, wide: boolean): void {
+    const a = () => this.local(Op.local_get, L_T), b = () => this.local(Op.local_get, L_U);
+    const ops: Record<number, number> = {
+      0: Op.i64_add,
+      4: Op.i64_xor,
+      8: Op.i64_or,
+      12: Op.i64_and,
+    };
+    if (f5 === 1) return b(); // AMOSWAP
+    if (ops[f5] !== undefined) return (a(), b(), this.op(ops[f5]));
+    // MIN, MAX, MINU, MAXU: keep old when it compares so against rs2
+    a(), b();
+    const cmp = wide
+      ? [Op.i64_lt_s, Op.i64_gt_s, Op.i64_lt_u, Op.i64_gt_u]
+      : [Op.i32_lt_s, Op.i32_gt_s, Op.i32_lt_u, Op.i32_gt_u];
+    a();
+    if (!wide) this.op(Op.i32_wrap_i64);
+    b();
+    if (!wide) this.op(Op.i32_wrap_i64);
+    this.op(cmp[(f5 - 16) >> 2]);
+    this.op(Op.select);
   }
 
   // --- Atomics and SYSTEM instructions: one call to sys() each (core/jit/system.ts) ---

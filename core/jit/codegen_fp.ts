@@ -15,15 +15,22 @@
  * their operands' class. Everything else calls fp(), which runs core/fpu.ts on
  * the shared state: rare cases go through the exact software path there.
  *
- * mstatus.FS: translated FP code runs only while FS is Dirty (the word at
- * JIT_FP_READY_OFFSET, set on each entry), so it never has to change mstatus;
- * otherwise the block leaves for the interpreter at its first FP instruction,
- * which raises illegal-instruction (FS Off) or marks FS Dirty.
+ * mstatus.FS: the word at JIT_FP_READY_OFFSET says what FS is on each entry
+ * (FP_OFF, FP_DIRTY, or FP_CLEAN for Initial or Clean). While FS is Off a
+ * block leaves for the interpreter at its first FP instruction (which raises
+ * illegal-instruction). Otherwise FP code runs, and each instruction the
+ * interpreter marks FS Dirty after (all but FSW/FSD) sets the word to
+ * FP_DIRTY once it has completed; core/jit/jit.ts and core/jit/system.ts
+ * carry that into mstatus (a process whose FS stays Clean, storing FP
+ * registers in setjmp, say, no longer leaves translated code there).
  */
 import { FFLAGS_OFFSET, FREG_OFFSET, JIT_FP_READY_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import type { Block, Insn } from "./region.ts";
 import { type ByteWriter, F64, I32, I64, Op, VOID } from "./wasm.ts";
+
+/** The word at JIT_FP_READY_OFFSET: mstatus.FS as translated code needs it. */
+export const FP_OFF = 0, FP_DIRTY = 1, FP_CLEAN = 2;
 
 /** f64 temporaries the FP code uses, after the emitter's own locals. */
 export const FP_TEMPS = 20;
@@ -168,14 +175,16 @@ export class FpEmitter {
   /** Called at the start of each function: every block checks FS again. */
   reset(): void {
     this.checked = null;
+    this.dirtied = null;
   }
 
   /** Instruction `i`, the k-th of block `b`. */
   insn(i: Insn, k: number, b: Block): void {
     const h = this.h;
     if (this.checked !== b) {
-      // FS must be Dirty here (see the file comment); else the interpreter runs it.
+      // FS must not be Off here (see the file comment); else the interpreter runs it.
       this.checked = b;
+      this.dirtied = null;
       h.i32(0);
       h.mem(Op.i32_load, 2, JIT_FP_READY_OFFSET);
       h.op(Op.i32_eqz);
@@ -183,6 +192,21 @@ export class FpEmitter {
       h.exit(i.pc, k, STATUS_STOP);
       h.close();
     }
+    this.body(i, k);
+    // As the interpreter: FS becomes Dirty after any F/D instruction but a store.
+    if ((i.insn & 0x7f) !== 0x27 && this.dirtied !== b) {
+      this.dirtied = b;
+      h.i32(0);
+      h.i32(FP_DIRTY);
+      h.mem(Op.i32_store, 2, JIT_FP_READY_OFFSET);
+    }
+  }
+
+  /** The block whose instructions have marked FS Dirty already. */
+  private dirtied: Block | null = null;
+
+  private body(i: Insn, k: number): void {
+    const h = this.h;
     const insn = i.insn;
     const op = insn & 0x7f, f3 = (insn >>> 12) & 7;
     const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;

@@ -24,14 +24,16 @@ import { MSTATUS_FS, PRIV_U } from "../csr.ts";
 import { TLB_BYTES, TLB_SIZE } from "../mmu.ts";
 import {
   CHAIN_BYTES,
-  CHAIN_ENTRIES,
+  chainIndex,
   mulhuBody,
   REGION_LOCALS,
   RegionEmitter,
+  STATUS_GO_ON,
   STATUS_TRAP,
 } from "./codegen.ts";
 import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
-import { SystemCalls } from "./system.ts";
+import { fpReady, putReservation, SystemCalls, takeReservation } from "./system.ts";
+import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
@@ -81,8 +83,9 @@ interface Region {
   entries: Set<number>;
   /** Its slot in the table regions chain through. */
   slot: number;
-  /** The flat variant, compiled when first entered inside a loop. */
+  /** The flat variant, compiled when first entered inside a loop, and its slot (-1: none). */
   flat: RegionFn | null;
+  flatSlot: number;
   /** Runs so far and instructions they retired, until probation ends (then -1). */
   runs: number;
   retired: number;
@@ -110,9 +113,17 @@ export interface JitStats {
 }
 
 export class Jit {
-  readonly hot = new Int32Array(TABLE_SIZE).fill(-HOT_THRESHOLD);
+  /** In the shared memory, where the interpreter's wasm tier counts too (core/wasm_interp.ts). */
+  readonly hot: Int32Array;
   private readonly entryPc = new Float64Array(TABLE_SIZE).fill(NaN);
   private readonly entries: (Entry | undefined)[] = new Array(TABLE_SIZE);
+  /**
+   * Every installed entry by pc: two hot pcs that share a slot of the
+   * direct-mapped table take turns there instead of being translated again
+   * each time the other evicts them (they did, thousands of times a second,
+   * under network traffic: docs/speed.md).
+   */
+  private readonly byPc = new Map<number, Entry>();
   private readonly byPage = new Map<number, Region[]>();
   private readonly codePages: Uint8Array;
   private readonly invalidations: Uint8Array;
@@ -151,6 +162,8 @@ export class Jit {
   storeLog: ((offset: number, size: number) => void) | null = null;
 
   constructor(readonly hart: Hart, readonly mem: PhysicalMemory, checkMode = false) {
+    this.hot = new Int32Array(mem.memory.buffer, mem.jumpCountersOffset, TABLE_SIZE)
+      .fill(-HOT_THRESHOLD);
     const pages = mem.memory.buffer.byteLength >>> 12;
     this.codePages = new Uint8Array(pages);
     this.invalidations = new Uint8Array(pages);
@@ -231,13 +244,21 @@ export class Jit {
     const r = e.region;
     const fn = r.entries.has(e.index) ? r.fn : this.flatFn(r);
     this.sys.credited = 0;
-    // Translated FP code runs only while FS is Dirty (core/jit/codegen_fp.ts).
-    this.mem.i32[JIT_FP_READY_OFFSET >> 2] = (h.mstatus & MSTATUS_FS) === MSTATUS_FS ? 1 : 0;
+    // mstatus.FS for translated FP code, and back if it made FS Dirty (core/jit/codegen_fp.ts).
+    this.mem.i32[JIT_FP_READY_OFFSET >> 2] = fpReady(h.mstatus);
+    putReservation(this.mem.i32, h);
     const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     const i32 = this.mem.i32;
+    if (i32[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
+    takeReservation(i32, h);
     const retired = i32[JIT_RETIRED_OFFSET >> 2];
-    if (r.runs >= 0) this.probation(e, retired);
     h.pc = i32[(JIT_PC_OFFSET >> 2) + 1] * TWO32 + (i32[JIT_PC_OFFSET >> 2] >>> 0);
+    if (r.runs >= 0) {
+      // A jump out (a call, a return) is not the region's fault: chaining takes it once
+      // its target is translated. Only stops at code it leaves to the interpreter count.
+      const stopped = status !== STATUS_GO_ON || r.plan.stops.has(h.pc);
+      this.probation(e, stopped ? retired : Math.max(retired, MIN_RUN));
+    }
     h.creditRetired(retired - this.sys.credited);
     if (status === STATUS_TRAP) {
       h.trap(TRAP.cause, false, TRAP.tval, h.pc);
@@ -253,6 +274,7 @@ export class Jit {
     if (++r.runs < PROBATION) return;
     if (r.retired < MIN_RUN * r.runs) {
       r.valid = false;
+      this.forgetEntries(r);
       this.clearChain();
       for (const i of r.entries) this.hot[(r.plan.blocks[i].pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
       this.stats.dropped++;
@@ -269,10 +291,12 @@ export class Jit {
       return null;
     }
     const base = t.base[ACCESS_FETCH][ti];
-    if (this.entryPc[i] === pc) {
-      const e = this.entries[i]!;
+    const e = this.entryPc[i] === pc ? this.entries[i]! : this.byPc.get(pc);
+    if (e !== undefined) {
       const r = e.region;
       if (r.valid && r.plan.pageBuf === base && (r.epoch === this.fenceEpoch || this.recheck(r))) {
+        this.entryPc[i] = pc;
+        this.entries[i] = e;
         this.chainTo(pc, e);
         return e;
       }
@@ -294,12 +318,14 @@ export class Jit {
 
   /** Lets regions that leave for `pc` tail-call `e` (checked against the fetch TLB there). */
   private chainTo(pc: number, e: Entry): void {
-    const c = this.chain;
-    if (c === null || !e.region.entries.has(e.index)) return;
-    const at = ((pc >>> 1) & (CHAIN_ENTRIES - 1)) * 8;
+    const c = this.chain, r = e.region;
+    // A block inside one of the region's loops is entered through its flat variant.
+    const slot = r.entries.has(e.index) ? r.slot : r.flatSlot;
+    if (c === null || slot < 0) return;
+    const at = chainIndex(pc) * 8;
     c[at] = pc | 0;
     c[at + 1] = Math.floor(pc / TWO32);
-    c[at + 2] = e.region.slot;
+    c[at + 2] = slot;
     c[at + 3] = e.index;
     c[at + 4] = e.region.plan.pageBuf;
   }
@@ -360,9 +386,11 @@ export class Jit {
     const plan = region.plan, page = plan.pageBuf >>> 12;
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
+      const e = { region, index };
       this.entryPc[j] = b.pc;
-      this.entries[j] = { region, index };
-      if (region.entries.has(index)) this.chainTo(b.pc, this.entries[j]!);
+      this.entries[j] = e;
+      this.byPc.set(b.pc, e);
+      if (region.entries.has(index)) this.chainTo(b.pc, e);
     });
     const list = this.byPage.get(page);
     if (list) list.push(region);
@@ -429,6 +457,7 @@ export class Jit {
           fn,
           slot,
           flat: null,
+          flatSlot: -1,
           valid: true,
           epoch: this.fenceEpoch,
           src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
@@ -447,8 +476,9 @@ export class Jit {
    */
   private flatFn(r: Region): RegionFn {
     if (r.flat === null) {
-      const [{ fn, wasmBytes }] = this.compileFns([[r.plan, r.entries]]);
+      const [{ fn, wasmBytes, slot }] = this.compileFns([[r.plan, r.entries]]);
       r.flat = fn;
+      r.flatSlot = slot;
       r.wasmBytes += wasmBytes;
     }
     return r.flat;
@@ -459,6 +489,7 @@ export class Jit {
     this.codePages[page] = 0;
     if (this.invalidations[page] < 255) this.invalidations[page]++;
     for (const r of this.byPage.get(page) ?? []) {
+      this.forgetEntries(r);
       r.valid = false;
       this.stats.cacheBytes -= r.wasmBytes;
       this.regionCount--;
@@ -470,10 +501,16 @@ export class Jit {
     this.sys.codeChanged = true;
   }
 
+  /** Removes a region's blocks from the by-pc index (it is being dropped). */
+  private forgetEntries(r: Region): void {
+    for (const b of r.plan.blocks) if (this.byPc.get(b.pc)?.region === r) this.byPc.delete(b.pc);
+  }
+
   /** Drops every translation (the cache is full). */
   flush(): void {
     for (const list of this.byPage.values()) for (const r of list) r.valid = false;
     this.byPage.clear();
+    this.byPc.clear();
     this.entryPc.fill(NaN);
     this.entries.fill(undefined);
     this.codePages.fill(0);

@@ -39,6 +39,8 @@ export interface RegionPlan {
   size: number;
   /** The pc it was planned from. */
   entry: number;
+  /** Pcs where a block ends before an instruction the translator leaves to the interpreter. */
+  stops: Set<number>;
 }
 
 /** At most this many instructions per region (bounds compile time and code size). */
@@ -124,6 +126,7 @@ export function planRegion(
   const work = [entry];
   const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;
   let total = 0, lo = 4096, hi = 0;
+  const stops = new Set<number>();
   while (work.length > 0 && total < MAX_REGION_INSNS) {
     const start = work.pop()!;
     if (blocks.has(start)) continue;
@@ -132,7 +135,10 @@ export function planRegion(
     for (;;) {
       if (insns.length > 0 && blocks.has(pc)) break; // join an existing block
       const f = fetch(u16, pageBuf, pc - pageVa);
-      if (f === null || !translatable(f[0])) break;
+      if (f === null || !translatable(f[0])) {
+        if (inPage(pc)) stops.add(pc);
+        break;
+      }
       const i: Insn = { pc, insn: f[0], len: f[1] };
       insns.push(i);
       lo = Math.min(lo, pc - pageVa);
@@ -175,5 +181,6 @@ export function planRegion(
     hi,
     size: total,
     entry,
+    stops,
   };
 }

@@ -13,7 +13,9 @@
  */
 import { type Hart, SYSTEM_JUMP } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
-import { JIT_SCRATCH_OFFSET } from "../state.ts";
+import { JIT_FP_READY_OFFSET, JIT_RESERVATION_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
+import { MSTATUS_FS } from "../csr.ts";
+import { FP_CLEAN, FP_DIRTY, FP_OFF } from "./codegen_fp.ts";
 import { TRAP } from "../trap.ts";
 
 export const SYS_GO_ON = 0;
@@ -55,6 +57,23 @@ export function systemExit(insn: number): boolean {
   return (insn & 0xfe007fff) === 0x12000073; // SFENCE.VMA rs1, rs2
 }
 
+/** mstatus.FS as translated FP code sees it (JIT_FP_READY_OFFSET, core/jit/codegen_fp.ts). */
+export function fpReady(mstatus: number): number {
+  const fs = mstatus & MSTATUS_FS;
+  return fs === MSTATUS_FS ? FP_DIRTY : fs === 0 ? FP_OFF : FP_CLEAN;
+}
+
+/** Hart.reservation into the word translated LR/SC use (core/jit/codegen.ts), -1 for none. */
+export function putReservation(i32: Int32Array, h: Hart): void {
+  i32[JIT_RESERVATION_OFFSET >> 2] = Number.isNaN(h.reservation) ? -1 : h.reservation;
+}
+
+/** The word translated LR/SC use back into Hart.reservation. */
+export function takeReservation(i32: Int32Array, h: Hart): void {
+  const r = i32[JIT_RESERVATION_OFFSET >> 2];
+  h.reservation = r < 0 ? NaN : r;
+}
+
 /** The TypeScript side of sys(). */
 export class SystemCalls {
   /** Instructions of the current entry already credited to minstret/mcycle. */
@@ -71,6 +90,27 @@ export class SystemCalls {
 
   call(insn: number, lo: number, hi: number, retired: number): number {
     const h = this.hart, i64 = this.mem.i64, at = JIT_SCRATCH_OFFSET >> 3;
+    // FS and the reservation as translated code left them, for the instruction; then back.
+    const ready = this.mem.i32;
+    if (ready[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
+    takeReservation(ready, h);
+    try {
+      return this.run(insn, lo, hi, retired, h, i64, at);
+    } finally {
+      ready[JIT_FP_READY_OFFSET >> 2] = fpReady(h.mstatus);
+      putReservation(ready, h);
+    }
+  }
+
+  private run(
+    insn: number,
+    lo: number,
+    hi: number,
+    retired: number,
+    h: Hart,
+    i64: BigInt64Array,
+    at: number,
+  ): number {
     try {
       if ((insn & 0x7f) === OP_AMO) {
         const va = hi * 4294967296 + (lo >>> 0);

@@ -100,6 +100,7 @@ export const Op = {
   f32_const: 0x43,
   f64_const: 0x44,
   i32_gt_s: 0x4a,
+  i64_gt_s: 0x55,
   i64_gt_u: 0x56,
   f32_eq: 0x5b,
   f32_lt: 0x5d,

@@ -13,6 +13,7 @@ if ! command -v riscv64-linux-gnu-gcc >/dev/null; then
 fi
 CROSS_FLAGS=(-march=rv64gc -mabi=lp64d -O2 -ffp-contract=off -nostdlib -nostartfiles -ffreestanding -static
   -mcmodel=medany -fno-pic -Wl,--build-id=none -T "$here/link.ld")
+LINUX_FLAGS=(-march=rv64gc -mabi=lp64d -O2 -ffp-contract=off -static)
 # No build-id note: it would sit at 0x80000000, where QEMU's spike machine starts (tests/bench/qemu.ts).
 # Each program twice: bare (crt0.S, M-mode) and full-system (crt0_sv39.S:
 # S-mode, Sv39 paging, a timer interrupt every millisecond).
@@ -33,8 +34,13 @@ C
   gcc -O2 -ffp-contract=off "${cflags[@]}" -Dmain=guest_main -c "$src" -o "$tmp/prog.o"
   gcc "$tmp/driver.c" "$tmp/prog.o" -lm -o "$tmp/native"
   expected="$("$tmp/native")"
-  riscv64-linux-gnu-gcc "${CROSS_FLAGS[@]}" "${cflags[@]}" -DEXPECTED="$expected" "$crt0" "$src" \
-    -o "$tmp/$name.elf"
+  if [[ "$crt0" == linux ]]; then # a static Linux program: glibc's start-up, main's status
+    riscv64-linux-gnu-gcc "${LINUX_FLAGS[@]}" "${cflags[@]}" -DEXPECTED="$expected" "$src" \
+      -o "$tmp/$name.elf"
+  else
+    riscv64-linux-gnu-gcc "${CROSS_FLAGS[@]}" "${cflags[@]}" -DEXPECTED="$expected" "$crt0" "$src" \
+      -o "$tmp/$name.elf"
+  fi
   mv "$tmp/$name.elf" "$elf"
   rm -rf "$tmp"
   echo "[programs] built $elf (checksum $expected)" >&2
@@ -63,6 +69,9 @@ build intmix_long_sv39 "$here/intmix.c" "$here/crt0_sv39.S" "$out/intmix_long_sv
 # translation weigh little in its figure too (tests/bench/qemu.ts).
 build coremark_long_sv39 "$here/coremark.c" "$here/crt0_sv39.S" "$out/coremark_long_sv39.elf" \
   -DITERATIONS=4000
+# coremark.c as a static Linux program (exit status 0: right checksum), run inside the default
+# image on demu and on QEMU by tests/bench/guest_work.ts: a real compiled program under Linux.
+build coremark_linux "$here/coremark.c" linux "$out/coremark_linux" -DITERATIONS=4000
 # The guest-side fuzzer (tests/fuzz/guest.ts runs it): a hostile guest with no host twin.
 gf="$here/guest_fuzz/guest_fuzz.c"
 gf_elf="$out/guest_fuzz.elf"
