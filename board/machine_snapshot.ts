@@ -32,6 +32,8 @@ import {
 } from "../core/snapshot/format.ts";
 import { loadHart, saveHart } from "../core/snapshot/hart_state.ts";
 import { capturePages, readPages, writePages } from "../core/snapshot/ram.ts";
+import { MAX_DIMENSION } from "../devices/framebuffer.ts";
+import { MAX_MEMORY_MIB } from "./config.ts";
 
 export { SnapshotError } from "../core/snapshot/format.ts";
 
@@ -154,9 +156,17 @@ function configOf(sections: Section[]): SnapshotConfig {
   const conf = sections.find((s) => s.tag === "CONF");
   if (!conf) throw new SnapshotError("the snapshot has no machine configuration");
   const c = new StateReader(conf.payload, "configuration").json<SnapshotConfig>();
+  // Everything a Machine is built from is checked here, so a damaged file is this one line
+  // and never an error of the constructor's (or gigabytes of RAM allocated).
+  const intIn = (v: unknown, max: number) =>
+    Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
+  const fb = typeof c === "object" && c !== null ? c.framebuffer : null;
   if (
-    typeof c !== "object" || c === null || !Number.isInteger(c.memoryMiB) ||
-    typeof c.cmdline !== "string" || !Array.isArray(c.virtio) || c.harts !== 1
+    typeof c !== "object" || c === null || !intIn(c.memoryMiB, MAX_MEMORY_MIB) ||
+    typeof c.cmdline !== "string" || typeof c.deterministic !== "boolean" ||
+    !(fb === null || (typeof fb === "object" && intIn(fb.width, MAX_DIMENSION) &&
+      intIn(fb.height, MAX_DIMENSION))) ||
+    !Array.isArray(c.virtio) || !c.virtio.every((id) => intIn(id, 0xffff)) || c.harts !== 1
   ) {
     throw new SnapshotError("the snapshot's machine configuration is damaged");
   }

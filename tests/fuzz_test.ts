@@ -30,6 +30,15 @@ import { UDP_DESTINATIONS_MAX } from "../backends/net/udp_nat.ts";
 import { buildEthernet, ETHERTYPE_IPV4 } from "../backends/net/ethernet.ts";
 import { buildIpv4, parseIp, PROTO_UDP } from "../backends/net/ipv4.ts";
 import { buildUdp } from "../backends/net/udp.ts";
+import { damaged, snapshotDevices, snapshotTarget } from "./fuzz/targets/snapshot.ts";
+import { monitorTarget } from "./fuzz/targets/monitor.ts";
+import { mmioTarget } from "./fuzz/targets/mmio.ts";
+import { GoldfishRtc } from "../devices/goldfish_rtc.ts";
+import { webServerTarget } from "./fuzz/targets/web_server.ts";
+import { SnapshotError } from "../board/machine_snapshot.ts";
+import { answer, type MonitorTarget } from "../backends/monitor/protocol.ts";
+import { DebugControl } from "../core/debugger.ts";
+import { GdbSession, MAX_DEBUGGER_POINTS } from "../backends/debug/gdb_session.ts";
 
 const GUEST_MAC = new Uint8Array([2, 0, 0, 0, 0, 1]);
 
@@ -325,5 +334,170 @@ Deno.test("fuzz regression (harness): a reply written into a table the guest pos
       },
     ],
     host: [],
+  });
+});
+
+Deno.test("fuzz regression: a snapshot's configuration is checked before a machine is built from it", async () => {
+  // snapshot, seed 1: CONF's framebuffer set to 1 threw the framebuffer's own Error
+  // ("framebuffer width must be 1..4096, not undefined"); memoryMiB 2047+ would allocate first.
+  for (
+    const [key, value] of [["framebuffer", 1], ["memoryMiB", 1e9], ["memoryMiB", 0], [
+      "deterministic",
+      "1",
+    ], ["virtio", [1.5]]] as const
+  ) {
+    const input = {
+      compressed: false,
+      sections: [{ kind: "conf" as const, key, value }],
+      file: [],
+      fixChecksum: true,
+    };
+    assert.throws(
+      () => Machine.restore(damaged(input), { console: { write: () => {} }, jit: false }),
+      (e: unknown) => {
+        assert.ok(e instanceof SnapshotError, `${key}: ${e}`);
+        assert.equal(e.message, "the snapshot's machine configuration is damaged");
+        return true;
+      },
+    );
+    await snapshotTarget.check(input);
+  }
+});
+
+Deno.test("fuzz regression: a snapshot's hart with a fractional pc is refused, not run into a RangeError", () => {
+  // snapshot, seed 2: a number field of the HART section patched to a fraction made
+  // Hart.run throw "cannot be converted to a BigInt" after the restore succeeded.
+  const input = {
+    compressed: false,
+    sections: [{
+      kind: "patch" as const,
+      section: 716053772,
+      at: 0.36357571743428707,
+      pattern: 7,
+      width: 4 as const,
+    }],
+    file: [],
+    fixChecksum: true,
+  };
+  snapshotTarget.check(input);
+  assert.throws(
+    () =>
+      Machine.restore(damaged(input), {
+        console: { write: () => {} },
+        devices: snapshotDevices(),
+        jit: false,
+      }),
+    /^SnapshotError: the snapshot's hart (field '\w+' )?is damaged$/,
+  );
+});
+
+Deno.test("fuzz regression: the hart check leaves the run loop's own fields alone", async () => {
+  // The check above first refused every booted guest's snapshot: fetchBase (not saved) is NaN
+  // between fetches. tests/snapshot_cli_test.ts caught it.
+  const m = new Machine({ memoryMiB: 1, console: { write: () => {} }, jit: false });
+  m.boot();
+  m.hart.run(100);
+  (m.hart as unknown as { fetchBase: number }).fetchBase = NaN;
+  const restored = Machine.restore(await m.snapshot(), {
+    console: { write: () => {} },
+    jit: false,
+  });
+  assert.equal(restored.hart.pc, m.hart.pc);
+});
+
+Deno.test("fuzz regression: a hart field name from a snapshot is shown on one line", () => {
+  // snapshot, seed 198: a newline written into a field name made a two-line error.
+  const input = {
+    compressed: false,
+    sections: [{ kind: "byte" as const, section: 288043487, at: 0.3869246169924736, value: 10 }],
+    file: [],
+    fixChecksum: false,
+  };
+  snapshotTarget.check(input);
+  assert.throws(
+    () =>
+      Machine.restore(damaged(input), {
+        console: { write: () => {} },
+        devices: snapshotDevices(),
+        jit: false,
+      }),
+    /^SnapshotError: the snapshot's hart field '\?\w+' does not fit this demu$/,
+  );
+});
+
+Deno.test("fuzz regression: an unknown monitor command with a newline is a one-line error", async () => {
+  // monitor, seed 1: {"execute":"\n"} was answered "unknown command '\n'" (two lines).
+  const reply = await answer(JSON.stringify({ execute: "a\nb", id: 3 }), {} as MonitorTarget);
+  assert.deepEqual(reply, {
+    error: { class: "CommandNotFound", desc: 'unknown command "a\\nb"' },
+    id: 3,
+  });
+  await monitorTarget.check({
+    lines: [{ kind: "request", value: { execute: "\n" } }],
+    cuts: [],
+    crlf: false,
+  });
+});
+
+Deno.test("fuzz regression: a key stays down in the guest while any web viewer holds it", async () => {
+  // web-server, seed 2: viewer 1 releasing (or leaving with) a key viewer 0 held let it go in the
+  // guest, and viewer 0's next press was sent as a repeat of a key that was up.
+  const key = (code: string, down: boolean) => JSON.stringify({ t: "key", code, down });
+  await webServerTarget.check({
+    requests: [],
+    messages: [
+      { viewer: 0, data: key("Space", true), leave: false },
+      { viewer: 1, data: key("Space", false), leave: false },
+    ],
+  });
+  await webServerTarget.check({
+    requests: [],
+    messages: [
+      { viewer: 1, data: key("ShiftLeft", true), leave: false },
+      { viewer: 2, data: key("ShiftLeft", true), leave: false },
+      { viewer: 1, data: key("ShiftLeft", true), leave: true },
+      { viewer: 2, data: key("ShiftLeft", true), leave: false },
+    ],
+  });
+});
+
+Deno.test("fuzz regression: a GDB client cannot place break/watch points without limit", () => {
+  // Read while writing gdb-session: every Z packet at a new address added a rule and rebuilt
+  // the trigger tables, with no bound.
+  const m = new Machine({ memoryMiB: 1, console: { write: () => {} }, jit: false });
+  m.boot();
+  const control = new DebugControl(m.hart, () => {});
+  const replies: string[] = [];
+  const session = new GdbSession(m, control, {
+    send: (b) => replies.push(new TextDecoder().decode(b)),
+    close: () => {},
+  });
+  const send = (p: string) => session.receive([{ kind: "packet", data: p }]);
+  send("QStartNoAckMode");
+  for (let i = 0; i < MAX_DEBUGGER_POINTS; i++) send(`Z0,${(0x80000000 + 4 * i).toString(16)},4`);
+  assert.equal(m.hart.triggers.debuggerRules.length, MAX_DEBUGGER_POINTS);
+  replies.length = 0;
+  send("Z0,90000000,4");
+  assert.deepEqual(replies, ["$E22#a9"]);
+  send("Z0,80000000,4"); // one already placed is still fine
+  assert.deepEqual(replies.at(-1), "$OK#9a");
+  session.disconnected();
+  assert.equal(m.hart.triggers.debuggerRules.length, 0);
+});
+
+Deno.test("fuzz regression: a byte load from the RTC gets one byte, not the whole register", async () => {
+  // mmio, seeds 7014 and 7030: an lbu at 0x101000 (goldfish RTC TIME_LOW) read 3226927104.
+  const rtc = new GoldfishRtc({
+    irq: { set: () => {} },
+    elapsedNs: () => 0n,
+    startNs: 0x1234_5678_9abc_def0n,
+  });
+  assert.equal(rtc.read(0, 4), 0x9abc_def0);
+  assert.equal(rtc.read(0, 1), 0xf0);
+  assert.equal(rtc.read(1, 1), 0xde);
+  assert.equal(rtc.read(2, 2), 0x9abc);
+  await mmioTarget.check({
+    ram: new Uint8Array(64),
+    accesses: [{ base: 0x100000, offset: 4096, size: 1, value: 0, write: false }],
   });
 });

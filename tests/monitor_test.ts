@@ -90,7 +90,7 @@ Deno.test("monitor over TCP: greeting, commands, ids, errors that keep the conne
         ['"stop"', /JSON object/],
         ["{}", /no 'execute'/],
         ['{"execute":42}', /no 'execute'/],
-        ['{"execute":"frobnicate"}', /unknown command 'frobnicate'/],
+        ['{"execute":"frobnicate"}', /unknown command "frobnicate"/],
         ['{"execute":"save"}', /save needs arguments/],
         ['{"execute":"save","arguments":[]}', /'arguments' must be an object/],
         ['{"execute":"save","arguments":{"file":"/nonexistent/x"}}', /cannot save/],

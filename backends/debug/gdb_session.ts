@@ -29,6 +29,13 @@ const Z_KINDS = [WATCH_EXECUTE, WATCH_EXECUTE, WATCH_STORE, WATCH_LOAD, WATCH_LO
 /** Bytes a single m/M/X packet may move (replies are hex: twice as long). */
 const MAX_MEMORY = (MAX_PACKET - 32) / 2;
 
+/**
+ * Break and watch points a client may hold: each costs memory and every
+ * placement rebuilds the trigger tables, so a client sending Z packet after Z
+ * packet must meet a limit (GDB reports the failed insertion).
+ */
+export const MAX_DEBUGGER_POINTS = 1024;
+
 export interface SessionHost {
   /** Sends bytes to the client. */
   send(bytes: Uint8Array): void;
@@ -311,6 +318,7 @@ export class GdbSession {
     if (m[1] === "Z") {
       // GDB re-sends a point it believes placed (after a stop): keep one copy.
       if (!triggers.debuggerRules.some((r) => r.kinds === kinds && r.address === address)) {
+        if (triggers.debuggerRules.length >= MAX_DEBUGGER_POINTS) return "E22";
         triggers.addDebuggerRule(kinds, address, length);
       }
       return "OK";

@@ -11,7 +11,7 @@
  *
  * A request that cannot be served gets an error and the connection stays:
  *
- *   {"error":{"class":"GenericError","desc":"unknown command 'frobnicate'"}}
+ *   {"error":{"class":"CommandNotFound","desc":"unknown command \"frobnicate\""}}
  *
  * Commands: stop, cont, status, save {file}, system_powerdown, quit. Pure
  * (no I/O): `MonitorServer` (monitor.ts) carries lines to and from it.
@@ -95,7 +95,12 @@ export async function answer(line: string, target: MonitorTarget): Promise<Reply
         target.quit();
         return ok();
       default:
-        return error(`unknown command '${execute}'`, id, "CommandNotFound");
+        // Quoted as JSON (and cut short): the client's text cannot make the description two lines.
+        return error(
+          `unknown command ${JSON.stringify(execute.slice(0, 64))}`,
+          id,
+          "CommandNotFound",
+        );
     }
   } catch (e) {
     return error((e as Error).message, id);

@@ -232,14 +232,22 @@ export class WebConsole implements CharBackend {
   }
 
   private forget(viewer: Viewer): void {
-    // A page closed with a key held must not leave it down in the guest.
-    for (const code of viewer.keysDown) this.keyboard?.key(code, false);
+    // A page closed with a key held must not leave it down in the guest (unless another holds it).
+    for (const code of viewer.keysDown) {
+      if (!this.heldElsewhere(code, viewer)) this.keyboard?.key(code, false);
+    }
     viewer.keysDown.clear();
     this.viewers.delete(viewer);
     if (this.viewers.size === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
     }
+  }
+
+  /** Another viewer holds the key down. */
+  private heldElsewhere(code: number, viewer: Viewer): boolean {
+    for (const v of this.viewers) if (v !== viewer && v.keysDown.has(code)) return true;
+    return false;
   }
 
   private receive(viewer: Viewer, data: unknown): void {
@@ -261,12 +269,16 @@ export class WebConsole implements CharBackend {
       case "tty":
         this.target?.typeInput(this.encoder.encode(m.data));
         break;
-      case "key":
-        if (m.down && viewer.keysDown.has(m.code)) this.keyboard?.repeatKey(m.code);
-        else this.keyboard?.key(m.code, m.down);
+      case "key": {
+        // The guest's key is down while any viewer holds it (found by tests/fuzz/targets/web_server.ts:
+        // one viewer's release let go of a key another still held, whose next press was a repeat).
+        const elsewhere = this.heldElsewhere(m.code, viewer);
+        if (m.down && (viewer.keysDown.has(m.code) || elsewhere)) this.keyboard?.repeatKey(m.code);
+        else if (m.down || !elsewhere) this.keyboard?.key(m.code, m.down);
         if (m.down) viewer.keysDown.add(m.code);
         else viewer.keysDown.delete(m.code);
         break;
+      }
       case "rel":
         this.mouse?.relative(m.dx, m.dy);
         break;

@@ -8,6 +8,8 @@
  * after loading; the translator's caches are not saved at all.
  */
 import type { Hart } from "../hart.ts";
+import { PRIV_M, PRIV_S, PRIV_U } from "../csr.ts";
+import { SATP_BARE, SATP_SV39, SATP_SV48 } from "../mmu.ts";
 import { SnapshotError, type StateReader, type StateWriter } from "./format.ts";
 
 /** Hart fields that are not architectural state: the run loop's and the translator's. */
@@ -105,8 +107,10 @@ export function loadHart(r: StateReader, hart: Hart): void {
     const name = r.str();
     const kind = r.u8() as Kind;
     const current = fields[name];
+    // The name comes from the file: shown printable and short, so the error stays one line.
+    const shown = name.replace(/[^\x20-\x7e]/g, "?").slice(0, 40);
     const mismatch = () =>
-      new SnapshotError(`the snapshot's hart field '${name}' does not fit this demu`);
+      new SnapshotError(`the snapshot's hart field '${shown}' does not fit this demu`);
     if (TRANSIENT.has(name) || !(name in fields)) throw mismatch();
     switch (kind) {
       case Kind.Number:
@@ -139,9 +143,34 @@ export function loadHart(r: StateReader, hart: Hart): void {
         throw mismatch();
     }
   }
+  checkLoaded(hart);
   // Rebuild what is derived from the loaded CSRs.
   hart.pmpChanged();
   hart.flushTlb();
   hart.updateModes();
   hart.haltRequested = false;
+}
+
+/**
+ * What a running hart can never hold, a damaged file can: a fractional pc, a
+ * privilege level 2, a satp whose decoded fields disagree with it. Each would
+ * throw inside the interpreter later, so it is refused here (found by the
+ * snapshot fuzz target, tests/fuzz/targets/snapshot.ts).
+ */
+function checkLoaded(hart: Hart): void {
+  const fields = hart as unknown as Fields;
+  for (const [name, v] of Object.entries(fields)) {
+    if (TRANSIENT.has(name)) continue; // not from the file (fetchBase is NaN between fetches)
+    // reservation is NaN when no LR is outstanding.
+    const ok = typeof v !== "number" || Number.isSafeInteger(v) ||
+      (name === "reservation" && Number.isNaN(v));
+    if (!ok) throw new SnapshotError(`the snapshot's hart field '${name}' is damaged`);
+  }
+  const mode = Number(BigInt.asUintN(64, hart.satp) >> 60n);
+  const satpOk = (mode === SATP_BARE || mode === SATP_SV39 || mode === SATP_SV48) &&
+    hart.satpMode === mode &&
+    hart.satpRoot === Number(BigInt.asUintN(64, hart.satp) & ((1n << 44n) - 1n)) * 4096;
+  const privOk = hart.priv === PRIV_U || hart.priv === PRIV_S || hart.priv === PRIV_M;
+  const pmpOk = hart.pmpcfg.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xff);
+  if (!satpOk || !privOk || !pmpOk) throw new SnapshotError("the snapshot's hart is damaged");
 }

@@ -3,6 +3,7 @@
  * where the guest allowed it: the buffers a request names as writable and
  * the used rings.
  */
+import { Buffer } from "node:buffer";
 import type { GuestRam } from "../../core/bus.ts";
 import { must } from "./target.ts";
 import { fakeRam, RAM_BASE } from "../support/guest_ram.ts";
@@ -22,6 +23,16 @@ export function mustWriteOnlyInside(ram: GuestRam, before: Uint8Array, allowed: 
   const a = new Int32Array(now.buffer, now.byteOffset, now.length >> 2);
   const b = new Int32Array(before.buffer, before.byteOffset, before.length >> 2);
   for (let w = 0; w < a.length; w++) {
+    // Whole 4 KiB blocks by a native compare first: most of RAM is unchanged (the fuzzers'
+    // costliest line before).
+    if ((w & 1023) === 0) {
+      const at = 4 * w;
+      const end = Math.min(at + 4096, now.length);
+      if (Buffer.compare(now.subarray(at, end), before.subarray(at, end)) === 0) {
+        w += 1023;
+        continue;
+      }
+    }
     if (a[w] === b[w]) continue;
     for (let i = 4 * w; i < 4 * w + 4; i++) {
       if (now[i] === before[i]) continue;

@@ -6,6 +6,7 @@
  *   deno task fuzz [--time SECONDS] [--count N] [--seed N] [--hang-ms MS] [--json FILE] [TARGET...]
  *   deno task fuzz --replay TARGET SEED PATH
  *   deno task fuzz --list
+ *   deno task fuzz --cost [TARGET...]   (ms to generate and to check an input, 300 inputs)
  *   deno task fuzz --guest [--time SECONDS] [--seed N] [--iterations N] [--json FILE]
  *
  * FUZZ_TIME, FUZZ_COUNT and FUZZ_SEED set the defaults (10 s a target, no
@@ -21,12 +22,15 @@
  * --iterations says otherwise.
  */
 import process from "node:process";
+import fc from "fast-check";
 import { runBatch } from "./target.ts";
 import { findTarget, TARGETS } from "./targets.ts";
 import type { WorkerJob, WorkerReport } from "./worker.ts";
 import { type GuestRun, runElfForm, runMachineForm } from "./guest.ts";
 
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
+/** How often a target's progress is printed. */
+const PROGRESS_MS = 60_000;
 /** An input still running after this long, CPU or not, is a hang. */
 const WALL_HANG_MS = 60_000;
 
@@ -101,6 +105,7 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
   let heapFirst = -1;
   let heapLast = 0;
   let seed = o.seed;
+  let lastProgress = started;
   while (inputs < o.count && performance.now() - started < o.timeMs && failures.length < 10) {
     const shared = new SharedArrayBuffer(12);
     const beat = new Int32Array(shared);
@@ -134,6 +139,16 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
       worker.onmessage = (e: MessageEvent<WorkerReport>) => {
         const r = e.data;
         inputs += r.runs;
+        // A long run shows where it is once a minute (a campaign stopped early still has figures).
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          const sec = (now - started) / 1000;
+          console.log(
+            `${name}: ${inputs} inputs in ${sec.toFixed(0)} s (${Math.round(inputs / sec)}/s), ` +
+              `${failures.length} failures, heap ${mib(r.heapBytes)} MiB`,
+          );
+        }
         if (heapFirst < 0) heapFirst = r.heapBytes;
         heapLast = r.heapBytes;
         if (r.failure) {
@@ -285,6 +300,24 @@ async function main(args: string[]): Promise<void> {
     const failed = await guest(args.slice(1));
     console.log(`${failed ? 0 : 1} passed, ${failed ? 1 : 0} failed`);
     if (failed) Deno.exit(1);
+    return;
+  }
+  if (args[0] === "--cost") {
+    // Where a target's time goes: generating inputs, or checking them (same inputs, one thread).
+    for (const name of args.slice(1).length ? args.slice(1) : TARGETS.map((t) => t.name)) {
+      const t = findTarget(name);
+      const t0 = performance.now();
+      const inputs = fc.sample(t.arbitrary, { numRuns: 300, seed: 1 });
+      const t1 = performance.now();
+      for (const x of inputs) await t.check(x);
+      const t2 = performance.now();
+      await t.close?.();
+      console.log(
+        `${name.padEnd(14)} generate ${((t1 - t0) / 300).toFixed(3)} ms, check ${
+          ((t2 - t1) / 300).toFixed(3)
+        } ms an input`,
+      );
+    }
     return;
   }
   if (args[0] === "--list") {

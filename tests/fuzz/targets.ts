@@ -15,6 +15,11 @@ import {
   webMessageTarget,
 } from "./targets/files.ts";
 import { mmioTarget } from "./targets/mmio.ts";
+import { snapshotTarget } from "./targets/snapshot.ts";
+import { monitorTarget } from "./targets/monitor.ts";
+import { consoleEscapesTarget } from "./targets/console_escapes.ts";
+import { webServerTarget } from "./targets/web_server.ts";
+import { gdbPacketsTarget, gdbSessionTarget } from "./targets/gdb.ts";
 import { httpDiskTarget, linkFramesTarget } from "./targets/remote.ts";
 import {
   virtio9pTarget,
@@ -44,6 +49,12 @@ export const TARGETS: FuzzTarget<any>[] = [
   mmioTarget,
   httpDiskTarget,
   linkFramesTarget,
+  snapshotTarget,
+  gdbPacketsTarget,
+  gdbSessionTarget,
+  monitorTarget,
+  consoleEscapesTarget,
+  webServerTarget,
 ];
 
 export function findTarget(name: string): FuzzTarget {

@@ -286,7 +286,7 @@ export const elfTarget: FuzzTarget<Uint8Array> = {
 
 // --- web console messages ---
 
-const webArb: fc.Arbitrary<unknown> = fc.oneof(
+export const webArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.record({
     t: fc.constantFrom("tty", "key", "rel", "abs", "btn", "wheel", "hello", "", "__proto__"),
     data: fc.oneof(fc.string({ maxLength: 10 }), fc.constant("x".repeat(5000)), fc.integer()),

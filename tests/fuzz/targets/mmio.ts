@@ -1,6 +1,6 @@
 /**
  * Every device register of a whole machine (board/machine.ts: CLINT, PLIC,
- * HTIF, the test finisher, the framebuffer and the VirtIO MMIO slots with a
+ * HTIF, the test finisher, the RTC, the UART, the entropy device, the framebuffer and the VirtIO MMIO slots with a
  * disk, a 9P share, a network card and a keyboard behind them) written and
  * read with arbitrary sizes and values, as a guest's loads and stores reach
  * them, with RAM full of guest-chosen bytes so that queue addresses point at
@@ -19,6 +19,9 @@ import {
 } from "../../../board/machine.ts";
 import { RAM_BASE } from "../../../core/memory.ts";
 import { FRAMEBUFFER_BASE } from "../../../devices/framebuffer.ts";
+import { RTC_BASE } from "../../../devices/goldfish_rtc.ts";
+import { UART_BASE } from "../../../devices/uart16550.ts";
+import { RNG_BASE } from "../../../board/platform_devices.ts";
 import { VirtioBlock } from "../../../devices/virtio_blk.ts";
 import { Virtio9p } from "../../../devices/virtio_9p.ts";
 import { VirtioNet } from "../../../devices/virtio_net.ts";
@@ -27,6 +30,7 @@ import { MemoryFs } from "../../../backends/fs/p9_memory_fs.ts";
 import { MemoryOverlay, SnapshotBackend } from "../../../backends/block/snapshot_block.ts";
 import type { BlockBackend } from "../../../devices/block_backend.ts";
 import type { EthernetBackend } from "../../../devices/ethernet_backend.ts";
+import { type Stateful, StateReader, StateWriter } from "../../../core/snapshot/format.ts";
 import { type FuzzTarget, must } from "../target.ts";
 
 /** A blank base disk under the snapshot layer (the guest's writes stay in memory). */
@@ -61,6 +65,9 @@ const REGIONS: [number, number[]][] = [
   [PLIC_BASE, [0, 4, 0x7c, 0x1000, 0x2000, 0x2080, 0x200000, 0x200004, 0x201000, 0x201004]],
   [HTIF_BASE, [0, 4, 8, 12]],
   [FINISHER_BASE, [0, 2, 4]],
+  [RTC_BASE, [0, 4, 8, 0xc, 0x10, 0x14, 0x18, 0x1c]],
+  [UART_BASE, [0, 1, 2, 3, 4, 5, 6, 7]],
+  [RNG_BASE, [0, 0x10, 0x20, 0x30, 0x44, 0x50, 0x70, 0x80, 0x90, 0xa0]],
   [FRAMEBUFFER_BASE, [0, 4, 1020, 4092]],
   ...[0, 1, 2, 3, 4, 5].map((slot): [number, number[]] => [
     VIRTIO_BASE + slot * 0x1000,
@@ -144,7 +151,12 @@ function okProgram(): Uint8Array {
 }
 const OK_PROGRAM = okProgram();
 
-async function check(input: MmioInput): Promise<void> {
+/**
+ * One machine serves every input (building one costs more than an input's accesses): between
+ * inputs each VirtIO transport and device is reset as a driver resets it (status 0), and
+ * CLINT, PLIC and HTIF are put back to their power-on state with their snapshot hooks.
+ */
+function buildMachine() {
   const out: number[] = [];
   const vm = new Machine({
     memoryMiB: 1,
@@ -160,9 +172,34 @@ async function check(input: MmioInput): Promise<void> {
   vm.addVirtio(new Virtio9p("fuzz", new MemoryFs()));
   vm.addVirtio(new VirtioNet(new Sink()));
   vm.addVirtio(new VirtioInput(keyboardProfile([1, 2, 30])));
-  for (const t of vm.virtio) (t as unknown as { logFn: (m: string) => void }).logFn = () => {};
-  for (let i = 0; i < vm.mem.size; i += input.ram.length) {
-    vm.mem.bytes.set(input.ram.subarray(0, Math.min(input.ram.length, vm.mem.size - i)), i);
+  for (const t of [...vm.virtio, vm.platform.rng]) {
+    (t as unknown as { logFn: (m: string) => void }).logFn = () => {};
+  }
+  const parts: Stateful[] = [vm.clint, vm.plic, vm.htif];
+  const pristine = parts.map((p) => {
+    const w = new StateWriter();
+    p.saveState(w);
+    return w.finish().slice();
+  });
+  const reset = () => {
+    for (const t of [...vm.virtio, vm.platform.rng]) t.write(0x70, 4, 0); // status 0: a reset
+    parts.forEach((p, i) => p.loadState(new StateReader(pristine[i])));
+    vm.hart.haltRequested = false;
+    out.length = 0;
+  };
+  return { vm, disk, out, reset };
+}
+let shared: ReturnType<typeof buildMachine> | null = null;
+
+async function check(input: MmioInput): Promise<void> {
+  shared ??= buildMachine();
+  const { vm, disk, out } = shared;
+  shared.reset();
+  // RAM is the guest's bytes repeated: copied once, then doubled (a few calls, not thousands).
+  const ram = vm.mem.bytes;
+  ram.set(input.ram.subarray(0, Math.min(input.ram.length, vm.mem.size)));
+  for (let n = input.ram.length; n < vm.mem.size; n *= 2) {
+    ram.copyWithin(n, 0, Math.min(n, vm.mem.size - n));
   }
   let htifCommands = 0;
   for (const a of input.accesses) {
@@ -204,7 +241,6 @@ async function check(input: MmioInput): Promise<void> {
     "the program's output after the accesses",
   );
   must(vm.hart.haltRequested, "the program's power-off did not stop the machine");
-  await vm.close();
 }
 
 export const mmioTarget: FuzzTarget<MmioInput> = {

@@ -4,7 +4,11 @@
  * reading of VirtIO 1.2 §2.7 written here with exact (bigint) addresses:
  * the same chains are accepted with the same buffers, every consumed head is
  * answered exactly once in order, and RAM changes only in the used ring and
- * the buffers a chain names as writable.
+ * the buffers a chain names as writable. Interrupts are counted against the
+ * reference too: with VIRTIO_F_EVENT_IDX (§2.7.10) one exactly when the
+ * driver's used_event lies among the entries just written, and avail_event
+ * names the avail index the device last read; without it, one per completion
+ * unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT.
  */
 import fc from "fast-check";
 import {
@@ -80,6 +84,12 @@ export interface VirtqueueInput {
   size: number;
   indirect: boolean;
   noInterrupt: boolean;
+  /** VIRTIO_F_EVENT_IDX negotiated. */
+  eventIdx: boolean;
+  /** used_event as the driver sets it before each step (cycled). */
+  usedEvents: number[];
+  /** Completions of each step inside one beginBatch / endBatch. */
+  batch: boolean;
   table: Desc[];
   indirectTables: Desc[][];
   availIdx: number;
@@ -97,6 +107,15 @@ const inputArb: fc.Arbitrary<VirtqueueInput> = fc.oneof(
     size: fc.constant(size),
     indirect: fc.boolean(),
     noInterrupt: fc.boolean(),
+    eventIdx: fc.boolean(),
+    usedEvents: fc.array(
+      fc.oneof(
+        { weight: 6, arbitrary: fc.integer({ min: 0, max: n + 2 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff }) },
+      ),
+      { minLength: 1, maxLength: 6 },
+    ),
+    batch: fc.boolean(),
     table: fc.array(descArb, { minLength: n, maxLength: n }),
     indirectTables: fc.array(fc.array(descArb, { maxLength: 8 }), { minLength: 4, maxLength: 4 }),
     availIdx: fc.oneof(
@@ -160,7 +179,11 @@ function refWalk(view: DataView, size: number, head: number, indirectOk: boolean
 }
 
 const ram = fuzzRam(RAM_SIZE);
-const USED_RING = (size: number): Range => ({ addr: USED, len: 4 + 8 * size });
+/** The used ring; with EVENT_IDX its avail_event field after the entries too. */
+const USED_RING = (size: number, eventIdx: boolean): Range => ({
+  addr: USED,
+  len: 4 + 8 * size + (eventIdx ? 2 : 0),
+});
 
 function check(input: VirtqueueInput): void {
   const { size } = input;
@@ -183,6 +206,7 @@ function check(input: VirtqueueInput): void {
     avail: AVAIL,
     used: USED,
     indirect: input.indirect,
+    eventIdx: input.eventIdx,
     interrupt: () => interrupts++,
     log: () => {},
   };
@@ -192,15 +216,34 @@ function check(input: VirtqueueInput): void {
   if (!validSize) return;
   const vq = new Virtqueue(config);
   const before = ram.bytes.slice();
-  const allowed: Range[] = [USED_RING(size)];
+  const beforeView = new DataView(before.buffer);
+  const allowed: Range[] = [USED_RING(size, input.eventIdx)];
+  const usedEventAt = AVAIL - RAM_BASE + 4 + 2 * size;
+  const availEventAt = USED - RAM_BASE + 4 + 8 * size;
 
   // The reference queue state, advanced in step with the device.
   let lastAvail = 0;
   let usedIdx = 0;
   let broken = false;
+  let expectedInterrupts = 0;
+  /** The used index at a batch's first completion (null: none in this batch yet). */
+  let batchFrom: number | null = null;
+  let batching = false;
+  /** §2.7.10: does the driver want an interrupt for the used entries [from, usedIdx)? */
+  const wants = (from: number) => {
+    if (broken) return false;
+    if (!input.eventIdx) return !input.noInterrupt;
+    const event = v.getUint16(usedEventAt, true);
+    // used_event is one of from, from + 1, ..., usedIdx - 1 (modulo 2^16).
+    for (let i = from; i !== usedIdx; i = (i + 1) & 0xffff) if (i === event) return true;
+    return false;
+  };
   const expectUsed = (head: number, len: number) => {
     const slot = USED - RAM_BASE + 4 + 8 * (usedIdx % size);
+    const from = usedIdx;
     usedIdx = (usedIdx + 1) & 0xffff;
+    if (batching) batchFrom ??= from;
+    else if (wants(from)) expectedInterrupts++;
     must(v.getUint32(slot, true) === head, `used id ${v.getUint32(slot, true)}, expected ${head}`);
     must(
       v.getUint32(slot + 4, true) === len,
@@ -210,7 +253,14 @@ function check(input: VirtqueueInput): void {
   const expectUsedIdx = () =>
     must(v.getUint16(USED - RAM_BASE + 2, true) === usedIdx, "used.idx is not one per answer");
   for (let step = 0; step <= size + 1; step++) {
+    // The driver moves used_event between steps, as a driver reaping entries does.
+    const usedEvent = input.usedEvents[step % input.usedEvents.length];
+    v.setUint16(usedEventAt, usedEvent, true);
+    beforeView.setUint16(usedEventAt, usedEvent, true); // the driver's write, not the device's
+    batching = input.batch;
+    if (batching) vq.beginBatch();
     // What the reference expects from the next pop, on RAM as it is now.
+    const brokenBefore = broken;
     let expected: { head: number; chain: RefChain } | null = null;
     const malformedHeads: number[] = [];
     for (;;) {
@@ -235,12 +285,36 @@ function check(input: VirtqueueInput): void {
       expected = { head, chain };
       break;
     }
+    const availIdx = v.getUint16(AVAIL - RAM_BASE + 2, true);
     const got: Chain | null = vq.pop();
+    // The malformed heads are answered before a later bad head breaks the queue.
+    const brokenAfter: boolean = broken;
+    broken = brokenBefore;
     for (const h of malformedHeads) expectUsed(h, 0);
+    broken = brokenAfter;
     expectUsedIdx();
     must(vq.broken === broken, `queue broken=${vq.broken}, reference says ${broken}`);
+    if (input.eventIdx && !brokenBefore) {
+      // Whenever the device looks at the avail ring it asks to hear of the chain after these.
+      must(
+        v.getUint16(availEventAt, true) === availIdx,
+        `avail_event ${v.getUint16(availEventAt, true)}, the device read avail.idx ${availIdx}`,
+      );
+    }
+    const endBatch = () => {
+      if (!batching) return;
+      vq.endBatch();
+      batching = false;
+      if (batchFrom !== null && wants(batchFrom)) expectedInterrupts++;
+      batchFrom = null;
+    };
     if (!expected) {
       must(got === null, `device popped head ${got?.head}, reference found no chain`);
+      endBatch();
+      must(
+        interrupts === expectedInterrupts,
+        `${interrupts} interrupts, expected ${expectedInterrupts}`,
+      );
       break;
     }
     must(got !== null, `device found no chain, reference found head ${expected.head}`);
@@ -261,6 +335,11 @@ function check(input: VirtqueueInput): void {
     vq.push(got, claim); // a second completion of the same chain is ignored
     expectUsed(got.head, n);
     expectUsedIdx();
+    endBatch();
+    must(
+      interrupts === expectedInterrupts,
+      `${interrupts} interrupts, expected ${expectedInterrupts}`,
+    );
   }
   mustWriteOnlyInside(ram, before, allowed);
 }
