@@ -20,6 +20,11 @@ export interface Need {
   value: string;
   /** What it is for, worded to start an error line ("opening the drive 'x' read-write"). */
   purpose: string;
+  /**
+   * Granted when flags are printed or derived, but not required to start: the
+   * real name of a path reached through a symlink (backends/process/permissions.ts).
+   */
+  alsoGrant?: boolean;
 }
 
 /** The command line's device options, as node:util's parseArgs returns them. */

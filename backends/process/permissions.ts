@@ -74,7 +74,7 @@ function withRealPaths(needs: Need[]): Need[] {
     } catch {
       return [need]; // missing yet (created later) or not ours to resolve: as named
     }
-    return real === need.value ? [need] : [need, { ...need, value: real }];
+    return real === need.value ? [need] : [need, { ...need, value: real, alsoGrant: true }];
   });
 }
 
@@ -125,7 +125,7 @@ export function parseFlags(line: string): string[] {
  * every flag it lacks; undefined when everything is granted.
  */
 export function missingPermission(needs: Need[]): string | undefined {
-  const missing = needs.filter((n) => !granted(n));
+  const missing = needs.filter((n) => !n.alsoGrant && !granted(n));
   if (missing.length === 0) return undefined;
   const purpose = missing[0].purpose;
   const lacking = missing.filter((n) => n.purpose === purpose);
