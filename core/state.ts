@@ -25,6 +25,13 @@ export const JIT_FP_READY_OFFSET = 540;
  * none): Hart.reservation, copied in on each entry and back on exit.
  */
 export const JIT_RESERVATION_OFFSET = 544;
+/**
+ * Where the interpreter's wasm tier (core/wasm_interp.ts) leaves the next pc
+ * (i64), the instructions it retired (i32) and the LR reservation after a call.
+ */
+export const WASM_INTERP_PC_OFFSET = 552;
+export const WASM_INTERP_RETIRED_OFFSET = 560;
+export const WASM_INTERP_RESERVATION_OFFSET = 564;
 export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
 /** Guest RAM starts at this offset in the shared memory. */
 export const RAM_OFFSET = 65536;

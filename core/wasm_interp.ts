@@ -21,13 +21,13 @@
 import { buildCompressedTable } from "./compressed.ts";
 import { tlbEntryOffset } from "./mmu.ts";
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE } from "./trap.ts";
-import { XREG_OFFSET } from "./state.ts";
-
-/** Where the tier leaves the next pc (i64) and the instructions it retired (i32). */
-export const WASM_INTERP_PC_OFFSET = 544;
-export const WASM_INTERP_RETIRED_OFFSET = 552;
-/** And the LR reservation after the call: a buffer offset, or -1 for none. */
-export const WASM_INTERP_RESERVATION_OFFSET = 556;
+import {
+  WASM_INTERP_PC_OFFSET,
+  WASM_INTERP_RESERVATION_OFFSET,
+  WASM_INTERP_RETIRED_OFFSET,
+  XREG_OFFSET,
+} from "./state.ts";
+export { WASM_INTERP_PC_OFFSET, WASM_INTERP_RESERVATION_OFFSET, WASM_INTERP_RETIRED_OFFSET };
 
 /** Why the tier returned. */
 export const STOP_INSN = 0; // the instruction at pc is the run loop's
