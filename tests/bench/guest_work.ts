@@ -17,7 +17,8 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cacheDir, defaultImagePaths } from "../../backends/image/image_cache.ts";
-import { REPO, spawnDemu } from "../support/cli_run.ts";
+import { powerOffGuest, REPO, spawnDemu } from "../support/cli_run.ts";
+import { qemuAvailable } from "./qemu.ts";
 import { median } from "./report.ts";
 
 const args = parseArgs({
@@ -106,10 +107,7 @@ async function runGuest(which: "demu" | "qemu", dir: string): Promise<number[][]
         results[k].push(s);
       }
     }
-    con.type("poweroff -f\n");
-    const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
-    await p.done;
-    clearTimeout(timer);
+    await powerOffGuest(p);
   } catch (e) {
     p.kill("SIGKILL");
     await p.done;
@@ -118,8 +116,7 @@ async function runGuest(which: "demu" | "qemu", dir: string): Promise<number[][]
   return results;
 }
 
-const hasQemu = await new Deno.Command("qemu-system-riscv64", { args: ["--version"] }).output()
-  .then((o) => o.success, () => false);
+const hasQemu = await qemuAvailable();
 const which = (["demu", "qemu"] as const).filter((w) =>
   (args.values.only ?? w) === w && (w === "demu" || hasQemu)
 );

@@ -18,6 +18,7 @@ import { Machine } from "../../board/machine.ts";
 import { emptyConfig } from "../../board/config.ts";
 import { runMainToEnd, spawnDemu } from "../support/cli_run.ts";
 import { defaultMachine, PROMPT } from "../support/boot.ts";
+import { qemuAvailable } from "./qemu.ts";
 import { report } from "./report.ts";
 
 const RUNS = Number(Deno.env.get("DEMU_BENCH_RUNS") ?? 5);
@@ -41,15 +42,6 @@ async function toAnswer(command: string, args: string[]): Promise<number> {
   vm.kill("SIGTERM");
   await vm.done;
   return seconds;
-}
-
-async function qemuInstalled(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("qemu-system-riscv64", { args: ["--version"] }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
 }
 
 // A booted guest, saved several times while it idles at its prompt.
@@ -92,7 +84,7 @@ const coldFlags = parseFlags(
 const cliRestore: number[] = [];
 const cliCold: number[] = [];
 const qemuCold: number[] = [];
-const qemu = await qemuInstalled();
+const qemu = await qemuAvailable();
 const paths = (() => {
   try {
     return defaultImagePaths();

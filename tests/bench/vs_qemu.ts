@@ -13,7 +13,8 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultImagePaths } from "../../backends/image/image_cache.ts";
-import { REPO, spawnDemu } from "../support/cli_run.ts";
+import { powerOffGuest, REPO, spawnDemu } from "../support/cli_run.ts";
+import { qemuAvailable } from "./qemu.ts";
 import { median } from "./report.ts";
 import { splitProfile } from "../tools/profile_split.ts";
 
@@ -230,10 +231,7 @@ async function runGuest(which: "demu" | "qemu", ctx: Ctx, disk: string): Promise
         results[k].push(c.unit === "MB/s" ? c.amount / s / 1e6 : c.amount / s);
       }
     }
-    con.type("poweroff -f\n");
-    const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
-    await p.done;
-    clearTimeout(timer);
+    await powerOffGuest(p);
   } catch (e) {
     p.kill("SIGKILL");
     await p.done;
@@ -242,8 +240,7 @@ async function runGuest(which: "demu" | "qemu", ctx: Ctx, disk: string): Promise
   return results;
 }
 
-const hasQemu = await new Deno.Command("qemu-system-riscv64", { args: ["--version"] }).output()
-  .then((o) => o.success, () => false);
+const hasQemu = await qemuAvailable();
 const which = (["demu", "qemu"] as const).filter((w) =>
   (args.values.only ?? w) === w && (w === "demu" || hasQemu)
 );

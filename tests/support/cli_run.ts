@@ -56,6 +56,14 @@ export function spawnDemu(
   return { console, done, kill: (signal) => child.kill(signal) };
 }
 
+/** Powers the guest off from its shell (`poweroff -f`); killed if it has not exited in 30 s. */
+export async function powerOffGuest(p: DemuProcess): Promise<void> {
+  p.console.type("poweroff -f\n");
+  const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
+  await p.done;
+  clearTimeout(timer);
+}
+
 /** `deno run` arguments of `deno task start`'s launcher (backends/process/launch.ts), before demu's own. */
 export const LAUNCHER = [
   "run",
