@@ -30,7 +30,7 @@ import { UDP_DESTINATIONS_MAX } from "../backends/net/udp_nat.ts";
 import { buildEthernet, ETHERTYPE_IPV4 } from "../backends/net/ethernet.ts";
 import { buildIpv4, parseIp, PROTO_UDP } from "../backends/net/ipv4.ts";
 import { buildUdp } from "../backends/net/udp.ts";
-import { damaged, snapshotDevices, snapshotTarget } from "./fuzz/targets/snapshot.ts";
+import { damaged, restoreFuzzed, snapshotTarget } from "./fuzz/targets/snapshot.ts";
 import { monitorTarget } from "./fuzz/targets/monitor.ts";
 import { mmioTarget } from "./fuzz/targets/mmio.ts";
 import { GoldfishRtc } from "../devices/goldfish_rtc.ts";
@@ -381,12 +381,7 @@ Deno.test("fuzz regression: a snapshot's hart with a fractional pc is refused, n
   };
   snapshotTarget.check(input);
   assert.throws(
-    () =>
-      Machine.restore(damaged(input), {
-        console: { write: () => {} },
-        devices: snapshotDevices(),
-        jit: false,
-      }),
+    () => restoreFuzzed(damaged(input)),
     /^SnapshotError: the snapshot's hart (field '\w+' )?is damaged$/,
   );
 });
@@ -415,12 +410,7 @@ Deno.test("fuzz regression: a hart field name from a snapshot is shown on one li
   };
   snapshotTarget.check(input);
   assert.throws(
-    () =>
-      Machine.restore(damaged(input), {
-        console: { write: () => {} },
-        devices: snapshotDevices(),
-        jit: false,
-      }),
+    () => restoreFuzzed(damaged(input)),
     /^SnapshotError: the snapshot's hart field '\?\w+' does not fit this demu$/,
   );
 });

@@ -334,6 +334,14 @@ function refusal(e: unknown, what: string): void {
   mustBeOneLine(e.message, what);
 }
 
+/** Restores a fuzzed snapshot as the target does: with the devices it may hold, interpreted. */
+export function restoreFuzzed(
+  bytes: Uint8Array,
+  write: (b: Uint8Array) => void = () => {},
+): Machine {
+  return Machine.restore(bytes, { console: { write }, devices: snapshotDevices(), jit: false });
+}
+
 function check(input: SnapshotInput): void {
   const bytes = damaged(input);
   let configOk = true;
@@ -346,11 +354,7 @@ function check(input: SnapshotInput): void {
   let out = 0;
   let machine: Machine;
   try {
-    machine = Machine.restore(bytes, {
-      console: { write: (b) => void (out += b.length) },
-      devices: snapshotDevices(),
-      jit: false,
-    });
+    machine = restoreFuzzed(bytes, (b) => void (out += b.length));
   } catch (e) {
     refusal(e, "restore");
     return;
