@@ -196,6 +196,8 @@ export class Virtqueue {
     const bytes = this.ram.bytes;
     const base = this.ram.base;
     const out: Uint8Array[] = [];
+    // RAM index where each view starts (a view's byteOffset counts from the buffer, not RAM).
+    const starts: number[] = [];
     for (const s of writable ? chain.writable : chain.readable) {
       if (length <= 0) break;
       if (offset >= s.len) {
@@ -206,9 +208,12 @@ export class Virtqueue {
       const at = s.addr - base + offset;
       const last = out.length - 1;
       // Buffers that are adjacent in RAM become one view (one host call instead of several).
-      if (last >= 0 && out[last].byteOffset + out[last].length === at) {
-        out[last] = bytes.subarray(out[last].byteOffset, at + n);
-      } else out.push(bytes.subarray(at, at + n));
+      if (last >= 0 && starts[last] + out[last].length === at) {
+        out[last] = bytes.subarray(starts[last], at + n);
+      } else {
+        out.push(bytes.subarray(at, at + n));
+        starts.push(at);
+      }
       length -= n;
       offset = 0;
     }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { GuestRam } from "../core/bus.ts";
 import { VirtioMmio } from "../devices/virtio_mmio.ts";
 import { fakeRam, RAM_BASE } from "./support/guest_ram.ts";
+import { RAM_OFFSET } from "../core/state.ts";
 import type { Chain } from "../devices/virtqueue.ts";
 import {
   configBytesRead,
@@ -243,6 +244,32 @@ Deno.test("indirect descriptors are honoured", () => {
   assert.deepEqual([...part], [2, 3, 4]);
   vq.push(c, 16);
   assert.deepEqual(drv.used(0), [[5, 16]]);
+});
+
+Deno.test("views put each byte in its own buffer, whatever the gaps between buffers", () => {
+  const { drv, dev, ram } = setup();
+  drv.init(2);
+  // A, then B exactly 64 KiB past A's end (the offset of RAM in the machine's buffer), then C right after B.
+  const a = BUF + 0x100, b = a + 0x100 + RAM_OFFSET, c = b + 0x80;
+  drv.desc(0, 0, a, 0x100, 3, 1);
+  drv.desc(0, 1, b, 0x80, 3, 2);
+  drv.desc(0, 2, c, 0x40, 2);
+  drv.post(0, 0);
+  const vq = dev.t.queue(0)!;
+  const views = vq.views(dev.chains[0], true, 0x10, 0x1c0 - 0x10);
+  assert.deepEqual(views.map((v) => v.length), [0xf0, 0xc0], "B and C merge, A does not");
+  let k = 1;
+  for (const v of views) for (let i = 0; i < v.length; i++) v[i] = k++ & 0xff;
+  const at = (
+    addr: number,
+    len: number,
+  ) => [...ram.bytes.subarray(addr - RAM_BASE, addr - RAM_BASE + len)];
+  const expect = Array.from({ length: 0x1b0 }, (_, i) => (i + 1) & 0xff);
+  assert.deepEqual(at(a, 0x10), new Array(0x10).fill(0), "before the offset: untouched");
+  assert.deepEqual(at(a + 0x10, 0xf0), expect.slice(0, 0xf0));
+  assert.deepEqual(at(b, 0x80), expect.slice(0xf0, 0x170));
+  assert.deepEqual(at(c, 0x40), expect.slice(0x170));
+  assert.deepEqual(at(a + RAM_OFFSET, 0x100), new Array(0x100).fill(0), "nothing lands 64 KiB off");
 });
 
 Deno.test("malformed chains are answered with length 0 and the queue keeps working", () => {

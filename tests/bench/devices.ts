@@ -168,7 +168,7 @@ class P9Client {
       await this.drv.waitIrq();
       got = this.drv.reap(0);
     }
-    const r = new DataView(ram.bytes.buffer, this.rep - RAM_BASE);
+    const r = new DataView(ram.bytes.buffer, ram.bytes.byteOffset + this.rep - RAM_BASE);
     if (r.getUint8(4) === 7) {
       throw new Error(`9p: Rlerror ${r.getUint32(7, true)} for type ${type}`);
     }
