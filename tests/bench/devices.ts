@@ -179,7 +179,7 @@ class P9Client {
 function putStr(v: DataView, at: number, s: string): number {
   const b = new TextEncoder().encode(s);
   v.setUint16(at, b.length, true);
-  new Uint8Array(v.buffer).set(b, at + 2);
+  new Uint8Array(v.buffer, v.byteOffset).set(b, at + 2); // `at` counts from RAM, not the buffer
   return at + 2 + b.length;
 }
 
