@@ -304,8 +304,10 @@ function setStatus(h: Hart, next: number): void {
   if (((next & MSTATUS_MPP) >> 11) === 2) next = (next & ~MSTATUS_MPP) | (h.mstatus & MSTATUS_MPP);
   const changed = h.mstatus ^ next;
   h.mstatus = next;
-  if (changed & (MSTATUS_SUM | MSTATUS_MXR)) h.flushTlb();
-  if (changed & (MSTATUS_MPRV | MSTATUS_MPP)) h.updateModes();
+  // MXR widens or narrows what every cached page allows; SUM only which S set data uses.
+  if (changed & MSTATUS_MXR) h.flushTlb();
+  if (changed & MSTATUS_SUM) h.sumChanged();
+  else if (changed & (MSTATUS_MPRV | MSTATUS_MPP)) h.updateModes();
 }
 
 /** mtvec/stvec: modes 0 (direct) and 1 (vectored); a reserved mode keeps the old value (sail). */

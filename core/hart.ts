@@ -52,6 +52,8 @@ import {
 } from "./trap.ts";
 
 /** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
+/** The TLB slot of S-mode data accesses with mstatus.SUM set (see `tlbs`). */
+const TLB_S_SUM = 2;
 const FAST_MIN_RUN = 4;
 const FAST_BACKOFF = 32;
 
@@ -87,7 +89,12 @@ export class Hart {
   /**
    * One TLB per privilege mode (U, S, -, M): a trap or xRET only switches sets,
    * so user pages survive a system call. Data accesses use the set of the
-   * effective privilege (MPRV), fetches the set of the current one.
+   * effective privilege (MPRV), fetches the set of the current one. Slot 2 (no
+   * such mode) holds S-mode data accesses made with mstatus.SUM set, the only
+   * S set that may map user pages: Linux sets and clears SUM around every
+   * copy to or from user memory, and switching sets there instead of flushing
+   * keeps both sets' pages (a flush per copy cost ~27 page walks per KiB of a
+   * network download).
    */
   readonly tlbs: Tlb[];
   dataTlb: Tlb;
@@ -273,6 +280,7 @@ export class Hart {
   flushTlb(): void {
     this.tlbs[PRIV_U].flush();
     this.tlbs[PRIV_S].flush();
+    this.tlbs[TLB_S_SUM].flush();
     this.fetchBase = NaN;
     this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
     this.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
@@ -285,10 +293,17 @@ export class Hart {
     this.fetchBase = NaN;
   }
 
-  /** Picks the TLB sets after the privilege, MPRV or MPP changed. */
+  /** mstatus.SUM changed: the walker's view and the S data set follow it, no flush needed. */
+  sumChanged(): void {
+    this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
+    this.updateModes();
+  }
+
+  /** Picks the TLB sets after the privilege, MPRV, MPP or SUM changed. */
   updateModes(): void {
     this.fetchTlb = this.tlbs[this.priv];
-    this.dataTlb = this.tlbs[this.dataPriv()];
+    const data = this.dataPriv();
+    this.dataTlb = this.tlbs[data === PRIV_S && (this.mstatus & MSTATUS_SUM) ? TLB_S_SUM : data];
     this.fetchBase = NaN;
   }
 
