@@ -315,15 +315,20 @@ function trapVector(old: bigint, v: bigint): bigint {
   return (v & 3n) >= 2n ? old : v;
 }
 
-/** satp is WARL: a write with an unsupported mode is ignored. ASIDs are not implemented. */
+/**
+ * satp is WARL: a write with an unsupported mode is ignored. 16 ASID bits
+ * (Linux then switches address spaces without SFENCE.VMA); the TLB keeps a few
+ * address spaces' translations apart (Hart.switchAddressSpace).
+ */
 function writeSatp(h: Hart, v: bigint): void {
   const mode = Number(BigInt.asUintN(64, v) >> 60n);
   if (mode !== SATP_BARE && mode !== SATP_SV39 && mode !== SATP_SV48) return;
   const ppn = v & ((1n << 44n) - 1n);
-  h.satp = BigInt.asIntN(64, (BigInt(mode) << 60n) | ppn);
+  const asid = v & (0xffffn << 44n);
+  h.satp = BigInt.asIntN(64, (BigInt(mode) << 60n) | asid | ppn);
   h.satpMode = mode;
   h.satpRoot = Number(ppn) * 4096;
-  h.flushTlb();
+  h.switchAddressSpace();
 }
 
 function pmpLocked(h: Hart, i: number): boolean {

@@ -22,7 +22,7 @@ import {
   writeCsr,
 } from "./csr.ts";
 import { executeFp } from "./fpu.ts";
-import type { PhysicalMemory } from "./memory.ts";
+import { type PhysicalMemory, TLB_AREA_BYTES } from "./memory.ts";
 import { Pmp } from "./pmp.ts";
 import { SATP_BARE, Tlb, TLB_BYTES, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
@@ -54,6 +54,8 @@ import {
 /** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
 /** The TLB slot of S-mode data accesses with mstatus.SUM set (see `tlbs`). */
 const TLB_S_SUM = 2;
+/** Address spaces (satp values) whose TLB sets are kept at once. */
+export const ADDRESS_SPACES = 4;
 const FAST_MIN_RUN = 4;
 const FAST_BACKOFF = 32;
 
@@ -87,14 +89,15 @@ export class Hart {
   readonly mem: PhysicalMemory;
   readonly clock: Clock;
   /**
-   * One TLB per privilege mode (U, S, -, M): a trap or xRET only switches sets,
-   * so user pages survive a system call. Data accesses use the set of the
+   * The TLB sets, in the shared memory: 0-2 and 3 as below, then the other
+   * address spaces' U, S and S+SUM sets. A trap or xRET only switches sets, so
+   * user pages survive a system call; data accesses use the set of the
    * effective privilege (MPRV), fetches the set of the current one. Slot 2 (no
    * such mode) holds S-mode data accesses made with mstatus.SUM set, the only
-   * S set that may map user pages: Linux sets and clears SUM around every
-   * copy to or from user memory, and switching sets there instead of flushing
-   * keeps both sets' pages (a flush per copy cost ~27 page walks per KiB of a
-   * network download).
+   * S set that may map user pages: Linux sets and clears SUM around every copy
+   * to or from user memory, and switching sets there instead of flushing keeps
+   * both sets' pages (a flush per copy cost ~27 page walks per KiB of a
+   * network download). Slot 3 is M-mode's.
    */
   readonly tlbs: Tlb[];
   dataTlb: Tlb;
@@ -154,6 +157,11 @@ export class Hart {
   /** LR reservation: the buffer offset (a physical address), or NaN when none is held. */
   reservation = NaN;
 
+  /** Address spaces with TLB sets of their own, keyed by satp (-1n: none), least recently used goes. */
+  private readonly spaces: { sets: Tlb[]; key: bigint; used: number }[];
+  private space: { sets: Tlb[]; key: bigint; used: number };
+  private spaceClock = 0;
+
   // Per-walk flags the MMU reads.
   sum = false;
   mxr = false;
@@ -166,7 +174,22 @@ export class Hart {
     this.mem = mem;
     this.clock = clock;
     this.state = new HartState(mem.memory);
-    this.tlbs = [0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES));
+    const extra = (ADDRESS_SPACES - 1) * 3;
+    this.tlbs = [
+      ...[0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES)),
+      // The other address spaces' sets sit at the end of the TLB area (the chain cache is before).
+      ...Array.from(
+        { length: extra },
+        (_, i) =>
+          new Tlb(mem.memory.buffer, mem.tlbOffset + TLB_AREA_BYTES - (extra - i) * TLB_BYTES),
+      ),
+    ];
+    this.spaces = Array.from({ length: ADDRESS_SPACES }, (_, k) => ({
+      sets: k === 0 ? this.tlbs.slice(0, 3) : this.tlbs.slice(4 + 3 * (k - 1), 7 + 3 * (k - 1)),
+      key: k === 0 ? 0n : -1n,
+      used: 0,
+    }));
+    this.space = this.spaces[0];
     this.dataTlb = this.fetchTlb = this.tlbs[PRIV_M];
     this.triggers.onChange = () => this.debugChanged();
     this.wasmInterp = instantiateWasmInterp(mem.memory, mem.rvcTableOffset);
@@ -276,11 +299,13 @@ export class Hart {
     }
   }
 
-  /** Drops the cached S and U translations: after satp, SUM/MXR changes or SFENCE.VMA. */
+  /** Drops the cached S and U translations of every address space: MXR changes, SFENCE.VMA. */
   flushTlb(): void {
-    this.tlbs[PRIV_U].flush();
-    this.tlbs[PRIV_S].flush();
-    this.tlbs[TLB_S_SUM].flush();
+    for (const sp of this.spaces) {
+      for (const t of sp.sets) t.flush();
+      sp.key = -1n;
+    }
+    this.space.key = this.satp;
     this.fetchBase = NaN;
     this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
     this.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
@@ -293,6 +318,34 @@ export class Hart {
     this.fetchBase = NaN;
   }
 
+  /**
+   * satp was written: the address space it names (ASID and root) gets its own
+   * U/S sets, kept if it ran recently, so a context switch (Linux writes satp
+   * without SFENCE.VMA once it uses ASIDs) costs no page walks when it returns.
+   */
+  switchAddressSpace(): void {
+    const key = this.satp;
+    let sp = this.spaces.find((s) => s.key === key);
+    if (!sp) {
+      sp = this.spaces.reduce((a, b) => (b.used < a.used ? b : a));
+      for (const t of sp.sets) t.flush();
+      sp.key = key;
+    }
+    sp.used = ++this.spaceClock;
+    this.space = sp;
+    this.updateModes();
+  }
+
+  /** SFENCE.VMA with rs2 != x0: the translations of that ASID (global ones may stay). */
+  flushAsid(asid: number): void {
+    for (const sp of this.spaces) {
+      if (sp.key === -1n || Number((sp.key >> 44n) & 0xffffn) !== asid) continue;
+      for (const t of sp.sets) t.flush();
+      sp.key = sp === this.space ? this.satp : -1n;
+    }
+    this.fetchBase = NaN;
+  }
+
   /** mstatus.SUM changed: the walker's view and the S data set follow it, no flush needed. */
   sumChanged(): void {
     this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
@@ -301,9 +354,12 @@ export class Hart {
 
   /** Picks the TLB sets after the privilege, MPRV, MPP or SUM changed. */
   updateModes(): void {
-    this.fetchTlb = this.tlbs[this.priv];
+    const sets = this.space.sets;
+    this.fetchTlb = this.priv === PRIV_M ? this.tlbs[PRIV_M] : sets[this.priv];
     const data = this.dataPriv();
-    this.dataTlb = this.tlbs[data === PRIV_S && (this.mstatus & MSTATUS_SUM) ? TLB_S_SUM : data];
+    this.dataTlb = data === PRIV_M
+      ? this.tlbs[PRIV_M]
+      : sets[data === PRIV_S && (this.mstatus & MSTATUS_SUM) ? TLB_S_SUM : data];
     this.fetchBase = NaN;
   }
 
@@ -1180,7 +1236,9 @@ export class Hart {
         if (this.priv === PRIV_U || (this.priv === PRIV_S && (this.mstatus & MSTATUS_TVM))) {
           raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
         }
-        this.flushTlb();
+        const rs2 = (insn >>> 20) & 31;
+        if (rs2 !== 0) this.flushAsid(Number(this.state.x[rs2] & 0xffffn));
+        else this.flushTlb();
         return SYSTEM_PLAIN;
       }
       raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);

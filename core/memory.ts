@@ -7,9 +7,10 @@ export const ROM_END = 0x10000;
 export const RAM_BASE = 0x8000_0000;
 /**
  * The area after RAM (and video memory) that holds the TLBs translated code
- * reads, and the translator's chain cache after them (core/jit/codegen.ts).
+ * reads, the translator's chain cache after them (core/jit/codegen.ts), and
+ * at its end the TLB sets of the other address spaces (core/hart.ts `tlbs`).
  */
-const TLB_AREA_BYTES = 10 * 65536;
+export const TLB_AREA_BYTES = 14 * 65536;
 /** Then the interpreter's tables (core/wasm_interp.ts): RVC expansions, the translator's jump counters. */
 const RVC_TABLE_BYTES = 65536 * 4;
 export const JUMP_COUNTERS = 65536;

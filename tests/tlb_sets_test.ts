@@ -1,10 +1,14 @@
 /**
- * mstatus.SUM switches S-mode data accesses between two TLB sets instead of
- * flushing (core/hart.ts `tlbs`): a user page S-mode reached with SUM set
- * must fault again once SUM is cleared, and work again when it is set.
+ * The TLB sets (core/hart.ts `tlbs`): mstatus.SUM switches S-mode data
+ * accesses between two sets instead of flushing, so a user page S-mode reached
+ * with SUM set must fault again once SUM is cleared; satp with an ASID
+ * switches between address spaces' sets, which SFENCE.VMA with that ASID empties.
  */
 import assert from "node:assert/strict";
-import { RAM_BASE } from "../core/memory.ts";
+import { RAM_BASE, TLB_AREA_BYTES } from "../core/memory.ts";
+import { TLB_BYTES } from "../core/mmu.ts";
+import { ADDRESS_SPACES } from "../core/hart.ts";
+import { CHAIN_BYTES } from "../core/jit/codegen.ts";
 import { bareHart, runFor, u64 } from "./support/bare_hart.ts";
 import * as E from "../core/encode.ts";
 
@@ -78,4 +82,59 @@ Deno.test("SUM: the sets are flushed together by satp writes", () => {
   h.flushTlb();
   assert.equal(h.tlbs[2].lookup(0, 0x4000_0000), -1);
   assert.equal(h.tlbs[1].lookup(0, 0), -1);
+});
+
+Deno.test("ASIDs: each address space keeps its own translations across satp writes; SFENCE.VMA with an ASID drops them", () => {
+  const prog = [
+    E.csrrs(0, 0x300, 12), // MPRV, MPP = S: loads translate as S-mode
+    E.csrrw(0, 0x180, 10), // address space A
+    E.ld(1, 8, 0),
+    E.csrrw(0, 0x180, 11), // address space B: same VA, another page
+    E.ld(2, 8, 0),
+    E.csrrw(0, 0x180, 10), // back to A
+    E.ld(3, 8, 0),
+    // (the test moves A's page here)
+    E.I(0, 0, 0, 0, 0x13), // nop
+    E.R(0x09, 14, 0, 0, 0, 0x73), // sfence.vma x0, x14 (A's ASID)
+    E.ld(5, 8, 0),
+    E.jal(0, 0),
+  ];
+  const h = bareHart(prog);
+  const ram = h.mem.view;
+  const pte = (off: number, flags: number) =>
+    BigInt((RAM_BASE + off) / 4096) << 10n | BigInt(flags);
+  const map = (root: number, data: number) => {
+    ram.setBigUint64(root + 8, pte(root + 0x1000, 1), true); // VA 1 GiB: next level
+    ram.setBigUint64(root + 0x1000, pte(root + 0x2000, 1), true);
+    ram.setBigUint64(root + 0x2000, pte(data, 0xc7), true); // V R W A D
+  };
+  map(0x10000, 0x20000);
+  map(0x13000, 0x21000);
+  ram.setBigUint64(0x20000, 0xaaaan, true);
+  ram.setBigUint64(0x21000, 0xbbbbn, true);
+  ram.setBigUint64(0x22000, 0xccccn, true);
+  const satp = (asid: bigint, root: number) =>
+    BigInt.asIntN(64, (8n << 60n) | (asid << 44n) | BigInt((RAM_BASE + root) / 4096));
+  const x = h.state.x;
+  x[8] = 0x4000_0000n;
+  x[10] = satp(1n, 0x10000);
+  x[11] = satp(2n, 0x13000);
+  x[12] = 0x20800n;
+  x[14] = 1n;
+  runFor(h, 7);
+  assert.equal(u64(h, 1), 0xaaaan);
+  assert.equal(u64(h, 2), 0xbbbbn);
+  assert.equal(u64(h, 3), 0xaaaan);
+  assert.equal(BigInt.asUintN(64, h.satp) >> 44n & 0xffffn, 1n, "satp keeps the ASID");
+  ram.setBigUint64(0x12000, pte(0x22000, 0xc7), true); // A's page moves
+  runFor(h, 4);
+  assert.equal(u64(h, 5), 0xccccn, "after SFENCE.VMA for A's ASID the new mapping is used");
+});
+
+Deno.test("ASIDs: the extra TLB sets fit the TLB area beside the chain cache", () => {
+  const used = 4 * TLB_BYTES + CHAIN_BYTES + (ADDRESS_SPACES - 1) * 3 * TLB_BYTES;
+  assert.ok(used <= TLB_AREA_BYTES, `${used} > ${TLB_AREA_BYTES}`);
+  const h = bareHart([]);
+  const offsets = h.tlbs.map((t) => t.offset).sort((a, b) => a - b);
+  for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i] - offsets[i - 1] >= TLB_BYTES);
 });
