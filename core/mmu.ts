@@ -61,6 +61,8 @@ export class Tlb {
   readonly records: Int32Array[];
   /** Where this TLB lives in the shared memory (translated code reads it there). */
   readonly offset: number;
+  /** False while every entry is invalid: a flush then has nothing to do (flushes come in bursts of 12 sets). */
+  private filled = true;
 
   /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
   constructor(buffer: ArrayBufferLike, offset: number) {
@@ -77,6 +79,8 @@ export class Tlb {
   }
 
   flush(): void {
+    if (!this.filled) return;
+    this.filled = false;
     for (const t of this.page) t.fill(-1);
     for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
   }
@@ -91,6 +95,7 @@ export class Tlb {
   fill(access: Access, vaddr: number, pageOffset: number): void {
     const page = vaddr >>> 12;
     const i = page & (TLB_SIZE - 1);
+    this.filled = true;
     this.page[access][i] = page;
     this.hi[access][i] = Math.floor(vaddr / 4294967296);
     this.base[access][i] = pageOffset;
