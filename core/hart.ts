@@ -1,5 +1,5 @@
 import type { Clock } from "./bus.ts";
-import { buildCompressedTable } from "./compressed.ts";
+import { COMPRESSED_TABLE } from "./compressed.ts";
 import {
   MSTATUS_FS,
   MSTATUS_MIE,
@@ -64,7 +64,7 @@ const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
 /** 2^s for s in 0..63, so a left shift is one BigInt multiply (docs/architecture.md). */
 const POW2 = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));
 const TWO32 = 4294967296;
-const COMPRESSED = buildCompressedTable();
+const COMPRESSED = COMPRESSED_TABLE;
 /**
  * Every 12-bit immediate, sign-extended, by its raw bits: a BigInt64Array load
  * stays unboxed in V8, where BigInt(imm) costs a conversion per instruction.

@@ -6,11 +6,11 @@
  * instruction across the page end; see translatable) ends the block there,
  * and translated code exits to the interpreter at it.
  */
-import { buildCompressedTable } from "../compressed.ts";
+import { COMPRESSED_TABLE } from "../compressed.ts";
 import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
 import { systemExit, translatableSystem } from "./system.ts";
 
-const COMPRESSED = buildCompressedTable();
+const COMPRESSED = COMPRESSED_TABLE;
 
 /** One guest instruction, expanded to its 32-bit form. */
 export interface Insn {
