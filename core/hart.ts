@@ -1,5 +1,5 @@
 import type { Clock } from "./bus.ts";
-import { COMPRESSED_TABLE } from "./compressed.ts";
+import { COMPRESSED_TABLE, fillCompressedTable } from "./compressed.ts";
 import {
   MSTATUS_FS,
   MSTATUS_MIE,
@@ -156,6 +156,7 @@ export class Hart {
   private fetchOffset = 0;
 
   constructor(mem: PhysicalMemory, clock: Clock) {
+    fillCompressedTable(); // COMPRESSED, read by run()
     this.mem = mem;
     this.clock = clock;
     this.state = new HartState(mem.memory);

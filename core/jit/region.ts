@@ -6,7 +6,7 @@
  * instruction across the page end; see translatable) ends the block there,
  * and translated code exits to the interpreter at it.
  */
-import { COMPRESSED_TABLE } from "../compressed.ts";
+import { COMPRESSED_TABLE, fillCompressedTable } from "../compressed.ts";
 import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
 import { systemExit, translatableSystem } from "./system.ts";
 
@@ -122,6 +122,7 @@ export function planRegion(
   pageBuf: number,
   entry: number,
 ): RegionPlan | null {
+  fillCompressedTable(); // COMPRESSED, read by fetch()
   const blocks = new Map<number, Block>();
   const work = [entry];
   const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;
