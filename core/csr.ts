@@ -304,7 +304,8 @@ function setStatus(h: Hart, next: number): void {
   if (((next & MSTATUS_MPP) >> 11) === 2) next = (next & ~MSTATUS_MPP) | (h.mstatus & MSTATUS_MPP);
   const changed = h.mstatus ^ next;
   h.mstatus = next;
-  if (changed & (MSTATUS_SUM | MSTATUS_MXR)) h.flushTlb();
+  if (changed & MSTATUS_MXR) h.flushTlb();
+  else if (changed & MSTATUS_SUM) h.sumChanged();
   if (changed & (MSTATUS_MPRV | MSTATUS_MPP)) h.updateModes();
 }
 

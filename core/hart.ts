@@ -64,6 +64,8 @@ const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
 /** 2^s for s in 0..63, so a left shift is one BigInt multiply (docs/architecture.md). */
 const POW2 = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));
 const TWO32 = 4294967296;
+/** The TLB set of S-mode data accesses with mstatus.SUM set (index 2: no privilege level has it). */
+const TLB_S_SUM = 2;
 const COMPRESSED = COMPRESSED_TABLE;
 /**
  * Every 12-bit immediate, sign-extended, by its raw bits: a BigInt64Array load
@@ -85,9 +87,10 @@ export class Hart {
   readonly mem: PhysicalMemory;
   readonly clock: Clock;
   /**
-   * One TLB per privilege mode (U, S, -, M): a trap or xRET only switches sets,
-   * so user pages survive a system call. Data accesses use the set of the
-   * effective privilege (MPRV), fetches the set of the current one.
+   * One TLB per privilege mode (U, S, S with SUM, M): a trap or xRET only
+   * switches sets, so user pages survive a system call. Data accesses use the
+   * set of the effective privilege (MPRV), and in S-mode with mstatus.SUM set
+   * the third set (sumChanged); fetches use the set of the current privilege.
    */
   readonly tlbs: Tlb[];
   dataTlb: Tlb;
@@ -274,6 +277,7 @@ export class Hart {
   flushTlb(): void {
     this.tlbs[PRIV_U].flush();
     this.tlbs[PRIV_S].flush();
+    this.tlbs[TLB_S_SUM].flush();
     this.fetchBase = NaN;
     this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
     this.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
@@ -286,11 +290,23 @@ export class Hart {
     this.fetchBase = NaN;
   }
 
-  /** Picks the TLB sets after the privilege, MPRV or MPP changed. */
+  /** Picks the TLB sets after the privilege, MPRV, MPP or SUM changed. */
   updateModes(): void {
     this.fetchTlb = this.tlbs[this.priv];
-    this.dataTlb = this.tlbs[this.dataPriv()];
+    const d = this.dataPriv();
+    this.dataTlb = this.tlbs[d === PRIV_S && (this.mstatus & MSTATUS_SUM) ? TLB_S_SUM : d];
     this.fetchBase = NaN;
+  }
+
+  /**
+   * mstatus.SUM changed: S-mode data accesses switch between their two TLB sets
+   * (SUM only decides whether S-mode may load and store U pages). Linux sets and
+   * clears SUM around every copy from or to user memory, ~6,700 times in a boot:
+   * a flush each time made every following access walk the page tables again.
+   */
+  sumChanged(): void {
+    this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
+    this.updateModes();
   }
 
   /** Pending and enabled interrupts, whether or not globally enabled (what wakes WFI). */
