@@ -255,3 +255,21 @@ export function buildCompressedTable(): Int32Array {
   }
   return table;
 }
+
+/**
+ * The table, shared by the interpreter, its wasm tier and the translator, and
+ * filled once per process by `fillCompressedTable` (each build is ~15-30 ms of
+ * cold code: built at import by all three, it cost every start 30-60 ms, and
+ * a process that only plans permissions needs it not at all).
+ */
+export const COMPRESSED_TABLE = new Int32Array(65536);
+let tableFilled = false;
+
+/** Fills COMPRESSED_TABLE if it is not yet; whatever reads it calls this first. */
+export function fillCompressedTable(): Int32Array {
+  if (!tableFilled) {
+    COMPRESSED_TABLE.set(buildCompressedTable());
+    tableFilled = true;
+  }
+  return COMPRESSED_TABLE;
+}

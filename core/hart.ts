@@ -1,5 +1,5 @@
 import type { Clock } from "./bus.ts";
-import { buildCompressedTable } from "./compressed.ts";
+import { COMPRESSED_TABLE, fillCompressedTable } from "./compressed.ts";
 import {
   MSTATUS_FS,
   MSTATUS_MIE,
@@ -51,11 +51,11 @@ import {
   TRAP,
 } from "./trap.ts";
 
-/** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
 /** The TLB slot of S-mode data accesses with mstatus.SUM set (see `tlbs`). */
 const TLB_S_SUM = 2;
 /** Address spaces (satp values) whose TLB sets are kept at once. */
 export const ADDRESS_SPACES = 4;
+/** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
 const FAST_MIN_RUN = 4;
 const FAST_BACKOFF = 32;
 
@@ -68,7 +68,7 @@ const INTERRUPT_ORDER = [11, 3, 7, 9, 1, 5];
 /** 2^s for s in 0..63, so a left shift is one BigInt multiply (docs/architecture.md). */
 const POW2 = Array.from({ length: 64 }, (_, s) => 1n << BigInt(s));
 const TWO32 = 4294967296;
-const COMPRESSED = buildCompressedTable();
+const COMPRESSED = COMPRESSED_TABLE;
 /**
  * Every 12-bit immediate, sign-extended, by its raw bits: a BigInt64Array load
  * stays unboxed in V8, where BigInt(imm) costs a conversion per instruction.
@@ -165,12 +165,15 @@ export class Hart {
   // Per-walk flags the MMU reads.
   sum = false;
   mxr = false;
+  /** The last page walk's leaf size (WalkContext), for the TLB entry it fills. */
+  leafShift = 12;
 
   // The page that instruction fetch reads from, kept across instructions.
   private fetchBase = NaN;
   private fetchOffset = 0;
 
   constructor(mem: PhysicalMemory, clock: Clock) {
+    fillCompressedTable(); // COMPRESSED, read by run()
     this.mem = mem;
     this.clock = clock;
     this.state = new HartState(mem.memory);
@@ -346,10 +349,14 @@ export class Hart {
     this.fetchBase = NaN;
   }
 
-  /** mstatus.SUM changed: the walker's view and the S data set follow it, no flush needed. */
-  sumChanged(): void {
-    this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
-    this.updateModes();
+  /**
+   * SFENCE.VMA of one address: that page's translations go from every address
+   * space's sets (for a fence with an ASID too: dropping more is allowed).
+   * M-mode's set does not translate.
+   */
+  flushTlbPage(va: number): void {
+    for (const sp of this.spaces) for (const t of sp.sets) t.invalidatePage(va);
+    this.fetchBase = NaN;
   }
 
   /** Picks the TLB sets after the privilege, MPRV, MPP or SUM changed. */
@@ -361,6 +368,17 @@ export class Hart {
       ? this.tlbs[PRIV_M]
       : sets[data === PRIV_S && (this.mstatus & MSTATUS_SUM) ? TLB_S_SUM : data];
     this.fetchBase = NaN;
+  }
+
+  /**
+   * mstatus.SUM changed: S-mode data accesses switch between their two TLB sets
+   * (SUM only decides whether S-mode may load and store U pages). Linux sets and
+   * clears SUM around every copy from or to user memory, ~6,700 times in a boot:
+   * a flush each time made every following access walk the page tables again.
+   */
+  sumChanged(): void {
+    this.sum = (this.mstatus & MSTATUS_SUM) !== 0;
+    this.updateModes();
   }
 
   /** Pending and enabled interrupts, whether or not globally enabled (what wakes WFI). */
@@ -464,10 +482,12 @@ export class Hart {
   translate(va: number, access: Access): number {
     const priv = access === ACCESS_FETCH ? this.priv : this.dataPriv();
     let pa: number;
+    let leafShift = 12;
     if (priv === PRIV_M || this.satpMode === SATP_BARE) {
       pa = va;
     } else {
       pa = walkPageTable(this, this.mem, va, access, priv);
+      leafShift = this.leafShift;
     }
     if (!this.pmp.allows(pa, 1, access, priv)) raise(ACCESS_FAULT_CAUSE[access], va);
     const page = pa - (pa % 4096);
@@ -480,7 +500,12 @@ export class Hart {
       this.mem.pageCacheable(page) && this.pmp.pageAllows(page, access, priv) &&
       (access === ACCESS_FETCH || !this.triggers.watchesData)
     ) {
-      (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).fill(access, va, pageOffset);
+      (access === ACCESS_FETCH ? this.fetchTlb : this.dataTlb).fill(
+        access,
+        va,
+        pageOffset,
+        leafShift,
+      );
     }
     return pa;
   }
@@ -1236,8 +1261,11 @@ export class Hart {
         if (this.priv === PRIV_U || (this.priv === PRIV_S && (this.mstatus & MSTATUS_TVM))) {
           raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);
         }
+        // With an address, only that page's translations go (privileged spec §4.2.1):
+        // Linux fences one page after each PTE it changes, ~10,000 times in a boot.
         const rs2 = (insn >>> 20) & 31;
-        if (rs2 !== 0) this.flushAsid(Number(this.state.x[rs2] & 0xffffn));
+        if (rs1 !== 0) this.flushTlbPage(Number(x[rs1]));
+        else if (rs2 !== 0) this.flushAsid(Number(x[rs2] & 0xffffn));
         else this.flushTlb();
         return SYSTEM_PLAIN;
       }

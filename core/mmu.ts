@@ -63,6 +63,14 @@ export class Tlb {
   readonly offset: number;
   /** False while every entry is invalid: a flush then has nothing to do (flushes come in bursts of 12 sets). */
   private filled = true;
+  /**
+   * log2 of the size of the page table leaf each entry came from (12, or 21, 30,
+   * 39 for a superpage, of which the entry caches one 4 KiB part), per access
+   * kind: SFENCE.VMA of one address must drop every part of its superpage.
+   */
+  private readonly leafShift: Uint8Array[];
+  /** Superpage parts filled since the last flush (an upper bound: invalidation does not count down). */
+  private superpageParts = 0;
 
   /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
   constructor(buffer: ArrayBufferLike, offset: number) {
@@ -75,6 +83,7 @@ export class Tlb {
     this.records = [0, 1, 2].map((k) =>
       new Int32Array(buffer, offset + tlbEntryOffset(k), TLB_SIZE * 4)
     );
+    this.leafShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
     this.flush();
   }
 
@@ -83,6 +92,34 @@ export class Tlb {
     this.filled = false;
     for (const t of this.page) t.fill(-1);
     for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
+    this.superpageParts = 0;
+  }
+
+  /**
+   * Drops every entry that translates the page of `vaddr` (SFENCE.VMA with an
+   * address): its own 4 KiB entry, and any part of a superpage that holds it.
+   */
+  invalidatePage(vaddr: number): void {
+    if (!this.filled) return;
+    const page = vaddr >>> 12;
+    const hi = Math.floor(vaddr / 4294967296) | 0;
+    const i = page & (TLB_SIZE - 1);
+    for (let k = 0; k < 3; k++) {
+      if (this.page[k][i] === page && this.hi[k][i] === hi) this.invalidate(k as Access, i);
+    }
+    if (this.superpageParts === 0) return;
+    for (let k = 0; k < 3; k++) {
+      const shifts = this.leafShift[k], pages = this.page[k], his = this.hi[k];
+      for (let j = 0; j < TLB_SIZE; j++) {
+        const s = shifts[j];
+        if (s === 12 || pages[j] === -1) continue;
+        // Same superpage: the address bits from `s` up agree (page holds bits 12..31, hi 32..63).
+        const same = s <= 32
+          ? his[j] === hi && (pages[j] >>> (s - 12)) === (page >>> (s - 12))
+          : (his[j] >> (s - 32)) === (hi >> (s - 32));
+        if (same) this.invalidate(k as Access, j);
+      }
+    }
   }
 
   /** Drops one entry. */
@@ -91,11 +128,16 @@ export class Tlb {
     this.records[access][i * 4] = -1;
   }
 
-  /** Caches the page of `vaddr` (any address in it) at buffer offset `pageOffset`. */
-  fill(access: Access, vaddr: number, pageOffset: number): void {
+  /**
+   * Caches the page of `vaddr` (any address in it) at buffer offset `pageOffset`;
+   * `leafShift` is log2 of the size of the page table leaf it came from.
+   */
+  fill(access: Access, vaddr: number, pageOffset: number, leafShift = 12): void {
     const page = vaddr >>> 12;
     const i = page & (TLB_SIZE - 1);
     this.filled = true;
+    this.leafShift[access][i] = leafShift;
+    if (leafShift !== 12) this.superpageParts++;
     this.page[access][i] = page;
     this.hi[access][i] = Math.floor(vaddr / 4294967296);
     this.base[access][i] = pageOffset;
@@ -128,6 +170,8 @@ export interface WalkContext {
   pmp: Pmp;
   /** Told of each PTE about to get its A/D bits set (the lockstep checker undoes them). */
   onPteWrite: ((offset: number) => void) | null;
+  /** Set by each successful walk: log2 of the size of the leaf it ended at (12 for 4 KiB). */
+  leafShift: number;
 }
 
 /**
@@ -173,6 +217,7 @@ export function walkPageTable(
       ctx.onPteWrite?.(off);
       mem.i32[off >> 2] = lo;
     }
+    ctx.leafShift = 12 + 9 * level;
     return (ppn + (vpn & lowMask)) * 4096 + (va - vpn * 4096);
   }
   return raise(PAGE_FAULT_CAUSE[access], va);

@@ -70,12 +70,18 @@ const S2 = 18, S3 = 19, S4 = 20, S5 = 21, S6 = 22, A7 = 17;
 const PTE_S = 0xcf; // V R W X A D: a supervisor page
 const PTE_U = 0xdf; // the same, user-accessible
 
+/**
+ * Rounds of the body per mode. A few give V8 the types of every path; more only
+ * cost start-up time: a cold boot to the prompt was ~0.1 s slower with 50 rounds
+ * than with 1-10 (docs/speed.md, "Process start to the prompt").
+ */
+const ROUNDS = 5;
+
 /** Code with labels: an item is an instruction or a function of (own index, label index). */
 type Item = number | ((at: number, label: (name: string) => number) => number);
 
 /**
- * M-mode boot, then the body 50 times in M, S and U mode (docs/speed.md: 200 gave V8
- * no fewer deoptimizations in a boot, and cost ~150 ms more CPU). An identity
+ * M-mode boot, then the body ROUNDS times in M, S and U mode. An identity
  * gigapage maps RAM; its U bit is set for the U round. A lower-mode round ends
  * with an ecall with a7 = 99, which the handler turns into a return to M-mode.
  */
@@ -123,7 +129,7 @@ function program(): number[] {
   label("lowerRound");
   items.push(to("round", (o) => E.jal(RA, o)), E.addi(A7, 0, 99), E.ecall());
   label("round");
-  items.push(E.addi(S5, RA, 0), E.addi(S4, 0, 50));
+  items.push(E.addi(S5, RA, 0), E.addi(S4, 0, ROUNDS));
   label("again");
   items.push(to("body", (o) => E.jal(RA, o)));
   items.push(E.addi(S4, S4, -1), to("again", (o) => E.branch(1)(S4, 0, o)));
@@ -169,7 +175,7 @@ export function runWarmUpProgram(
   const modes = new Set<number>();
   let executed = 0;
   while (executed < 1_000_000) {
-    executed += Math.max(hart.run(5_000), 1);
+    executed += Math.max(hart.run(500), 1); // short slices: the modes are seen between them
     modes.add(hart.priv);
     if (hart.pc === RAM_BASE + endWord * 4) return { executed, finished: true, modes };
   }

@@ -18,7 +18,7 @@
  * a jump to a target the translator wants (the same counters as the run loop's,
  * kept in the shared memory).
  */
-import { buildCompressedTable } from "./compressed.ts";
+import { fillCompressedTable } from "./compressed.ts";
 import { tlbEntryOffset } from "./mmu.ts";
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE } from "./trap.ts";
 import {
@@ -717,9 +717,7 @@ export type WasmInterpRun = (
  */
 export function instantiateWasmInterp(memory: WebAssembly.Memory, rvcTable: number): WasmInterpRun {
   module ??= new WebAssembly.Module(moduleBytes());
-  new Int32Array(memory.buffer, rvcTable, 65536).set(COMPRESSED);
+  new Int32Array(memory.buffer, rvcTable, 65536).set(fillCompressedTable());
   const instance = new WebAssembly.Instance(module, { m: { mem: memory } });
   return instance.exports.run as WasmInterpRun;
 }
-
-const COMPRESSED = buildCompressedTable();

@@ -180,6 +180,73 @@ Deno.test("Sv39: S-mode translation, A/D update, page faults", () => {
   assert.equal(h.priv, 3);
 });
 
+Deno.test("Sv39: SFENCE.VMA of one address drops the rest of its superpage; SUM switches sets", () => {
+  // Gigapage VA 0 -> RAM_BASE (code and tables; RWX, not U). VA 0x40000000 is a
+  // 2 MiB megapage through a second-level table at RAM + 2 MiB, which the guest
+  // moves to RAM + 4 MiB and then fences through another 4 KiB page of it only.
+  // VA 0x40200000 is a U megapage (RAM + 6 MiB): S-mode reads it with SUM set,
+  // and after SUM is cleared the same load faults.
+  const h = bareHart([], 8 << 20);
+  const ram = h.mem.view;
+  const root = 0x10000, mid = 0x11000, MIB = 1 << 20;
+  const pte = (pa: number, flags: number) => BigInt(pa / 4096) << 10n | BigInt(flags);
+  ram.setBigUint64(root + 0 * 8, pte(RAM_BASE, 0xcf), true); // V R W X A D
+  ram.setBigUint64(root + 1 * 8, pte(RAM_BASE + mid, 0x01), true); // next level
+  ram.setBigUint64(mid, pte(RAM_BASE + 2 * MIB, 0xc7), true); // V R W A D
+  ram.setBigUint64(mid + 8, pte(RAM_BASE + 6 * MIB, 0xd7), true); // V R W U A D
+  ram.setBigUint64(0x12000, pte(RAM_BASE + 4 * MIB, 0xc7), true); // the new mapping
+  ram.setBigUint64(2 * MIB + 0x3000, 0x11n, true);
+  ram.setBigUint64(4 * MIB + 0x3000, 0x22n, true);
+  ram.setBigUint64(6 * MIB + 0x3000, 0x33n, true);
+  const program = [
+    E.auipc(1, 0),
+    0, // addi x1, x1, (offset of the final HALT): mtvec, set below
+    E.csrrw(0, 0x305, 1), // mtvec
+    E.addi(2, 0, 8),
+    E.slli(2, 2, 60),
+    E.lui(3, (RAM_BASE + root) >>> 12),
+    E.slli(3, 3, 32),
+    E.srli(3, 3, 44), // x3 = ppn of root
+    E.R(0, 3, 2, 6, 2, 0x33), // or x2, x2, x3
+    E.csrrw(0, 0x180, 2), // satp
+    E.addi(4, 0, 0x400),
+    E.add(4, 4, 4), // x4 = 0x800: MPP = S
+    E.csrrs(0, 0x300, 4),
+    E.addi(5, 0, 16 * 4), // S entry: VA 64, just below
+    E.csrrw(0, 0x341, 5),
+    E.mret(),
+    // S-mode from VA 64.
+    E.lui(8, 0x40000), // x8 = VA 0x40000000
+    E.lui(11, 3), // x11 = 0x3000
+    E.add(12, 8, 11), // x12 = VA 0x40003000
+    E.ld(7, 12, 0), // 0x11, now in the TLB (a 4 KiB part of the megapage)
+    E.lui(13, 0x12),
+    E.ld(6, 13, 0), // the new PTE
+    E.lui(14, 0x11),
+    E.sd(6, 14, 0), // mid[0]: the megapage now at RAM + 4 MiB
+    E.lui(9, 0x40005), // VA 0x40005000: another 4 KiB page of the same megapage
+    0x12000073 | (9 << 15), // sfence.vma x9, x0
+    E.ld(10, 12, 0), // 0x22: the moved megapage, not the stale part of the old one
+    E.lui(15, 0x40), // x15 = mstatus.SUM
+    E.lui(16, 0x40203), // x16 = VA 0x40203000, in the U megapage
+    E.csrrs(0, 0x100, 15), // SUM = 1
+    E.ld(17, 16, 0), // 0x33
+    E.csrrc(0, 0x100, 15), // SUM = 0
+    E.ld(18, 16, 0), // load page fault: the entry filled with SUM set must not serve
+    HALT, // also the trap handler
+  ];
+  program[1] = E.addi(1, 1, (program.length - 1) * 4);
+  program.forEach((w, i) => ram.setUint32(i * 4, w, true));
+  runFor(h, 80);
+  assert.equal(u64(h, 7), 0x11n);
+  assert.equal(u64(h, 10), 0x22n, "a stale TLB part of the old superpage was used");
+  assert.equal(u64(h, 17), 0x33n);
+  assert.equal(u64(h, 18), 0n);
+  assert.equal(h.mcause, 13n, "load page fault once SUM is clear");
+  assert.equal(h.mtval, 0x40203000n);
+  assert.equal(h.priv, 3);
+});
+
 Deno.test("timer interrupt taken when enabled, WFI waits when not", () => {
   const h = bareHart([
     E.auipc(1, 0),

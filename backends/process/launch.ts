@@ -8,7 +8,7 @@
  * the exit status.
  */
 import { fileURLToPath } from "node:url";
-import { parseFlags } from "./permissions.ts";
+import { parseFlags } from "./flag_line.ts";
 import { isUrl } from "../url.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));

@@ -10,6 +10,8 @@ import type { DeviceFlags, Need, NeedKind } from "../device_kind.ts";
 import { DEVICE_KINDS } from "../device_kinds.ts";
 import { isUrl } from "../url.ts";
 
+export { formatFlags, parseFlags } from "./flag_line.ts";
+
 export type { Need, NeedKind };
 
 /** Everything besides the config that decides what a run touches. */
@@ -87,11 +89,6 @@ function granted(need: Need): boolean {
   return Deno.permissions.querySync(desc).state === "granted";
 }
 
-/** A value as the shell reads it: quoted only when it has to be. */
-function shellWord(text: string): string {
-  return /^[\w./:,=@%+-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
 /** The flag that grants `values` of one kind, e.g. `--allow-read=/a,/b`. */
 function flag(kind: NeedKind, values: string[]): string {
   return `--allow-${kind}=${[...new Set(values)].join(",")}`;
@@ -104,20 +101,6 @@ export function permissionFlags(needs: Need[]): string[] {
     .map((kind) => needs.filter((n) => n.kind === kind).map((n) => n.value))
     .map((values, i) => values.length ? flag(kinds[i], values) : "")
     .filter((f) => f !== "");
-}
-
-/** The flags as one line a shell reads back into the same words. */
-export function formatFlags(flags: string[]): string {
-  return flags.map(shellWord).join(" ");
-}
-
-/** Reads back what `formatFlags` wrote. */
-export function parseFlags(line: string): string[] {
-  const words: string[] = [];
-  for (const m of line.trim().matchAll(/(?:[^\s']+|'[^']*')+/g)) {
-    words.push(m[0].replace(/'([^']*)'/g, "$1"));
-  }
-  return words;
 }
 
 /**

@@ -6,11 +6,11 @@
  * instruction across the page end; see translatable) ends the block there,
  * and translated code exits to the interpreter at it.
  */
-import { buildCompressedTable } from "../compressed.ts";
+import { COMPRESSED_TABLE, fillCompressedTable } from "../compressed.ts";
 import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
 import { systemExit, translatableSystem } from "./system.ts";
 
-const COMPRESSED = buildCompressedTable();
+const COMPRESSED = COMPRESSED_TABLE;
 
 /** One guest instruction, expanded to its 32-bit form. */
 export interface Insn {
@@ -122,6 +122,7 @@ export function planRegion(
   pageBuf: number,
   entry: number,
 ): RegionPlan | null {
+  fillCompressedTable(); // COMPRESSED, read by fetch()
   const blocks = new Map<number, Block>();
   const work = [entry];
   const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;

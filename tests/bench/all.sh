@@ -14,6 +14,6 @@ deno run --allow-read --allow-env --allow-net=127.0.0.1 tests/bench/net.ts
 deno run --allow-read --allow-write --allow-env --allow-net=127.0.0.1 tests/bench/devices.ts
 deno run --allow-all tests/bench/vs_qemu.ts
 deno run --allow-all tests/bench/guest_work.ts
-deno run --allow-read --allow-write --allow-run --allow-env tests/bench/startup.ts
+deno run --allow-read --allow-write --allow-run --allow-env --allow-sys=loadavg tests/bench/startup.ts
 deno run --allow-read --allow-env tests/bench/display.ts
 deno run --allow-read --allow-write --allow-run --allow-env tests/bench/snapshot.ts
