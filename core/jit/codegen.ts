@@ -44,8 +44,10 @@ const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
 const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
 const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
 const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
-export const REGION_LOCALS: [number, number][] = [[35, I64], [6, I32], ...FP_LOCALS];
-const L_FP = 46; // the FP code's locals (FP_LOCALS) follow the emitter's own
+/** The block a jump into a loop past its head is going to (Structure.sideTargets). */
+const L_SEL = 46;
+export const REGION_LOCALS: [number, number][] = [[35, I64], [7, I32], ...FP_LOCALS];
+const L_FP = 47; // the FP code's locals (FP_LOCALS) follow the emitter's own
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
 export const CHAIN_ENTRIES = 1 << 14;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
@@ -64,6 +66,8 @@ const CHAIN_BITS = 14;
  * spreads the page number into the bits the product carries up).
  */
 const CHAIN_HASH = 0x5bd1e995;
+/** Search leaves a region may emit inline at its indirect jumps (RegionEmitter.inlineSearch). */
+const MAX_INLINE_LEAVES = 1024;
 
 /** Emits region bodies into a pooled writer. */
 export class RegionEmitter {
@@ -203,14 +207,19 @@ export class RegionEmitter {
       this.local(Op.local_set, regLocal(r));
     }
     this.local(Op.local_get, P_ENTRY);
-    this.local(Op.local_set, L_BLK);
+    this.local(Op.local_tee, L_BLK);
+    this.local(Op.local_set, L_SEL);
     this.local(Op.local_get, P_N0);
     this.local(Op.local_set, L_N);
     const blocks = plan.blocks, k = blocks.length;
-    const units = flatExits === null
-      ? structure(blocks)
-      : blocks.map((_, h): Unit => ({ h, t: h, inner: null }));
-    this.entries = new Set(units.map((u) => u.h));
+    const shape: Structure = flatExits === null ? structure(blocks, plan.roots) : {
+      units: blocks.map((_, h): Unit => ({ h, t: h, inner: null })),
+      loopsOf: blocks.map(() => []),
+      sideTargets: new Set(),
+    };
+    const units = shape.units;
+    this.shape = shape;
+    this.entries = new Set([...units.map((u) => u.h), ...shape.sideTargets]);
     this.labels.clear();
     this.loops.clear();
     this.next = (i: number) => i + 1 < k ? blocks[i + 1].pc : NaN;
@@ -222,16 +231,21 @@ export class RegionEmitter {
     this.i32(0);
     this.op(Op.i32_lt_s);
     this.open(Op.if, VOID);
-    const entryPcs = units.map((u) => blocks[u.h].pc);
-    this.searchBlock(entryPcs, units.map((u) => u.h), 0, units.length, this.depth);
+    const entryIndex = [...this.entries].sort((a, b) => a - b);
+    const entryPcs = entryIndex.map((i) => blocks[i].pc);
+    this.entryIndex = entryIndex;
+    this.entryPcs = entryPcs;
+    this.inlineLeaves = 0;
+    this.searchBlock(entryPcs, entryIndex, 0, entryIndex.length, this.depth);
     this.close();
     // One dispatch label per unit, the first unit's innermost: its code follows its label's end.
     this.openLabels(units);
     this.local(Op.local_get, L_BLK);
     w.byte(Op.br_table);
     w.u32(k);
+    // A block inside a loop goes to the loop's label; the loop's head dispatch goes on.
     const labelOf = new Array<number>(k).fill(units.length - 1);
-    units.forEach((u, i) => labelOf[u.h] = i); // blocks inside a loop are never entered
+    units.forEach((u, i) => labelOf.fill(i, u.h, u.t + 1));
     for (let i = 0; i < k; i++) w.u32(labelOf[i]);
     w.u32(0);
     this.emitUnits(units);
@@ -257,6 +271,51 @@ export class RegionEmitter {
   }
 
   private next: (i: number) => number = () => NaN;
+  private entryIndex: number[] = [];
+  private entryPcs: number[] = [];
+  /** Search leaves emitted inline at indirect jumps so far in this region (bounds code size). */
+  private inlineLeaves = 0;
+
+  /**
+   * Whether this indirect jump searches for its target's block where it is,
+   * then branches as a direct jump would (no pass through the region's
+   * dispatch loop, whose head V8 fills with spills), within a code-size bound.
+   */
+  private inlineSearch(): boolean {
+    if (this.flatExits !== null || this.inlineLeaves + this.entryIndex.length > MAX_INLINE_LEAVES) {
+      return false;
+    }
+    this.inlineLeaves += this.entryIndex.length;
+    return true;
+  }
+
+  /** Binary search of L_PC among entry blocks, each leaf jumping to its block; none: leave. */
+  private searchJump(pcs: number[], index: number[], lo: number, hi: number): void {
+    if (hi - lo <= 3) {
+      for (let i = lo; i < hi; i++) {
+        this.local(Op.local_get, L_PC);
+        this.i64(pcs[i]);
+        this.op(Op.i64_eq);
+        this.open(Op.if, VOID);
+        this.jumpToBlock(index[i], pcs[i]);
+        this.close();
+      }
+      this.i32(STATUS_GO_ON);
+      this.local(Op.local_set, L_ST);
+      this.br(this.outDepth);
+      return;
+    }
+    const mid = (lo + hi) >> 1;
+    this.local(Op.local_get, L_PC);
+    this.i64(pcs[mid]);
+    this.op(Op.i64_lt_s);
+    this.open(Op.if, VOID);
+    this.searchJump(pcs, index, lo, mid);
+    this.op(Op.else);
+    this.searchJump(pcs, index, mid, hi);
+    this.close();
+  }
+  private shape!: Structure;
   private blocks: Block[] = [];
 
   /** Opens one label per unit, the first unit's innermost. */
@@ -281,12 +340,41 @@ export class RegionEmitter {
       const outer = this.loops.get(u.h);
       this.loops.set(u.h, this.depth);
       this.openLabels(u.inner);
+      if (u.sideEntered) this.headDispatch(u);
       this.block(u.h, this.blocks[u.h], this.next(u.h));
       this.emitUnits(u.inner);
       this.close();
       if (outer === undefined) this.loops.delete(u.h);
       else this.loops.set(u.h, outer);
     }
+  }
+
+  /**
+   * At the head of loop `u` entered past its head: if the selector names a
+   * block h+1..t, branch to the label of the inner unit holding it (a plain
+   * block's code follows its label; a nested loop dispatches again).
+   */
+  private headDispatch(u: Unit): void {
+    const inner = u.inner!;
+    this.open(Op.block, VOID); // the head block's code follows
+    const head = this.depth;
+    this.local(Op.local_get, L_SEL);
+    this.i32(u.h + 1);
+    this.op(Op.i32_sub);
+    this.local(Op.local_tee, L_TI);
+    this.i32(u.t - u.h);
+    this.op(Op.i32_lt_u);
+    this.open(Op.if, VOID);
+    this.local(Op.local_get, L_TI);
+    this.w.byte(Op.br_table);
+    this.w.u32(u.t - u.h);
+    for (const v of inner) {
+      const label = this.labels.get(v.h)!;
+      for (let j = v.h; j <= v.t; j++) this.w.u32(this.depth - label);
+    }
+    this.w.u32(this.depth - head);
+    this.close();
+    this.close();
   }
 
   /**
@@ -302,6 +390,10 @@ export class RegionEmitter {
         this.open(Op.if, VOID);
         this.i32(index[i]);
         this.local(Op.local_set, L_BLK);
+        if (this.shape.sideTargets.has(index[i])) {
+          this.i32(index[i]);
+          this.local(Op.local_set, L_SEL);
+        }
         this.br(found);
         this.close();
       }
@@ -389,13 +481,39 @@ export class RegionEmitter {
       this.exit(pc, this.cur.insns.length, STATUS_GO_ON);
       return;
     }
+    this.jumpToBlock(idx, pc);
+  }
+
+  /** Jumps to block `idx` (at `pc`) of this region after the whole current block. */
+  private jumpToBlock(idx: number, pc: number): void {
     // The budget is checked on backward transfers only: a forward path runs each block once.
     if (idx <= this.curIndex) this.budgetCheck(pc, this.cur.insns.length);
     const loop = this.loops.get(idx), label = this.labels.get(idx);
+    // The loops the target is inside past their head; the outermost this block is not in.
+    const chain = this.shape.loopsOf[idx];
+    const into = chain.findIndex((u) => !this.loops.has(u.h));
     if (loop !== undefined) {
       this.br(loop); // back to the start of an enclosing loop
-    } else if (label !== undefined && idx > this.curIndex) {
+    } else if (into < 0 && label !== undefined && idx > this.curIndex) {
       this.br(label); // forward: to the end of the label its code follows
+    } else if (chain.length > 0) {
+      // Into a loop past its head: through the head's dispatch of the outermost loop
+      // to enter (by its label ahead) or of the innermost one this block is in.
+      if (!this.shape.sideTargets.has(idx)) {
+        throw new Error("codegen: a jump into a loop unplanned");
+      }
+      this.i32(idx);
+      this.local(Op.local_set, L_SEL);
+      const u = into < 0 ? undefined : chain[into];
+      const toLoop = u === undefined ? undefined : this.labels.get(u.h);
+      const inside = into < 0 ? chain.length - 1 : into - 1;
+      if (u !== undefined && toLoop !== undefined && u.h > this.curIndex) this.br(toLoop);
+      else if (inside >= 0) this.br(this.loops.get(chain[inside].h)!);
+      else {
+        this.i32(idx);
+        this.local(Op.local_set, L_BLK);
+        this.br(this.topDepth);
+      }
     } else {
       if (!this.entries.has(idx)) throw new Error("codegen: a jump into the middle of a loop");
       this.i32(idx);
@@ -411,6 +529,10 @@ export class RegionEmitter {
     const last = b.insns[len - 1];
     const selfLoop = directTarget(last) === b.pc;
     const outer = this.loops.get(index);
+    if (this.shape.sideTargets.has(index)) {
+      this.i32(-1); // arrived: a later pass through the loop's head must not dispatch here again
+      this.local(Op.local_set, L_SEL);
+    }
     if (selfLoop) {
       this.open(Op.loop, VOID);
       this.loops.set(index, this.depth);
@@ -472,6 +594,11 @@ export class RegionEmitter {
         if (rd !== 0) {
           this.i64(i.pc + i.len);
           this.set(rd);
+        }
+        if (this.inlineSearch()) {
+          // The target's block found here, and jumped to as a direct jump would be.
+          this.searchJump(this.entryPcs, this.entryIndex, 0, this.entryIndex.length);
+          return;
         }
         // Budget as for a backward jump, then look the target up among this region's blocks.
         this.i32(STATUS_GO_ON);
@@ -965,19 +1092,35 @@ interface Unit {
   h: number;
   t: number;
   inner: Unit[] | null;
+  /** A loop some of whose blocks after h are entered from outside it (through its head's dispatch). */
+  sideEntered?: boolean;
+}
+
+/** The units of a region, and how its blocks inside loops are reached. */
+interface Structure {
+  units: Unit[];
+  /** For each block, the loops it is inside past their head, outermost first. */
+  loopsOf: Unit[][];
+  /**
+   * Blocks inside a loop past its head that are entered from outside it: by
+   * a jump from outside, a return (a call's return site) or an entry of the
+   * region. A jump there sets the selector local to the block's index and
+   * goes to the loop's head, whose dispatch goes on to the block; the block
+   * clears the selector.
+   */
+  sideTargets: Set<number>;
 }
 
 /**
  * Splits the blocks (in address order) into units that V8 sees as structured
  * code: single blocks, and loops h..t (nested as deep as they go) where some
- * block jumps back to h, nothing outside the range jumps into it past h, and
- * every backward jump inside goes to the start of an enclosing loop or of its
- * own block, and no call returns into it past h. Backward jumps between
- * top-level units go through the dispatch.
- * Only top-level units can be entered: a hot pc inside a loop runs
- * interpreted until it reaches the loop's start.
+ * block jumps back to h, so every backward jump goes to the start of an
+ * enclosing loop or of its own block. A loop may be entered past its head
+ * (gcc's rotated loops jump into their condition first; a loop with a call
+ * in it is re-entered at the return site): such blocks are `sideTargets`.
+ * Backward jumps between top-level units go through the dispatch.
  */
-function structure(blocks: Block[]): Unit[] {
+function structure(blocks: Block[], roots: number[]): Structure {
   const k = blocks.length;
   const index = new Map(blocks.map((b, i) => [b.pc, i]));
   const succ = blocks.map((b) => {
@@ -991,47 +1134,52 @@ function structure(blocks: Block[]): Unit[] {
     if (fi !== undefined) out.push(fi);
     return out;
   });
-  // A call's return site must stay an entry: the callee comes back through the dispatch.
-  const returnSite = new Set<number>();
-  for (const b of blocks) {
-    const last = b.insns[b.insns.length - 1];
-    const op = last.insn & 0x7f;
-    const ri = index.get(last.pc + last.len);
-    if ((op === 0x6f || op === 0x67) && ((last.insn >>> 7) & 31) !== 0 && ri !== undefined) {
-      returnSite.add(ri);
-    }
-  }
-  const closed = (h: number, t: number) => {
-    for (let j = h + 1; j <= t; j++) if (returnSite.has(j)) return false;
-    for (let j = 0; j < k; j++) {
-      if (j >= h && j <= t) continue;
-      for (const s of succ[j]) if (s > h && s <= t) return false;
-    }
-    return true;
-  };
-  // Units for blocks lo..hi inside the loops `enclosing` (null: not expressible there).
-  const units = (lo: number, hi: number, enclosing: number[]): Unit[] | null => {
+  const units = (lo: number, hi: number): Unit[] => {
     const out: Unit[] = [];
-    const escapes = (j: number) =>
-      enclosing.length > 0 && succ[j].some((s) => s < j && !enclosing.includes(s));
     for (let h = lo; h <= hi;) {
       let t = h;
       for (let j = h + 1; j <= hi; j++) if (succ[j].includes(h)) t = j;
-      if (t > h && closed(h, t) && !escapes(h)) {
-        const inner = units(h + 1, t, [...enclosing, h]);
-        if (inner !== null) {
-          out.push({ h, t, inner });
-          h = t + 1;
-          continue;
-        }
+      if (t > h) {
+        out.push({ h, t, inner: units(h + 1, t) });
+        h = t + 1;
+        continue;
       }
-      if (escapes(h)) return null;
       out.push({ h, t: h, inner: null });
       h++;
     }
     return out;
   };
-  return units(0, k - 1, [])!;
+  const top = units(0, k - 1);
+  const loopsOf: Unit[][] = blocks.map(() => []);
+  const walk = (list: Unit[], chain: Unit[]) => {
+    for (const u of list) {
+      if (u.inner === null) continue;
+      const inside = [...chain, u];
+      for (let j = u.h + 1; j <= u.t; j++) loopsOf[j] = inside;
+      walk(u.inner, inside);
+    }
+  };
+  walk(top, []);
+  const sideTargets = new Set<number>();
+  const outside = (u: Unit, i: number) => i < u.h || i > u.t;
+  succ.forEach((out, i) => {
+    for (const j of out) if (loopsOf[j].some((u) => outside(u, i))) sideTargets.add(j);
+  });
+  // A call's return site, and the region's entry pcs, are entered from outside too.
+  for (const b of blocks) {
+    const last = b.insns[b.insns.length - 1];
+    const op = last.insn & 0x7f;
+    const ri = index.get(last.pc + last.len);
+    if ((op === 0x6f || op === 0x67) && ((last.insn >>> 7) & 31) !== 0 && ri !== undefined) {
+      if (loopsOf[ri].length > 0) sideTargets.add(ri);
+    }
+  }
+  for (const pc of roots) {
+    const ri = index.get(pc);
+    if (ri !== undefined && loopsOf[ri].length > 0) sideTargets.add(ri);
+  }
+  for (const j of sideTargets) for (const u of loopsOf[j]) u.sideEntered = true;
+  return { units: top, loopsOf, sideTargets };
 }
 
 /** Adds the registers an instruction reads and writes. */

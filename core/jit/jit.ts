@@ -67,6 +67,11 @@ const MAX_INVALIDATIONS = 8;
 /** Code cache bound: past either, every translation is dropped. */
 const MAX_CACHE_BYTES = 32 << 20;
 const MAX_REGIONS = 8192;
+/**
+ * Regions of one page are planned again as one while they hold at most this
+ * many instructions (each new hot pc there compiles the whole again).
+ */
+const MERGE_MAX_INSNS = 1000;
 const TWO32 = 4294967296;
 
 type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
@@ -359,26 +364,76 @@ export class Jit {
     this.pending = [];
     const plans: RegionPlan[] = [];
     const covered = new Set<number>();
+    const replaced = new Set<Region>();
     for (const { pc, base, i } of todo) {
       this.hot[i] = 0; // counted again if its translation is dropped
       if (covered.has(pc)) continue;
       const page = base >>> 12;
       const pageVa = pc - (((pc % 4096) + 4096) % 4096);
-      const plan = this.invalidations[page] < MAX_INVALIDATIONS
-        ? planRegion(this.mem.u16, pageVa, base, pc)
-        : null;
+      if (this.invalidations[page] >= MAX_INVALIDATIONS) {
+        this.hot[i] = NEVER;
+        continue;
+      }
+      const merged = this.planWithPage(pc, pageVa, base, plans, replaced);
+      const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc]);
       if (plan === null) {
         this.hot[i] = NEVER;
         continue;
       }
       for (const b of plan.blocks) covered.add(b.pc);
-      plans.push(plan);
+      if (merged === null) plans.push(plan);
     }
     if (plans.length === 0) return;
+    for (const r of replaced) this.drop(r);
     if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount + plans.length > MAX_REGIONS) {
       this.flush();
     }
     for (const region of this.compile(plans)) this.install(region);
+  }
+
+  /**
+   * Plans `pc` together with the other hot pcs of its page (this batch's plan
+   * for the page, the regions already there) while the region has room, so a
+   * call through a function pointer or a return between them stays in one
+   * region instead of leaving it (CoreMark's list sort calls its comparison
+   * that way: docs/speed.md). Puts the plan in `plans` and the regions it
+   * covers whole in `replaced`; null when `pc` does not fit with them.
+   */
+  private planWithPage(
+    pc: number,
+    pageVa: number,
+    base: number,
+    plans: RegionPlan[],
+    replaced: Set<Region>,
+  ): RegionPlan | null {
+    const samePage = (p: RegionPlan) => p.pageVa === pageVa && p.pageBuf === base;
+    const at = plans.findIndex(samePage);
+    const old = (this.byPage.get(base >>> 12) ?? []).filter((r) =>
+      r.valid && !replaced.has(r) && samePage(r.plan) && r.plan.size < MERGE_MAX_INSNS
+    );
+    if (at < 0 && old.length === 0) return null;
+    const roots = at < 0 ? [] : [...plans[at].roots];
+    for (const r of old) roots.push(...r.plan.roots);
+    roots.push(pc);
+    const plan = planRegion(this.mem.u16, pageVa, base, roots);
+    if (plan === null || !plan.roots.includes(pc) || plan.size > MERGE_MAX_INSNS) return null;
+    const blocks = new Set(plan.blocks.map((b) => b.pc));
+    if (at >= 0 && !plans[at].blocks.every((b) => blocks.has(b.pc))) return null;
+    for (const r of old) if (r.plan.blocks.every((b) => blocks.has(b.pc))) replaced.add(r);
+    if (at >= 0) plans[at] = plan;
+    else plans.push(plan);
+    return plan;
+  }
+
+  /** Drops a region another one replaces (its page is planned again as one region). */
+  private drop(r: Region): void {
+    this.forgetEntries(r);
+    r.valid = false;
+    const list = this.byPage.get(r.plan.pageBuf >>> 12);
+    if (list) list.splice(list.indexOf(r), 1);
+    this.stats.cacheBytes -= r.wasmBytes;
+    this.regionCount--;
+    this.clearChain();
   }
 
   /** Makes a compiled region's blocks the entries for their pcs. */

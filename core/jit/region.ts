@@ -37,8 +37,14 @@ export interface RegionPlan {
   hi: number;
   /** Instructions in all blocks: no forward-only path through the region is longer. */
   size: number;
-  /** The pc it was planned from. */
+  /** The pc it was planned from (the first of `roots`). */
   entry: number;
+  /**
+   * Every pc it was planned from: hot pcs of one page planned together, so a
+   * call or return through a register (a function pointer, `ret`) between
+   * them stays inside the region (core/jit/jit.ts translatePending).
+   */
+  roots: number[];
   /** Pcs where a block ends before an instruction the translator leaves to the interpreter. */
   stops: Set<number>;
 }
@@ -115,21 +121,27 @@ export function directTarget(i: Insn): number | null {
   return null;
 }
 
-/** Plans the region entered at `entry`, or null when its first instruction is not translatable. */
+/**
+ * Plans the region entered at `roots` (the first is its entry), or null when
+ * the entry's first instruction is not translatable. Roots are taken in order,
+ * each with what it reaches, until the region is full.
+ */
 export function planRegion(
   u16: Uint16Array,
   pageVa: number,
   pageBuf: number,
-  entry: number,
+  roots: number[],
 ): RegionPlan | null {
   fillCompressedTable(); // COMPRESSED, read by fetch()
   const blocks = new Map<number, Block>();
+  const entry = roots[0];
+  const later = roots.slice(1).reverse();
   const work = [entry];
   const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;
   let total = 0, lo = 4096, hi = 0;
   const stops = new Set<number>();
-  while (work.length > 0 && total < MAX_REGION_INSNS) {
-    const start = work.pop()!;
+  while ((work.length > 0 || later.length > 0) && total < MAX_REGION_INSNS) {
+    const start = work.length > 0 ? work.pop()! : later.pop()!;
     if (blocks.has(start)) continue;
     const insns: Insn[] = [];
     let pc = start;
@@ -182,6 +194,7 @@ export function planRegion(
     hi,
     size: total,
     entry,
+    roots: roots.filter((pc) => blocks.has(pc)),
     stops,
   };
 }
