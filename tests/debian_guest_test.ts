@@ -29,8 +29,7 @@ Deno.test({
       vm.console.type("poweroff\n");
       assert.equal((await vm.done).code, 0);
     } finally {
-      vm.kill();
-      await vm.done;
+      await vm.stop();
     }
   },
 });

@@ -4,8 +4,9 @@
  * hart itself (every own number, bigint or boolean field and every numeric
  * array, less the run loop's scratch and what is derived from the rest), so a
  * CSR added to core/hart.ts is saved without touching this file. What is
- * derived (TLBs, the fetch page, the decoded PMP ranges, SUM/MXR) is rebuilt
- * after loading; the translator's caches are not saved at all.
+ * derived (TLBs with their address-space sets, the fetch page, the decoded
+ * PMP ranges, SUM/MXR) is rebuilt after loading; the translator's caches are
+ * not saved at all.
  */
 import type { Hart } from "../hart.ts";
 import { PRIV_M, PRIV_S, PRIV_U } from "../csr.ts";
@@ -25,6 +26,8 @@ const TRANSIENT = new Set([
   "fetchOffset",
   "sum",
   "mxr",
+  "leafShift",
+  "spaceClock",
 ]);
 
 const enum Kind {

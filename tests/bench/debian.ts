@@ -18,8 +18,7 @@ if (!dir) {
 
 async function once(on: "demu" | "qemu"): Promise<number> {
   const vm = await bootDebian(dir!, on);
-  vm.kill();
-  await vm.done;
+  await vm.stop();
   return vm.seconds;
 }
 

@@ -109,8 +109,7 @@ async function runGuest(which: "demu" | "qemu", dir: string): Promise<number[][]
     }
     await powerOffGuest(p);
   } catch (e) {
-    p.kill("SIGKILL");
-    await p.done;
+    await p.stop();
     throw e;
   }
   return results;

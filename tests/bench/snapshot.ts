@@ -30,10 +30,7 @@ async function toAnswer(command: string, args: string[]): Promise<number> {
   const t0 = performance.now();
   const vm = spawnDemu(command, args);
   await vm.console.waitFor(PROMPT, 120_000).catch(async (e) => {
-    try {
-      vm.kill("SIGKILL");
-    } catch { /* it had ended */ }
-    const { stderr } = await vm.done;
+    const { stderr } = await vm.stop();
     throw new Error(`${command} ${args.join(" ")}: ${stderr || (e as Error).message}`);
   });
   vm.console.type(ASK);

@@ -233,8 +233,7 @@ async function runGuest(which: "demu" | "qemu", ctx: Ctx, disk: string): Promise
     }
     await powerOffGuest(p);
   } catch (e) {
-    p.kill("SIGKILL");
-    await p.done;
+    await p.stop();
     throw e;
   }
   return results;

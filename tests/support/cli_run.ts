@@ -17,6 +17,12 @@ export interface DemuProcess {
   done: Promise<{ code: number; stderr: string }>;
   /** Sends a signal to the process. */
   kill(signal: Deno.Signal): void;
+  /**
+   * Ends it: SIGTERM, which `deno task start`'s launcher passes on to the demu
+   * it started (a SIGKILL would leave that one running with the pipes open),
+   * then SIGKILL if it is still there 10 s later. Resolves when it has exited.
+   */
+  stop(): Promise<{ code: number; stderr: string }>;
 }
 
 export interface SpawnOptions {
@@ -53,13 +59,25 @@ export function spawnDemu(
     await writer.close().catch(() => {});
     return { code: status.code, stderr: await stderr };
   })();
-  return { console, done, kill: (signal) => child.kill(signal) };
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // already exited
+    }
+  };
+  const stop = () => {
+    kill("SIGTERM");
+    const timer = setTimeout(() => kill("SIGKILL"), 10_000);
+    return done.finally(() => clearTimeout(timer));
+  };
+  return { console, done, kill, stop };
 }
 
 /** Powers the guest off from its shell (`poweroff -f`); killed if it has not exited in 30 s. */
 export async function powerOffGuest(p: DemuProcess): Promise<void> {
   p.console.type("poweroff -f\n");
-  const timer = setTimeout(() => p.kill("SIGKILL"), 30_000);
+  const timer = setTimeout(() => void p.stop(), 30_000);
   await p.done;
   clearTimeout(timer);
 }

@@ -32,7 +32,8 @@ export interface Booted {
   seconds: number;
   sh(cmd: string, timeoutMs?: number): Promise<string>;
   done: Promise<{ code: number; stderr: string }>;
-  kill(): void;
+  /** Ends the emulator (cli_run.ts `stop`); resolves when it has exited. */
+  stop(): Promise<unknown>;
 }
 
 /** Starts the image on demu or qemu and waits for the root prompt. */
@@ -56,11 +57,10 @@ export async function bootDebian(
     const exited = vm.done.then(({ code, stderr }) => {
       throw new Error(`exited with status ${code} before the prompt: ${stderr.trim()}`);
     });
-    exited.catch(() => {}); // the race below reports it; later it is only the kill's
+    exited.catch(() => {}); // the race below reports it; later it is only the stop's
     await Promise.race([vm.console.waitFor(ROOT_PROMPT, timeoutMs), exited]);
   } catch (e) {
-    vm.kill("SIGKILL");
-    await vm.done;
+    await vm.stop();
     throw new Error(
       `${on}: no root prompt (${(e as Error).message}); console:\n` +
         vm.console.output.slice(-3000),
@@ -71,5 +71,5 @@ export async function bootDebian(
     vm.console.type(cmd + "\n");
     return (await vm.console.waitFor(ROOT_PROMPT, ms)).replace(/\r/g, "");
   };
-  return { console: vm.console, seconds, sh, done: vm.done, kill: () => vm.kill("SIGKILL") };
+  return { console: vm.console, seconds, sh, done: vm.done, stop: vm.stop };
 }
