@@ -19,7 +19,7 @@ import {
 } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
-import { SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
+import { isSfenceVma, SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
 import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
 import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
 
@@ -987,13 +987,15 @@ export class RegionEmitter {
   private sysCall(i: Insn, k: number): void {
     const insn = i.insn, rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
     const amo = (insn & 0x7f) === 0x2f, f3 = (insn >>> 12) & 7;
-    if (amo || (f3 !== 0 && (f3 & 4) === 0)) {
+    // SFENCE.VMA gets both registers' values (an address and an ASID), as an AMO does.
+    const twoRegs = amo || isSfenceVma(insn);
+    if (twoRegs || (f3 !== 0 && (f3 & 4) === 0)) {
       this.i32(0);
-      this.get(amo ? (insn >>> 20) & 31 : rs1);
+      this.get(twoRegs ? (insn >>> 20) & 31 : rs1);
       this.mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
     }
     this.i32(insn | 0);
-    if (amo) {
+    if (twoRegs) {
       this.get(rs1);
       this.local(Op.local_tee, L_A);
       this.op(Op.i32_wrap_i64);

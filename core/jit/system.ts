@@ -54,7 +54,12 @@ export function translatableSystem(insn: number): boolean {
 /** ECALL, SRET, MRET, SFENCE.VMA: translated, but control never falls through in the region. */
 export function systemExit(insn: number): boolean {
   if (insn === ECALL || insn === SRET || insn === MRET) return true;
-  return (insn & 0xfe007fff) === 0x12000073; // SFENCE.VMA rs1, rs2
+  return isSfenceVma(insn);
+}
+
+/** SFENCE.VMA rs1, rs2. */
+export function isSfenceVma(insn: number): boolean {
+  return (insn & 0xfe007fff) === 0x12000073;
 }
 
 /** mstatus.FS as translated FP code sees it (JIT_FP_READY_OFFSET, core/jit/codegen_fp.ts). */
@@ -123,6 +128,10 @@ export class SystemCalls {
         return this.codeChanged ? SYS_STOP : SYS_GO_ON;
       }
       const f3 = (insn >>> 12) & 7;
+      if (isSfenceVma(insn)) { // rs1's value in lo/hi, rs2's in the scratch slot
+        h.sfenceVma(insn, hi * 4294967296 + (lo >>> 0), i64[at]);
+        return SYS_STOP;
+      }
       if (f3 === 0) {
         if (h.system(insn, (insn >>> 7) & 31, (insn >>> 15) & 31, 0) !== SYSTEM_JUMP) {
           return SYS_STOP;
