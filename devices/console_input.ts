@@ -1,9 +1,10 @@
 /**
  * Host keystrokes for the guest's consoles. A guest may have several (the SBI
  * console through HTIF, the virtio console, the 16550 UART) and reads from
- * whichever it opened; input goes to the console the guest opened most
- * recently among those it still has open, the virtio console being the
- * fallback that is always "open" once its driver is up. What the guest is not
+ * whichever it opened; input goes to the console, among those it has open,
+ * that it opened or wrote to last (where the user sees the prompt: a distribution
+ * may run a shell on one console and a login prompt on another), the virtio
+ * console being always "open" once its driver is up. What the guest is not
  * reading yet waits here, up to CONSOLE_INPUT_BUFFER bytes (the rest is
  * dropped and counted), so typing while the guest is busy loses nothing
  * below that bound.
@@ -17,10 +18,11 @@ export const CONSOLE_INPUT_BUFFER = 64 * 1024;
 /** One console as the input router sees it. */
 export interface ConsoleInputSink {
   /**
-   * When the guest opened this console (a monotonic counter value from
-   * `ConsoleInput.stamp()`), or null while it has it closed.
+   * When the guest opened this console or last wrote to it while open (a
+   * monotonic counter value from `ConsoleInput.stamp()`), or null while it has
+   * it closed.
    */
-  openedAt(): number | null;
+  activeAt(): number | null;
   /** Takes a prefix of `bytes` (as much as it has room for); returns how many. */
   accept(bytes: Uint8Array): number;
 }
@@ -55,7 +57,7 @@ export class ConsoleInput {
     this.queued = all.length;
   }
 
-  /** A fresh, increasing number: sinks stamp the moment the guest opens them. */
+  /** A fresh, increasing number: sinks stamp the moment the guest opens them or writes to them. */
   stamp(): number {
     return ++this.counter;
   }
@@ -81,12 +83,12 @@ export class ConsoleInput {
     this.drain();
   }
 
-  /** The console the guest opened last, or null when it has none open. */
+  /** The open console the guest opened or wrote to last, or null when it has none open. */
   target(): ConsoleInputSink | null {
     let best: ConsoleInputSink | null = null;
     let bestAt = -1;
     for (const s of this.sinks) {
-      const at = s.openedAt();
+      const at = s.activeAt();
       if (at !== null && at > bestAt) {
         best = s;
         bestAt = at;

@@ -74,7 +74,7 @@ export class Htif implements MmioRegion, ConsoleInputSink {
 
   constructor(private readonly opts: HtifOptions) {}
 
-  openedAt(): number | null {
+  activeAt(): number | null {
     const now = this.opts.ticks?.();
     if (now === undefined || now - this.lastPoll > (this.opts.openWindow ?? DEFAULT_OPEN_WINDOW)) {
       this.opened = null;
@@ -166,6 +166,8 @@ export class Htif implements MmioRegion, ConsoleInputSink {
       this.opts.powerOff(Math.floor(payload / 2));
     } else if (device === 1 && cmd === 1) {
       this.opts.putchar(payload & 0xff);
+      // Written to while open: the console the user looks at now (devices/console_input.ts).
+      if (this.opts.stamp && this.activeAt() !== null) this.opened = this.opts.stamp();
       // Ack as TinyEMU does, but never over an unread getchar answer.
       if (this.fromhostLo === 0 && this.fromhostHi === 0) this.setFromhost(0x01010000, 0);
     } else if (device === 1 && cmd === 0) {
@@ -181,7 +183,7 @@ export class Htif implements MmioRegion, ConsoleInputSink {
     this.answerGetchar();
     const now = this.opts.ticks?.();
     if (now === undefined) return;
-    if (this.openedAt() === null && this.opts.stamp) this.opened = this.opts.stamp();
+    if (this.activeAt() === null && this.opts.stamp) this.opened = this.opts.stamp();
     this.lastPoll = now;
     this.opts.onRoom?.();
   }

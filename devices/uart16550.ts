@@ -121,7 +121,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
     this.update();
   }
 
-  openedAt(): number | null {
+  activeAt(): number | null {
     return this.opened;
   }
 
@@ -280,6 +280,8 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
   private transmit(byte: number): void {
     if (this.mcr & MCR_LOOP) this.receive(byte);
     else {
+      // Written to while open: the console the user looks at now (devices/console_input.ts).
+      if (this.opened !== null) this.opened = this.opts.stamp();
       this.out[this.outLength++] = byte;
       if (this.outLength === OUTPUT_BATCH) this.flush();
       else if (!this.flushScheduled) {

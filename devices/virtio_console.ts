@@ -49,7 +49,7 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
    * it is the console, a shell's prompt) to the next reset. Input typed
    * before then waits in the router instead of filling an unread port.
    */
-  openedAt(): number | null {
+  activeAt(): number | null {
     return this.opened;
   }
 
@@ -163,9 +163,10 @@ export class VirtioConsole implements VirtioDevice, ConsoleInputSink {
       }
       vq.push(chain, 0);
     }
-    if (this.routing && this.opened === null) {
-      this.opened = this.routing.stamp();
-      this.routing.onRoom();
+    if (this.routing) {
+      const first = this.opened === null;
+      this.opened = this.routing.stamp(); // written to: the console the user looks at now
+      if (first) this.routing.onRoom();
     }
   }
 

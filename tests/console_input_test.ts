@@ -5,7 +5,7 @@ class FakeSink implements ConsoleInputSink {
   opened: number | null = null;
   room = Infinity;
   got: number[] = [];
-  openedAt() {
+  activeAt() {
     return this.opened;
   }
   accept(bytes: Uint8Array) {

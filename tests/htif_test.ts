@@ -78,7 +78,7 @@ Deno.test("SBI console routing: open while the firmware polls for getchar, one b
     htif.write(off + 4, 4, hi);
   };
   input.push(new TextEncoder().encode("ab"));
-  assert.equal(htif.openedAt(), null); // nobody reads hvc0: input waits
+  assert.equal(htif.activeAt(), null); // nobody reads hvc0: input waits
   sd(0, 0x01000000, 0); // OpenSBI's first getc sends the request...
   assert.equal(htif.read(8, 4), 0x61); // ...and its next poll gets 'a' (the poll opened it)
   assert.equal(htif.read(12, 4), 0x01000000);
@@ -87,5 +87,5 @@ Deno.test("SBI console routing: open while the firmware polls for getchar, one b
   sd(0, 0x01000000, 0); // the next request gets 'b'
   assert.equal(htif.read(8, 4), 0x62);
   ticks = 1000; // no poll for longer than the window: closed
-  assert.equal(htif.openedAt(), null);
+  assert.equal(htif.activeAt(), null);
 });

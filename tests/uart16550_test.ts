@@ -97,9 +97,9 @@ Deno.test("uart: host input waits until the port is open, then fills the FIFO; t
   assert.equal(uart.read(IIR, 1) & 0x0f, 0x0c);
   // A console write masks the interrupt for a moment: the port stays open.
   uart.write(IER, 1, 0);
-  assert.notEqual(uart.openedAt(), null);
+  assert.notEqual(uart.activeAt(), null);
   uart.write(MCR, 1, 0); // the tty closes: OUT2 off
-  assert.equal(uart.openedAt(), null);
+  assert.equal(uart.activeAt(), null);
 });
 
 Deno.test("uart: binary input arrives byte for byte", () => {
@@ -112,4 +112,34 @@ Deno.test("uart: binary input arrives byte for byte", () => {
   const got: number[] = [];
   while (uart.read(LSR, 1) & 1) got.push(uart.read(0, 1));
   assert.deepEqual(got, [...all]);
+});
+
+Deno.test("uart: keys go to the open console written to last (a shell on ttyS0 after a login prompt elsewhere)", () => {
+  // Debian runs a shell on ttyS0 and a getty on the virtio console (hvc0): the
+  // getty may open its console after the shell's, but the user types at the
+  // prompt printed last.
+  const { uart, input } = setup();
+  const other = {
+    opened: null as number | null,
+    got: [] as number[],
+    activeAt() {
+      return this.opened;
+    },
+    accept(b: Uint8Array) {
+      this.got.push(...b);
+      return b.length;
+    },
+  };
+  input.add(other);
+  uart.write(MCR, 1, 0x0b);
+  uart.write(IER, 1, 0x01); // the shell's tty opens ttyS0
+  other.opened = input.stamp(); // then the getty opens the other console and prints its prompt
+  input.push(new Uint8Array([0x61]));
+  assert.deepEqual(other.got, [0x61]);
+  for (const c of "root@debian:~# ") uart.write(0, 1, c.charCodeAt(0)); // the shell's prompt
+  input.push(new TextEncoder().encode("ls\n"));
+  assert.deepEqual(other.got, [0x61]);
+  let got = "";
+  while (uart.read(LSR, 1) & 1) got += String.fromCharCode(uart.read(0, 1));
+  assert.equal(got, "ls\n");
 });
