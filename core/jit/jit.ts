@@ -72,6 +72,18 @@ const MAX_REGIONS = 8192;
  * many instructions (each new hot pc there compiles the whole again).
  */
 const MERGE_MAX_INSNS = 1000;
+/**
+ * The share of the time translating may take (emitting, compiling, and the
+ * first run of each region, where V8 compiles it lazily). Past it, pcs that
+ * get hot wait another HOT_THRESHOLD jumps and pages are not merged: a
+ * distribution's boot runs thousands of short-lived processes whose code gets
+ * hot and is never run again, and translating all of it took most of the time
+ * (Debian to its shell: 183 s with a 25 % share, 83 s with 5 %, 93-100 s with
+ * no translator at all; docs/speed.md).
+ */
+const TRANSLATE_SHARE = 0.05;
+/** The window, in ms, the share is measured over. */
+const BUDGET_WINDOW_MS = 1000;
 const TWO32 = 4294967296;
 
 type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
@@ -163,6 +175,11 @@ export class Jit {
     dropped: 0,
     flushes: 0,
   };
+  /** Translation time in the current budget window, and when that window began. */
+  private spentMs = 0;
+  private windowStart = performance.now();
+  /** The last full window went over TRANSLATE_SHARE. */
+  private overBudgetBefore = false;
   /** Called with each store's buffer offset and size before it happens (lockstep checker). */
   storeLog: ((offset: number, size: number) => void) | null = null;
 
@@ -235,7 +252,11 @@ export class Jit {
   setHotThreshold(jumps: number, batch = jumps === 0 ? 1 : BATCH): void {
     this.hot.fill(-jumps);
     this.batchSize = batch;
+    this.budgeted = jumps !== 0;
   }
+
+  /** False when every hot pc must be translated at once (tests: threshold 0). */
+  private budgeted = true;
 
   /** How run() executes a region (the lockstep checker puts its own here). */
   runRegion: (e: Entry, budget: number) => number = (e, budget) => this.enter(e, budget);
@@ -252,7 +273,10 @@ export class Jit {
     // mstatus.FS for translated FP code, and back if it made FS Dirty (core/jit/codegen_fp.ts).
     this.mem.i32[JIT_FP_READY_OFFSET >> 2] = fpReady(h.mstatus);
     putReservation(this.mem.i32, h);
+    // V8 compiles a region's function at its first call: that counts as translating.
+    const t0 = r.runs === 0 ? performance.now() : 0;
     const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
+    if (t0 !== 0) this.spend(performance.now() - t0);
     const i32 = this.mem.i32;
     if (i32[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
     takeReservation(i32, h);
@@ -270,6 +294,24 @@ export class Jit {
       return retired + 1;
     }
     return retired;
+  }
+
+  /** Adds translation time to the budget window. */
+  private spend(ms: number): void {
+    this.overBudget();
+    this.spentMs += ms;
+  }
+
+  /** Whether translating took more than its share of the time, in this window or the last. */
+  private overBudget(): boolean {
+    if (!this.budgeted) return false;
+    const now = performance.now(), span = now - this.windowStart;
+    if (span >= BUDGET_WINDOW_MS) {
+      this.overBudgetBefore = this.spentMs > TRANSLATE_SHARE * span;
+      this.spentMs = 0;
+      this.windowStart = now;
+    }
+    return this.overBudgetBefore || this.spentMs > TRANSLATE_SHARE * BUDGET_WINDOW_MS;
   }
 
   /** Counts a region's first entries; drops it if it keeps returning at once. */
@@ -313,6 +355,10 @@ export class Jit {
       return null;
     }
     if (this.hot[i] === 0) {
+      if (this.overBudget()) {
+        this.hot[i] = -HOT_THRESHOLD; // still hot after that many more jumps: translated then
+        return null;
+      }
       this.hot[i] = PENDING;
       this.pending.push({ pc, base, i });
     }
@@ -360,6 +406,7 @@ export class Jit {
    * them as one module (an entry another pending region already covers is skipped).
    */
   private translatePending(): void {
+    const t0 = performance.now();
     const todo = this.pending;
     this.pending = [];
     const plans: RegionPlan[] = [];
@@ -374,7 +421,9 @@ export class Jit {
         this.hot[i] = NEVER;
         continue;
       }
-      const merged = this.planWithPage(pc, pageVa, base, plans, replaced);
+      const merged = this.overBudget()
+        ? null
+        : this.planWithPage(pc, pageVa, base, plans, replaced);
       const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc]);
       if (plan === null) {
         this.hot[i] = NEVER;
@@ -388,6 +437,7 @@ export class Jit {
     if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount + plans.length > MAX_REGIONS) {
       this.flush();
     }
+    this.spend(performance.now() - t0); // planning; compileFns counts the rest
     for (const region of this.compile(plans)) this.install(region);
   }
 
@@ -493,6 +543,7 @@ export class Jit {
       return { fn, slot, wasmBytes: share, entries: entries[k] };
     });
     this.stats.compileMs += performance.now() - t0;
+    this.spend(performance.now() - t0);
     this.stats.cacheBytes += bytes.length;
     this.stats.modules++;
     return fns;
