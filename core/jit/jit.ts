@@ -74,16 +74,20 @@ const MAX_REGIONS = 8192;
 const MERGE_MAX_INSNS = 1000;
 /**
  * The share of the time translating may take (emitting, compiling, and the
- * first run of each region, where V8 compiles it lazily). Past it, pcs that
+ * first run of each region, where V8 compiles it lazily), beyond a burst of
+ * TRANSLATE_BURST_MS that a quiet spell fills up again. Past it, pcs that
  * get hot wait another HOT_THRESHOLD jumps and pages are not merged: a
  * distribution's boot runs thousands of short-lived processes whose code gets
  * hot and is never run again, and translating all of it took most of the time
- * (Debian to its shell: 183 s with a 25 % share, 83 s with 5 %, 93-100 s with
- * no translator at all; docs/speed.md).
+ * (Debian to its shell, in-process: 183 s with a 25 % share, 83 s with 5 %,
+ * 93-100 s with no translator at all; docs/speed.md).
  */
 const TRANSLATE_SHARE = 0.05;
-/** The window, in ms, the share is measured over. */
-const BUDGET_WINDOW_MS = 1000;
+/**
+ * Translation time allowed at once (a program's loop gets its regions without
+ * waiting): the credit that TRANSLATE_SHARE of the time refills, up to this.
+ */
+const TRANSLATE_BURST_MS = 250;
 const TWO32 = 4294967296;
 
 type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
@@ -175,11 +179,9 @@ export class Jit {
     dropped: 0,
     flushes: 0,
   };
-  /** Translation time in the current budget window, and when that window began. */
-  private spentMs = 0;
-  private windowStart = performance.now();
-  /** The last full window went over TRANSLATE_SHARE. */
-  private overBudgetBefore = false;
+  /** Translation time still allowed (negative: owed), as of `creditAt`. */
+  private creditMs = TRANSLATE_BURST_MS;
+  private creditAt = performance.now();
   /** Called with each store's buffer offset and size before it happens (lockstep checker). */
   storeLog: ((offset: number, size: number) => void) | null = null;
 
@@ -296,22 +298,22 @@ export class Jit {
     return retired;
   }
 
-  /** Adds translation time to the budget window. */
+  /** Takes translation time from the credit. */
   private spend(ms: number): void {
     this.overBudget();
-    this.spentMs += ms;
+    this.creditMs -= ms;
   }
 
-  /** Whether translating took more than its share of the time, in this window or the last. */
+  /** Whether the translation credit is used up (it refills at TRANSLATE_SHARE of the time). */
   private overBudget(): boolean {
     if (!this.budgeted) return false;
-    const now = performance.now(), span = now - this.windowStart;
-    if (span >= BUDGET_WINDOW_MS) {
-      this.overBudgetBefore = this.spentMs > TRANSLATE_SHARE * span;
-      this.spentMs = 0;
-      this.windowStart = now;
-    }
-    return this.overBudgetBefore || this.spentMs > TRANSLATE_SHARE * BUDGET_WINDOW_MS;
+    const now = performance.now();
+    this.creditMs = Math.min(
+      TRANSLATE_BURST_MS,
+      this.creditMs + (now - this.creditAt) * TRANSLATE_SHARE,
+    );
+    this.creditAt = now;
+    return this.creditMs <= 0;
   }
 
   /** Counts a region's first entries; drops it if it keeps returning at once. */
