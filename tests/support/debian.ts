@@ -69,7 +69,9 @@ export async function bootDebian(
   const seconds = (performance.now() - t0) / 1000;
   const sh = async (cmd: string, ms = 600_000) => {
     vm.console.type(cmd + "\n");
-    return (await vm.console.waitFor(ROOT_PROMPT, ms)).replace(/\r/g, "");
+    // Without carriage returns and terminal controls (bash's bracketed-paste switches around
+    // every command's output), so a test can match the output's lines.
+    return (await vm.console.waitFor(ROOT_PROMPT, ms)).replace(/\r|\x1b\[[0-9;?]*[A-Za-z]/g, "");
   };
   return { console: vm.console, seconds, sh, done: vm.done, stop: vm.stop };
 }
