@@ -137,18 +137,15 @@ Deno.test("CSRs: misa, mstatus.SD with FS dirty, unimplemented CSR traps", () =>
   assert.equal(g.mcause, 2n);
 });
 
-Deno.test("Sv39: S-mode translation, A/D update, page faults", () => {
-  // Page table at RAM+0x10000: a gigapage maps VA 0 -> RAM_BASE (RWX, not U), and
-  // a 4 KiB mapping for VA 0x40000000 via second-level tables is left invalid.
-  const h = bareHart([]);
-  const ram = h.mem.view;
-  const root = 0x10000;
-  const pte = (ppn: number, flags: number) => BigInt(ppn) << 10n | BigInt(flags);
-  ram.setBigUint64(root + 0 * 8, pte(RAM_BASE / 4096, 0x0f), true); // V R W X, A=D=0
-  // Program: in M-mode set satp, mstatus.MPP = S, mepc = S entry, mret.
-  const prog = [
+/**
+ * A program that, in M-mode, sets satp (Sv39, root table at RAM offset
+ * `root`), mstatus.MPP = S and mepc = VA 64, then mrets to `body` there; it
+ * ends at a HALT that is also the trap handler (mtvec).
+ */
+function sv39Program(root: number, body: number[]): number[] {
+  const program = [
     E.auipc(1, 0),
-    E.addi(1, 1, 84), // the HALT below
+    0, // addi x1, x1, (offset of the final HALT): mtvec, set below
     E.csrrw(0, 0x305, 1), // mtvec
     E.addi(2, 0, 8),
     E.slli(2, 2, 60),
@@ -160,17 +157,31 @@ Deno.test("Sv39: S-mode translation, A/D update, page faults", () => {
     E.addi(4, 0, 0x400),
     E.add(4, 4, 4), // x4 = 0x800: MPP = S
     E.csrrs(0, 0x300, 4),
-    E.addi(5, 0, 64), // S entry: VA 64 (= RAM_BASE + 64)
+    E.addi(5, 0, 16 * 4), // S entry: VA 64, right after this prologue
     E.csrrw(0, 0x341, 5),
     E.mret(),
-    // S-mode at VA 64
+    ...body,
+    HALT,
+  ];
+  program[1] = E.addi(1, 1, (program.length - 1) * 4);
+  return program;
+}
+
+Deno.test("Sv39: S-mode translation, A/D update, page faults", () => {
+  // Page table at RAM+0x10000: a gigapage maps VA 0 -> RAM_BASE (RWX, not U), and
+  // a 4 KiB mapping for VA 0x40000000 via second-level tables is left invalid.
+  const h = bareHart([]);
+  const ram = h.mem.view;
+  const root = 0x10000;
+  const pte = (ppn: number, flags: number) => BigInt(ppn) << 10n | BigInt(flags);
+  ram.setBigUint64(root + 0 * 8, pte(RAM_BASE / 4096, 0x0f), true); // V R W X, A=D=0
+  const prog = sv39Program(root, [
     E.addi(6, 0, 0x100),
     E.sd(6, 6, 0), // store to VA 0x100: sets D
     E.ld(7, 6, 0),
     E.lui(8, 0x40000), // VA 0x40000000: unmapped -> load page fault
     E.ld(9, 8, 0),
-    HALT,
-  ];
+  ]);
   prog.forEach((w, i) => ram.setUint32(i * 4, w, true));
   runFor(h, 40);
   assert.equal(u64(h, 7), 0x100n);
@@ -207,24 +218,7 @@ function fenceOnePage(translated: boolean): void {
   ram.setBigUint64(2 * MIB + 0x3000, 0x11n, true);
   ram.setBigUint64(4 * MIB + 0x3000, 0x22n, true);
   ram.setBigUint64(6 * MIB + 0x3000, 0x33n, true);
-  const program = [
-    E.auipc(1, 0),
-    0, // addi x1, x1, (offset of the final HALT): mtvec, set below
-    E.csrrw(0, 0x305, 1), // mtvec
-    E.addi(2, 0, 8),
-    E.slli(2, 2, 60),
-    E.lui(3, (RAM_BASE + root) >>> 12),
-    E.slli(3, 3, 32),
-    E.srli(3, 3, 44), // x3 = ppn of root
-    E.R(0, 3, 2, 6, 2, 0x33), // or x2, x2, x3
-    E.csrrw(0, 0x180, 2), // satp
-    E.addi(4, 0, 0x400),
-    E.add(4, 4, 4), // x4 = 0x800: MPP = S
-    E.csrrs(0, 0x300, 4),
-    E.addi(5, 0, 16 * 4), // S entry: VA 64, just below
-    E.csrrw(0, 0x341, 5),
-    E.mret(),
-    // S-mode from VA 64.
+  const program = sv39Program(root, [
     E.jal(0, 4), // a jump: translated from its target on (with the page in the fetch TLB)
     E.lui(8, 0x40000), // x8 = VA 0x40000000
     E.lui(11, 3), // x11 = 0x3000
@@ -243,9 +237,7 @@ function fenceOnePage(translated: boolean): void {
     E.ld(17, 16, 0), // 0x33
     E.csrrc(0, 0x100, 15), // SUM = 0
     E.ld(18, 16, 0), // load page fault: the entry filled with SUM set must not serve
-    HALT, // also the trap handler
-  ];
-  program[1] = E.addi(1, 1, (program.length - 1) * 4);
+  ]);
   program.forEach((w, i) => ram.setUint32(i * 4, w, true));
   if (translated) {
     const jit = new Jit(h, h.mem);

@@ -291,13 +291,28 @@ export class RegionEmitter {
 
   /** Binary search of L_PC among entry blocks, each leaf jumping to its block; none: leave. */
   private searchJump(pcs: number[], index: number[], lo: number, hi: number): void {
-    if (hi - lo <= 3) {
+    this.searchPc(pcs, lo, hi, 3, (i) => this.jumpToBlock(index[i], pcs[i]));
+  }
+
+  /**
+   * Binary search of L_PC among the sorted pcs [lo, hi): `hit(i)` emits what a
+   * match of pcs[i] does; no match leaves the region. Up to `leaf` pcs are
+   * compared in turn.
+   */
+  private searchPc(
+    pcs: number[],
+    lo: number,
+    hi: number,
+    leaf: number,
+    hit: (i: number) => void,
+  ): void {
+    if (hi - lo <= leaf) {
       for (let i = lo; i < hi; i++) {
         this.local(Op.local_get, L_PC);
         this.i64(pcs[i]);
         this.op(Op.i64_eq);
         this.open(Op.if, VOID);
-        this.jumpToBlock(index[i], pcs[i]);
+        hit(i);
         this.close();
       }
       this.i32(STATUS_GO_ON);
@@ -310,9 +325,9 @@ export class RegionEmitter {
     this.i64(pcs[mid]);
     this.op(Op.i64_lt_s);
     this.open(Op.if, VOID);
-    this.searchJump(pcs, index, lo, mid);
+    this.searchPc(pcs, lo, mid, leaf, hit);
     this.op(Op.else);
-    this.searchJump(pcs, index, mid, hi);
+    this.searchPc(pcs, mid, hi, leaf, hit);
     this.close();
   }
   private shape!: Structure;
@@ -382,35 +397,15 @@ export class RegionEmitter {
    * sets L_BLK and leaves to `found`, or leaves the region.
    */
   private searchBlock(pcs: number[], index: number[], lo: number, hi: number, found: number): void {
-    if (hi - lo <= 4) {
-      for (let i = lo; i < hi; i++) {
-        this.local(Op.local_get, L_PC);
-        this.i64(pcs[i]);
-        this.op(Op.i64_eq);
-        this.open(Op.if, VOID);
+    this.searchPc(pcs, lo, hi, 4, (i) => {
+      this.i32(index[i]);
+      this.local(Op.local_set, L_BLK);
+      if (this.shape.sideTargets.has(index[i])) {
         this.i32(index[i]);
-        this.local(Op.local_set, L_BLK);
-        if (this.shape.sideTargets.has(index[i])) {
-          this.i32(index[i]);
-          this.local(Op.local_set, L_SEL);
-        }
-        this.br(found);
-        this.close();
+        this.local(Op.local_set, L_SEL);
       }
-      this.i32(STATUS_GO_ON);
-      this.local(Op.local_set, L_ST);
-      this.br(this.outDepth);
-      return;
-    }
-    const mid = (lo + hi) >> 1;
-    this.local(Op.local_get, L_PC);
-    this.i64(pcs[mid]);
-    this.op(Op.i64_lt_s);
-    this.open(Op.if, VOID);
-    this.searchBlock(pcs, index, lo, mid, found);
-    this.op(Op.else);
-    this.searchBlock(pcs, index, mid, hi, found);
-    this.close();
+      this.br(found);
+    });
   }
 
   // --- small writers ---
