@@ -33,6 +33,7 @@ import { buildUdp } from "../backends/net/udp.ts";
 import { damaged, restoreFuzzed, snapshotTarget } from "./fuzz/targets/snapshot.ts";
 import { monitorTarget } from "./fuzz/targets/monitor.ts";
 import { mmioTarget } from "./fuzz/targets/mmio.ts";
+import { virtqueueTarget } from "./fuzz/targets/virtqueue.ts";
 import { GoldfishRtc } from "../devices/goldfish_rtc.ts";
 import { webServerTarget } from "./fuzz/targets/web_server.ts";
 import { SnapshotError } from "../board/machine_snapshot.ts";
@@ -334,6 +335,35 @@ Deno.test("fuzz regression (harness): a reply written into a table the guest pos
       },
     ],
     host: [],
+  });
+});
+
+Deno.test("fuzz regression (harness): a reply written over avail.flags decides the interrupt", () => {
+  // virtqueue, seed 7015: a writable buffer over the avail ring (RAM + 0xfe3, 32 bytes) set
+  // VIRTQ_AVAIL_F_NO_INTERRUPT with the reply, and the device (rightly) read the flag from RAM;
+  // the reference took it from the input. Found once device RAM sat where the machine's does.
+  const idle = { addr: 0x8000_0000n, len: 0, flags: 0, next: 0 };
+  virtqueueTarget.check({
+    size: 8,
+    indirect: false,
+    noInterrupt: false,
+    eventIdx: false,
+    usedEvents: [0],
+    batch: false,
+    table: [
+      { addr: 0x8000_3000n, len: 0xffff_ffff, flags: 0, next: 0 },
+      { addr: 0x8000_0000n, len: 16, flags: 0, next: 0 },
+      { addr: 0x8000_0fe3n, len: 32, flags: 2, next: 0 },
+      idle,
+      idle,
+      idle,
+      idle,
+      idle,
+    ],
+    indirectTables: [[], [], [], []],
+    availIdx: 1,
+    ring: [2, 0, 0, 0, 0, 0, 0, 0],
+    written: [0x7fff_ffff],
   });
 });
 

@@ -232,7 +232,8 @@ function check(input: VirtqueueInput): void {
   /** §2.7.10: does the driver want an interrupt for the used entries [from, usedIdx)? */
   const wants = (from: number) => {
     if (broken) return false;
-    if (!input.eventIdx) return !input.noInterrupt;
+    // avail.flags as RAM has it now: a writable buffer over the avail ring may have changed it.
+    if (!input.eventIdx) return (v.getUint16(AVAIL - RAM_BASE, true) & 1) === 0;
     const event = v.getUint16(usedEventAt, true);
     // used_event is one of from, from + 1, ..., usedIdx - 1 (modulo 2^16).
     for (let i = from; i !== usedIdx; i = (i + 1) & 0xffff) if (i === event) return true;
