@@ -42,8 +42,9 @@ export function tlbEntryOffset(kind: number): number {
  * 32..63) so that the interpreter's hit check is integer-only, and holds the
  * buffer offset of the page. Only RAM and ROM pages are cached; MMIO always
  * takes the slow path. Entries hold the outcome of the permission check, so
- * each privilege mode has its own TLB and the hart flushes on satp, SUM/MXR
- * changes and SFENCE.VMA.
+ * the hart keeps a TLB per privilege mode, one more for S-mode data with
+ * mstatus.SUM set, and these per address space (core/hart.ts `tlbs`); it
+ * flushes on MXR changes and SFENCE.VMA (one page, one ASID or all).
  *
  * Translated code reads a second view of the same entries, one 16-byte record
  * each: the page's virtual address as an i64 tag (low bits -1 when invalid, so
