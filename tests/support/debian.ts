@@ -71,6 +71,7 @@ export async function bootDebian(
     vm.console.type(cmd + "\n");
     // Without carriage returns and terminal controls (bash's bracketed-paste switches around
     // every command's output), so a test can match the output's lines.
+    // deno-lint-ignore no-control-regex -- ESC begins each control it removes
     return (await vm.console.waitFor(ROOT_PROMPT, ms)).replace(/\r|\x1b\[[0-9;?]*[A-Za-z]/g, "");
   };
   return { console: vm.console, seconds, sh, done: vm.done, stop: vm.stop };
