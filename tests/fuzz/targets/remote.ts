@@ -19,6 +19,19 @@ import { type FuzzTarget, must, mustBeOneLine } from "../target.ts";
 /** The image's byte at `offset`: what an honest server sends. */
 const imageByte = (offset: number) => (offset * 31 + (offset >> 9)) & 0xff;
 
+/** The image's bytes computed once and grown on demand (a byte loop per body was a third of the time). */
+let image = new Uint8Array(0);
+
+function imageBytes(from: number, length: number): Uint8Array {
+  if (from + length > image.length) {
+    const grown = new Uint8Array(Math.max(from + length, image.length * 2));
+    grown.set(image);
+    for (let i = image.length; i < grown.length; i++) grown[i] = imageByte(i);
+    image = grown;
+  }
+  return image.subarray(from, from + length);
+}
+
 interface Answer {
   status: number;
   /** The Content-Range total: honest, or a lie. */
@@ -73,8 +86,7 @@ function serve(): { url: string } {
     const from = m ? Number(m[1]) : 0;
     const to = m ? Math.min(Number(m[2]) + 1, script.size) : script.size;
     const length = Math.max(0, to - from + a.extra);
-    const body = new Uint8Array(length);
-    for (let i = 0; i < length; i++) body[i] = imageByte(from + i);
+    const body = imageBytes(from, length).slice();
     const total = a.total ?? String(script.size);
     return new Response(body, {
       status: a.status,
@@ -104,11 +116,9 @@ async function checkHttp(input: HttpInput): Promise<void> {
       await disk.read(r.sector, buf);
       // Only an honest size lets the bytes be checked against the image.
       if (disk.size === input.size) {
+        const want = imageBytes(r.sector * 512, buf.length);
         for (let i = 0; i < buf.length; i++) {
-          must(
-            buf[i] === imageByte(r.sector * 512 + i),
-            `byte ${i} of a read at sector ${r.sector}`,
-          );
+          if (buf[i] !== want[i]) must(false, `byte ${i} of a read at sector ${r.sector}`);
         }
       }
     } catch (e) {
