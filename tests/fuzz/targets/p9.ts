@@ -397,6 +397,9 @@ const hostMsgArb: fc.Arbitrary<HostMsg> = fc.record({
     T.write,
     T.setattr,
     T.readlink,
+    T.read,
+    T.read,
+    T.readdir,
     T.clunk,
   ),
   fid: fc.integer({ min: 0, max: 3 }),
@@ -437,6 +440,7 @@ function hostRequest(m: HostMsg, tag: number): Uint8Array {
     ],
     [T.readlink]: [["u32", m.fid]],
     [T.read]: [["u32", m.fid], ["u64", 0], ["u32", 64]],
+    [T.readdir]: [["u32", m.fid], ["u64", 0], ["u32", 4096]],
     [T.clunk]: [["u32", m.fid]],
   };
   return encode(m.type, tag, f[m.type]);
@@ -447,6 +451,9 @@ function hostRequest(m: HostMsg, tag: number): Uint8Array {
  * secret and one to the folder around. The folder is made once per run; each
  * input gets a fresh export (sync calls: async ones cost a thread hop each).
  */
+/** The content of the file outside the export (no name or text a message carries). */
+const SECRET = "outside the export: 7f3a9c";
+
 interface HostFolder {
   root: string;
   share: string;
@@ -458,7 +465,7 @@ let folder: HostFolder | null = null;
 function hostFolder(): HostFolder {
   if (!folder) {
     const root = Deno.makeTempDirSync({ prefix: "demu-fuzz-", dir: hostTempDir() });
-    Deno.writeTextFileSync(`${root}/secret`, "secret");
+    Deno.writeTextFileSync(`${root}/secret`, SECRET);
     folder = { root, share: `${root}/share`, before: listing(root) };
   }
   const { root, share } = folder;
@@ -521,17 +528,16 @@ export const p9HostTarget: FuzzTarget<HostMsg[]> = {
       let tag = 2;
       for (const m of msgs) {
         const r = callRaw(s, hostRequest(m, tag++ & 0x7fff));
-        if (m.type === T.read && typeof r !== "number") {
+        if ((m.type === T.read || m.type === T.readdir) && typeof r !== "number") {
+          // A read's bytes, or a listing's names: the secret's content or its name is outside.
           const data = new TextDecoder().decode(r.take(r.u32()));
-          must(
-            !data.includes("secret"),
-            "a read returned the content of a file outside the export",
-          );
+          must(!data.includes(SECRET), "a read returned the content of a file outside the export");
+          must(!/secret|share/.test(data), "a listing showed the folder around the export");
         }
       }
       s.reset();
       must(listing(root) === before, "the folder around the export changed");
-      must(Deno.readTextFileSync(`${root}/secret`) === "secret", "the secret outside changed");
+      must(Deno.readTextFileSync(`${root}/secret`) === SECRET, "the secret outside changed");
     } catch (e) {
       dropHostFolder();
       throw e;
