@@ -6,6 +6,7 @@
  */
 import { runBatch } from "./target.ts";
 import { findTarget } from "./targets.ts";
+import { settledHeap } from "./heap.ts";
 
 export interface WorkerJob {
   target: string;
@@ -30,21 +31,6 @@ const scope = self as unknown as {
   onmessage: (e: MessageEvent<WorkerJob>) => void;
   postMessage(message: WorkerReport): void;
 };
-const gc = (globalThis as { gc?: () => void }).gc;
-
-/**
- * The heap after a collection and a turn of the event loop: Deno frees some
- * objects (a Response's) only in a task after they die, and a batch of checks
- * never leaves the microtask queue, so without the turn the web-server
- * target's heap grew by 300 bytes an input that a running demu gets back.
- */
-async function heap(): Promise<number> {
-  gc?.();
-  await new Promise((r) => setTimeout(r, 0));
-  gc?.();
-  return Deno.memoryUsage().heapUsed;
-}
-
 scope.onmessage = async (e: MessageEvent<WorkerJob>) => {
   const job = e.data;
   const target = findTarget(job.target);
@@ -67,10 +53,12 @@ scope.onmessage = async (e: MessageEvent<WorkerJob>) => {
     // Batches of about half a second: few reports, a replay stays short.
     const ms = performance.now() - started;
     numRuns = Math.max(10, Math.min(100_000, Math.round(want * (500 / Math.max(ms, 1)))));
-    const report: WorkerReport = { kind: "batch", runs: r.runs, heapBytes: await heap() };
+    const report: WorkerReport = { kind: "batch", runs: r.runs, heapBytes: await settledHeap() };
     if (r.failure) report.failure = r.failure;
     scope.postMessage(report);
   }
   await target.close?.();
-  scope.postMessage({ kind: "done", runs: 0, heapBytes: await heap() } satisfies WorkerReport);
+  scope.postMessage(
+    { kind: "done", runs: 0, heapBytes: await settledHeap() } satisfies WorkerReport,
+  );
 };
