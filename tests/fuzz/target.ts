@@ -5,6 +5,12 @@
  */
 import fc from "fast-check";
 
+// An array's or string's maxLength in a target is the length meant: fast-check's default size
+// ("small") otherwise stops near 10 elements whatever maxLength says (net-tcp's 3,000-byte segments
+// had at most 10 bytes, mmio's 60 accesses 12). Set before any target builds its arbitraries (they
+// import this file first).
+fc.configureGlobal({ ...fc.readConfigureGlobal(), defaultSizeToMaxWhenMaxSpecified: true });
+
 export interface FuzzTarget<T = unknown> {
   /** Short name used on the command line (`deno task fuzz virtqueue`). */
   readonly name: string;
