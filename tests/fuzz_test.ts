@@ -11,6 +11,8 @@ import { TARGETS } from "./fuzz/targets.ts";
 import { guestFuzzElfPath, runElfForm, runMachineForm } from "./fuzz/guest.ts";
 import fc from "fast-check";
 import { p9HostTarget, p9RawTarget } from "./fuzz/targets/p9.ts";
+import { netTcpTarget } from "./fuzz/targets/net.ts";
+import { linkFramesTarget } from "./fuzz/targets/remote.ts";
 import { configTextTarget } from "./fuzz/targets/files.ts";
 import { virtio9pTarget } from "./fuzz/targets/virtio_devices.ts";
 import { ConfigError, parseConfigText } from "../board/config.ts";
@@ -555,4 +557,20 @@ Deno.test("fuzz regression: 9p-host's guest reads and lists, so what it gets bac
     fc.sample(p9HostTarget.arbitrary, { numRuns: 200, seed: 1 }).flat().map((m) => m.type),
   );
   assert.ok(types.has(T.read) && types.has(T.readdir), `types drawn: ${[...types]}`);
+});
+
+Deno.test("fuzz regression: generated arrays and strings reach the maxLength a target gives", () => {
+  // fast-check's default size stopped every array near 10 elements: net-tcp's segments of up to
+  // 3,000 bytes had 10 at most, mmio's 60 accesses 12, link-frames' 200-byte frames 10.
+  const longest = <T>(arb: fc.Arbitrary<T>, length: (x: T) => number) =>
+    Math.max(...fc.sample(arb, { numRuns: 300, seed: 1 }).map(length));
+  assert.ok(
+    longest(netTcpTarget.arbitrary, (t) => Math.max(0, ...t.steps.map((s) => s.data.length))) >
+      1000,
+  );
+  assert.ok(longest(mmioTarget.arbitrary, (m) => m.accesses.length) > 40);
+  assert.ok(
+    longest(linkFramesTarget.arbitrary, (l) => Math.max(0, ...l.frames.map((f) => f.length))) >
+      100,
+  );
 });
