@@ -24,6 +24,7 @@ import { powerOffGuest, REPO, spawnDemu } from "../support/cli_run.ts";
 import { qemuAvailable } from "./qemu.ts";
 import { median } from "./report.ts";
 import { splitProfile } from "../tools/profile_split.ts";
+import { payloadResponse, writeTransferFiles } from "./transfer_fixture.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -166,26 +167,6 @@ interface Emulator {
   main?: string;
 }
 
-/**
- * The HTTP server's response: the payload streamed in 1 MiB pieces. A
- * `Response` of one 64 MiB array took 0.2-0.4 s to its first byte (measured
- * with a plain client on the host), which every download paid, whichever
- * emulator ran it.
- */
-function payloadResponse(): Response {
-  const piece = new Uint8Array(1 << 20);
-  let sent = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (sent >= SIZE) return c.close();
-      const n = Math.min(piece.length, SIZE - sent);
-      sent += n;
-      c.enqueue(piece.slice(0, n));
-    },
-  }, { highWaterMark: 0 });
-  return new Response(body, { headers: { "content-length": String(SIZE) } });
-}
-
 function emulatorCommand(
   emu: Emulator,
   disk: string,
@@ -295,20 +276,11 @@ const tmp = await Deno.makeTempDir({ prefix: "demu-bench-vsq-" });
 const ac = new AbortController();
 const server = Deno.serve(
   { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
-  payloadResponse,
+  () => payloadResponse(SIZE),
 );
 const s = sink();
 try {
-  const share = join(tmp, "share");
-  await Deno.mkdir(join(share, "small"), { recursive: true });
-  const big = new Uint8Array(SIZE);
-  for (let i = 0; i < big.length; i += 4096) big[i] = i >> 12;
-  await Deno.writeFile(join(share, "big"), big);
-  for (let i = 0; i < SMALL_FILES; i++) {
-    await Deno.writeTextFile(join(share, "small", `f${i}`), `file ${i}\n`);
-  }
-  const disk = join(tmp, "disk.img");
-  await Deno.writeFile(disk, big);
+  const { share, disk } = await writeTransferFiles(tmp, SIZE, SMALL_FILES);
   const ctx: Ctx = {
     httpPort: server.addr.port,
     sinkPort: s.port,

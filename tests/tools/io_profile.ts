@@ -28,6 +28,7 @@ import type { VirtioDevice } from "../../devices/virtio.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { VirtioNet } from "../../devices/virtio_net.ts";
 import { bootShell } from "../support/guest_shell.ts";
+import { writeTransferFiles } from "../bench/transfer_fixture.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -44,46 +45,22 @@ const MIB = Number(args.values.size);
 const SIZE = MIB << 20;
 const FILES = 300;
 
-/** A host HTTP server (the payload streamed) and a TCP sink, in a process of their own. */
-const HOST_SIDE = `
-const size = ${SIZE};
-const piece = new Uint8Array(1 << 20);
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
-  let sent = 0;
-  return new Response(new ReadableStream({ pull(c) {
-    if (sent >= size) return c.close();
-    const n = Math.min(piece.length, size - sent);
-    sent += n;
-    c.enqueue(piece.slice(0, n));
-  } }, { highWaterMark: 0 }), { headers: { "content-length": String(size) } });
-});
-const sink = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-console.log(JSON.stringify({ http: server.addr.port, sink: sink.addr.port }));
-for await (const conn of sink) {
-  (async () => {
-    const b = new Uint8Array(1 << 20);
-    try { while ((await conn.read(b)) !== null); } catch { /* reset */ }
-    try { conn.close(); } catch { /* closed */ }
-  })();
-}`;
-
 const tmp = await Deno.makeTempDir({ prefix: "demu-io-profile-" });
+// The HTTP server and the sink in a process of their own, as the bench has them (not stalled
+// while this process runs the guest).
 const hostSide = new Deno.Command(Deno.execPath(), {
-  args: ["eval", HOST_SIDE],
+  args: [
+    "run",
+    "--allow-net=127.0.0.1",
+    join(import.meta.dirname!, "../bench/transfer_fixture.ts"),
+    String(MIB),
+  ],
   stdout: "piped",
 }).spawn();
 try {
   const line = await hostSide.stdout.getReader().read();
   const ports = JSON.parse(new TextDecoder().decode(line.value));
-  const share = join(tmp, "share");
-  await Deno.mkdir(join(share, "small"), { recursive: true });
-  const big = new Uint8Array(SIZE);
-  for (let i = 0; i < big.length; i += 4096) big[i] = i >> 12;
-  await Deno.writeFile(join(share, "big"), big);
-  for (let i = 0; i < FILES; i++) {
-    await Deno.writeTextFile(join(share, "small", `f${i}`), `file ${i}\n`);
-  }
-  await Deno.writeFile(join(tmp, "disk.img"), big);
+  const { share, disk } = await writeTransferFiles(tmp, SIZE, FILES);
 
   const commands: Record<string, { line: string; device: "blk" | "9p" | "net" }> = {
     read: { line: `dd if=/dev/vda of=/dev/null bs=1M count=${MIB}`, device: "blk" },
@@ -99,7 +76,7 @@ try {
   const command = commands[args.values.cmd!];
   if (!command) throw new Error(`--cmd: one of ${Object.keys(commands).join(", ")}`);
 
-  const blk = await openDrive({ file: join(tmp, "disk.img") }, 0, { rw: true });
+  const blk = await openDrive({ file: disk }, 0, { rw: true });
   const devices: Record<string, VirtioDevice> = {
     blk,
     "9p": new Virtio9p("bench", new HostFs(share)),
