@@ -14,6 +14,8 @@
  * loop: until then Linux sees its earlier frames still queued in the device,
  * and its TCP gathers the program's next writes into one large frame
  * (autocorking) instead of sending each 8 KiB write as a frame of its own.
+ * A deterministic machine has them completed at once (the event loop's
+ * timing is the host's).
  */
 import { setImmediate } from "node:timers";
 import type { EthernetBackend, EthernetPort, ReceiveOffload } from "./ethernet_backend.ts";
@@ -254,7 +256,8 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     for (let chain = vq.pop(); chain; chain = vq.pop()) {
       // One copy out of guest memory; the frame is a view of it (the backend may keep it).
       const data = vq.readAll(chain, NET_HDR_SIZE + MAX_FRAME);
-      if (this.sent.push(chain) === 1) setImmediate(() => this.completeSent());
+      if (this.transport!.deterministic) vq.push(chain, 0);
+      else if (this.sent.push(chain) === 1) setImmediate(() => this.completeSent());
       if (data.length < NET_HDR_SIZE + 14) continue;
       const frame = data.subarray(NET_HDR_SIZE);
       if (data[0] & HDR_F_NEEDS_CSUM) {
