@@ -100,7 +100,7 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   private pendingBytes = 0;
   /** Receive chains popped for a frame that did not fit yet (mergeable buffers). */
   private held: Chain[] = [];
-  /** Transmitted chains not yet completed (at most a queue's worth). */
+  /** Transmitted chains not yet completed (at most a queue's worth: see transmit). */
   private sent: Chain[] = [];
   private transport: VirtioTransport | null = null;
   /** Frames dropped because the receive queue was full (for tests and diagnostics). */
@@ -256,6 +256,9 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     for (let chain = vq.pop(); chain; chain = vq.pop()) {
       // One copy out of guest memory; the frame is a view of it (the backend may keep it).
       const data = vq.readAll(chain, NET_HDR_SIZE + MAX_FRAME);
+      // More than a queue's worth waiting means the guest reuses descriptors it was never given
+      // back: those waiting are completed now, so a flood of notifies holds no more than that.
+      if (this.sent.length >= vq.size) this.completeSent();
       if (this.transport!.deterministic) vq.push(chain, 0);
       else if (this.sent.push(chain) === 1) setImmediate(() => this.completeSent());
       if (data.length < NET_HDR_SIZE + 14) continue;

@@ -116,6 +116,20 @@ Deno.test("net: transmitted chains complete together once the event loop turns, 
   assert.equal(drv.irq, false);
 });
 
+Deno.test("net: a guest reposting one chain without end holds at most a queue's worth of them", async () => {
+  const { drv, backend } = setup();
+  const size = drv.r(0x38);
+  drv.desc(1, 0, BUF, NET_HDR_SIZE + 60, 0);
+  const posts = 5 * size + 3;
+  // The same head again and again, each with a notify, all within one turn of the event loop.
+  for (let i = 0; i < posts; i++) drv.post(1, 0);
+  assert.equal(backend.sent.length, posts, "every frame went out");
+  const early = drv.used(1).length;
+  assert.ok(early >= posts - size, `${early} of ${posts} completed before the turn`);
+  await turn();
+  assert.equal(early + drv.used(1).length, posts, "and the rest at the turn");
+});
+
 Deno.test("net: a deterministic machine has transmitted chains completed inside the notify", () => {
   const backend = new FakeBackend();
   const ram = fakeRam();
