@@ -130,6 +130,7 @@ try {
     Object.assign(count, { notifies: 0, deviceMs: 0, idleMs: 0, translated: 0 });
     sampler?.clear();
     const insns = m.executed;
+    const jit0 = m.jit ? { ...m.jit.stats } : null;
     const cpu = process.cpuUsage();
     const t = performance.now();
     await g.sh(command.line, 600_000);
@@ -154,6 +155,11 @@ try {
             1024 * (after.writes - before.writes),
           )
         } KiB | device ${count.deviceMs.toFixed(0)} ms, idle ${count.idleMs.toFixed(0)} ms` +
+        (jit0 && m.jit
+          ? ` | translator: ${m.jit.stats.regions - jit0.regions} regions, ${
+            (m.jit.stats.compileMs - jit0.compileMs).toFixed(0)
+          } ms compiling`
+          : "") +
         ` (load ${Deno.loadavg()[0].toFixed(1)})`,
     );
   }
