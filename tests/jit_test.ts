@@ -392,3 +392,34 @@ Deno.test("jit: a U-mode loop gets hot ten times sooner than the same loop in M-
   assert.equal(regions(false), 0, "M-mode: 4,096 jumps are not hot");
   assert.ok(regions(true) >= 1, "U-mode: 4,096 jumps are hot");
 });
+
+Deno.test("jit: a loop with an instruction across a page's end runs translated on both pages", () => {
+  // The loop starts at 0xff0 of the first page; a 4-byte ADDI sits at 0xffe, across the end
+  // (after a C.NOP), and the loop goes on with 18 instructions on the next page.
+  const X = E.addi(4, 4, 1), cNop = 0x0001;
+  const program = new Array(0x440).fill(E.addi(0, 0, 0));
+  program[0] = E.addi(2, 0, 2000); // 0
+  program[1] = E.jal(0, 0xff0 - 4); // 4 -> 0xff0
+  program[0x3fc] = E.addi(3, 3, 1); // 0xff0: loop
+  program[0x3fd] = E.addi(3, 3, 1); // 0xff4
+  program[0x3fe] = E.addi(3, 3, 1); // 0xff8
+  program[0x3ff] = (cNop | ((X & 0xffff) << 16)) >>> 0; // 0xffc: C.NOP, then X's low half
+  program[0x400] = ((X >>> 16) | (cNop << 16)) >>> 0; // 0x1000: X's high half, C.NOP at 0x1002
+  for (let k = 0; k < 16; k++) program[0x401 + k] = E.addi(1, 1, 1); // 0x1004..
+  program[0x411] = E.addi(2, 2, -1); // 0x1044
+  program[0x412] = bne(2, 0, 0xff0 - 0x1048); // 0x1048 -> 0xff0
+  program[0x413] = E.wfi(); // 0x104c
+  const h = bareHart(program);
+  const jit = translating(h);
+  let translated = 0;
+  jit.runRegion = (e, b) => {
+    const k = jit.enter(e, b);
+    translated += k;
+    return k;
+  };
+  const total = runJit(h, jit);
+  assert.equal(u64(h, 1), 16n * 2000n);
+  assert.equal(u64(h, 4), 2000n);
+  // 24 instructions a pass; only the one across the page end is left to the interpreter.
+  assert.ok(translated > 0.9 * total, `${translated} of ${total} instructions translated`);
+});

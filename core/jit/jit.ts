@@ -244,7 +244,13 @@ export class Jit {
         if (h.endSlice) break;
         if (k !== 0) continue; // else the budget is below the block: the interpreter ends the slice
       }
-      n += h.run(limit - n);
+      // An instruction across a page's end is never translated (a region keeps to its page):
+      // run it alone and look the next pc up at once, rather than interpreting on to the
+      // next hot jump target (glibc and dash on Debian have such instructions in hot paths).
+      const across = e === null && (h.pc & 4095) === 4094;
+      const k = h.run(across ? 1 : limit - n);
+      n += k;
+      if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
     return n;
