@@ -197,7 +197,9 @@ export class Machine {
     if (1 + slot > LAST_SLOT_IRQ) {
       throw new Error(`at most ${LAST_SLOT_IRQ} virtio devices (PLIC sources 1..${LAST_SLOT_IRQ})`);
     }
-    const transport = new VirtioMmio(this.mem, this.plic.irq(1 + slot), device);
+    const transport = new VirtioMmio(this.mem, this.plic.irq(1 + slot), device, {
+      deterministic: this.clock.deterministic,
+    });
     this.mem.mapMmio(VIRTIO_BASE + slot * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE, transport);
     this.virtio.push(transport);
     return transport;

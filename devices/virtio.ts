@@ -35,6 +35,12 @@ export interface VirtioTransport {
   notifyConfigChange(): void;
   /** Logs one line about a guest error (rate limiting is the caller's business). */
   log(message: string): void;
+  /**
+   * The machine runs deterministically (time follows the instruction count):
+   * a device completes what it can inside the notify rather than at a turn of
+   * the event loop, whose timing is the host's.
+   */
+  readonly deterministic?: boolean;
 }
 
 /**

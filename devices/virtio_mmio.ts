@@ -76,6 +76,8 @@ class QueueRegs {
 export interface VirtioMmioOptions {
   /** Where guest-error lines go (default console.warn). */
   log?: (message: string) => void;
+  /** The machine runs deterministically (devices/virtio.ts, VirtioTransport.deterministic). */
+  deterministic?: boolean;
 }
 
 export class VirtioMmio implements MmioRegion, VirtioTransport {
@@ -84,6 +86,7 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
   readonly device: VirtioDevice;
   private readonly logFn: (message: string) => void;
   private readonly offered: bigint;
+  readonly deterministic: boolean;
   private queues: QueueRegs[] = [];
   private deviceFeaturesSel = 0;
   private driverFeaturesSel = 0;
@@ -99,6 +102,7 @@ export class VirtioMmio implements MmioRegion, VirtioTransport {
     this.irqLine = irq;
     this.device = device;
     this.logFn = opts.log ?? ((m) => console.warn(`virtio(${device.deviceId}): ${m}`));
+    this.deterministic = opts.deterministic ?? false;
     this.offered = device.features | (1n << VIRTIO_F_VERSION_1) |
       (1n << VIRTIO_F_RING_INDIRECT_DESC) | (1n << VIRTIO_F_EVENT_IDX);
     this.resetState();

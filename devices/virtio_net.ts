@@ -8,7 +8,16 @@
  * pays for). With a backend that takes them, the guest may send large TCP
  * frames with the checksum left to the host (CSUM, HOST_TSO4); a backend
  * that ends TCP itself gets those unsummed, others get them completed.
+ *
+ * Transmitted frames go to the backend at once, but their chains are
+ * completed (and the guest interrupted) once the emulator yields to the event
+ * loop: until then Linux sees its earlier frames still queued in the device,
+ * and its TCP gathers the program's next writes into one large frame
+ * (autocorking) instead of sending each 8 KiB write as a frame of its own.
+ * A deterministic machine has them completed at once (the event loop's
+ * timing is the host's).
  */
+import { setImmediate } from "node:timers";
 import type { EthernetBackend, EthernetPort, ReceiveOffload } from "./ethernet_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 import type { Chain, Virtqueue } from "./virtqueue.ts";
@@ -91,6 +100,8 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   private pendingBytes = 0;
   /** Receive chains popped for a frame that did not fit yet (mergeable buffers). */
   private held: Chain[] = [];
+  /** Transmitted chains not yet completed (at most a queue's worth: see transmit). */
+  private sent: Chain[] = [];
   private transport: VirtioTransport | null = null;
   /** Frames dropped because the receive queue was full (for tests and diagnostics). */
   dropped = 0;
@@ -138,8 +149,15 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   }
 
   reset(): void {
-    // Held chains belong to the old queues; frames still waiting go to the next driver.
+    // Held and sent chains belong to the old queues; frames still waiting go to the next driver.
     this.held = [];
+    this.sent = [];
+  }
+
+  /** Snapshot hook: the transmitted chains are completed before the queues are saved. */
+  quiesce(): Promise<void> {
+    this.completeSent();
+    return Promise.resolve();
   }
 
   close(): Promise<void> | void {
@@ -238,7 +256,11 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
     for (let chain = vq.pop(); chain; chain = vq.pop()) {
       // One copy out of guest memory; the frame is a view of it (the backend may keep it).
       const data = vq.readAll(chain, NET_HDR_SIZE + MAX_FRAME);
-      vq.push(chain, 0);
+      // More than a queue's worth waiting means the guest reuses descriptors it was never given
+      // back: those waiting are completed now, so a flood of notifies holds no more than that.
+      if (this.sent.length >= vq.size) this.completeSent();
+      if (this.transport!.deterministic) vq.push(chain, 0);
+      else if (this.sent.push(chain) === 1) setImmediate(() => this.completeSent());
       if (data.length < NET_HDR_SIZE + 14) continue;
       const frame = data.subarray(NET_HDR_SIZE);
       if (data[0] & HDR_F_NEEDS_CSUM) {
@@ -253,6 +275,18 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
       }
       this.backend.send(frame);
     }
+  }
+
+  /** Completes the transmitted chains, in order, with one interrupt for all of them. */
+  private completeSent(): void {
+    const chains = this.sent;
+    if (chains.length === 0) return;
+    this.sent = [];
+    // Each on its own queue (a driver may have set the queue up anew meanwhile).
+    const queues = new Set(chains.map((c) => c.queue));
+    for (const q of queues) q.beginBatch();
+    for (const c of chains) c.queue.push(c, 0);
+    for (const q of queues) q.endBatch();
   }
 
   private deliver(): void {

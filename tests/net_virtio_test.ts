@@ -63,7 +63,10 @@ Deno.test("net: link down raises a config change", () => {
   assert.equal(drv.ack() & 2, 2);
 });
 
-Deno.test("net: transmit strips the header and hands the frame to the backend", () => {
+/** One turn of the event loop (transmitted chains complete then). */
+const turn = () => new Promise<void>((r) => setTimeout(r, 0));
+
+Deno.test("net: transmit strips the header and hands the frame to the backend", async () => {
   const { drv, ram, backend } = setup();
   const f = frame(60);
   ram.bytes.set(f, BUF - RAM_BASE + NET_HDR_SIZE);
@@ -72,12 +75,70 @@ Deno.test("net: transmit strips the header and hands the frame to the backend", 
   drv.post(1, 0);
   assert.equal(backend.sent.length, 1);
   assert.deepEqual(backend.sent[0], f);
+  await turn();
   assert.deepEqual(drv.used(1), [[0, 0]]);
   // A chain shorter than header + Ethernet header is completed and dropped.
   drv.desc(1, 2, BUF, 20, 0);
   drv.post(1, 2);
   assert.equal(backend.sent.length, 1);
+  await turn();
   assert.deepEqual(drv.used(1), [[2, 0]]);
+});
+
+Deno.test("net: transmitted chains complete together once the event loop turns, with one interrupt", async () => {
+  const { drv, ram, backend, net } = setup();
+  // Three frames, each posted with its own notify, as a guest sends three packets.
+  for (const head of [0, 2, 4]) {
+    ram.bytes.set(frame(60, head), BUF - RAM_BASE + head * 256);
+    drv.desc(1, head, BUF + head * 256, NET_HDR_SIZE + 60, 0);
+    drv.post(1, head);
+  }
+  assert.equal(backend.sent.length, 3, "the frames leave at once");
+  assert.deepEqual(drv.used(1), [], "their chains are still the device's");
+  assert.equal(drv.irq, false);
+  await turn();
+  assert.deepEqual(drv.used(1), [[0, 0], [2, 0], [4, 0]], "all completed, in order");
+  assert.equal(drv.ack(), 1, "one used-buffer interrupt");
+  assert.equal(drv.irq, false);
+  // A snapshot completes them before it saves the queues.
+  drv.desc(1, 6, BUF, NET_HDR_SIZE + 60, 0);
+  drv.post(1, 6);
+  await net.quiesce();
+  assert.deepEqual(drv.used(1).at(-1), [6, 0]);
+  // After a reset, chains of the old queues are not completed into the new ones.
+  drv.desc(1, 8, BUF, NET_HDR_SIZE + 60, 0);
+  drv.post(1, 8);
+  drv.w(0x70, 0);
+  drv.init(2);
+  drv.used(1); // the old ring's entries (the memory is the same)
+  await turn();
+  assert.deepEqual(drv.used(1), [], "nothing completed into the new queue");
+  assert.equal(drv.irq, false);
+});
+
+Deno.test("net: a guest reposting one chain without end holds at most a queue's worth of them", async () => {
+  const { drv, backend } = setup();
+  const size = drv.r(0x38);
+  drv.desc(1, 0, BUF, NET_HDR_SIZE + 60, 0);
+  const posts = 5 * size + 3;
+  // The same head again and again, each with a notify, all within one turn of the event loop.
+  for (let i = 0; i < posts; i++) drv.post(1, 0);
+  assert.equal(backend.sent.length, posts, "every frame went out");
+  const early = drv.used(1).length;
+  assert.ok(early >= posts - size, `${early} of ${posts} completed before the turn`);
+  await turn();
+  assert.equal(early + drv.used(1).length, posts, "and the rest at the turn");
+});
+
+Deno.test("net: a deterministic machine has transmitted chains completed inside the notify", () => {
+  const backend = new FakeBackend();
+  const ram = fakeRam();
+  const drv = new Driver(ram, new VirtioNet(backend), [], { deterministic: true });
+  drv.init(2);
+  drv.desc(1, 0, BUF, NET_HDR_SIZE + 60, 0);
+  drv.post(1, 0);
+  assert.equal(backend.sent.length, 1);
+  assert.deepEqual(drv.used(1), [[0, 0]], "no wait for the event loop, whose timing is the host's");
 });
 
 Deno.test("net: frames wait for receive buffers and merge across them", () => {

@@ -239,6 +239,32 @@ Deno.test("9p: walk keeps to the export: '..' at the root, bad names, partial wa
   }
 });
 
+Deno.test("9p: a walk through a regular file fails with ENOTDIR, in memory and on the host", async () => {
+  const base = await Deno.makeTempDir({ prefix: "demu-9p-walk-" });
+  try {
+    for (const fs of [new MemoryFs(), new HostFs(base)]) {
+      const c = session(fs);
+      c.ok(T.mkdir, [["u32", 0], ["s", "d"], ["u32", 0o755], ["u32", 0]]);
+      c.walk(0, 1, "d");
+      c.create(1, "f");
+      c.clunk(1);
+      const what = fs.constructor.name;
+      // From the root, through the file: the names so far, then the walk stops short.
+      assert.equal((c.walk(0, 2, "d", "f", "x") as Reader).u16(), 2, what);
+      assert.equal(c.err(T.getattr, [["u32", 2], ["u64", 0]]), E.EBADF, `${what}: no fid`);
+      // From a fid standing for the file: ENOTDIR (not ENOENT), and no fid either.
+      c.walk(0, 3, "d", "f");
+      assert.equal(c.walk(3, 4, "x"), E.ENOTDIR, what);
+      assert.equal(c.walk(3, 4, "f"), E.ENOTDIR, `${what}: whatever the name`);
+      assert.equal(c.err(T.getattr, [["u32", 4], ["u64", 0]]), E.EBADF, `${what}: no fid`);
+      // '..' from the file is still fine: it only climbs.
+      assert.equal((c.walk(3, 5, "..") as Reader).u16(), 1, what);
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
 Deno.test("9p: readdir offsets stay valid while entries are removed", () => {
   const c = session();
   c.ok(T.mkdir, [["u32", 0], ["s", "d"], ["u32", 0o755], ["u32", 0]]);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { GuestRam } from "../core/bus.ts";
-import { VirtioMmio } from "../devices/virtio_mmio.ts";
+import { VirtioMmio, type VirtioMmioOptions } from "../devices/virtio_mmio.ts";
 import { fakeRam, RAM_BASE } from "./support/guest_ram.ts";
 import { RAM_OFFSET } from "../core/state.ts";
 import type { Chain } from "../devices/virtqueue.ts";
@@ -25,8 +25,14 @@ export class Driver {
   readonly t: VirtioMmio;
   irq = false;
 
-  constructor(readonly ram: GuestRam, device: VirtioDevice, readonly log: string[] = []) {
+  constructor(
+    readonly ram: GuestRam,
+    device: VirtioDevice,
+    readonly log: string[] = [],
+    options: VirtioMmioOptions = {},
+  ) {
     this.t = new VirtioMmio(ram, { set: (l) => this.irq = l }, device, {
+      ...options,
       log: (m) => log.push(m),
     });
   }

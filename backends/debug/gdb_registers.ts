@@ -8,53 +8,19 @@
 import { readCsr, writeCsr } from "../../core/csr.ts";
 import type { Hart } from "../../core/hart.ts";
 import { TRAP } from "../../core/trap.ts";
+import { F_ABI_NAMES, X_ABI_NAMES } from "../../core/register_names.ts";
 
 export const PC_REGNUM = 32;
 const FIRST_FP = 33;
 const FIRST_CSR = 65;
 export const PRIV_REGNUM = FIRST_CSR + 4096;
 
-const X_NAMES = [
-  "zero",
-  "ra",
-  "sp",
-  "gp",
-  "tp",
-  "t0",
-  "t1",
-  "t2",
-  "fp",
-  "s1",
-  "a0",
-  "a1",
-  "a2",
-  "a3",
-  "a4",
-  "a5",
-  "a6",
-  "a7",
-  "s2",
-  "s3",
-  "s4",
-  "s5",
-  "s6",
-  "s7",
-  "s8",
-  "s9",
-  "s10",
-  "s11",
-  "t3",
-  "t4",
-  "t5",
-  "t6",
-]; // deno-fmt-ignore
-const F_NAMES = [
-  "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2",
-  "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9",
-  "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
-]; // deno-fmt-ignore
+// GDB's RISC-V target description calls x8 `fp` (the frame pointer), not `s0`.
+const X_NAMES = X_ABI_NAMES.map((name, i) => i === 8 ? "fp" : name);
+const F_NAMES = F_ABI_NAMES;
 
 /** The CSRs offered (those demu implements that a kernel or firmware developer looks at). */
+// deno-fmt-ignore
 const CSRS: [string, number][] = [
   ["sstatus", 0x100], ["sie", 0x104], ["stvec", 0x105], ["scounteren", 0x106],
   ["senvcfg", 0x10a], ["sscratch", 0x140], ["sepc", 0x141], ["scause", 0x142],

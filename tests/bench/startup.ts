@@ -6,7 +6,8 @@
  * compiled binary when it can be built (see tests/support/compile.ts), the
  * packed file (`deno task pack`; its first run, which unpacks, apart), `deno
  * run main.ts` from source with the derived flags (also with `--no-jit`), and
- * `deno task start`'s launcher (which first runs main.ts --print-permissions);
+ * `deno task start` as typed (it stages the default image first) and its
+ * launcher alone (which first runs main.ts --print-permissions);
  * beside them, where installed, QEMU's boot of the same kernel and initramfs.
  * Then the binary's size, or, where no denort runtime is at hand, the size of
  * what demu adds to the runtime (measured by building on the full deno binary,
@@ -131,9 +132,15 @@ try {
     args: ["run", "--no-prompt", ...flags, `${REPO}main.ts`, "--cold", "--no-jit"],
   });
   variants.push({
-    name: "deno task start",
+    name: "deno task start's launcher",
     command: Deno.execPath(),
     args: [...LAUNCHER, "--cold"],
+  });
+  // As typed: the task first stages the default image (images/bundle.sh).
+  variants.push({
+    name: "deno task start",
+    command: Deno.execPath(),
+    args: ["task", "--quiet", "start", "--cold"],
   });
   await measure(variants);
 

@@ -7,6 +7,13 @@
  *
  *   deno run -A tests/bench/vs_qemu.ts [--only demu|qemu] [--size MiB] [--runs N]
  *     [--cases blk,9p,NAT] [--prof DIR (demu's CPU profile)]
+ *     [--demu LABEL=PATH/main.ts ...] [--rounds N]
+ *
+ * `--demu` (repeatable) runs other demu builds (another checkout's main.ts)
+ * beside this one, each a column; `--rounds` repeats the whole set of guests,
+ * builds and QEMU taking turns, so a before/after comparison sees the same
+ * moments of the machine's load. Every figure is a median over rounds and
+ * runs. The load average is printed before and after.
  *
  * Without qemu-system-riscv64 it prints demu's figures alone and says so.
  */
@@ -17,6 +24,7 @@ import { powerOffGuest, REPO, spawnDemu } from "../support/cli_run.ts";
 import { qemuAvailable } from "./qemu.ts";
 import { median } from "./report.ts";
 import { splitProfile } from "../tools/profile_split.ts";
+import { payloadResponse, writeTransferFiles } from "./transfer_fixture.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -26,9 +34,12 @@ const args = parseArgs({
     runs: { type: "string" },
     cases: { type: "string" },
     prof: { type: "string" },
+    demu: { type: "string", multiple: true },
+    rounds: { type: "string" },
   },
 });
 const RUNS = Number(args.values.runs ?? Deno.env.get("DEMU_BENCH_RUNS") ?? 3);
+const ROUNDS = Number(args.values.rounds ?? 1);
 const MIB = Number(args.values.size ?? 128);
 const SIZE = MIB << 20;
 const SMALL_FILES = 300;
@@ -150,19 +161,25 @@ function sink(): { port: number; total: () => number; close: () => void } {
   };
 }
 
+/** An emulator to measure: "qemu", or a demu build by the path of its main.ts. */
+interface Emulator {
+  label: string;
+  main?: string;
+}
+
 function emulatorCommand(
-  which: "demu" | "qemu",
+  emu: Emulator,
   disk: string,
   dir: string,
 ): [string, string[]] {
   const p = defaultImagePaths();
-  if (which === "demu") {
+  if (emu.main) {
     const prof = args.values.prof ? ["--cpu-prof", `--cpu-prof-dir=${args.values.prof}`] : [];
     return [Deno.execPath(), [
       "run",
       "-A",
       ...prof,
-      join(REPO, "main.ts"),
+      emu.main,
       "-m",
       "128",
       "--default",
@@ -205,8 +222,9 @@ function emulatorCommand(
   ]];
 }
 
-async function runGuest(which: "demu" | "qemu", ctx: Ctx, disk: string): Promise<number[][]> {
-  const [cmd, argv] = emulatorCommand(which, disk, ctx.dir);
+async function runGuest(emu: Emulator, ctx: Ctx, disk: string): Promise<number[][]> {
+  const which = emu.label;
+  const [cmd, argv] = emulatorCommand(emu, disk, ctx.dir);
   const p = spawnDemu(cmd, argv);
   const con = p.console;
   const sh = async (line: string, ms = 600_000) => {
@@ -240,50 +258,56 @@ async function runGuest(which: "demu" | "qemu", ctx: Ctx, disk: string): Promise
 }
 
 const hasQemu = await qemuAvailable();
-const which = (["demu", "qemu"] as const).filter((w) =>
-  (args.values.only ?? w) === w && (w === "demu" || hasQemu)
-);
+const emulators: Emulator[] = [];
+if ((args.values.only ?? "demu") === "demu") {
+  emulators.push({ label: "demu", main: join(REPO, "main.ts") });
+  for (const spec of args.values.demu ?? []) {
+    const at = spec.indexOf("=");
+    if (at < 1) throw new Error(`--demu wants LABEL=PATH/main.ts, not '${spec}'`);
+    emulators.push({ label: spec.slice(0, at), main: spec.slice(at + 1) });
+  }
+}
+if ((args.values.only ?? "qemu") === "qemu" && hasQemu) emulators.push({ label: "qemu" });
 if (!hasQemu) console.log("qemu-system-riscv64 is not installed: demu's figures alone");
+const loadAverage = () => Deno.loadavg().map((l) => l.toFixed(1)).join(" ");
+console.log(`load average (1, 5, 15 min) at the start: ${loadAverage()}`);
 
 const tmp = await Deno.makeTempDir({ prefix: "demu-bench-vsq-" });
-const payload = new Uint8Array(SIZE);
 const ac = new AbortController();
 const server = Deno.serve(
   { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen: () => {} },
-  () => new Response(payload),
+  () => payloadResponse(SIZE),
 );
 const s = sink();
 try {
-  const share = join(tmp, "share");
-  await Deno.mkdir(join(share, "small"), { recursive: true });
-  const big = new Uint8Array(SIZE);
-  for (let i = 0; i < big.length; i += 4096) big[i] = i >> 12;
-  await Deno.writeFile(join(share, "big"), big);
-  for (let i = 0; i < SMALL_FILES; i++) {
-    await Deno.writeTextFile(join(share, "small", `f${i}`), `file ${i}\n`);
-  }
-  const disk = join(tmp, "disk.img");
-  await Deno.writeFile(disk, big);
+  const { share, disk } = await writeTransferFiles(tmp, SIZE, SMALL_FILES);
   const ctx: Ctx = {
     httpPort: server.addr.port,
     sinkPort: s.port,
     dir: share,
     sinkTotal: s.total,
   };
-  const all: Record<string, number[][]> = {};
-  for (const w of which) all[w] = await runGuest(w, ctx, disk);
+  // Each emulator's figures per case, over all rounds.
+  const all = new Map<string, number[][]>(emulators.map((e) => [e.label, cases.map(() => [])]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const emu of emulators) {
+      const got = await runGuest(emu, ctx, disk);
+      got.forEach((xs, k) => all.get(emu.label)![k].push(...xs));
+    }
+  }
+  const demus = emulators.filter((e) => e.main).map((e) => e.label);
+  const cell = (s: string) => s.padStart(9);
   console.log(
-    `${"transfer".padEnd(40)} ${"demu".padStart(9)} ${"qemu".padStart(9)}  ratio` +
-      `   (medians of ${RUNS}, ${MIB} MiB each)`,
+    `${"transfer".padEnd(40)} ${[...all.keys()].map(cell).join(" ")}  ` +
+      `${demus.map((l) => `${l}/qemu`).join(" ")}   (medians of ${RUNS * ROUNDS}, ${MIB} MiB each)`,
   );
   for (const [k, c] of cases.entries()) {
-    const d = all.demu ? median(all.demu[k]) : NaN;
-    const q = all.qemu ? median(all.qemu[k]) : NaN;
-    console.log(
-      `${c.name.padEnd(40)} ${d.toFixed(1).padStart(9)} ${q.toFixed(1).padStart(9)}  ` +
-        `${(d / q).toFixed(2)} ${c.unit}`,
-    );
+    const q = all.has("qemu") ? median(all.get("qemu")![k]) : NaN;
+    const figures = [...all.values()].map((xs) => cell(median(xs[k]).toFixed(1)));
+    const ratios = demus.map((l) => (median(all.get(l)![k]) / q).toFixed(2));
+    console.log(`${c.name.padEnd(40)} ${figures.join(" ")}  ${ratios.join(" ")} ${c.unit}`);
   }
+  console.log(`load average (1, 5, 15 min) at the end: ${loadAverage()}`);
   if (args.values.prof) {
     // Where demu's host time went (the profile covers the boot too: compare with --cases none).
     for (const e of Deno.readDirSync(args.values.prof)) {

@@ -8,41 +8,7 @@
  */
 import { parseElf } from "../../board/elf.ts";
 import { traceElf, type TraceStep } from "../../board/trace.ts";
-
-const NAMES = [
-  "zero",
-  "ra",
-  "sp",
-  "gp",
-  "tp",
-  "t0",
-  "t1",
-  "t2",
-  "s0",
-  "s1",
-  "a0",
-  "a1",
-  "a2",
-  "a3",
-  "a4",
-  "a5",
-  "a6",
-  "a7",
-  "s2",
-  "s3",
-  "s4",
-  "s5",
-  "s6",
-  "s7",
-  "s8",
-  "s9",
-  "s10",
-  "s11",
-  "t3",
-  "t4",
-  "t5",
-  "t6",
-];
+import { X_ABI_NAMES } from "../../core/register_names.ts";
 
 /** Parses qemu's `-d cpu` log: one register dump per executed block (= instruction). */
 export function parseQemuLog(log: string): TraceStep[] {
@@ -119,7 +85,7 @@ if (import.meta.main) {
     if (d.pc !== q.pc) diffs.push(`pc: demu ${hex(d.pc)} qemu ${hex(q.pc)}`);
     for (let r = 1; r < 32; r++) {
       if (d.x[r] !== q.x[r]) {
-        diffs.push(`x${r}/${NAMES[r]}: demu ${hex(d.x[r])} qemu ${hex(q.x[r])}`);
+        diffs.push(`x${r}/${X_ABI_NAMES[r]}: demu ${hex(d.x[r])} qemu ${hex(q.x[r])}`);
       }
     }
     if (diffs.length) {
