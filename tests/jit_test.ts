@@ -392,3 +392,66 @@ Deno.test("jit: a U-mode loop gets hot ten times sooner than the same loop in M-
   assert.equal(regions(false), 0, "M-mode: 4,096 jumps are not hot");
   assert.ok(regions(true) >= 1, "U-mode: 4,096 jumps are hot");
 });
+
+Deno.test("jit: a loop with an instruction across a page's end runs translated on both pages", () => {
+  // The loop starts at 0xff0 of the first page; a 4-byte ADDI sits at 0xffe, across the end
+  // (after a C.NOP), and the loop goes on with 18 instructions on the next page.
+  const X = E.addi(4, 4, 1), cNop = 0x0001;
+  const program = new Array(0x440).fill(E.addi(0, 0, 0));
+  program[0] = E.addi(2, 0, 2000); // 0
+  program[1] = E.jal(0, 0xff0 - 4); // 4 -> 0xff0
+  program[0x3fc] = E.addi(3, 3, 1); // 0xff0: loop
+  program[0x3fd] = E.addi(3, 3, 1); // 0xff4
+  program[0x3fe] = E.addi(3, 3, 1); // 0xff8
+  program[0x3ff] = (cNop | ((X & 0xffff) << 16)) >>> 0; // 0xffc: C.NOP, then X's low half
+  program[0x400] = ((X >>> 16) | (cNop << 16)) >>> 0; // 0x1000: X's high half, C.NOP at 0x1002
+  for (let k = 0; k < 16; k++) program[0x401 + k] = E.addi(1, 1, 1); // 0x1004..
+  program[0x411] = E.addi(2, 2, -1); // 0x1044
+  program[0x412] = bne(2, 0, 0xff0 - 0x1048); // 0x1048 -> 0xff0
+  program[0x413] = E.wfi(); // 0x104c
+  const h = bareHart(program);
+  const jit = new Jit(h, h.mem);
+  // Hot at the second jump, after a pass fetched the next page (a plan reads its mapping from the TLB).
+  jit.setHotThreshold(2, 1);
+  let translated = 0;
+  jit.runRegion = (e, b) => {
+    const k = jit.enter(e, b);
+    translated += k;
+    return k;
+  };
+  const total = runJit(h, jit);
+  assert.equal(u64(h, 1), 16n * 2000n);
+  assert.equal(u64(h, 4), 2000n);
+  // 24 instructions a pass, all translated, the one across the page end too.
+  assert.ok(translated > 0.98 * total, `${translated} of ${total} instructions translated`);
+});
+
+Deno.test("jit: a store to the upper half of an instruction across a page's end is seen", () => {
+  const X = E.addi(4, 4, 1), X2 = E.addi(4, 4, 2), cNop = 0x0001;
+  const program = new Array(0x440).fill(E.addi(0, 0, 0));
+  program[0] = E.addi(2, 0, 2000); // 0
+  program[1] = E.addi(5, 0, 2); // 4: passes
+  program[2] = E.jal(0, 0xff0 - 8); // 8 -> 0xff0
+  program[0x3fc] = E.addi(3, 3, 1); // 0xff0: loop
+  program[0x3ff] = (cNop | ((X & 0xffff) << 16)) >>> 0; // 0xffc: C.NOP, X's low half at 0xffe
+  program[0x400] = ((X >>> 16) | (cNop << 16)) >>> 0; // 0x1000: X's high half, C.NOP
+  program[0x411] = E.addi(2, 2, -1); // 0x1044
+  program[0x412] = bne(2, 0, 0xff0 - 0x1048); // 0x1048 -> 0xff0
+  program[0x413] = E.addi(5, 5, -1); // 0x104c
+  program[0x414] = E.beq(5, 0, 0x1068 - 0x1050); // 0x1050 -> 0x1068
+  program[0x415] = E.auipc(6, 0); // 0x1054
+  program[0x416] = E.lw(7, 6, 0x106c - 0x1054); // 0x1058: X2's high half, C.NOP
+  program[0x417] = E.sw(7, 6, 0x1000 - 0x1054); // 0x105c: over X's high half
+  program[0x418] = E.addi(2, 0, 2000); // 0x1060
+  program[0x419] = E.jal(0, 0xff0 - 0x1064); // 0x1064 -> 0xff0
+  program[0x41a] = E.wfi(); // 0x1068
+  program[0x41b] = ((X2 >>> 16) | (cNop << 16)) >>> 0; // 0x106c: data
+  assert.equal(X & 0xffff, X2 & 0xffff, "the two ADDIs differ in their upper halves only");
+  for (const on of [false, true]) {
+    const h = bareHart(program);
+    const jit = on ? new Jit(h, h.mem) : null;
+    jit?.setHotThreshold(2, 1);
+    runJit(h, jit);
+    assert.equal(u64(h, 4), 2000n + 2n * 2000n, `translator ${on ? "on" : "off"}`);
+  }
+});

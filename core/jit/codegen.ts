@@ -190,6 +190,7 @@ export class RegionEmitter {
    */
   emit(plan: RegionPlan, flatExits: Set<number> | null = null): Uint8Array {
     this.flatExits = flatExits;
+    this.plan = plan;
     const w = this.w;
     w.reset();
     this.fp.reset();
@@ -537,7 +538,11 @@ export class RegionEmitter {
     this.i32(len);
     this.op(Op.i32_add);
     this.local(Op.local_set, L_N);
-    for (let k = 0; k < len; k++) this.insn(b.insns[k], k);
+    for (let k = 0; k < len; k++) {
+      const i = b.insns[k];
+      if (i.pc - this.plan.pageVa + i.len > 4096) this.crossGuard(i, k);
+      this.insn(i, k);
+    }
     const op = last.insn & 0x7f;
     if (op !== 0x6f && op !== 0x67 && !systemExit(last.insn)) this.goTo(b.next, fallThrough);
     if (selfLoop) {
@@ -546,6 +551,29 @@ export class RegionEmitter {
       else this.loops.set(index, outer);
     }
   }
+
+  /**
+   * Before an instruction across the page end: unless the fetch TLB maps the
+   * next page where its upper half was read from (plan.crossBuf), leave for
+   * the interpreter there (STATUS_STOP: no chaining back into this region).
+   */
+  private crossGuard(i: Insn, k: number): void {
+    const next = this.plan.pageVa + 4096;
+    const at = tlbEntryOffset(0) + ((next >>> 12) & 255) * 16;
+    this.local(Op.local_get, P_FTLB);
+    this.mem(Op.i64_load, 3, at);
+    this.i64(next);
+    this.op(Op.i64_ne);
+    this.local(Op.local_get, P_FTLB);
+    this.mem(Op.i32_load, 2, at + 8);
+    this.i32((this.plan.crossBuf - (next | 0)) | 0);
+    this.op(Op.i32_ne);
+    this.op(Op.i32_or);
+    this.open(Op.if, VOID);
+    this.exit(i.pc, k, STATUS_STOP);
+    this.close();
+  }
+  private plan!: RegionPlan;
 
   /** Leaves for the dispatcher (at `pc`, `retired` of this block done) once n passes the budget. */
   private budgetCheck(pc: number, retired: number): void {

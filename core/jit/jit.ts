@@ -99,6 +99,8 @@ interface Region {
   /** FENCE.I generation its source bytes were last known good for. */
   epoch: number;
   src: Uint8Array;
+  /** The halfword at plan.crossBuf when translated (an instruction's upper half on the next page). */
+  crossSrc: number;
   wasmBytes: number;
   /** Blocks it can be entered at. */
   entries: Set<number>;
@@ -244,7 +246,13 @@ export class Jit {
         if (h.endSlice) break;
         if (k !== 0) continue; // else the budget is below the block: the interpreter ends the slice
       }
-      n += h.run(limit - n);
+      // An instruction across a page's end is never translated (a region keeps to its page):
+      // run it alone and look the next pc up at once, rather than interpreting on to the
+      // next hot jump target (glibc and dash on Debian have such instructions in hot paths).
+      const across = e === null && (h.pc & 4095) === 4094;
+      const k = h.run(across ? 1 : limit - n);
+      n += k;
+      if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
     return n;
@@ -393,11 +401,11 @@ export class Jit {
   private recheck(r: Region): boolean {
     const p = r.plan;
     const now = this.mem.u8.subarray(p.pageBuf + p.lo, p.pageBuf + p.hi);
-    for (let k = 0; k < now.length; k++) {
-      if (now[k] !== r.src[k]) {
-        r.valid = false;
-        return false;
-      }
+    let same = p.crossBuf < 0 || this.mem.u16[p.crossBuf >> 1] === r.crossSrc;
+    for (let k = 0; k < now.length && same; k++) same = now[k] === r.src[k];
+    if (!same) {
+      r.valid = false;
+      return false;
     }
     r.epoch = this.fenceEpoch;
     return true;
@@ -426,7 +434,7 @@ export class Jit {
       const merged = this.overBudget()
         ? null
         : this.planWithPage(pc, pageVa, base, plans, replaced);
-      const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc]);
+      const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc], this.nextPageBuf(pageVa));
       if (plan === null) {
         this.hot[i] = NEVER;
         continue;
@@ -441,6 +449,16 @@ export class Jit {
     }
     this.spend(performance.now() - t0); // planning; compileFns counts the rest
     for (const region of this.compile(plans)) this.install(region);
+  }
+
+  /**
+   * Where the page after `pageVa` is mapped for fetch now (-1: not in the
+   * TLB), for an instruction across the page end; the region checks it again
+   * before that instruction runs.
+   */
+  private nextPageBuf(pageVa: number): number {
+    const at = this.hart.fetchTlb.lookup(ACCESS_FETCH, pageVa + 4096);
+    return at >= 0 && this.mem.isRamOffset(at) ? at : -1;
   }
 
   /**
@@ -467,7 +485,7 @@ export class Jit {
     const roots = at < 0 ? [] : [...plans[at].roots];
     for (const r of old) roots.push(...r.plan.roots);
     roots.push(pc);
-    const plan = planRegion(this.mem.u16, pageVa, base, roots);
+    const plan = planRegion(this.mem.u16, pageVa, base, roots, this.nextPageBuf(pageVa));
     if (plan === null || !plan.roots.includes(pc) || plan.size > MERGE_MAX_INSNS) return null;
     const blocks = new Set(plan.blocks.map((b) => b.pc));
     if (at >= 0 && !plans[at].blocks.every((b) => blocks.has(b.pc))) return null;
@@ -483,6 +501,7 @@ export class Jit {
     r.valid = false;
     const list = this.byPage.get(r.plan.pageBuf >>> 12);
     if (list) list.splice(list.indexOf(r), 1);
+    if (r.plan.crossBuf >= 0) this.unlist(r.plan.crossBuf >>> 12, r);
     this.stats.cacheBytes -= r.wasmBytes;
     this.regionCount--;
     this.clearChain();
@@ -499,10 +518,24 @@ export class Jit {
       this.byPc.set(b.pc, e);
       if (region.entries.has(index)) this.chainTo(b.pc, e);
     });
+    this.listOn(page, region);
+    // A store to the next page may change the upper half of its last instruction.
+    if (plan.crossBuf >= 0) this.listOn(plan.crossBuf >>> 12, region);
+  }
+
+  /** Lists a region under a page whose stores drop it, and makes them take the slow path. */
+  private listOn(page: number, region: Region): void {
     const list = this.byPage.get(page);
     if (list) list.push(region);
     else this.byPage.set(page, [region]);
     this.protect(page);
+  }
+
+  /** Takes a region off the list of a page (its other pages keep theirs). */
+  private unlist(page: number, r: Region): void {
+    const list = this.byPage.get(page);
+    const at = list ? list.indexOf(r) : -1;
+    if (at >= 0) list!.splice(at, 1);
   }
 
   /** Makes every store to the page take the slow path, which notices code changes. */
@@ -569,6 +602,7 @@ export class Jit {
           valid: true,
           epoch: this.fenceEpoch,
           src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
+          crossSrc: plan.crossBuf < 0 ? -1 : this.mem.u16[plan.crossBuf >> 1],
           wasmBytes,
           entries,
           runs: 0,
@@ -597,6 +631,11 @@ export class Jit {
     this.codePages[page] = 0;
     if (this.invalidations[page] < 255) this.invalidations[page]++;
     for (const r of this.byPage.get(page) ?? []) {
+      // Listed under two pages (an instruction across the end): off the other one's list too.
+      const p = r.plan;
+      if (p.crossBuf >= 0) {
+        this.unlist((p.crossBuf >>> 12) === page ? p.pageBuf >>> 12 : p.crossBuf >>> 12, r);
+      }
       this.forgetEntries(r);
       r.valid = false;
       this.stats.cacheBytes -= r.wasmBytes;

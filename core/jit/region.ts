@@ -2,9 +2,12 @@
  * Finds the code a region covers: starting at a hot pc, the basic blocks
  * reachable by fall-through and direct jumps without leaving the 4 KiB page,
  * as far as every instruction is one the translator handles. Anything else
- * (the FP CSRs, WFI, EBREAK, an illegal F/D encoding, FENCE.I, an
- * instruction across the page end; see translatable) ends the block there,
- * and translated code exits to the interpreter at it.
+ * (the FP CSRs, WFI, EBREAK, an illegal F/D encoding, FENCE.I; see
+ * translatable) ends the block there, and translated code exits to the
+ * interpreter at it. An instruction across the page end is taken, with its
+ * upper half from the next page as the fetch TLB mapped it when planned
+ * (`crossBuf`), when that page is mapped; the region checks the mapping before
+ * it runs the instruction.
  */
 import { COMPRESSED_TABLE, fillCompressedTable } from "../compressed.ts";
 import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
@@ -47,21 +50,35 @@ export interface RegionPlan {
   roots: number[];
   /** Pcs where a block ends before an instruction the translator leaves to the interpreter. */
   stops: Set<number>;
+  /**
+   * Buffer offset of the next page when an instruction at the page's last
+   * halfword (offset 4094) takes its upper half from there; -1: none.
+   */
+  crossBuf: number;
 }
 
 /** At most this many instructions per region (bounds compile time and code size). */
 export const MAX_REGION_INSNS = 1500;
 
-/** The expanded instruction at byte `off` of the page, its length, or null if it leaves the page. */
-function fetch(u16: Uint16Array, pageBuf: number, off: number): [number, 2 | 4] | null {
+/**
+ * The expanded instruction at byte `off` of the page and its length; null if it
+ * starts past the page, or goes past it with no next page (`nextBuf` -1).
+ */
+function fetch(
+  u16: Uint16Array,
+  pageBuf: number,
+  off: number,
+  nextBuf: number,
+): [number, 2 | 4] | null {
   if (off > 4094) return null;
   const h = u16[(pageBuf + off) >> 1];
   if ((h & 3) !== 3) {
     const insn = COMPRESSED[h];
     return insn === 0 ? null : [insn, 2];
   }
-  if (off > 4092) return null;
-  return [(h | (u16[(pageBuf + off + 2) >> 1] << 16)) >>> 0, 4];
+  if (off > 4092 && nextBuf < 0) return null;
+  const upper = off > 4092 ? u16[nextBuf >> 1] : u16[(pageBuf + off + 2) >> 1];
+  return [(h | (upper << 16)) >>> 0, 4];
 }
 
 /** True when the translator emits code for this (expanded) instruction. */
@@ -124,21 +141,24 @@ export function directTarget(i: Insn): number | null {
 /**
  * Plans the region entered at `roots` (the first is its entry), or null when
  * the entry's first instruction is not translatable. Roots are taken in order,
- * each with what it reaches, until the region is full.
+ * each with what it reaches, until the region is full. `nextBuf`: the buffer
+ * offset the next virtual page maps to for fetch, -1 when it is not mapped.
  */
 export function planRegion(
   u16: Uint16Array,
   pageVa: number,
   pageBuf: number,
   roots: number[],
+  nextBuf = -1,
 ): RegionPlan | null {
   fillCompressedTable(); // COMPRESSED, read by fetch()
+  if ((nextBuf >>> 12) === (pageBuf >>> 12)) nextBuf = -1; // both pages one: not worth a case
   const blocks = new Map<number, Block>();
   const entry = roots[0];
   const later = roots.slice(1).reverse();
   const work = [entry];
   const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;
-  let total = 0, lo = 4096, hi = 0;
+  let total = 0, lo = 4096, hi = 0, crossBuf = -1;
   const stops = new Set<number>();
   while ((work.length > 0 || later.length > 0) && total < MAX_REGION_INSNS) {
     const start = work.length > 0 ? work.pop()! : later.pop()!;
@@ -147,7 +167,7 @@ export function planRegion(
     let pc = start;
     for (;;) {
       if (insns.length > 0 && blocks.has(pc)) break; // join an existing block
-      const f = fetch(u16, pageBuf, pc - pageVa);
+      const f = fetch(u16, pageBuf, pc - pageVa, nextBuf);
       if (f === null || !translatable(f[0])) {
         if (inPage(pc)) stops.add(pc);
         break;
@@ -155,7 +175,8 @@ export function planRegion(
       const i: Insn = { pc, insn: f[0], len: f[1] };
       insns.push(i);
       lo = Math.min(lo, pc - pageVa);
-      hi = Math.max(hi, pc - pageVa + i.len);
+      hi = Math.min(4096, Math.max(hi, pc - pageVa + i.len));
+      if (pc - pageVa + i.len > 4096) crossBuf = nextBuf;
       pc += i.len;
       const op = i.insn & 0x7f;
       if (op === 0x63 || op === 0x6f || op === 0x67 || systemExit(i.insn)) break;
@@ -196,5 +217,6 @@ export function planRegion(
     entry,
     roots: roots.filter((pc) => blocks.has(pc)),
     stops,
+    crossBuf,
   };
 }
