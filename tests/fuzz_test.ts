@@ -536,8 +536,7 @@ Deno.test("fuzz regression: the worker's heap reading counts what Deno frees in 
     };
     await responses(); // the first round grows tables that stay
     const first = await settledHeap();
-    await responses();
-    await responses();
+    for (let round = 0; round < 4; round++) await responses();
     console.log(await settledHeap() - first);
   `;
   const out = await new Deno.Command(Deno.execPath(), {
@@ -547,8 +546,9 @@ Deno.test("fuzz regression: the worker's heap reading counts what Deno frees in 
   }).output();
   assert.ok(out.success);
   const grown = Number(new TextDecoder().decode(out.stdout));
-  // Without the turn: about 6 MiB (100 bytes a response).
-  assert.ok(grown < 512 * 1024, `heap grew ${grown} bytes over 60,000 freed responses`);
+  // Without the turn: about 12 MiB (100 bytes a response). With it the heap still moves by up to
+  // ~1 MiB, whatever the number of responses (V8's own tables), so the bound is well above that.
+  assert.ok(grown < 3 * 1024 * 1024, `heap grew ${grown} bytes over 120,000 freed responses`);
 });
 
 Deno.test("fuzz regression: 9p-host's guest reads and lists, so what it gets back is checked", () => {
