@@ -499,8 +499,7 @@ export class Jit {
   private drop(r: Region): void {
     this.forgetEntries(r);
     r.valid = false;
-    const list = this.byPage.get(r.plan.pageBuf >>> 12);
-    if (list) list.splice(list.indexOf(r), 1);
+    this.unlist(r.plan.pageBuf >>> 12, r);
     if (r.plan.crossBuf >= 0) this.unlist(r.plan.crossBuf >>> 12, r);
     this.stats.cacheBytes -= r.wasmBytes;
     this.regionCount--;
