@@ -370,6 +370,34 @@ Deno.test("fuzz regression (harness): a reply written over avail.flags decides t
   });
 });
 
+Deno.test("fuzz regression (harness): a chain walked after a malformed one reads that one's answer", () => {
+  // virtqueue, seed 8305 (full lengths): head 2's indirect table (0x8000_1ff6, 16 bytes) ends over
+  // the used ring, its flags field on used.idx. The device answers the malformed head 3 first, so
+  // it walks head 2 with used.idx 1 (NEXT, then index 3: malformed) and answers it too; the
+  // reference walked every head on RAM as it was before the pop, found head 2 well formed and
+  // called the device's second answer "used.idx is not one per answer". It now replays the
+  // device's writes in order.
+  const idle = { addr: 0x8000_0000n, len: 0, flags: 0, next: 0 };
+  virtqueueTarget.check({
+    size: 4,
+    indirect: true,
+    noInterrupt: false,
+    eventIdx: false,
+    usedEvents: [0],
+    batch: false,
+    table: [
+      idle,
+      idle,
+      { addr: 0x8000_1ff6n, len: 16, flags: 4, next: 0 },
+      { addr: 0x8000_3000n, len: 0xffff_ffff, flags: 0, next: 0 },
+    ],
+    indirectTables: [[], [], [], []],
+    availIdx: 2,
+    ring: [3, 2, 0, 0],
+    written: [],
+  });
+});
+
 Deno.test("fuzz regression: a snapshot's configuration is checked before a machine is built from it", async () => {
   // snapshot, seed 1: CONF's framebuffer set to 1 threw the framebuffer's own Error
   // ("framebuffer width must be 1..4096, not undefined"); memoryMiB 2047+ would allocate first.

@@ -179,6 +179,14 @@ function refWalk(view: DataView, size: number, head: number, indirectOk: boolean
 }
 
 const ram = fuzzRam(RAM_SIZE);
+/**
+ * RAM as the reference sees it during one pop: a copy of the guest's RAM on which the
+ * reference replays the device's own writes (avail_event, the answers of malformed chains) in
+ * the order the device makes them. A chain posted after a malformed one may lie over the used
+ * ring, so it reads what those answers wrote (virtqueue seed 8305).
+ */
+const model = new Uint8Array(RAM_SIZE);
+const mv = new DataView(model.buffer);
 /** The used ring; with EVENT_IDX its avail_event field after the entries too. */
 const USED_RING = (size: number, eventIdx: boolean): Range => ({
   addr: USED,
@@ -264,23 +272,34 @@ function check(input: VirtqueueInput): void {
     const brokenBefore = broken;
     let expected: { head: number; chain: RefChain } | null = null;
     const malformedHeads: number[] = [];
+    model.set(ram.bytes);
+    let modelUsedIdx = usedIdx;
     for (;;) {
       if (broken) break;
-      const avail = (v.getUint16(AVAIL - RAM_BASE + 2, true) - lastAvail) & 0xffff;
+      const seenIdx = mv.getUint16(AVAIL - RAM_BASE + 2, true);
+      // Each look at the avail ring writes avail_event (below) before the chain is walked.
+      if (input.eventIdx) mv.setUint16(availEventAt, seenIdx, true);
+      const avail = (seenIdx - lastAvail) & 0xffff;
       if (avail === 0) break;
       if (avail > size) {
         broken = true;
         break;
       }
-      const head = v.getUint16(AVAIL - RAM_BASE + 4 + 2 * (lastAvail % size), true);
+      const head = mv.getUint16(AVAIL - RAM_BASE + 4 + 2 * (lastAvail % size), true);
       lastAvail = (lastAvail + 1) & 0xffff;
       if (head >= size) {
         broken = true;
         break;
       }
-      const chain = refWalk(v, size, head, input.indirect);
+      const chain = refWalk(mv, size, head, input.indirect);
       if (chain === "malformed") {
         malformedHeads.push(head);
+        // Answered at once with length 0: the next walk reads RAM with this answer in it.
+        const slot = USED - RAM_BASE + 4 + 8 * (modelUsedIdx % size);
+        mv.setUint32(slot, head, true);
+        mv.setUint32(slot + 4, 0, true);
+        modelUsedIdx = (modelUsedIdx + 1) & 0xffff;
+        mv.setUint16(USED - RAM_BASE + 2, modelUsedIdx, true);
         continue;
       }
       expected = { head, chain };
@@ -288,6 +307,15 @@ function check(input: VirtqueueInput): void {
     }
     const availIdx = v.getUint16(AVAIL - RAM_BASE + 2, true);
     const got: Chain | null = vq.pop();
+    // The pop wrote exactly what the reference replayed (the used ring is all it may write).
+    const ring = USED_RING(size, input.eventIdx);
+    for (let i = ring.addr - RAM_BASE; i < ring.addr - RAM_BASE + ring.len; i++) {
+      must(
+        ram.bytes[i] === model[i],
+        `used ring byte at 0x${(RAM_BASE + i).toString(16)} is ${ram.bytes[i]} after the pop, ` +
+          `the reference wrote ${model[i]}`,
+      );
+    }
     // The malformed heads are answered before a later bad head breaks the queue.
     const brokenAfter: boolean = broken;
     broken = brokenBefore;
