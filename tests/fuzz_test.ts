@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { p9HostTarget, p9RawTarget } from "./fuzz/targets/p9.ts";
 import { netTcpTarget } from "./fuzz/targets/net.ts";
 import { linkFramesTarget } from "./fuzz/targets/remote.ts";
-import { configTextTarget } from "./fuzz/targets/files.ts";
+import { configJsonTarget, configTextTarget } from "./fuzz/targets/files.ts";
 import { virtio9pTarget } from "./fuzz/targets/virtio_devices.ts";
 import { ConfigError, parseConfigText } from "../board/config.ts";
 import { E, T, Writer } from "../devices/p9/codec.ts";
@@ -396,6 +396,19 @@ Deno.test("fuzz regression (harness): a chain walked after a malformed one reads
     ring: [3, 2, 0, 0],
     written: [],
   });
+});
+
+Deno.test("fuzz regression (harness): config-json's reference is the object, not V8's JSON.parse", () => {
+  // config-json, seed 1000000 (batch seed 1000224, its 154th input): V8's JSON.parse, having
+  // read the key written "\\", read the key written "\"" at the same place of an object of the
+  // same shape as a backslash too (https://issues.chromium.org/issues/521080746), and the check
+  // compared demu's (right) reading with it.
+  const backslash = { "&": 1, "\\": 2 };
+  const quote = { "&": 1, '"': 2 };
+  configJsonTarget.check(backslash);
+  configJsonTarget.check(quote);
+  assert.deepEqual(Object.keys(parseConfigText(JSON.stringify(backslash))), ["&", "\\"]);
+  assert.deepEqual(Object.keys(parseConfigText(JSON.stringify(quote))), ["&", '"']);
 });
 
 Deno.test("fuzz regression: a snapshot's configuration is checked before a machine is built from it", async () => {

@@ -111,18 +111,20 @@ export const configTextTarget: FuzzTarget<string> = {
 
 export const configJsonTarget: FuzzTarget<Record<string, unknown>> = {
   name: "config-json",
-  about: "every JSON object parses to the same value as JSON.parse gives",
+  about: "every JSON object's text parses back to the object it was written from",
   arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 4 }), {
     maxKeys: 6,
   }),
   check(obj) {
     const text = JSON.stringify(obj);
-    const want = JSON.parse(text);
     const got = parseConfigText(text);
-    must(
-      JSON.stringify(got) === JSON.stringify(want),
-      `parsed ${JSON.stringify(got)} from ${text}`,
-    );
+    // The reference is the generated object, written out the same way (key order, -0 as 0), not
+    // V8's JSON.parse: once it has read a key ending in a backslash, it reads a later escaped key
+    // in the same place of an object of the same shape as that key (after {"&":1,"\\":2} it
+    // reads {"&":1,"\"":2} with the key \ instead of "; config-json seed 1000000, batch
+    // 1000224; https://issues.chromium.org/issues/521080746). A misread key reads as a key ending
+    // in a backslash, which none of demu's JSON readers (monitor, web console, snapshot) knows.
+    must(JSON.stringify(got) === text, `parsed ${JSON.stringify(got)} from ${text}`);
     must(
       Object.getPrototypeOf(got) === Object.prototype || Object.getPrototypeOf(got) === null,
       "prototype changed",
