@@ -5,6 +5,8 @@
  * `interpretConfig` (the rules of TinyEMU's machine.c). The caller reads the
  * file; nothing here touches the host.
  */
+import { maxRamMiB, memoryFits } from "../core/memory.ts";
+import { Framebuffer } from "../devices/framebuffer.ts";
 
 /** A problem in a config file; `line`/`column` are 1-based when known. */
 export class ConfigError extends Error {
@@ -321,8 +323,8 @@ export interface InterpretOptions {
   utcOffsetMinutes?: number;
 }
 
-/** The largest guest RAM: buffer offsets (state, ROM and RAM) must stay int32 for the TLB. */
-export const MAX_MEMORY_MIB = 2047;
+/** The largest guest RAM: it and the machine's tables must fit below 2 GiB (core/memory.ts). */
+export const MAX_MEMORY_MIB = maxRamMiB();
 const MAX_DEVICES = 16;
 
 /** The top-level keys a config may have besides driveN, fsN and ethN. */
@@ -426,6 +428,15 @@ export function interpretConfig(
       if (display[key] < 1 || display[key] > 4096) {
         d.fail(key, `display0.${key} must be 1..4096, not ${display[key]}`);
       }
+    }
+    // The screen's memory sits in the same buffer as RAM (core/memory.ts).
+    const vram = Framebuffer.bytesFor(display.width, display.height);
+    if (!memoryFits(memoryMiB * 2 ** 20, vram)) {
+      r.fail(
+        "memory_size",
+        `memory_size ${memoryMiB} (MiB) and a ${display.width}x${display.height} display0 ` +
+          `do not fit below 2 GiB: at most ${maxRamMiB(vram)} MiB with this screen`,
+      );
     }
   }
 

@@ -32,7 +32,8 @@ import {
 } from "../core/snapshot/format.ts";
 import { loadHart, saveHart } from "../core/snapshot/hart_state.ts";
 import { capturePages, readPages, writePages } from "../core/snapshot/ram.ts";
-import { MAX_DIMENSION } from "../devices/framebuffer.ts";
+import { Framebuffer, MAX_DIMENSION } from "../devices/framebuffer.ts";
+import { memoryFits } from "../core/memory.ts";
 import { MAX_MEMORY_MIB } from "./config.ts";
 
 export { SnapshotError } from "../core/snapshot/format.ts";
@@ -166,7 +167,9 @@ function configOf(sections: Section[]): SnapshotConfig {
     typeof c.cmdline !== "string" || typeof c.deterministic !== "boolean" ||
     !(fb === null || (typeof fb === "object" && intIn(fb.width, MAX_DIMENSION) &&
       intIn(fb.height, MAX_DIMENSION))) ||
-    !Array.isArray(c.virtio) || !c.virtio.every((id) => intIn(id, 0xffff)) || c.harts !== 1
+    !Array.isArray(c.virtio) || !c.virtio.every((id) => intIn(id, 0xffff)) || c.harts !== 1 ||
+    // RAM and the screen fit together (core/memory.ts): no demu saves a machine that does not.
+    !memoryFits(c.memoryMiB * 2 ** 20, fb ? Framebuffer.bytesFor(fb.width, fb.height) : 0)
   ) {
     throw new SnapshotError("the snapshot's machine configuration is damaged");
   }

@@ -15,6 +15,26 @@ export const TLB_AREA_BYTES = 14 * 65536;
 const RVC_TABLE_BYTES = 65536 * 4;
 export const JUMP_COUNTERS = 65536;
 const AFTER_RAM_BYTES = TLB_AREA_BYTES + RVC_TABLE_BYTES + JUMP_COUNTERS * 4;
+/** The buffer's size limit: its offsets must stay int32 for the TLB and translated code. */
+const BUFFER_LIMIT = 2 ** 31;
+
+/** Video memory as the buffer holds it: whole 64 KiB pages. */
+const vramPages = (vramBytes: number) => Math.ceil(vramBytes / 65536) * 65536;
+
+/**
+ * Whether RAM and video memory of these sizes fit in the one buffer with the
+ * hart state, the boot ROM and the tables after them (the constructor's
+ * layout). The command line, the config and the snapshot loader ask this
+ * before a machine is built, so too much memory is their one line.
+ */
+export function memoryFits(ramBytes: number, vramBytes = 0): boolean {
+  return RAM_OFFSET + ramBytes + vramPages(vramBytes) + AFTER_RAM_BYTES <= BUFFER_LIMIT;
+}
+
+/** The most RAM, in whole MiB, that fits beside `vramBytes` of video memory (2046 without). */
+export function maxRamMiB(vramBytes = 0): number {
+  return Math.floor((BUFFER_LIMIT - RAM_OFFSET - vramPages(vramBytes) - AFTER_RAM_BYTES) / 2 ** 20);
+}
 
 interface Mapping {
   base: number;
@@ -58,16 +78,19 @@ export class PhysicalMemory implements GuestRam {
    * framebuffer cost nothing extra). Its size is rounded up to 64 KiB.
    */
   constructor(ramSize: number, vram?: { base: number; size: number }) {
-    if (ramSize % 65536 !== 0 || ramSize <= 0 || RAM_OFFSET + ramSize > 2 ** 31) {
-      throw new Error(`RAM size must be a multiple of 64 KiB up to 2047 MiB, got ${ramSize}`);
+    if (ramSize % 65536 !== 0 || ramSize <= 0) {
+      throw new Error(`RAM size must be a positive multiple of 64 KiB, got ${ramSize}`);
     }
-    const vramSize = vram ? Math.ceil(vram.size / 65536) * 65536 : 0;
+    const vramSize = vram ? vramPages(vram.size) : 0;
     // The area after RAM and video memory holds the TLBs, where translated
     // code reads them, and the interpreter's tables.
-    if (RAM_OFFSET + ramSize + vramSize + AFTER_RAM_BYTES > 2 ** 31) {
+    if (!memoryFits(ramSize, vramSize)) {
+      const mib = (n: number) => Math.round(n / 2 ** 20 * 10) / 10;
       throw new Error(
-        `RAM (${ramSize >> 20} MiB) and video memory (${vramSize >> 20} MiB) exceed 2047 MiB; ` +
-          `give less memory with -m`,
+        `${mib(ramSize)} MiB of RAM` +
+          (vramSize ? ` and ${mib(vramSize)} MiB of video memory` : "") +
+          ` do not fit below 2 GiB: at most ${maxRamMiB(vramSize)} MiB of RAM` +
+          (vramSize ? " with this screen" : "") + `; give less memory with -m`,
       );
     }
     if (vram && (vram.base % 4096 !== 0 || vram.base + vramSize > RAM_BASE)) {

@@ -3,6 +3,7 @@
  * on stderr and exit status 2, never a stack trace.
  */
 import assert from "node:assert/strict";
+import { makeElf } from "./support/tiny_elf.ts";
 
 async function demu(args: string[], permissions = ["--allow-read"]) {
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -45,6 +46,23 @@ Deno.test("cli: missing files, bad numbers and bad flags", async () => {
   await expectError(["--no-jit", "--jit-check", "--kernel", "x"], /--no-jit and --jit-check/);
   // With nothing else to boot, demu boots the default image: here it may not read it.
   await expectError([], /the default image needs --allow-read=/, []);
+});
+
+Deno.test("cli: -m takes up to 2046 MiB, the most that fits below 2 GiB with the machine's tables", async () => {
+  // 2047 passed the old check (1..2047) and the machine's allocation then failed.
+  await expectError(
+    ["-m", "2047", "--kernel", "x"],
+    /^demu: -m: 2047 is out of range \(1\.\.2046\)$/,
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/spin.elf`, makeElf());
+    const r = await demu(["-m", "2046", "--max-insns", "1000", "--elf", `${dir}/spin.elf`]);
+    assert.equal(r.code, 124, r.stderr);
+    assert.equal(r.stderr.trim(), "demu: stopped after 1000 instructions (--max-insns)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("cli: an invalid config names the line", async () => {

@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { ConfigError, interpretConfig, parseConfigText, TOP_KEYS } from "../../../board/config.ts";
 import { parseElf } from "../../../board/elf.ts";
-import { PhysicalMemory } from "../../../core/memory.ts";
+import { memoryFits, PhysicalMemory } from "../../../core/memory.ts";
 import { parseClientMessage } from "../../../backends/web/protocol.ts";
 import { makeElf } from "../../support/tiny_elf.ts";
 import { type FuzzTarget, must, mustBeOneLine } from "../target.ts";
@@ -136,7 +136,7 @@ export const configJsonTarget: FuzzTarget<Record<string, unknown>> = {
 
 const valueArb = fc.oneof(
   fc.integer({ min: -5, max: 5000 }),
-  fc.constantFrom(0, 1, 128, 2047, 2048, 1e100, -0, NaN, Infinity, 0.5),
+  fc.constantFrom(0, 1, 128, 2000, 2046, 2047, 2048, 4096, 1e100, -0, NaN, Infinity, 0.5),
   fc.string({ maxLength: 12 }),
   fc.constantFrom(
     "riscv64",
@@ -188,14 +188,17 @@ const configObjArb = fc.dictionary(
 
 export const configMeaningTarget: FuzzTarget<Record<string, unknown>> = {
   name: "config-meaning",
-  about: "any config object: a machine description or one ConfigError line naming the key",
+  about: "any config object: a machine description whose memory fits, or one ConfigError line",
   arbitrary: configObjArb,
   check(obj) {
     try {
       const c = interpretConfig(obj, { baseDir: "/cfg", utcOffsetMinutes: 0 });
+      // A machine can be built from it: RAM and the screen fit in the one buffer.
+      const vram = c.display ? c.display.width * c.display.height * 4 : 0;
       must(
-        Number.isInteger(c.memoryMiB) && c.memoryMiB >= 1 && c.memoryMiB <= 2047,
-        `memory ${c.memoryMiB}`,
+        Number.isInteger(c.memoryMiB) && c.memoryMiB >= 1 &&
+          memoryFits(c.memoryMiB * 2 ** 20, vram),
+        `memory ${c.memoryMiB} MiB, display ${c.display?.width}x${c.display?.height}`,
       );
     } catch (e) {
       must(
