@@ -1,0 +1,167 @@
+/**
+ * coremark.c on demu beside qemu-system-riscv64, made to hold on a busy
+ * 2-core machine: bare (M-mode) and full system (S-mode, Sv39, 1 ms timer).
+ *
+ * Each round runs, back to back, demu's short and long builds (in this
+ * process) and QEMU's (`-M spike`), so the two emulators share the moment's
+ * load. A figure is the instructions the long build adds over the time it
+ * adds, so start-up, demu's warm-up and getting hot cancel out; the time is
+ * both the wall clock and the process's CPU time (demu: process.cpuUsage;
+ * QEMU: its children's times from bash), the second being what other
+ * processes' load moves least. The ratio is taken within each round and the
+ * median of the rounds printed, with the load average of each round.
+ *
+ *   deno run --allow-read --allow-env --allow-run --allow-sys=loadavg tests/bench/coremark.ts
+ *     [--rounds N] [--modes bare,sv39] [--only demu] [--base DIR]
+ *
+ * `--base DIR`: another checkout of demu (its board/machine.ts) runs in the
+ * same rounds, interleaved, and its ratio to this one is printed: an A/B
+ * comparison of two versions of the translator under the same load.
+ */
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { cacheDir } from "../../backends/image/image_cache.ts";
+import { Machine } from "../../board/machine.ts";
+import { median } from "./report.ts";
+import { qemuAvailable } from "./qemu.ts";
+
+const args = Deno.args;
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i < 0 ? undefined : args[i + 1];
+};
+const ROUNDS = Number(flag("--rounds") ?? 5);
+const MODES = (flag("--modes") ?? "bare,sv39").split(",");
+const ONLY_DEMU = flag("--only") === "demu";
+const BASE = flag("--base");
+
+type MachineCtor = typeof Machine;
+const demus: { name: string; ctor: MachineCtor }[] = [{ name: "demu", ctor: Machine }];
+if (BASE !== undefined) {
+  const url = "file://" + resolve(BASE, "board/machine.ts");
+  demus.push({ name: "base", ctor: (await import(url)).Machine });
+}
+
+/** The build of each mode: short (crt0.S / crt0_sv39.S) and ten times longer. */
+const FILES: Record<string, [string, string]> = {
+  bare: ["coremark.elf", "coremark_long.elf"],
+  sv39: ["coremark_sv39.elf", "coremark_long_sv39.elf"],
+};
+
+interface Timing {
+  wall: number;
+  cpu: number;
+  instructions: number;
+}
+
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** One demu run of an ELF to its end; throws when it computed a wrong result. */
+async function demuRun(ctor: MachineCtor, elf: Uint8Array): Promise<Timing> {
+  const machine = new ctor({ memoryMiB: 64, console: { write: () => {} } });
+  machine.bootElf(elf);
+  const c0 = cpuSeconds(), t0 = performance.now();
+  const exit = await machine.run();
+  const wall = (performance.now() - t0) / 1000, cpu = cpuSeconds() - c0;
+  if (exit.reason !== "poweroff" || exit.code !== 0) {
+    throw new Error(`demu computed a wrong result: ${JSON.stringify(exit)}`);
+  }
+  return { wall, cpu, instructions: machine.executed };
+}
+
+/** One QEMU run: wall time and its CPU time (bash's `times` for its children). */
+async function qemuRun(path: string): Promise<Timing> {
+  const cmd = `qemu-system-riscv64 -M spike -bios none -kernel '${path}' -nographic ` +
+    `-monitor none </dev/null >/dev/null; s=$?; times; exit $s`;
+  const t0 = performance.now();
+  const out = await new Deno.Command("bash", { args: ["-c", cmd], stdout: "piped" }).output();
+  const wall = (performance.now() - t0) / 1000;
+  if (!out.success) throw new Error(`qemu: ${path} exited with status ${out.code}`);
+  // `times`: the shell's user and system time, then its children's.
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  const secs = (s: string) => {
+    const m = s.match(/(\d+)m([\d.]+)s/)!;
+    return Number(m[1]) * 60 + Number(m[2]);
+  };
+  const cpu = lines[lines.length - 1].split(/\s+/).reduce((sum, t) => sum + secs(t), 0);
+  return { wall, cpu, instructions: NaN };
+}
+
+const load = () => {
+  try {
+    return Deno.loadavg()[0];
+  } catch {
+    return NaN; // no --allow-sys=loadavg
+  }
+};
+const f0 = (x: number) => x.toFixed(0).padStart(6);
+const f2 = (x: number) => x.toFixed(2);
+
+const qemu = !ONLY_DEMU && await qemuAvailable();
+if (!ONLY_DEMU && !qemu) console.log("qemu-system-riscv64 is not installed: demu's figures only");
+for (const mode of MODES) {
+  const [shortName, longName] = FILES[mode];
+  const dir = join(cacheDir(), "programs");
+  const shortElf = await Deno.readFile(join(dir, shortName));
+  const longElf = await Deno.readFile(join(dir, longName));
+  // The interpreter's once-per-process warm-up (core/warmup.ts) out of the first round.
+  for (const d of demus) await demuRun(d.ctor, shortElf);
+  /** Per round and emulator: [wall MIPS, CPU MIPS]. */
+  const rows: Record<string, [number, number][]> = {};
+  const loads: number[] = [];
+  let added = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    loads.push(load());
+    const line: string[] = [];
+    // The order changes each round, so no emulator always runs first after a pause.
+    const order = [...demus.map((d) => d.name), ...(qemu ? ["qemu"] : [])];
+    for (let k = 0; k < round % order.length; k++) order.push(order.shift()!);
+    for (const name of order) {
+      let s: Timing, l: Timing;
+      if (name === "qemu") {
+        s = await qemuRun(join(dir, shortName));
+        l = await qemuRun(join(dir, longName));
+      } else {
+        const ctor = demus.find((d) => d.name === name)!.ctor;
+        s = await demuRun(ctor, shortElf);
+        l = await demuRun(ctor, longElf);
+        added = l.instructions - s.instructions;
+      }
+      (rows[name] ??= []).push([0, 0]);
+      const r = rows[name][round];
+      r[0] = added / (l.wall - s.wall) / 1e6;
+      r[1] = added / (l.cpu - s.cpu) / 1e6;
+      line.push(`${name} ${f0(r[0])} wall ${f0(r[1])} cpu`);
+    }
+    console.log(`${mode} round ${round + 1}, load ${f2(loads[round])}: ${line.join(" | ")}`);
+  }
+  const per = (name: string, k: 0 | 1) => rows[name].map((r) => r[k]);
+  const ratios = (a: string, b: string, k: 0 | 1) => rows[a].map((r, i) => r[k] / rows[b][i][k]);
+  const range = (xs: number[], fmt: (x: number) => string) =>
+    `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;
+  const loadRange = `load ${f2(Math.min(...loads))}-${f2(Math.max(...loads))}`;
+  for (const name of Object.keys(rows)) {
+    console.log(
+      `coremark ${mode} ${name.padEnd(4)} long minus short, ${ROUNDS} rounds, ${loadRange}: ` +
+        `wall ${range(per(name, 0), (x) => x.toFixed(0))} MIPS, ` +
+        `cpu ${range(per(name, 1), (x) => x.toFixed(0))} MIPS`,
+    );
+  }
+  for (const name of demus.map((d) => d.name)) {
+    if (qemu) {
+      console.log(
+        `coremark ${mode} ${name} / qemu: wall ${range(ratios(name, "qemu", 0), f2)}, ` +
+          `cpu ${range(ratios(name, "qemu", 1), f2)} (median of per-round ratios)`,
+      );
+    }
+  }
+  if (BASE !== undefined) {
+    console.log(
+      `coremark ${mode} demu / base: wall ${range(ratios("demu", "base", 0), f2)}, ` +
+        `cpu ${range(ratios("demu", "base", 1), f2)}`,
+    );
+  }
+}
