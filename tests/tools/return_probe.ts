@@ -18,6 +18,9 @@
  *
  * The kinds, in the order they are tested:
  * - trap: the region ended in an exception (ECALL, a page fault...);
+ * - stop status: the region returned STATUS_STOP (core/jit/codegen.ts: MMIO,
+ *   code changed, or the next page not mapped as when an instruction across
+ *   the page end was translated), which never chains;
  * - end of slice: an interrupt, a device or a code change ended the slice;
  * - budget: the region used the slice's instruction budget;
  * - not translated (counting | pending | never | budgeted out): no translation
@@ -38,7 +41,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Jit } from "../../core/jit/jit.ts";
 import { Hart } from "../../core/hart.ts";
-import { chainIndex } from "../../core/jit/codegen.ts";
+import { chainIndex, STATUS_STOP } from "../../core/jit/codegen.ts";
 import { ACCESS_FETCH } from "../../core/trap.ts";
 import { main } from "../../main.ts";
 import { spawnDemu } from "../support/cli_run.ts";
@@ -104,7 +107,7 @@ const TWO32 = 4294967296;
 let counts = new Map<string, number>();
 let pcs = new Map<string, Map<string, number>>();
 let translated = 0, interpreted = 0, chainClears = 0, t0 = performance.now();
-let trapped = false;
+let trapped = false, lastStatus = 0;
 let lastStats: Record<string, number> = {};
 let jitSeen: Any = null;
 
@@ -122,8 +125,9 @@ function count(kind: string, from: number, to: number): void {
 function classify(jit: Any, e: Any, budget: number, retired: number): string {
   const h: Hart = jit.hart;
   if (trapped) return "trap";
+  if (lastStatus === STATUS_STOP) return "stop status";
   if (h.endSlice) return "end of slice";
-  if (retired >= budget) return "budget";
+  if (retired > budget) return "budget";
   const pc = h.pc;
   const i = (pc >>> 1) & 0xffff;
   const entry = jit.entryPc[i] === pc ? jit.entries[i] : jit.byPc.get(pc);
@@ -151,6 +155,7 @@ const enter = Jit.prototype.enter;
 Jit.prototype.enter = function (this: Any, e: Any, budget: number): number {
   jitSeen = this;
   trapped = false;
+  lastStatus = 0;
   const retired = enter.call(this, e, budget);
   translated += retired;
   count(classify(this, e, budget, retired), e.region.plan.pageVa, this.hart.pc);
@@ -168,6 +173,15 @@ Hart.prototype.run = function (this: Hart, limit: number) {
   return n;
 };
 const proto = Jit.prototype as Any;
+// Each region function as the run loop calls it, to see the status it (or a region it
+// chained to) returned.
+const compileFns = proto.compileFns;
+proto.compileFns = function (this: Any, variants: unknown) {
+  return compileFns.call(this, variants).map((c: Any) => {
+    const fn = c.fn;
+    return { ...c, fn: (...a: number[]) => (lastStatus = fn(...a)) };
+  });
+};
 const clearChain = proto.clearChain;
 proto.clearChain = function (this: Any) {
   chainClears++;
