@@ -10,7 +10,7 @@
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import { tlbEntryOffset } from "../mmu.ts";
+import { fetchTlbIndex, TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "../mmu.ts";
 import {
   JIT_PC_OFFSET,
   JIT_RESERVATION_OFFSET,
@@ -142,11 +142,7 @@ export class RegionEmitter {
     this.op(Op.i64_eq);
     this.open(Op.if, VOID);
     // The fetch TLB must map the page where the region was translated from.
-    this.local(Op.local_get, L_LO);
-    this.i32(8);
-    this.op(Op.i32_shr_u);
-    this.i32(0xff0);
-    this.op(Op.i32_and);
+    this.fetchIndex16();
     this.local(Op.local_get, P_FTLB);
     this.op(Op.i32_add);
     this.local(Op.local_tee, L_SLOT);
@@ -559,7 +555,7 @@ export class RegionEmitter {
    */
   private crossGuard(i: Insn, k: number): void {
     const next = this.plan.pageVa + 4096;
-    const at = tlbEntryOffset(0) + ((next >>> 12) & 255) * 16;
+    const at = tlbEntryOffset(0) + fetchTlbIndex(next) * 16;
     this.local(Op.local_get, P_FTLB);
     this.mem(Op.i64_load, 3, at);
     this.i64(next);
@@ -832,7 +828,7 @@ export class RegionEmitter {
     this.local(Op.local_tee, L_LO);
     this.i32(8);
     this.op(Op.i32_shr_u);
-    this.i32(0xff0); // ((lo >>> 12) & 255) * 16
+    this.i32(TLB_INDEX16_MASK); // core/mmu.ts dataTlbIndex(lo) * 16
     this.op(Op.i32_and);
     this.local(Op.local_get, P_DTLB);
     this.op(Op.i32_add);
@@ -842,6 +838,19 @@ export class RegionEmitter {
     this.i64(-4096 | (size - 1));
     this.op(Op.i64_and);
     this.op(Op.i64_eq);
+  }
+
+  /** The fetch TLB record's offset in its array for the pc in L_LO: core/mmu.ts `fetchTlbIndex` * 16. */
+  private fetchIndex16(): void {
+    this.local(Op.local_get, L_LO);
+    this.i32(8);
+    this.op(Op.i32_shr_u);
+    this.local(Op.local_get, L_LO);
+    this.i32(TLB_HASH_SHIFT);
+    this.op(Op.i32_shr_u);
+    this.op(Op.i32_xor);
+    this.i32(TLB_INDEX16_MASK);
+    this.op(Op.i32_and);
   }
 
   addrHi(): void {
