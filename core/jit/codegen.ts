@@ -96,6 +96,8 @@ export class RegionEmitter {
   private readonly loops = new Map<number, number>();
   /** Blocks the region may be entered at (the others are inside a loop). */
   entries = new Set<number>();
+  /** The last body's branch hints (FuncDef.hints). */
+  hints: number[] = [];
   /**
    * Checker mode: every inline store first reports its offset and size, and
    * the budget is checked at every block so a region can run one block.
@@ -189,6 +191,7 @@ export class RegionEmitter {
     this.plan = plan;
     const w = this.w;
     w.reset();
+    this.hints = [];
     this.fp.reset();
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
     const used = new Set<number>(), written = new Set<number>();
@@ -426,7 +429,9 @@ export class RegionEmitter {
     this.w.byte(Op.i64_const);
     this.w.sleb(v);
   }
-  open(o: number, type: number): void {
+  /** Opens a block, loop or if; `likely` hints an `if` taken or not (wasm.ts branchHints). */
+  open(o: number, type: number, likely?: boolean): void {
+    if (likely !== undefined) this.hints.push(this.w.len, likely ? 1 : 0);
     this.w.byte(o);
     this.w.byte(type);
     this.depth++;
@@ -565,7 +570,7 @@ export class RegionEmitter {
     this.i32((this.plan.crossBuf - (next | 0)) | 0);
     this.op(Op.i32_ne);
     this.op(Op.i32_or);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc, k, STATUS_STOP);
     this.close();
   }
@@ -576,7 +581,7 @@ export class RegionEmitter {
     this.local(Op.local_get, L_N);
     this.local(Op.local_get, P_BUDGET);
     this.op(Op.i32_gt_u);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(pc, retired, STATUS_GO_ON);
     this.close();
   }
@@ -625,6 +630,7 @@ export class RegionEmitter {
         this.local(Op.local_get, L_N);
         this.local(Op.local_get, P_BUDGET);
         this.op(Op.i32_gt_u);
+        this.hints.push(this.w.len, 0);
         this.w.byte(Op.br_if);
         this.w.u32(this.depth - this.outDepth);
         this.i32(-1);
@@ -871,7 +877,7 @@ export class RegionEmitter {
   private load(i: Insn, k: number, rd: number, rs1: number, imm: number, f3: number): void {
     const size = 1 << (f3 & 3);
     this.tlbCheck(rs1, imm, ACCESS_LOAD, size);
-    this.open(Op.if, I64);
+    this.open(Op.if, I64, true);
     this.hitOffset(ACCESS_LOAD);
     this.mem(LOAD_OPS[f3], f3 & 3, 0);
     this.op(Op.else);
@@ -879,7 +885,7 @@ export class RegionEmitter {
     this.addrHi();
     this.i32(f3);
     this.call(FN_LOAD);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc, k, STATUS_TRAP);
     this.close();
     this.i32(0);
@@ -891,7 +897,7 @@ export class RegionEmitter {
   private store(i: Insn, k: number, rs1: number, rs2: number, imm: number, f3: number): void {
     const size = 1 << f3;
     this.tlbCheck(rs1, imm, ACCESS_STORE, size);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, true);
     if (this.logStores) {
       this.hitOffset(ACCESS_STORE);
       this.i32(size);
@@ -909,7 +915,7 @@ export class RegionEmitter {
     this.i32(f3);
     this.call(FN_STORE);
     this.local(Op.local_tee, L_ST);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     // 1: trap at this instruction; 2: done, but leave (MMIO wants the loop, or code changed).
     this.local(Op.local_get, L_ST);
     this.i32(STATUS_TRAP);
@@ -940,7 +946,7 @@ export class RegionEmitter {
       v: () => void,
     ) => (this.i32(0), v(), this.mem(Op.i32_store, 2, JIT_RESERVATION_OFFSET));
     this.tlbCheck(rs1, 0, kind, size);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, true);
     this.hitOffset(kind);
     this.local(Op.local_set, L_SLOT);
     if (f5 === 2) { // LR
@@ -1044,7 +1050,7 @@ export class RegionEmitter {
     this.local(Op.local_tee, L_ST);
     this.i32(SYS_TRAP);
     this.op(Op.i32_eq);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc, k, STATUS_TRAP);
     this.close();
     if (rd !== 0) {
@@ -1068,7 +1074,7 @@ export class RegionEmitter {
       return;
     }
     this.local(Op.local_get, L_ST);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
   }

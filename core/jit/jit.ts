@@ -560,6 +560,7 @@ export class Jit {
         type: T_REGION,
         locals: REGION_LOCALS,
         body: this.emitter.emit(plan, flatExits),
+        hints: this.emitter.hints,
         export: `r${k}`,
       });
       return this.emitter.entries;

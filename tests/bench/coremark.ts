@@ -6,17 +6,23 @@
  * process) and QEMU's (`-M spike`), so the two emulators share the moment's
  * load. A figure is the instructions the long build adds over the time it
  * adds, so start-up, demu's warm-up and getting hot cancel out; the time is
- * both the wall clock and the process's CPU time (demu: process.cpuUsage;
- * QEMU: its children's times from bash), the second being what other
- * processes' load moves least. The ratio is taken within each round and the
- * median of the rounds printed, with the load average of each round.
+ * both the wall clock and CPU time (demu: its main thread's, where the
+ * translated code runs; QEMU: the process's, from bash's `times`), the second
+ * being what other processes' load moves least. The ratio is taken within
+ * each round and the median of the rounds printed, with the load average.
+ *
+ * demu's steady speed is also sampled inside each long run: instructions
+ * over main-thread CPU time in windows of at least 20 ms, and the 90th
+ * percentile of a run's windows taken (its translated code at full speed, in
+ * the moments the machine's load left it alone). This is the figure that
+ * tells two versions of the translator apart (`--base`).
  *
  *   deno run --allow-read --allow-env --allow-run --allow-sys=loadavg tests/bench/coremark.ts
  *     [--rounds N] [--modes bare,sv39] [--only demu] [--base DIR]
  *
  * `--base DIR`: another checkout of demu (its board/machine.ts) runs in the
  * same rounds, interleaved, and its ratio to this one is printed: an A/B
- * comparison of two versions of the translator under the same load.
+ * comparison of two versions under the same load.
  */
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -52,11 +58,29 @@ interface Timing {
   wall: number;
   cpu: number;
   instructions: number;
+  /** demu: the 90th percentile of its windows' MIPS per CPU second (NaN: QEMU). */
+  steady: number;
 }
 
+/**
+ * CPU seconds of this process's main thread, where translated code runs: the
+ * scheduler's count in nanoseconds (/proc/self/schedstat), so V8's background
+ * compiles and GC threads, which vary from run to run, stay out; the process's
+ * whole CPU time where that file cannot be read.
+ */
 const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
+  try {
+    return Number(Deno.readTextFileSync("/proc/self/schedstat").split(" ")[0]) / 1e9;
+  } catch {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+};
+
+/** The value below which a share `p` of `xs` lies. */
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
 
 /** One demu run of an ELF to its end; throws when it computed a wrong result. */
@@ -64,12 +88,21 @@ async function demuRun(ctor: MachineCtor, elf: Uint8Array): Promise<Timing> {
   const machine = new ctor({ memoryMiB: 64, console: { write: () => {} } });
   machine.bootElf(elf);
   const c0 = cpuSeconds(), t0 = performance.now();
-  const exit = await machine.run();
+  // Machine.run yields to the event loop between slices, where this samples.
+  const windows: number[] = [];
+  let n0 = 0, w0 = c0;
+  const sampler = setInterval(() => {
+    const n = machine.executed, c = cpuSeconds();
+    if (c - w0 < 0.02) return;
+    windows.push((n - n0) / (c - w0) / 1e6);
+    n0 = n, w0 = c;
+  }, 20);
+  const exit = await machine.run().finally(() => clearInterval(sampler));
   const wall = (performance.now() - t0) / 1000, cpu = cpuSeconds() - c0;
   if (exit.reason !== "poweroff" || exit.code !== 0) {
     throw new Error(`demu computed a wrong result: ${JSON.stringify(exit)}`);
   }
-  return { wall, cpu, instructions: machine.executed };
+  return { wall, cpu, instructions: machine.executed, steady: percentile(windows, 0.9) };
 }
 
 /** One QEMU run: wall time and its CPU time (bash's `times` for its children). */
@@ -87,7 +120,7 @@ async function qemuRun(path: string): Promise<Timing> {
     return Number(m[1]) * 60 + Number(m[2]);
   };
   const cpu = lines[lines.length - 1].split(/\s+/).reduce((sum, t) => sum + secs(t), 0);
-  return { wall, cpu, instructions: NaN };
+  return { wall, cpu, instructions: NaN, steady: NaN };
 }
 
 const load = () => {
@@ -97,7 +130,7 @@ const load = () => {
     return NaN; // no --allow-sys=loadavg
   }
 };
-const f0 = (x: number) => x.toFixed(0).padStart(6);
+const f0 = (x: number) => x.toFixed(0).padStart(5);
 const f2 = (x: number) => x.toFixed(2);
 
 const qemu = !ONLY_DEMU && await qemuAvailable();
@@ -109,8 +142,8 @@ for (const mode of MODES) {
   const longElf = await Deno.readFile(join(dir, longName));
   // The interpreter's once-per-process warm-up (core/warmup.ts) out of the first round.
   for (const d of demus) await demuRun(d.ctor, shortElf);
-  /** Per round and emulator: [wall MIPS, CPU MIPS]. */
-  const rows: Record<string, [number, number][]> = {};
+  /** Per emulator, per round: [wall MIPS, CPU MIPS, steady MIPS] (long minus short, but steady). */
+  const rows: Record<string, number[][]> = {};
   const loads: number[] = [];
   let added = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -130,38 +163,41 @@ for (const mode of MODES) {
         l = await demuRun(ctor, longElf);
         added = l.instructions - s.instructions;
       }
-      (rows[name] ??= []).push([0, 0]);
-      const r = rows[name][round];
-      r[0] = added / (l.wall - s.wall) / 1e6;
-      r[1] = added / (l.cpu - s.cpu) / 1e6;
-      line.push(`${name} ${f0(r[0])} wall ${f0(r[1])} cpu`);
+      const r = [added / (l.wall - s.wall) / 1e6, added / (l.cpu - s.cpu) / 1e6, l.steady];
+      (rows[name] ??= []).push(r);
+      const steady = name === "qemu" ? "" : ` ${f0(r[2])} steady`;
+      line.push(`${name} ${f0(r[0])} wall ${f0(r[1])} cpu${steady}`);
     }
     console.log(`${mode} round ${round + 1}, load ${f2(loads[round])}: ${line.join(" | ")}`);
   }
-  const per = (name: string, k: 0 | 1) => rows[name].map((r) => r[k]);
-  const ratios = (a: string, b: string, k: 0 | 1) => rows[a].map((r, i) => r[k] / rows[b][i][k]);
+  const per = (name: string, k: number) => rows[name].map((r) => r[k]);
+  const ratios = (a: string, b: string, k: number) => rows[a].map((r, i) => r[k] / rows[b][i][k]);
   const range = (xs: number[], fmt: (x: number) => string) =>
     `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;
-  const loadRange = `load ${f2(Math.min(...loads))}-${f2(Math.max(...loads))}`;
+  const mips = (x: number) => x.toFixed(0);
+  console.log(
+    `coremark ${mode}: ${ROUNDS} rounds, load ${range(loads, f2)}; MIPS, median (range):`,
+  );
   for (const name of Object.keys(rows)) {
+    const steady = name === "qemu" ? "" : `, steady (CPU) ${range(per(name, 2), mips)}`;
     console.log(
-      `coremark ${mode} ${name.padEnd(4)} long minus short, ${ROUNDS} rounds, ${loadRange}: ` +
-        `wall ${range(per(name, 0), (x) => x.toFixed(0))} MIPS, ` +
-        `cpu ${range(per(name, 1), (x) => x.toFixed(0))} MIPS`,
+      `  ${name.padEnd(4)} long minus short: wall ${range(per(name, 0), mips)}, ` +
+        `CPU ${range(per(name, 1), mips)}${steady}`,
     );
   }
-  for (const name of demus.map((d) => d.name)) {
-    if (qemu) {
-      console.log(
-        `coremark ${mode} ${name} / qemu: wall ${range(ratios(name, "qemu", 0), f2)}, ` +
-          `cpu ${range(ratios(name, "qemu", 1), f2)} (median of per-round ratios)`,
-      );
-    }
+  for (const name of qemu ? demus.map((d) => d.name) : []) {
+    console.log(
+      `  ${name} / qemu, per round: wall ${range(ratios(name, "qemu", 0), f2)}, ` +
+        `CPU ${range(ratios(name, "qemu", 1), f2)}, ` +
+        `demu steady / qemu CPU ${range(rows[name].map((r, i) => r[2] / rows.qemu[i][1]), f2)}`,
+    );
   }
   if (BASE !== undefined) {
     console.log(
-      `coremark ${mode} demu / base: wall ${range(ratios("demu", "base", 0), f2)}, ` +
-        `cpu ${range(ratios("demu", "base", 1), f2)}`,
+      `  demu / base, per round: wall ${range(ratios("demu", "base", 0), f2)}, ` +
+        `CPU ${range(ratios("demu", "base", 1), f2)}, steady ${
+          range(ratios("demu", "base", 2), f2)
+        }`,
     );
   }
 }
