@@ -31,7 +31,7 @@ export function memoryFits(ramBytes: number, vramBytes = 0): boolean {
   return RAM_OFFSET + ramBytes + vramPages(vramBytes) + AFTER_RAM_BYTES <= BUFFER_LIMIT;
 }
 
-/** The most RAM, in whole MiB, that fits beside `vramBytes` of video memory (2046 without). */
+/** The most RAM, in whole MiB, that fits beside `vramBytes` of video memory (2045 without). */
 export function maxRamMiB(vramBytes = 0): number {
   return Math.floor((BUFFER_LIMIT - RAM_OFFSET - vramPages(vramBytes) - AFTER_RAM_BYTES) / 2 ** 20);
 }
