@@ -15,10 +15,14 @@
  * over main-thread CPU time in windows of at least 20 ms, and the 90th
  * percentile of a run's windows taken (its translated code at full speed, in
  * the moments the machine's load left it alone). This is the figure that
- * tells two versions of the translator apart (`--base`).
+ * tells two versions of the translator apart (`--base`). The CPU time of
+ * demu's other threads in a long run (V8's optimizing compiles of the
+ * regions, GC) is printed too: on 2 cores it competes with the guest.
  *
  *   deno run --allow-read --allow-env --allow-run --allow-sys=loadavg tests/bench/coremark.ts
  *     [--rounds N] [--modes bare,sv39] [--only demu] [--base DIR]
+ *
+ * (with `-A` instead, the other threads' CPU is printed too).
  *
  * `--base DIR`: another checkout of demu (its board/machine.ts) runs in the
  * same rounds, interleaved, and its ratio to this one is printed: an A/B
@@ -60,13 +64,15 @@ interface Timing {
   instructions: number;
   /** demu: the 90th percentile of its windows' MIPS per CPU second (NaN: QEMU). */
   steady: number;
+  /** demu: CPU seconds of its other threads (V8's optimizing compiles, GC; NaN: QEMU). */
+  background: number;
 }
 
 /**
- * CPU seconds of this process's main thread, where translated code runs: the
- * scheduler's count in nanoseconds (/proc/self/schedstat), so V8's background
- * compiles and GC threads, which vary from run to run, stay out; the process's
- * whole CPU time where that file cannot be read.
+ * CPU seconds of this process's main thread, where translated code runs, so
+ * V8's background compiles and GC threads, which vary from run to run, stay
+ * out: the scheduler's count in nanoseconds (/proc/self/schedstat, which Deno
+ * lets `-A` read), else process.cpuUsage (Deno's is the calling thread's).
  */
 const cpuSeconds = () => {
   try {
@@ -74,6 +80,20 @@ const cpuSeconds = () => {
   } catch {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;
+  }
+};
+
+/**
+ * CPU seconds of the whole process, all threads (utime and stime in
+ * /proc/self/stat, in ticks of 10 ms); NaN without `-A`, which Deno wants for it.
+ */
+const processSeconds = () => {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // fields 14 and 15 of proc(5)
+  } catch {
+    return NaN;
   }
 };
 
@@ -87,7 +107,7 @@ const percentile = (xs: number[], p: number) => {
 async function demuRun(ctor: MachineCtor, elf: Uint8Array): Promise<Timing> {
   const machine = new ctor({ memoryMiB: 64, console: { write: () => {} } });
   machine.bootElf(elf);
-  const c0 = cpuSeconds(), t0 = performance.now();
+  const c0 = cpuSeconds(), t0 = performance.now(), p0 = processSeconds();
   // Machine.run yields to the event loop between slices, where this samples.
   const windows: number[] = [];
   let n0 = 0, w0 = c0;
@@ -99,10 +119,17 @@ async function demuRun(ctor: MachineCtor, elf: Uint8Array): Promise<Timing> {
   }, 20);
   const exit = await machine.run().finally(() => clearInterval(sampler));
   const wall = (performance.now() - t0) / 1000, cpu = cpuSeconds() - c0;
+  const background = processSeconds() - p0 - cpu;
   if (exit.reason !== "poweroff" || exit.code !== 0) {
     throw new Error(`demu computed a wrong result: ${JSON.stringify(exit)}`);
   }
-  return { wall, cpu, instructions: machine.executed, steady: percentile(windows, 0.9) };
+  return {
+    wall,
+    cpu,
+    instructions: machine.executed,
+    steady: percentile(windows, 0.9),
+    background,
+  };
 }
 
 /** One QEMU run: wall time and its CPU time (bash's `times` for its children). */
@@ -120,7 +147,7 @@ async function qemuRun(path: string): Promise<Timing> {
     return Number(m[1]) * 60 + Number(m[2]);
   };
   const cpu = lines[lines.length - 1].split(/\s+/).reduce((sum, t) => sum + secs(t), 0);
-  return { wall, cpu, instructions: NaN, steady: NaN };
+  return { wall, cpu, instructions: NaN, steady: NaN, background: NaN };
 }
 
 const load = () => {
@@ -142,7 +169,10 @@ for (const mode of MODES) {
   const longElf = await Deno.readFile(join(dir, longName));
   // The interpreter's once-per-process warm-up (core/warmup.ts) out of the first round.
   for (const d of demus) await demuRun(d.ctor, shortElf);
-  /** Per emulator, per round: [wall MIPS, CPU MIPS, steady MIPS] (long minus short, but steady). */
+  /**
+   * Per emulator, per round: wall MIPS, CPU MIPS (long minus short each), steady MIPS and
+   * the other threads' CPU milliseconds (the long run's).
+   */
   const rows: Record<string, number[][]> = {};
   const loads: number[] = [];
   let added = 0;
@@ -163,9 +193,15 @@ for (const mode of MODES) {
         l = await demuRun(ctor, longElf);
         added = l.instructions - s.instructions;
       }
-      const r = [added / (l.wall - s.wall) / 1e6, added / (l.cpu - s.cpu) / 1e6, l.steady];
+      const r = [
+        added / (l.wall - s.wall) / 1e6,
+        added / (l.cpu - s.cpu) / 1e6,
+        l.steady,
+        l.background * 1000,
+      ];
       (rows[name] ??= []).push(r);
-      const steady = name === "qemu" ? "" : ` ${f0(r[2])} steady`;
+      const bg = isNaN(r[3]) ? "" : ` ${f0(r[3])} ms bg`;
+      const steady = name === "qemu" ? "" : ` ${f0(r[2])} steady${bg}`;
       line.push(`${name} ${f0(r[0])} wall ${f0(r[1])} cpu${steady}`);
     }
     console.log(`${mode} round ${round + 1}, load ${f2(loads[round])}: ${line.join(" | ")}`);
@@ -179,7 +215,10 @@ for (const mode of MODES) {
     `coremark ${mode}: ${ROUNDS} rounds, load ${range(loads, f2)}; MIPS, median (range):`,
   );
   for (const name of Object.keys(rows)) {
-    const steady = name === "qemu" ? "" : `, steady (CPU) ${range(per(name, 2), mips)}`;
+    const bg = isNaN(per(name, 3)[0])
+      ? ""
+      : `, other threads' CPU a long run ${range(per(name, 3), mips)} ms`;
+    const steady = name === "qemu" ? "" : `, steady (CPU) ${range(per(name, 2), mips)}${bg}`;
     console.log(
       `  ${name.padEnd(4)} long minus short: wall ${range(per(name, 0), mips)}, ` +
         `CPU ${range(per(name, 1), mips)}${steady}`,
