@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
 import { Jit } from "../core/jit/jit.ts";
+import { planRegion } from "../core/jit/region.ts";
 import { Lockstep } from "../core/jit/lockstep.ts";
 import { Machine } from "../board/machine.ts";
 import { RAM_BASE } from "../core/memory.ts";
@@ -555,4 +556,29 @@ Deno.test("jit: branch hints mark TLB hits likely and budget exits unlikely, at 
   }
   assert.ok(likely >= 2, "the load's and the store's TLB hits");
   assert.ok(unlikely >= 1, "the budget's exits");
+});
+
+Deno.test("jit: a function whose address the code computes is planned with it; data is not", () => {
+  const page = 0x80000000;
+  const words = [
+    E.auipc(11, 0), // 0
+    E.addi(11, 11, 24), // 4: x11 = the function at 24 (after a return)
+    E.auipc(12, 0), // 8
+    E.addi(12, 12, 36), // 12: x12 = 44, a word not after a return
+    E.jalr(1, 11, 0), // 16: call through x11
+    E.jalr(0, 1, 0), // 20: return
+    E.addi(10, 10, 1), // 24: the function
+    E.jalr(0, 1, 0), // 28: return
+    E.addi(6, 6, 1), // 32
+    E.addi(6, 6, 1), // 36
+    E.addi(6, 6, 1), // 40
+    E.addi(5, 5, 1), // 44
+    E.jalr(0, 1, 0), // 48
+  ];
+  const u16 = new Uint16Array(2048);
+  new Uint32Array(u16.buffer).set(words);
+  const plan = planRegion(u16, page, 0, [page])!;
+  const starts = plan.blocks.map((b) => b.pc - page);
+  assert.deepEqual(starts, [0, 20, 24]);
+  assert.deepEqual(plan.roots, [page, page + 24]);
 });
