@@ -35,22 +35,7 @@ import { Machine } from "../../board/machine.ts";
 import { median } from "./report.ts";
 import { qemuAvailable } from "./qemu.ts";
 
-const args = Deno.args;
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i < 0 ? undefined : args[i + 1];
-};
-const ROUNDS = Number(flag("--rounds") ?? 5);
-const MODES = (flag("--modes") ?? "bare,sv39").split(",");
-const ONLY_DEMU = flag("--only") === "demu";
-const BASE = flag("--base");
-
 type MachineCtor = typeof Machine;
-const demus: { name: string; ctor: MachineCtor }[] = [{ name: "demu", ctor: Machine }];
-if (BASE !== undefined) {
-  const url = "file://" + resolve(BASE, "board/machine.ts");
-  demus.push({ name: "base", ctor: (await import(url)).Machine });
-}
 
 /** The build of each mode: short (crt0.S / crt0_sv39.S) and ten times longer. */
 const FILES: Record<string, [string, string]> = {
@@ -160,9 +145,36 @@ const load = () => {
 const f0 = (x: number) => x.toFixed(0).padStart(5);
 const f2 = (x: number) => x.toFixed(2);
 
-const qemu = !ONLY_DEMU && await qemuAvailable();
-if (!ONLY_DEMU && !qemu) console.log("qemu-system-riscv64 is not installed: demu's figures only");
-for (const mode of MODES) {
+/**
+ * The rounds of each mode, printed as they go, then the medians and ratios.
+ * `base`: another checkout's Machine, run in the same rounds (A/B).
+ */
+export async function compareCoremark(
+  { rounds = 5, modes = ["bare", "sv39"], onlyDemu = false, base }: {
+    rounds?: number;
+    modes?: string[];
+    onlyDemu?: boolean;
+    base?: string;
+  } = {},
+): Promise<void> {
+  const demus: { name: string; ctor: MachineCtor }[] = [{ name: "demu", ctor: Machine }];
+  if (base !== undefined) {
+    const url = "file://" + resolve(base, "board/machine.ts");
+    demus.push({ name: "base", ctor: (await import(url)).Machine });
+  }
+  const qemu = !onlyDemu && await qemuAvailable();
+  if (!onlyDemu && !qemu) console.log("qemu-system-riscv64 is not installed: demu's figures only");
+  for (const mode of modes) await compareMode(mode, rounds, demus, qemu, base !== undefined);
+}
+
+/** One mode's rounds (see the file comment). */
+async function compareMode(
+  mode: string,
+  rounds: number,
+  demus: { name: string; ctor: MachineCtor }[],
+  qemu: boolean,
+  withBase: boolean,
+): Promise<void> {
   const [shortName, longName] = FILES[mode];
   const dir = join(cacheDir(), "programs");
   const shortElf = await Deno.readFile(join(dir, shortName));
@@ -176,7 +188,7 @@ for (const mode of MODES) {
   const rows: Record<string, number[][]> = {};
   const loads: number[] = [];
   let added = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     loads.push(load());
     const line: string[] = [];
     // The order changes each round, so no emulator always runs first after a pause.
@@ -212,7 +224,7 @@ for (const mode of MODES) {
     `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;
   const mips = (x: number) => x.toFixed(0);
   console.log(
-    `coremark ${mode}: ${ROUNDS} rounds, load ${range(loads, f2)}; MIPS, median (range):`,
+    `coremark ${mode}: ${rounds} rounds, load ${range(loads, f2)}; MIPS, median (range):`,
   );
   for (const name of Object.keys(rows)) {
     const bg = isNaN(per(name, 3)[0])
@@ -231,7 +243,7 @@ for (const mode of MODES) {
         `demu steady / qemu CPU ${range(rows[name].map((r, i) => r[2] / rows.qemu[i][1]), f2)}`,
     );
   }
-  if (BASE !== undefined) {
+  if (withBase) {
     console.log(
       `  demu / base, per round: wall ${range(ratios("demu", "base", 0), f2)}, ` +
         `CPU ${range(ratios("demu", "base", 1), f2)}, steady ${
@@ -239,4 +251,17 @@ for (const mode of MODES) {
         }`,
     );
   }
+}
+
+if (import.meta.main) {
+  const flag = (name: string) => {
+    const i = Deno.args.indexOf(name);
+    return i < 0 ? undefined : Deno.args[i + 1];
+  };
+  await compareCoremark({
+    rounds: Number(flag("--rounds") ?? 5),
+    modes: (flag("--modes") ?? "bare,sv39").split(","),
+    onlyDemu: flag("--only") === "demu",
+    base: flag("--base"),
+  });
 }
