@@ -582,3 +582,33 @@ Deno.test("jit: a function whose address the code computes is planned with it; d
   assert.deepEqual(starts, [0, 20, 24]);
   assert.deepEqual(plan.roots, [page, page + 24]);
 });
+
+Deno.test("jit: entered inside a loop, the flat variant runs on and leaves where the structured one can go on", () => {
+  const program = [
+    E.addi(2, 0, 100), // 0
+    E.addi(1, 1, 1), // 4: loop head
+    E.opImm(7)(3, 1, 1), // 8: andi
+    E.beq(3, 0, 8), // 12 -> 20
+    E.addi(4, 4, 1), // 16: inside the loop, no entry of the structured variant
+    E.addi(2, 2, -1), // 20: inside the loop too
+    bne(2, 0, -20), // 24 -> 4
+    E.addi(5, 5, 7), // 28: after the loop, an entry
+    E.wfi(), // 32
+  ];
+  const outcome = (on: boolean) => {
+    const h = bareHart(program);
+    const jit = on ? translating(h) : null;
+    runJit(h, jit); // translated (struct variant) on the way
+    // Back into the loop's last block with one pass left, as an interrupt's return would.
+    h.pc = RAM_BASE + 20;
+    h.state.x[2] = 1n;
+    h.waiting = false;
+    const before = jit?.stats.modules ?? 0;
+    runJit(h, jit);
+    if (jit) assert.ok(jit.stats.modules > before, "the flat variant was compiled and run");
+    return { pc: h.pc, instret: h.instret, regs: [1, 2, 3, 4, 5].map((r) => u64(h, r)) };
+  };
+  const interpreted = outcome(false);
+  assert.deepEqual(interpreted.regs, [100n, 0n, 0n, 50n, 14n]);
+  assert.deepEqual(outcome(true), interpreted);
+});

@@ -378,6 +378,16 @@ export class RegionEmitter {
     for (const u of units) {
       this.close();
       this.labels.delete(u.h);
+      if (u.inner === null && this.flatExits?.has(u.h)) {
+        // The flat variant runs only the blocks the structured one cannot be entered at: on
+        // reaching one it can (by falling through), it leaves for it, as a jump there does.
+        this.i64(this.blocks[u.h].pc);
+        this.local(Op.local_set, L_PC);
+        this.i32(STATUS_GO_ON);
+        this.local(Op.local_set, L_ST);
+        this.br(this.outDepth);
+        continue;
+      }
       if (u.inner === null) {
         this.block(u.h, this.blocks[u.h], this.next(u.h));
         continue;
