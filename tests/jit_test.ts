@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
 import { Jit } from "../core/jit/jit.ts";
+import { planRegion } from "../core/jit/region.ts";
 import { Lockstep } from "../core/jit/lockstep.ts";
 import { Machine } from "../board/machine.ts";
 import { RAM_BASE } from "../core/memory.ts";
@@ -555,4 +556,59 @@ Deno.test("jit: branch hints mark TLB hits likely and budget exits unlikely, at 
   }
   assert.ok(likely >= 2, "the load's and the store's TLB hits");
   assert.ok(unlikely >= 1, "the budget's exits");
+});
+
+Deno.test("jit: a function whose address the code computes is planned with it; data is not", () => {
+  const page = 0x80000000;
+  const words = [
+    E.auipc(11, 0), // 0
+    E.addi(11, 11, 24), // 4: x11 = the function at 24 (after a return)
+    E.auipc(12, 0), // 8
+    E.addi(12, 12, 36), // 12: x12 = 44, a word not after a return
+    E.jalr(1, 11, 0), // 16: call through x11
+    E.jalr(0, 1, 0), // 20: return
+    E.addi(10, 10, 1), // 24: the function
+    E.jalr(0, 1, 0), // 28: return
+    E.addi(6, 6, 1), // 32
+    E.addi(6, 6, 1), // 36
+    E.addi(6, 6, 1), // 40
+    E.addi(5, 5, 1), // 44
+    E.jalr(0, 1, 0), // 48
+  ];
+  const u16 = new Uint16Array(2048);
+  new Uint32Array(u16.buffer).set(words);
+  const plan = planRegion(u16, page, 0, [page])!;
+  const starts = plan.blocks.map((b) => b.pc - page);
+  assert.deepEqual(starts, [0, 20, 24]);
+  assert.deepEqual(plan.roots, [page, page + 24]);
+});
+
+Deno.test("jit: entered inside a loop, the flat variant runs on and leaves where the structured one can go on", () => {
+  const program = [
+    E.addi(2, 0, 100), // 0
+    E.addi(1, 1, 1), // 4: loop head
+    E.opImm(7)(3, 1, 1), // 8: andi
+    E.beq(3, 0, 8), // 12 -> 20
+    E.addi(4, 4, 1), // 16: inside the loop, no entry of the structured variant
+    E.addi(2, 2, -1), // 20: inside the loop too
+    bne(2, 0, -20), // 24 -> 4
+    E.addi(5, 5, 7), // 28: after the loop, an entry
+    E.wfi(), // 32
+  ];
+  const outcome = (on: boolean) => {
+    const h = bareHart(program);
+    const jit = on ? translating(h) : null;
+    runJit(h, jit); // translated (struct variant) on the way
+    // Back into the loop's last block with one pass left, as an interrupt's return would.
+    h.pc = RAM_BASE + 20;
+    h.state.x[2] = 1n;
+    h.waiting = false;
+    const before = jit?.stats.modules ?? 0;
+    runJit(h, jit);
+    if (jit) assert.ok(jit.stats.modules > before, "the flat variant was compiled and run");
+    return { pc: h.pc, instret: h.instret, regs: [1, 2, 3, 4, 5].map((r) => u64(h, r)) };
+  };
+  const interpreted = outcome(false);
+  assert.deepEqual(interpreted.regs, [100n, 0n, 0n, 50n, 14n]);
+  assert.deepEqual(outcome(true), interpreted);
 });

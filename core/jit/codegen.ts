@@ -235,6 +235,15 @@ export class RegionEmitter {
     const entryPcs = entryIndex.map((i) => blocks[i].pc);
     this.entryIndex = entryIndex;
     this.entryPcs = entryPcs;
+    // Return sites (after a call) that are entries: where a return most likely goes.
+    const returns = entryIndex.filter((i) => {
+      const prev = i > 0 ? blocks[i - 1].insns[blocks[i - 1].insns.length - 1] : undefined;
+      const op = prev === undefined ? 0 : prev.insn & 0x7f;
+      return prev !== undefined && prev.pc + prev.len === blocks[i].pc &&
+        (op === 0x6f || op === 0x67) && ((prev.insn >>> 7) & 31) !== 0;
+    });
+    this.returnIndex = returns;
+    this.returnPcs = returns.map((i) => blocks[i].pc);
     this.inlineLeaves = 0;
     this.searchBlock(entryPcs, entryIndex, 0, entryIndex.length, this.depth);
     this.close();
@@ -273,6 +282,8 @@ export class RegionEmitter {
   private next: (i: number) => number = () => NaN;
   private entryIndex: number[] = [];
   private entryPcs: number[] = [];
+  private returnIndex: number[] = [];
+  private returnPcs: number[] = [];
   /** Search leaves emitted inline at indirect jumps so far in this region (bounds code size). */
   private inlineLeaves = 0;
 
@@ -281,23 +292,24 @@ export class RegionEmitter {
    * then branches as a direct jump would (no pass through the region's
    * dispatch loop, whose head V8 fills with spills), within a code-size bound.
    */
-  private inlineSearch(): boolean {
-    if (this.flatExits !== null || this.inlineLeaves + this.entryIndex.length > MAX_INLINE_LEAVES) {
-      return false;
-    }
-    this.inlineLeaves += this.entryIndex.length;
+  private inlineSearch(leaves: number): boolean {
+    if (this.flatExits !== null || this.inlineLeaves + leaves > MAX_INLINE_LEAVES) return false;
+    this.inlineLeaves += leaves;
     return true;
   }
 
-  /** Binary search of L_PC among entry blocks, each leaf jumping to its block; none: leave. */
-  private searchJump(pcs: number[], index: number[], lo: number, hi: number): void {
-    this.searchPc(pcs, lo, hi, 3, (i) => this.jumpToBlock(index[i], pcs[i]));
+  /**
+   * Binary search of L_PC among entry blocks, each leaf jumping to its block;
+   * none: `miss` (by default, leave the region).
+   */
+  private searchJump(pcs: number[], index: number[], miss?: () => void): void {
+    this.searchPc(pcs, 0, pcs.length, 3, (i) => this.jumpToBlock(index[i], pcs[i]), miss);
   }
 
   /**
    * Binary search of L_PC among the sorted pcs [lo, hi): `hit(i)` emits what a
-   * match of pcs[i] does; no match leaves the region. Up to `leaf` pcs are
-   * compared in turn.
+   * match of pcs[i] does; no match leaves the region (or runs `miss`). Up to
+   * `leaf` pcs are compared in turn.
    */
   private searchPc(
     pcs: number[],
@@ -305,6 +317,7 @@ export class RegionEmitter {
     hi: number,
     leaf: number,
     hit: (i: number) => void,
+    miss?: () => void,
   ): void {
     if (hi - lo <= leaf) {
       for (let i = lo; i < hi; i++) {
@@ -315,6 +328,7 @@ export class RegionEmitter {
         hit(i);
         this.close();
       }
+      if (miss !== undefined) return miss();
       this.i32(STATUS_GO_ON);
       this.local(Op.local_set, L_ST);
       this.br(this.outDepth);
@@ -325,10 +339,24 @@ export class RegionEmitter {
     this.i64(pcs[mid]);
     this.op(Op.i64_lt_s);
     this.open(Op.if, VOID);
-    this.searchPc(pcs, lo, mid, leaf, hit);
+    this.searchPc(pcs, lo, mid, leaf, hit, miss);
     this.op(Op.else);
-    this.searchPc(pcs, mid, hi, leaf, hit);
+    this.searchPc(pcs, mid, hi, leaf, hit, miss);
     this.close();
+  }
+  /** To the target in L_PC through the region's dispatch, budget as for a backward jump. */
+  private dispatchJump(): void {
+    this.i32(STATUS_GO_ON);
+    this.local(Op.local_set, L_ST);
+    this.local(Op.local_get, L_N);
+    this.local(Op.local_get, P_BUDGET);
+    this.op(Op.i32_gt_u);
+    this.hints.push(this.w.len, 0);
+    this.w.byte(Op.br_if);
+    this.w.u32(this.depth - this.outDepth);
+    this.i32(-1);
+    this.local(Op.local_set, L_BLK);
+    this.br(this.topDepth);
   }
   private shape!: Structure;
   private blocks: Block[] = [];
@@ -346,6 +374,16 @@ export class RegionEmitter {
     for (const u of units) {
       this.close();
       this.labels.delete(u.h);
+      if (u.inner === null && this.flatExits?.has(u.h)) {
+        // The flat variant runs only the blocks the structured one cannot be entered at: on
+        // reaching one it can (by falling through), it leaves for it, as a jump there does.
+        this.i64(this.blocks[u.h].pc);
+        this.local(Op.local_set, L_PC);
+        this.i32(STATUS_GO_ON);
+        this.local(Op.local_set, L_ST);
+        this.br(this.outDepth);
+        continue;
+      }
       if (u.inner === null) {
         this.block(u.h, this.blocks[u.h], this.next(u.h));
         continue;
@@ -619,23 +657,20 @@ export class RegionEmitter {
           this.i64(i.pc + i.len);
           this.set(rd);
         }
-        if (this.inlineSearch()) {
-          // The target's block found here, and jumped to as a direct jump would be.
-          this.searchJump(this.entryPcs, this.entryIndex, 0, this.entryIndex.length);
+        // A return (rd x0, rs1 the link register) goes, most likely, to a return site: those
+        // alone are searched here, and any other target through the region's dispatch. Other
+        // indirect jumps search every entry. Either way the target's block is then jumped to
+        // as a direct jump would be, without a pass through the dispatch.
+        if (rd === 0 && (rs1 === 1 || rs1 === 5) && this.returnPcs.length > 0) {
+          if (this.inlineSearch(this.returnPcs.length)) {
+            this.searchJump(this.returnPcs, this.returnIndex, () => this.dispatchJump());
+            return;
+          }
+        } else if (this.inlineSearch(this.entryIndex.length)) {
+          this.searchJump(this.entryPcs, this.entryIndex);
           return;
         }
-        // Budget as for a backward jump, then look the target up among this region's blocks.
-        this.i32(STATUS_GO_ON);
-        this.local(Op.local_set, L_ST);
-        this.local(Op.local_get, L_N);
-        this.local(Op.local_get, P_BUDGET);
-        this.op(Op.i32_gt_u);
-        this.hints.push(this.w.len, 0);
-        this.w.byte(Op.br_if);
-        this.w.u32(this.depth - this.outDepth);
-        this.i32(-1);
-        this.local(Op.local_set, L_BLK);
-        this.br(this.topDepth);
+        this.dispatchJump();
         return;
       case 0x63: { // BRANCH
         this.get(rs1);

@@ -15,10 +15,14 @@
  * over main-thread CPU time in windows of at least 20 ms, and the 90th
  * percentile of a run's windows taken (its translated code at full speed, in
  * the moments the machine's load left it alone). This is the figure that
- * tells two versions of the translator apart (`--base`).
+ * tells two versions of the translator apart (`--base`). The CPU time of
+ * demu's other threads in a long run (V8's optimizing compiles of the
+ * regions, GC) is printed too: on 2 cores it competes with the guest.
  *
  *   deno run --allow-read --allow-env --allow-run --allow-sys=loadavg tests/bench/coremark.ts
  *     [--rounds N] [--modes bare,sv39] [--only demu] [--base DIR]
+ *
+ * (with `-A` instead, the other threads' CPU is printed too).
  *
  * `--base DIR`: another checkout of demu (its board/machine.ts) runs in the
  * same rounds, interleaved, and its ratio to this one is printed: an A/B
@@ -31,22 +35,7 @@ import { Machine } from "../../board/machine.ts";
 import { median } from "./report.ts";
 import { qemuAvailable } from "./qemu.ts";
 
-const args = Deno.args;
-const flag = (name: string) => {
-  const i = args.indexOf(name);
-  return i < 0 ? undefined : args[i + 1];
-};
-const ROUNDS = Number(flag("--rounds") ?? 5);
-const MODES = (flag("--modes") ?? "bare,sv39").split(",");
-const ONLY_DEMU = flag("--only") === "demu";
-const BASE = flag("--base");
-
 type MachineCtor = typeof Machine;
-const demus: { name: string; ctor: MachineCtor }[] = [{ name: "demu", ctor: Machine }];
-if (BASE !== undefined) {
-  const url = "file://" + resolve(BASE, "board/machine.ts");
-  demus.push({ name: "base", ctor: (await import(url)).Machine });
-}
 
 /** The build of each mode: short (crt0.S / crt0_sv39.S) and ten times longer. */
 const FILES: Record<string, [string, string]> = {
@@ -60,13 +49,15 @@ interface Timing {
   instructions: number;
   /** demu: the 90th percentile of its windows' MIPS per CPU second (NaN: QEMU). */
   steady: number;
+  /** demu: CPU seconds of its other threads (V8's optimizing compiles, GC; NaN: QEMU). */
+  background: number;
 }
 
 /**
- * CPU seconds of this process's main thread, where translated code runs: the
- * scheduler's count in nanoseconds (/proc/self/schedstat), so V8's background
- * compiles and GC threads, which vary from run to run, stay out; the process's
- * whole CPU time where that file cannot be read.
+ * CPU seconds of this process's main thread, where translated code runs, so
+ * V8's background compiles and GC threads, which vary from run to run, stay
+ * out: the scheduler's count in nanoseconds (/proc/self/schedstat, which Deno
+ * lets `-A` read), else process.cpuUsage (Deno's is the calling thread's).
  */
 const cpuSeconds = () => {
   try {
@@ -74,6 +65,20 @@ const cpuSeconds = () => {
   } catch {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;
+  }
+};
+
+/**
+ * CPU seconds of the whole process, all threads (utime and stime in
+ * /proc/self/stat, in ticks of 10 ms); NaN without `-A`, which Deno wants for it.
+ */
+const processSeconds = () => {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // fields 14 and 15 of proc(5)
+  } catch {
+    return NaN;
   }
 };
 
@@ -87,7 +92,7 @@ const percentile = (xs: number[], p: number) => {
 async function demuRun(ctor: MachineCtor, elf: Uint8Array): Promise<Timing> {
   const machine = new ctor({ memoryMiB: 64, console: { write: () => {} } });
   machine.bootElf(elf);
-  const c0 = cpuSeconds(), t0 = performance.now();
+  const c0 = cpuSeconds(), t0 = performance.now(), p0 = processSeconds();
   // Machine.run yields to the event loop between slices, where this samples.
   const windows: number[] = [];
   let n0 = 0, w0 = c0;
@@ -99,10 +104,17 @@ async function demuRun(ctor: MachineCtor, elf: Uint8Array): Promise<Timing> {
   }, 20);
   const exit = await machine.run().finally(() => clearInterval(sampler));
   const wall = (performance.now() - t0) / 1000, cpu = cpuSeconds() - c0;
+  const background = processSeconds() - p0 - cpu;
   if (exit.reason !== "poweroff" || exit.code !== 0) {
     throw new Error(`demu computed a wrong result: ${JSON.stringify(exit)}`);
   }
-  return { wall, cpu, instructions: machine.executed, steady: percentile(windows, 0.9) };
+  return {
+    wall,
+    cpu,
+    instructions: machine.executed,
+    steady: percentile(windows, 0.9),
+    background,
+  };
 }
 
 /** One QEMU run: wall time and its CPU time (bash's `times` for its children). */
@@ -120,7 +132,7 @@ async function qemuRun(path: string): Promise<Timing> {
     return Number(m[1]) * 60 + Number(m[2]);
   };
   const cpu = lines[lines.length - 1].split(/\s+/).reduce((sum, t) => sum + secs(t), 0);
-  return { wall, cpu, instructions: NaN, steady: NaN };
+  return { wall, cpu, instructions: NaN, steady: NaN, background: NaN };
 }
 
 const load = () => {
@@ -133,20 +145,50 @@ const load = () => {
 const f0 = (x: number) => x.toFixed(0).padStart(5);
 const f2 = (x: number) => x.toFixed(2);
 
-const qemu = !ONLY_DEMU && await qemuAvailable();
-if (!ONLY_DEMU && !qemu) console.log("qemu-system-riscv64 is not installed: demu's figures only");
-for (const mode of MODES) {
+/**
+ * The rounds of each mode, printed as they go, then the medians and ratios.
+ * `base`: another checkout's Machine, run in the same rounds (A/B).
+ */
+export async function compareCoremark(
+  { rounds = 5, modes = ["bare", "sv39"], onlyDemu = false, base }: {
+    rounds?: number;
+    modes?: string[];
+    onlyDemu?: boolean;
+    base?: string;
+  } = {},
+): Promise<void> {
+  const demus: { name: string; ctor: MachineCtor }[] = [{ name: "demu", ctor: Machine }];
+  if (base !== undefined) {
+    const url = "file://" + resolve(base, "board/machine.ts");
+    demus.push({ name: "base", ctor: (await import(url)).Machine });
+  }
+  const qemu = !onlyDemu && await qemuAvailable();
+  if (!onlyDemu && !qemu) console.log("qemu-system-riscv64 is not installed: demu's figures only");
+  for (const mode of modes) await compareMode(mode, rounds, demus, qemu, base !== undefined);
+}
+
+/** One mode's rounds (see the file comment). */
+async function compareMode(
+  mode: string,
+  rounds: number,
+  demus: { name: string; ctor: MachineCtor }[],
+  qemu: boolean,
+  withBase: boolean,
+): Promise<void> {
   const [shortName, longName] = FILES[mode];
   const dir = join(cacheDir(), "programs");
   const shortElf = await Deno.readFile(join(dir, shortName));
   const longElf = await Deno.readFile(join(dir, longName));
   // The interpreter's once-per-process warm-up (core/warmup.ts) out of the first round.
   for (const d of demus) await demuRun(d.ctor, shortElf);
-  /** Per emulator, per round: [wall MIPS, CPU MIPS, steady MIPS] (long minus short, but steady). */
+  /**
+   * Per emulator, per round: wall MIPS, CPU MIPS (long minus short each), steady MIPS and
+   * the other threads' CPU milliseconds (the long run's).
+   */
   const rows: Record<string, number[][]> = {};
   const loads: number[] = [];
   let added = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     loads.push(load());
     const line: string[] = [];
     // The order changes each round, so no emulator always runs first after a pause.
@@ -163,9 +205,15 @@ for (const mode of MODES) {
         l = await demuRun(ctor, longElf);
         added = l.instructions - s.instructions;
       }
-      const r = [added / (l.wall - s.wall) / 1e6, added / (l.cpu - s.cpu) / 1e6, l.steady];
+      const r = [
+        added / (l.wall - s.wall) / 1e6,
+        added / (l.cpu - s.cpu) / 1e6,
+        l.steady,
+        l.background * 1000,
+      ];
       (rows[name] ??= []).push(r);
-      const steady = name === "qemu" ? "" : ` ${f0(r[2])} steady`;
+      const bg = isNaN(r[3]) ? "" : ` ${f0(r[3])} ms bg`;
+      const steady = name === "qemu" ? "" : ` ${f0(r[2])} steady${bg}`;
       line.push(`${name} ${f0(r[0])} wall ${f0(r[1])} cpu${steady}`);
     }
     console.log(`${mode} round ${round + 1}, load ${f2(loads[round])}: ${line.join(" | ")}`);
@@ -176,10 +224,13 @@ for (const mode of MODES) {
     `${fmt(median(xs))} (${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))})`;
   const mips = (x: number) => x.toFixed(0);
   console.log(
-    `coremark ${mode}: ${ROUNDS} rounds, load ${range(loads, f2)}; MIPS, median (range):`,
+    `coremark ${mode}: ${rounds} rounds, load ${range(loads, f2)}; MIPS, median (range):`,
   );
   for (const name of Object.keys(rows)) {
-    const steady = name === "qemu" ? "" : `, steady (CPU) ${range(per(name, 2), mips)}`;
+    const bg = isNaN(per(name, 3)[0])
+      ? ""
+      : `, other threads' CPU a long run ${range(per(name, 3), mips)} ms`;
+    const steady = name === "qemu" ? "" : `, steady (CPU) ${range(per(name, 2), mips)}${bg}`;
     console.log(
       `  ${name.padEnd(4)} long minus short: wall ${range(per(name, 0), mips)}, ` +
         `CPU ${range(per(name, 1), mips)}${steady}`,
@@ -192,7 +243,7 @@ for (const mode of MODES) {
         `demu steady / qemu CPU ${range(rows[name].map((r, i) => r[2] / rows.qemu[i][1]), f2)}`,
     );
   }
-  if (BASE !== undefined) {
+  if (withBase) {
     console.log(
       `  demu / base, per round: wall ${range(ratios("demu", "base", 0), f2)}, ` +
         `CPU ${range(ratios("demu", "base", 1), f2)}, steady ${
@@ -200,4 +251,17 @@ for (const mode of MODES) {
         }`,
     );
   }
+}
+
+if (import.meta.main) {
+  const flag = (name: string) => {
+    const i = Deno.args.indexOf(name);
+    return i < 0 ? undefined : Deno.args[i + 1];
+  };
+  await compareCoremark({
+    rounds: Number(flag("--rounds") ?? 5),
+    modes: (flag("--modes") ?? "bare,sv39").split(","),
+    onlyDemu: flag("--only") === "demu",
+    base: flag("--base"),
+  });
 }
