@@ -3,7 +3,8 @@
  * in i64 locals (loaded on entry, the written ones stored at the exit), the
  * blocks inside one loop with a br_table dispatch so loops stay in wasm, an
  * instruction budget checked at each block start, and loads and stores through
- * an inline software-TLB hit path with a helper call on a miss.
+ * an inline software-TLB hit path with a helper call on a miss (branch hints
+ * mark the hit likely and the exits unlikely: core/jit/wasm.ts branchHints).
  *
  * Signature: (entry block, budget, data TLB offset) -> status. On return the
  * shared memory holds the registers, the next pc and the retired count
@@ -183,8 +184,9 @@ export class RegionEmitter {
   /** The body of the function for `plan` (without the final end). */
   /**
    * `flatExits` (block indices) asks for the flat variant: no loops, every
-   * block an entry, and a jump to one of those blocks leaves the function (the
-   * structured variant takes over there through the chain cache).
+   * block an entry, and reaching one of those blocks (by a jump or falling
+   * through) leaves the function, whose code it does not hold (the structured
+   * variant takes over there through the chain cache).
    */
   emit(plan: RegionPlan, flatExits: Set<number> | null = null): Uint8Array {
     this.flatExits = flatExits;
