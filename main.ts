@@ -511,7 +511,8 @@ async function runElf(cli: ParsedCommandLine, path: string) {
   );
 }
 
-async function main(args: string[]): Promise<number> {
+/** The command line (tests/tools/return_probe.ts runs it in-process with its counters). */
+export async function main(args: string[]): Promise<number> {
   const cli = parseCommandLine(args);
   if (cli.values.help) {
     console.log(USAGE);

@@ -24,7 +24,7 @@ import {
 import { executeFp } from "./fpu.ts";
 import { type PhysicalMemory, TLB_AREA_BYTES } from "./memory.ts";
 import { Pmp } from "./pmp.ts";
-import { SATP_BARE, Tlb, TLB_BYTES, walkPageTable } from "./mmu.ts";
+import { SATP_BARE, Tlb, TLB_BYTES, TLB_SIZE, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
 import {
   instantiateWasmInterp,
@@ -51,6 +51,8 @@ import {
   TRAP,
 } from "./trap.ts";
 
+/** The data TLB's index mask: the run loop computes mmu.ts `dataTlbIndex` inline. */
+const TLB_MASK = TLB_SIZE - 1;
 /** The TLB slot of S-mode data accesses with mstatus.SUM set (see `tlbs`). */
 const TLB_S_SUM = 2;
 /** Address spaces (satp values) whose TLB sets are kept at once. */
@@ -872,7 +874,7 @@ export class Hart {
               const lo = x32[rs1 * 2], imm = insn >> 20, alo = (lo + imm) | 0;
               const ahi = x32[rs1 * 2 + 1] +
                 (imm < 0 ? ((alo >>> 0) > (lo >>> 0) ? -1 : 0) : (alo >>> 0) < (lo >>> 0) ? 1 : 0);
-              const page = alo >>> 12, ti = page & 255;
+              const page = alo >>> 12, ti = page & TLB_MASK;
               const hit = rPage[ti] === page && rHi[ti] === ahi;
               const off = rBase[ti] + (alo & 4095);
               switch (f3) {
@@ -952,7 +954,7 @@ export class Hart {
               const lo = x32[rs1 * 2], alo = (lo + imm) | 0;
               const ahi = x32[rs1 * 2 + 1] +
                 (imm < 0 ? ((alo >>> 0) > (lo >>> 0) ? -1 : 0) : (alo >>> 0) < (lo >>> 0) ? 1 : 0);
-              const page = alo >>> 12, ti = page & 255;
+              const page = alo >>> 12, ti = page & TLB_MASK;
               const hit = wPage[ti] === page && wHi[ti] === ahi;
               const off = wBase[ti] + (alo & 4095);
               switch (f3) {
@@ -1429,7 +1431,7 @@ export class Hart {
       (imm < 0 ? ((alo >>> 0) > (lo >>> 0) ? -1 : 0) : (alo >>> 0) < (lo >>> 0) ? 1 : 0);
     const va = ahi * TWO32 + (alo >>> 0);
     const kind = store ? ACCESS_STORE : ACCESS_LOAD, tlb = this.dataTlb;
-    const page = alo >>> 12, ti = page & 255;
+    const page = alo >>> 12, ti = page & TLB_MASK;
     // Aligned accesses to a cached page copy the two words directly (no BigInt).
     const off = tlb.page[kind][ti] === page && tlb.hi[kind][ti] === ahi &&
         (alo & (f3 === 2 ? 3 : 7)) === 0

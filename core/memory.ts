@@ -10,7 +10,7 @@ export const RAM_BASE = 0x8000_0000;
  * reads, the translator's chain cache after them (core/jit/codegen.ts), and
  * at its end the TLB sets of the other address spaces (core/hart.ts `tlbs`).
  */
-export const TLB_AREA_BYTES = 14 * 65536;
+export const TLB_AREA_BYTES = 26 * 65536;
 /** Then the interpreter's tables (core/wasm_interp.ts): RVC expansions, the translator's jump counters. */
 const RVC_TABLE_BYTES = 65536 * 4;
 export const JUMP_COUNTERS = 65536;
@@ -31,7 +31,7 @@ export function memoryFits(ramBytes: number, vramBytes = 0): boolean {
   return RAM_OFFSET + ramBytes + vramPages(vramBytes) + AFTER_RAM_BYTES <= BUFFER_LIMIT;
 }
 
-/** The most RAM, in whole MiB, that fits beside `vramBytes` of video memory (2046 without). */
+/** The most RAM, in whole MiB, that fits beside `vramBytes` of video memory (2045 without). */
 export function maxRamMiB(vramBytes = 0): number {
   return Math.floor((BUFFER_LIMIT - RAM_OFFSET - vramPages(vramBytes) - AFTER_RAM_BYTES) / 2 ** 20);
 }
@@ -62,7 +62,7 @@ export class PhysicalMemory implements GuestRam {
   readonly dv: DataView;
   /** RAM-like memory outside RAM (the framebuffer): plain loads and stores, no DMA. */
   readonly vram: { base: number; size: number; offset: number } | null;
-  /** Buffer offset of the 128 KiB after RAM and video memory that hold the hart's TLBs. */
+  /** Buffer offset of the area after RAM and video memory that holds the hart's TLBs (TLB_AREA_BYTES). */
   readonly tlbOffset: number;
   /** Buffer offsets of the RVC expansion table and of the translator's jump counters (int32 each). */
   readonly rvcTableOffset: number;

@@ -16,7 +16,38 @@ export const SATP_SV39 = 8;
 export const SATP_SV48 = 9;
 
 const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D = 128;
-export const TLB_SIZE = 256;
+/** log2 of the entries per access kind (core/memory.ts's TLB area holds 13 TLBs of this size). */
+export const TLB_BITS = 10;
+export const TLB_SIZE = 1 << TLB_BITS;
+/**
+ * A fetch entry's index: virtual page bits 12..21 xor bits 22..31. Page bits
+ * alone (256 entries by bits 12..19, before) let a program's hot code pages
+ * and its library's evict each other on every call between them where ASLR
+ * placed them at the same low bits (docs/speed.md, "ftlb"); the xor also parts
+ * code pages 4 MiB apart. Translated code computes it (times 16, a record's
+ * offset) as ((lo >>> 8) ^ (lo >>> TLB_HASH_SHIFT)) & TLB_INDEX16_MASK
+ * (core/jit/codegen.ts, core/wasm_interp.ts) at a region's exit and a fetch
+ * from a new page only.
+ */
+export function fetchTlbIndex(addrLo: number): number {
+  return ((addrLo >>> 12) ^ (addrLo >>> 22)) & (TLB_SIZE - 1);
+}
+/**
+ * A load or store entry's index: page bits 12..21, the mask alone, as every
+ * load and store computes it inline (the hash would cost each two operations
+ * more); translated code: (lo >>> 8) & TLB_INDEX16_MASK.
+ */
+export function dataTlbIndex(addrLo: number): number {
+  return (addrLo >>> 12) & (TLB_SIZE - 1);
+}
+/** The entry of `addr` (any number: its low 32 bits count) for an access kind. */
+export function tlbIndex(access: Access, addr: number): number {
+  return access === ACCESS_FETCH ? fetchTlbIndex(addr) : dataTlbIndex(addr);
+}
+/** The mask of an index times 16 (a record's offset), as translated code computes it. */
+export const TLB_INDEX16_MASK = (TLB_SIZE - 1) << 4;
+/** The shift that brings bits 22.. to an index's bit 4 (with 8 for bits 12..: fetchTlbIndex). */
+export const TLB_HASH_SHIFT = 8 + TLB_BITS;
 /** Fields of a TLB entry, each an Int32Array of TLB_SIZE per access kind. */
 export const TLB_PAGE = 0;
 export const TLB_HI = 1;
@@ -37,7 +68,8 @@ export function tlbEntryOffset(kind: number): number {
 }
 
 /**
- * A direct-mapped software TLB per access kind, as TinyEMU keeps. An entry is
+ * A direct-mapped software TLB per access kind, as TinyEMU keeps, indexed by
+ * `tlbIndex` (fetches by a hash of the virtual page). An entry is
  * tagged with the virtual page split into int32 halves (bits 12..31 and
  * 32..63) so that the interpreter's hit check is integer-only, and holds the
  * buffer offset of the page. Only RAM and ROM pages are cached; MMIO always
@@ -70,8 +102,15 @@ export class Tlb {
    * kind: SFENCE.VMA of one address must drop every part of its superpage.
    */
   private readonly leafShift: Uint8Array[];
-  /** Superpage parts filled since the last flush (an upper bound: invalidation does not count down). */
-  private superpageParts = 0;
+  /**
+   * The slots filled with a superpage part since the last flush, per access
+   * kind, each once (`listed`): a one-page SFENCE.VMA looks at these, not at
+   * every entry (Linux maps its own memory with superpages, so a scan of all
+   * 3 x 1024 entries of every set would come with most fences).
+   */
+  private readonly superSlots: Uint16Array[];
+  private readonly superCount = new Int32Array(3);
+  private readonly listed: Uint8Array[];
 
   /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
   constructor(buffer: ArrayBufferLike, offset: number) {
@@ -85,6 +124,8 @@ export class Tlb {
       new Int32Array(buffer, offset + tlbEntryOffset(k), TLB_SIZE * 4)
     );
     this.leafShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
+    this.superSlots = [0, 1, 2].map(() => new Uint16Array(TLB_SIZE));
+    this.listed = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
     this.flush();
   }
 
@@ -93,7 +134,11 @@ export class Tlb {
     this.filled = false;
     for (const t of this.page) t.fill(-1);
     for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
-    this.superpageParts = 0;
+    for (let k = 0; k < 3; k++) {
+      const slots = this.superSlots[k], listed = this.listed[k];
+      for (let j = 0; j < this.superCount[k]; j++) listed[slots[j]] = 0;
+      this.superCount[k] = 0;
+    }
   }
 
   /**
@@ -104,15 +149,15 @@ export class Tlb {
     if (!this.filled) return;
     const page = vaddr >>> 12;
     const hi = Math.floor(vaddr / 4294967296) | 0;
-    const i = page & (TLB_SIZE - 1);
     for (let k = 0; k < 3; k++) {
+      const i = tlbIndex(k as Access, vaddr);
       if (this.page[k][i] === page && this.hi[k][i] === hi) this.invalidate(k as Access, i);
     }
-    if (this.superpageParts === 0) return;
     for (let k = 0; k < 3; k++) {
       const shifts = this.leafShift[k], pages = this.page[k], his = this.hi[k];
-      for (let j = 0; j < TLB_SIZE; j++) {
-        const s = shifts[j];
+      const slots = this.superSlots[k];
+      for (let n = 0; n < this.superCount[k]; n++) {
+        const j = slots[n], s = shifts[j];
         if (s === 12 || pages[j] === -1) continue;
         // Same superpage: the address bits from `s` up agree (page holds bits 12..31, hi 32..63).
         const same = s <= 32
@@ -135,10 +180,13 @@ export class Tlb {
    */
   fill(access: Access, vaddr: number, pageOffset: number, leafShift = 12): void {
     const page = vaddr >>> 12;
-    const i = page & (TLB_SIZE - 1);
+    const i = tlbIndex(access, vaddr);
     this.filled = true;
     this.leafShift[access][i] = leafShift;
-    if (leafShift !== 12) this.superpageParts++;
+    if (leafShift !== 12 && this.listed[access][i] === 0) {
+      this.listed[access][i] = 1;
+      this.superSlots[access][this.superCount[access]++] = i;
+    }
     this.page[access][i] = page;
     this.hi[access][i] = Math.floor(vaddr / 4294967296);
     this.base[access][i] = pageOffset;
@@ -151,7 +199,7 @@ export class Tlb {
   /** Buffer offset of `vaddr` if its page is cached, else -1. */
   lookup(access: Access, vaddr: number): number {
     const page = vaddr >>> 12;
-    const i = page & (TLB_SIZE - 1);
+    const i = tlbIndex(access, vaddr);
     if (this.page[access][i] !== page || this.hi[access][i] !== Math.floor(vaddr / 4294967296)) {
       return -1;
     }

@@ -19,7 +19,7 @@
  * kept in the shared memory).
  */
 import { fillCompressedTable } from "./compressed.ts";
-import { tlbEntryOffset } from "./mmu.ts";
+import { TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "./mmu.ts";
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE } from "./trap.ts";
 import {
   WASM_INTERP_PC_OFFSET,
@@ -237,6 +237,12 @@ function runBody(): Body {
       w.op(I64_EXTEND_I32_S);
     });
   const exit = (status: number) => w.i32(status).set(L_STATUS).br("exit");
+  /** A fetch TLB record's offset from its array (core/mmu.ts `fetchTlbIndex` * 16) for L_PC. */
+  const fetchIndex16 = () => {
+    w.get(L_PC).op(I32_WRAP).i32(8).op(I32_SHR_U);
+    w.get(L_PC).op(I32_WRAP).i32(TLB_HASH_SHIFT).op(I32_SHR_U).op(I32_XOR);
+    w.i32(TLB_INDEX16_MASK).op(I32_AND);
+  };
 
   // Saturating: a pc of 2^63 (what 2^63 - 2 is as a double) must not trap; it misses the TLB.
   w.get(P_PC).op(0xfc, I64_TRUNC_SAT_F64_S).set(L_PC);
@@ -250,8 +256,9 @@ function runBody(): Body {
   w.end();
   // Fetch through the fetch TLB (its record: i64 page tag, i32 addend).
   w.get(L_PC).i64(-4096).op(I64_AND).get(L_FPAGE).op(I64_NE).if();
-  w.get(P_FETCH_TLB).get(L_PC).op(I32_WRAP).i32(12).op(I32_SHR_U).i32(255).op(I32_AND).i32(4)
-    .op(I32_SHL).op(I32_ADD).set(L_T);
+  w.get(P_FETCH_TLB);
+  fetchIndex16();
+  w.op(I32_ADD).set(L_T);
   w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(ACCESS_FETCH)).get(L_PC).i64(-4096).op(I64_AND)
     .op(I64_NE).if();
   exit(STOP_INSN);
@@ -343,8 +350,9 @@ function runBody(): Body {
    * buffer offset in L_OFF; a miss, MMIO or misalignment stops.
    */
   const dataTlb = (kind: number, size: number) => {
-    w.get(P_DATA_TLB).get(L_ADDR).op(I32_WRAP).i32(12).op(I32_SHR_U).i32(255).op(I32_AND).i32(4)
-      .op(I32_SHL).op(I32_ADD).set(L_T);
+    // The record at core/mmu.ts `dataTlbIndex` * 16.
+    w.get(P_DATA_TLB).get(L_ADDR).op(I32_WRAP).i32(8).op(I32_SHR_U).i32(TLB_INDEX16_MASK)
+      .op(I32_AND).op(I32_ADD).set(L_T);
     // Tag match with the alignment folded in: addr & (~4095 | (size - 1)).
     w.get(L_ADDR).i64(-4096 | (size - 1)).op(I64_AND);
     w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(kind)).op(I64_NE).brIf("stop");

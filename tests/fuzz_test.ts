@@ -423,7 +423,7 @@ Deno.test("fuzz regression: a snapshot's configuration is checked before a machi
   // snapshot, seed 1: CONF's framebuffer set to 1 threw the framebuffer's own Error
   // ("framebuffer width must be 1..4096, not undefined"); memoryMiB 2047+ would allocate first.
   // memoryMiB 2047 (session 10) passed the check (1..2047) and the Machine threw its own Error:
-  // with the tables after RAM, 2046 MiB is the most that fits (core/memory.ts memoryFits).
+  // with the tables after RAM, 2045 MiB is the most that fits (core/memory.ts memoryFits).
   for (
     const [key, value] of [["framebuffer", 1], ["memoryMiB", 1e9], ["memoryMiB", 2047], [
       "memoryMiB",

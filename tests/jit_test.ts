@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
 import { Jit } from "../core/jit/jit.ts";
+import { planRegion } from "../core/jit/region.ts";
 import { Lockstep } from "../core/jit/lockstep.ts";
 import { Machine } from "../board/machine.ts";
 import { RAM_BASE } from "../core/memory.ts";
@@ -454,4 +455,160 @@ Deno.test("jit: a store to the upper half of an instruction across a page's end 
     runJit(h, jit);
     assert.equal(u64(h, 4), 2000n + 2n * 2000n, `translator ${on ? "on" : "off"}`);
   }
+});
+
+/** Reads a module's sections: id, the byte range of its contents. */
+function wasmSections(b: Uint8Array): { id: number; start: number; end: number }[] {
+  let at = 8;
+  const u32 = () => {
+    let v = 0, shift = 0, byte;
+    do {
+      byte = b[at++];
+      v += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return v;
+  };
+  const out = [];
+  while (at < b.length) {
+    const id = b[at++], size = u32();
+    out.push({ id, start: at, end: at + size });
+    at += size;
+  }
+  return out;
+}
+
+Deno.test("jit: branch hints mark TLB hits likely and budget exits unlikely, at their if and br_if", () => {
+  const modules: Uint8Array[] = [];
+  const Module = WebAssembly.Module;
+  // Every module the translator compiles, kept to be read.
+  WebAssembly.Module = function (bytes: Uint8Array<ArrayBuffer>) {
+    modules.push(new Uint8Array(bytes));
+    return new Module(bytes);
+  } as unknown as typeof WebAssembly.Module;
+  try {
+    const h = bareHart([
+      E.addi(3, 0, 1), // 0
+      E.slli(3, 3, 31), // 4: x3 = RAM_BASE
+      E.addi(3, 3, 0x400), // 8: a word of data
+      E.addi(2, 0, 100), // 12: passes
+      E.ld(4, 3, 0), // 16: loop
+      E.addi(4, 4, 1), // 20
+      E.sd(4, 3, 0), // 24
+      E.jal(1, 20), // 28: call 48
+      E.addi(2, 2, -1), // 32
+      bne(2, 0, -20), // 36 -> 16
+      E.wfi(), // 40
+      0, // 44
+      E.addi(5, 5, 1), // 48: the function
+      E.jalr(0, 1, 0), // 52: return
+    ]);
+    runJit(h, translating(h));
+    assert.equal(u64(h, 4), 100n);
+    assert.equal(u64(h, 5), 100n);
+  } finally {
+    WebAssembly.Module = Module;
+  }
+  assert.ok(modules.length > 0, "the loop was translated");
+  let likely = 0, unlikely = 0;
+  for (const bytes of modules) {
+    const sections = wasmSections(bytes);
+    const hints = sections.find((s) => {
+      const name = "metadata.code.branch_hint";
+      const text = new TextDecoder().decode(bytes.subarray(s.start + 1, s.start + 1 + name.length));
+      return s.id === 0 && bytes[s.start] === name.length && text === name;
+    });
+    if (hints === undefined) continue; // a region with no load, store or budget check
+    const code = sections.find((s) => s.id === 10)!;
+    assert.ok(hints.end <= code.start, "before the code section, where V8 reads it");
+    // Where each function body starts in the code section.
+    let at = code.start;
+    const read = () => {
+      let v = 0, shift = 0, byte;
+      do {
+        byte = bytes[at++];
+        v += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (byte & 0x80);
+      return v;
+    };
+    const bodies: number[] = [];
+    for (let n = read(), k = 0; k < n; k++) {
+      const size = read();
+      bodies.push(at);
+      at += size;
+    }
+    at = hints.start + 1 + "metadata.code.branch_hint".length;
+    const imports = 5; // core/jit/codegen.ts IMPORT_COUNT
+    for (let n = read(), f = 0; f < n; f++) {
+      const body = bodies[read() - imports];
+      for (let m = read(), k = 0, last = -1; k < m; k++) {
+        const offset = read();
+        assert.ok(offset > last, "offsets increase");
+        last = offset;
+        assert.equal(read(), 1);
+        const hint = bytes[at++];
+        assert.ok([0x04, 0x0d].includes(bytes[body + offset]), "the hint names an if or br_if");
+        if (hint === 1) likely++;
+        else unlikely++;
+      }
+    }
+  }
+  assert.ok(likely >= 2, "the load's and the store's TLB hits");
+  assert.ok(unlikely >= 1, "the budget's exits");
+});
+
+Deno.test("jit: a function whose address the code computes is planned with it; data is not", () => {
+  const page = 0x80000000;
+  const words = [
+    E.auipc(11, 0), // 0
+    E.addi(11, 11, 24), // 4: x11 = the function at 24 (after a return)
+    E.auipc(12, 0), // 8
+    E.addi(12, 12, 36), // 12: x12 = 44, a word not after a return
+    E.jalr(1, 11, 0), // 16: call through x11
+    E.jalr(0, 1, 0), // 20: return
+    E.addi(10, 10, 1), // 24: the function
+    E.jalr(0, 1, 0), // 28: return
+    E.addi(6, 6, 1), // 32
+    E.addi(6, 6, 1), // 36
+    E.addi(6, 6, 1), // 40
+    E.addi(5, 5, 1), // 44
+    E.jalr(0, 1, 0), // 48
+  ];
+  const u16 = new Uint16Array(2048);
+  new Uint32Array(u16.buffer).set(words);
+  const plan = planRegion(u16, page, 0, [page])!;
+  const starts = plan.blocks.map((b) => b.pc - page);
+  assert.deepEqual(starts, [0, 20, 24]);
+  assert.deepEqual(plan.roots, [page, page + 24]);
+});
+
+Deno.test("jit: entered inside a loop, the flat variant runs on and leaves where the structured one can go on", () => {
+  const program = [
+    E.addi(2, 0, 100), // 0
+    E.addi(1, 1, 1), // 4: loop head
+    E.opImm(7)(3, 1, 1), // 8: andi
+    E.beq(3, 0, 8), // 12 -> 20
+    E.addi(4, 4, 1), // 16: inside the loop, no entry of the structured variant
+    E.addi(2, 2, -1), // 20: inside the loop too
+    bne(2, 0, -20), // 24 -> 4
+    E.addi(5, 5, 7), // 28: after the loop, an entry
+    E.wfi(), // 32
+  ];
+  const outcome = (on: boolean) => {
+    const h = bareHart(program);
+    const jit = on ? translating(h) : null;
+    runJit(h, jit); // translated (struct variant) on the way
+    // Back into the loop's last block with one pass left, as an interrupt's return would.
+    h.pc = RAM_BASE + 20;
+    h.state.x[2] = 1n;
+    h.waiting = false;
+    const before = jit?.stats.modules ?? 0;
+    runJit(h, jit);
+    if (jit) assert.ok(jit.stats.modules > before, "the flat variant was compiled and run");
+    return { pc: h.pc, instret: h.instret, regs: [1, 2, 3, 4, 5].map((r) => u64(h, r)) };
+  };
+  const interpreted = outcome(false);
+  assert.deepEqual(interpreted.regs, [100n, 0n, 0n, 50n, 14n]);
+  assert.deepEqual(outcome(true), interpreted);
 });

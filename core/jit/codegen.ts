@@ -3,14 +3,15 @@
  * in i64 locals (loaded on entry, the written ones stored at the exit), the
  * blocks inside one loop with a br_table dispatch so loops stay in wasm, an
  * instruction budget checked at each block start, and loads and stores through
- * an inline software-TLB hit path with a helper call on a miss.
+ * an inline software-TLB hit path with a helper call on a miss (branch hints
+ * mark the hit likely and the exits unlikely: core/jit/wasm.ts branchHints).
  *
  * Signature: (entry block, budget, data TLB offset) -> status. On return the
  * shared memory holds the registers, the next pc and the retired count
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import { tlbEntryOffset } from "../mmu.ts";
+import { fetchTlbIndex, TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "../mmu.ts";
 import {
   JIT_PC_OFFSET,
   JIT_RESERVATION_OFFSET,
@@ -96,6 +97,8 @@ export class RegionEmitter {
   private readonly loops = new Map<number, number>();
   /** Blocks the region may be entered at (the others are inside a loop). */
   entries = new Set<number>();
+  /** The last body's branch hints (FuncDef.hints). */
+  hints: number[] = [];
   /**
    * Checker mode: every inline store first reports its offset and size, and
    * the budget is checked at every block so a region can run one block.
@@ -142,11 +145,7 @@ export class RegionEmitter {
     this.op(Op.i64_eq);
     this.open(Op.if, VOID);
     // The fetch TLB must map the page where the region was translated from.
-    this.local(Op.local_get, L_LO);
-    this.i32(8);
-    this.op(Op.i32_shr_u);
-    this.i32(0xff0);
-    this.op(Op.i32_and);
+    this.fetchIndex16();
     this.local(Op.local_get, P_FTLB);
     this.op(Op.i32_add);
     this.local(Op.local_tee, L_SLOT);
@@ -185,14 +184,16 @@ export class RegionEmitter {
   /** The body of the function for `plan` (without the final end). */
   /**
    * `flatExits` (block indices) asks for the flat variant: no loops, every
-   * block an entry, and a jump to one of those blocks leaves the function (the
-   * structured variant takes over there through the chain cache).
+   * block an entry, and reaching one of those blocks (by a jump or falling
+   * through) leaves the function, whose code it does not hold (the structured
+   * variant takes over there through the chain cache).
    */
   emit(plan: RegionPlan, flatExits: Set<number> | null = null): Uint8Array {
     this.flatExits = flatExits;
     this.plan = plan;
     const w = this.w;
     w.reset();
+    this.hints = [];
     this.fp.reset();
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
     const used = new Set<number>(), written = new Set<number>();
@@ -236,6 +237,15 @@ export class RegionEmitter {
     const entryPcs = entryIndex.map((i) => blocks[i].pc);
     this.entryIndex = entryIndex;
     this.entryPcs = entryPcs;
+    // Return sites (after a call) that are entries: where a return most likely goes.
+    const returns = entryIndex.filter((i) => {
+      const prev = i > 0 ? blocks[i - 1].insns[blocks[i - 1].insns.length - 1] : undefined;
+      const op = prev === undefined ? 0 : prev.insn & 0x7f;
+      return prev !== undefined && prev.pc + prev.len === blocks[i].pc &&
+        (op === 0x6f || op === 0x67) && ((prev.insn >>> 7) & 31) !== 0;
+    });
+    this.returnIndex = returns;
+    this.returnPcs = returns.map((i) => blocks[i].pc);
     this.inlineLeaves = 0;
     this.searchBlock(entryPcs, entryIndex, 0, entryIndex.length, this.depth);
     this.close();
@@ -274,6 +284,8 @@ export class RegionEmitter {
   private next: (i: number) => number = () => NaN;
   private entryIndex: number[] = [];
   private entryPcs: number[] = [];
+  private returnIndex: number[] = [];
+  private returnPcs: number[] = [];
   /** Search leaves emitted inline at indirect jumps so far in this region (bounds code size). */
   private inlineLeaves = 0;
 
@@ -282,23 +294,24 @@ export class RegionEmitter {
    * then branches as a direct jump would (no pass through the region's
    * dispatch loop, whose head V8 fills with spills), within a code-size bound.
    */
-  private inlineSearch(): boolean {
-    if (this.flatExits !== null || this.inlineLeaves + this.entryIndex.length > MAX_INLINE_LEAVES) {
-      return false;
-    }
-    this.inlineLeaves += this.entryIndex.length;
+  private inlineSearch(leaves: number): boolean {
+    if (this.flatExits !== null || this.inlineLeaves + leaves > MAX_INLINE_LEAVES) return false;
+    this.inlineLeaves += leaves;
     return true;
   }
 
-  /** Binary search of L_PC among entry blocks, each leaf jumping to its block; none: leave. */
-  private searchJump(pcs: number[], index: number[], lo: number, hi: number): void {
-    this.searchPc(pcs, lo, hi, 3, (i) => this.jumpToBlock(index[i], pcs[i]));
+  /**
+   * Binary search of L_PC among entry blocks, each leaf jumping to its block;
+   * none: `miss` (by default, leave the region).
+   */
+  private searchJump(pcs: number[], index: number[], miss?: () => void): void {
+    this.searchPc(pcs, 0, pcs.length, 3, (i) => this.jumpToBlock(index[i], pcs[i]), miss);
   }
 
   /**
    * Binary search of L_PC among the sorted pcs [lo, hi): `hit(i)` emits what a
-   * match of pcs[i] does; no match leaves the region. Up to `leaf` pcs are
-   * compared in turn.
+   * match of pcs[i] does; no match leaves the region (or runs `miss`). Up to
+   * `leaf` pcs are compared in turn.
    */
   private searchPc(
     pcs: number[],
@@ -306,6 +319,7 @@ export class RegionEmitter {
     hi: number,
     leaf: number,
     hit: (i: number) => void,
+    miss?: () => void,
   ): void {
     if (hi - lo <= leaf) {
       for (let i = lo; i < hi; i++) {
@@ -316,6 +330,7 @@ export class RegionEmitter {
         hit(i);
         this.close();
       }
+      if (miss !== undefined) return miss();
       this.i32(STATUS_GO_ON);
       this.local(Op.local_set, L_ST);
       this.br(this.outDepth);
@@ -326,10 +341,24 @@ export class RegionEmitter {
     this.i64(pcs[mid]);
     this.op(Op.i64_lt_s);
     this.open(Op.if, VOID);
-    this.searchPc(pcs, lo, mid, leaf, hit);
+    this.searchPc(pcs, lo, mid, leaf, hit, miss);
     this.op(Op.else);
-    this.searchPc(pcs, mid, hi, leaf, hit);
+    this.searchPc(pcs, mid, hi, leaf, hit, miss);
     this.close();
+  }
+  /** To the target in L_PC through the region's dispatch, budget as for a backward jump. */
+  private dispatchJump(): void {
+    this.i32(STATUS_GO_ON);
+    this.local(Op.local_set, L_ST);
+    this.local(Op.local_get, L_N);
+    this.local(Op.local_get, P_BUDGET);
+    this.op(Op.i32_gt_u);
+    this.hints.push(this.w.len, 0);
+    this.w.byte(Op.br_if);
+    this.w.u32(this.depth - this.outDepth);
+    this.i32(-1);
+    this.local(Op.local_set, L_BLK);
+    this.br(this.topDepth);
   }
   private shape!: Structure;
   private blocks: Block[] = [];
@@ -347,6 +376,16 @@ export class RegionEmitter {
     for (const u of units) {
       this.close();
       this.labels.delete(u.h);
+      if (u.inner === null && this.flatExits?.has(u.h)) {
+        // The flat variant runs only the blocks the structured one cannot be entered at: on
+        // reaching one it can (by falling through), it leaves for it, as a jump there does.
+        this.i64(this.blocks[u.h].pc);
+        this.local(Op.local_set, L_PC);
+        this.i32(STATUS_GO_ON);
+        this.local(Op.local_set, L_ST);
+        this.br(this.outDepth);
+        continue;
+      }
       if (u.inner === null) {
         this.block(u.h, this.blocks[u.h], this.next(u.h));
         continue;
@@ -430,7 +469,9 @@ export class RegionEmitter {
     this.w.byte(Op.i64_const);
     this.w.sleb(v);
   }
-  open(o: number, type: number): void {
+  /** Opens a block, loop or if; `likely` hints an `if` taken or not (wasm.ts branchHints). */
+  open(o: number, type: number, likely?: boolean): void {
+    if (likely !== undefined) this.hints.push(this.w.len, likely ? 1 : 0);
     this.w.byte(o);
     this.w.byte(type);
     this.depth++;
@@ -559,7 +600,7 @@ export class RegionEmitter {
    */
   private crossGuard(i: Insn, k: number): void {
     const next = this.plan.pageVa + 4096;
-    const at = tlbEntryOffset(0) + ((next >>> 12) & 255) * 16;
+    const at = tlbEntryOffset(0) + fetchTlbIndex(next) * 16;
     this.local(Op.local_get, P_FTLB);
     this.mem(Op.i64_load, 3, at);
     this.i64(next);
@@ -569,7 +610,7 @@ export class RegionEmitter {
     this.i32((this.plan.crossBuf - (next | 0)) | 0);
     this.op(Op.i32_ne);
     this.op(Op.i32_or);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc, k, STATUS_STOP);
     this.close();
   }
@@ -580,7 +621,7 @@ export class RegionEmitter {
     this.local(Op.local_get, L_N);
     this.local(Op.local_get, P_BUDGET);
     this.op(Op.i32_gt_u);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(pc, retired, STATUS_GO_ON);
     this.close();
   }
@@ -618,22 +659,20 @@ export class RegionEmitter {
           this.i64(i.pc + i.len);
           this.set(rd);
         }
-        if (this.inlineSearch()) {
-          // The target's block found here, and jumped to as a direct jump would be.
-          this.searchJump(this.entryPcs, this.entryIndex, 0, this.entryIndex.length);
+        // A return (rd x0, rs1 the link register) goes, most likely, to a return site: those
+        // alone are searched here, and any other target through the region's dispatch. Other
+        // indirect jumps search every entry. Either way the target's block is then jumped to
+        // as a direct jump would be, without a pass through the dispatch.
+        if (rd === 0 && (rs1 === 1 || rs1 === 5) && this.returnPcs.length > 0) {
+          if (this.inlineSearch(this.returnPcs.length)) {
+            this.searchJump(this.returnPcs, this.returnIndex, () => this.dispatchJump());
+            return;
+          }
+        } else if (this.inlineSearch(this.entryIndex.length)) {
+          this.searchJump(this.entryPcs, this.entryIndex);
           return;
         }
-        // Budget as for a backward jump, then look the target up among this region's blocks.
-        this.i32(STATUS_GO_ON);
-        this.local(Op.local_set, L_ST);
-        this.local(Op.local_get, L_N);
-        this.local(Op.local_get, P_BUDGET);
-        this.op(Op.i32_gt_u);
-        this.w.byte(Op.br_if);
-        this.w.u32(this.depth - this.outDepth);
-        this.i32(-1);
-        this.local(Op.local_set, L_BLK);
-        this.br(this.topDepth);
+        this.dispatchJump();
         return;
       case 0x63: { // BRANCH
         this.get(rs1);
@@ -832,7 +871,7 @@ export class RegionEmitter {
     this.local(Op.local_tee, L_LO);
     this.i32(8);
     this.op(Op.i32_shr_u);
-    this.i32(0xff0); // ((lo >>> 12) & 255) * 16
+    this.i32(TLB_INDEX16_MASK); // core/mmu.ts dataTlbIndex(lo) * 16
     this.op(Op.i32_and);
     this.local(Op.local_get, P_DTLB);
     this.op(Op.i32_add);
@@ -842,6 +881,19 @@ export class RegionEmitter {
     this.i64(-4096 | (size - 1));
     this.op(Op.i64_and);
     this.op(Op.i64_eq);
+  }
+
+  /** The fetch TLB record's offset in its array for the pc in L_LO: core/mmu.ts `fetchTlbIndex` * 16. */
+  private fetchIndex16(): void {
+    this.local(Op.local_get, L_LO);
+    this.i32(8);
+    this.op(Op.i32_shr_u);
+    this.local(Op.local_get, L_LO);
+    this.i32(TLB_HASH_SHIFT);
+    this.op(Op.i32_shr_u);
+    this.op(Op.i32_xor);
+    this.i32(TLB_INDEX16_MASK);
+    this.op(Op.i32_and);
   }
 
   addrHi(): void {
@@ -862,7 +914,7 @@ export class RegionEmitter {
   private load(i: Insn, k: number, rd: number, rs1: number, imm: number, f3: number): void {
     const size = 1 << (f3 & 3);
     this.tlbCheck(rs1, imm, ACCESS_LOAD, size);
-    this.open(Op.if, I64);
+    this.open(Op.if, I64, true);
     this.hitOffset(ACCESS_LOAD);
     this.mem(LOAD_OPS[f3], f3 & 3, 0);
     this.op(Op.else);
@@ -870,7 +922,7 @@ export class RegionEmitter {
     this.addrHi();
     this.i32(f3);
     this.call(FN_LOAD);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc, k, STATUS_TRAP);
     this.close();
     this.i32(0);
@@ -882,7 +934,7 @@ export class RegionEmitter {
   private store(i: Insn, k: number, rs1: number, rs2: number, imm: number, f3: number): void {
     const size = 1 << f3;
     this.tlbCheck(rs1, imm, ACCESS_STORE, size);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, true);
     if (this.logStores) {
       this.hitOffset(ACCESS_STORE);
       this.i32(size);
@@ -900,7 +952,7 @@ export class RegionEmitter {
     this.i32(f3);
     this.call(FN_STORE);
     this.local(Op.local_tee, L_ST);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     // 1: trap at this instruction; 2: done, but leave (MMIO wants the loop, or code changed).
     this.local(Op.local_get, L_ST);
     this.i32(STATUS_TRAP);
@@ -931,7 +983,7 @@ export class RegionEmitter {
       v: () => void,
     ) => (this.i32(0), v(), this.mem(Op.i32_store, 2, JIT_RESERVATION_OFFSET));
     this.tlbCheck(rs1, 0, kind, size);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, true);
     this.hitOffset(kind);
     this.local(Op.local_set, L_SLOT);
     if (f5 === 2) { // LR
@@ -1035,7 +1087,7 @@ export class RegionEmitter {
     this.local(Op.local_tee, L_ST);
     this.i32(SYS_TRAP);
     this.op(Op.i32_eq);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc, k, STATUS_TRAP);
     this.close();
     if (rd !== 0) {
@@ -1059,7 +1111,7 @@ export class RegionEmitter {
       return;
     }
     this.local(Op.local_get, L_ST);
-    this.open(Op.if, VOID);
+    this.open(Op.if, VOID, false);
     this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
   }

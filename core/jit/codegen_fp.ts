@@ -51,7 +51,7 @@ export interface FpEmitHost {
   mem(o: number, align: number, offset: number): void;
   i32(v: number): void;
   i64(v: number): void;
-  open(o: number, type: number): void;
+  open(o: number, type: number, likely?: boolean): void;
   close(): void;
   exit(pc: number, retiredInBlock: number, status: number): void;
   get(r: number): void;
@@ -188,7 +188,7 @@ export class FpEmitter {
       h.i32(0);
       h.mem(Op.i32_load, 2, JIT_FP_READY_OFFSET);
       h.op(Op.i32_eqz);
-      h.open(Op.if, VOID);
+      h.open(Op.if, VOID, false);
       h.exit(i.pc, k, STATUS_STOP);
       h.close();
     }
@@ -418,7 +418,7 @@ export class FpEmitter {
     h.i32(0);
     h.i32(0);
     h.call(this.fn.fp);
-    h.open(Op.if, VOID);
+    h.open(Op.if, VOID, false);
     h.exit(i.pc, k, STATUS_STOP);
     h.close();
     if (wx > 0) {
@@ -430,7 +430,7 @@ export class FpEmitter {
 
   /** if (condition on the stack) { fast } else { exact path }. */
   private fastOrHelper(i: Insn, k: number, fast: () => void): void {
-    this.h.open(Op.if, VOID);
+    this.h.open(Op.if, VOID, true);
     fast();
     this.h.op(Op.else);
     this.helper(i, k);
@@ -458,7 +458,7 @@ export class FpEmitter {
   ): void {
     const h = this.h;
     if (rm === RNE || rm === 4) return this.fastOrHelper(i, k, fast);
-    h.open(Op.if, VOID);
+    h.open(Op.if, VOID, true);
     fast();
     h.op(Op.else);
     error();
@@ -652,7 +652,7 @@ export class FpEmitter {
     const h = this.h, size = f3 === 3 ? 8 : 4;
     h.i32(0); // the store's address, under the value
     h.tlbCheck(rs1, imm, ACCESS_LOAD, size);
-    h.open(Op.if, I64);
+    h.open(Op.if, I64, true);
     h.hitOffset(ACCESS_LOAD);
     h.mem(f3 === 3 ? Op.i64_load : Op.i64_load32_u, f3, 0);
     h.op(Op.else);
@@ -660,7 +660,7 @@ export class FpEmitter {
     h.addrHi();
     h.i32(f3 === 3 ? 3 : 6);
     h.call(this.fn.load);
-    h.open(Op.if, VOID);
+    h.open(Op.if, VOID, false);
     h.exit(i.pc, k, STATUS_TRAP);
     h.close();
     h.i32(0);
@@ -681,7 +681,7 @@ export class FpEmitter {
     };
     const storeOp = f3 === 3 ? Op.i64_store : Op.i64_store32;
     h.tlbCheck(rs1, imm, ACCESS_STORE, size);
-    h.open(Op.if, VOID);
+    h.open(Op.if, VOID, true);
     if (h.logStores) {
       h.hitOffset(ACCESS_STORE);
       h.i32(size);
@@ -699,7 +699,7 @@ export class FpEmitter {
     h.i32(f3);
     h.call(this.fn.store);
     h.local(Op.local_tee, h.addrLoLocal);
-    h.open(Op.if, VOID);
+    h.open(Op.if, VOID, false);
     // 1: trap at this instruction; 2: done, but leave (MMIO wants the loop, or code changed).
     h.local(Op.local_get, h.addrLoLocal);
     h.i32(STATUS_TRAP);

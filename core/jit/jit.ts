@@ -21,7 +21,7 @@ import {
 import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
 import { executeFp } from "../fpu.ts";
 import { MSTATUS_FS, PRIV_U } from "../csr.ts";
-import { TLB_BYTES, TLB_SIZE } from "../mmu.ts";
+import { fetchTlbIndex, TLB_BYTES, TLB_SIZE } from "../mmu.ts";
 import {
   CHAIN_BYTES,
   chainIndex,
@@ -343,7 +343,7 @@ export class Jit {
   lookup(pc: number): Entry | null {
     const i = (pc >>> 1) & (TABLE_SIZE - 1);
     // The page must be mapped for fetch as it is now; the interpreter fills the TLB otherwise.
-    const t = this.hart.fetchTlb, pg = pc >>> 12, ti = pg & (TLB_SIZE - 1);
+    const t = this.hart.fetchTlb, pg = pc >>> 12, ti = fetchTlbIndex(pc);
     if (t.page[ACCESS_FETCH][ti] !== pg || t.hi[ACCESS_FETCH][ti] !== Math.floor(pc / TWO32)) {
       return null;
     }
@@ -560,6 +560,7 @@ export class Jit {
         type: T_REGION,
         locals: REGION_LOCALS,
         body: this.emitter.emit(plan, flatExits),
+        hints: this.emitter.hints,
         export: `r${k}`,
       });
       return this.emitter.entries;

@@ -139,6 +139,42 @@ export function directTarget(i: Insn): number | null {
 }
 
 /**
+ * Code addresses the blocks compute into a register (AUIPC, then ADDI of that
+ * register) that lie in the page and start a function (the halfword or word
+ * before is a return, past any NOP padding): function pointers, called through
+ * a register (a sort's comparison, a callback). Planned with the region, such
+ * a call stays inside it; else each target, once hot, had the whole page
+ * planned and compiled again (CoreMark's list sort: docs/speed.md). Jump
+ * tables and other data the same way computed are not after a return.
+ */
+function pointedTo(u16: Uint16Array, pageVa: number, pageBuf: number, blocks: Block[]): number[] {
+  const out: number[] = [];
+  for (const b of blocks) {
+    for (let k = 0; k + 1 < b.insns.length; k++) {
+      const a = b.insns[k].insn, n = b.insns[k + 1].insn;
+      const rd = (a >>> 7) & 31;
+      if ((a & 0x7f) !== 0x17 || rd === 0 || (n & 0x707f) !== 0x13 || ((n >>> 15) & 31) !== rd) {
+        continue;
+      }
+      const pc = b.insns[k].pc + (a & 0xfffff000) + (n >> 20);
+      const off = pc - pageVa;
+      if (off < 2 || off > 4094 || (off & 1) !== 0 || !afterReturn(u16, pageBuf, off)) continue;
+      if (!out.includes(pc)) out.push(pc);
+    }
+  }
+  return out;
+}
+
+/** Whether the code before byte `off` of the page ends in a return (C.JR ra or JALR x0, 0(ra)). */
+function afterReturn(u16: Uint16Array, pageBuf: number, off: number): boolean {
+  const half = (at: number) => u16[(pageBuf + at) >> 1];
+  while (off >= 2 && half(off - 2) === 0x0001) off -= 2; // C.NOP padding
+  while (off >= 4 && half(off - 4) === 0x0013 && half(off - 2) === 0) off -= 4; // NOP
+  if (off >= 2 && half(off - 2) === 0x8082) return true;
+  return off >= 4 && half(off - 4) === 0x8067 && half(off - 2) === 0;
+}
+
+/**
  * Plans the region entered at `roots` (the first is its entry), or null when
  * the entry's first instruction is not translatable. Roots are taken in order,
  * each with what it reaches, until the region is full. `nextBuf`: the buffer
@@ -160,7 +196,16 @@ export function planRegion(
   const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;
   let total = 0, lo = 4096, hi = 0, crossBuf = -1;
   const stops = new Set<number>();
-  while ((work.length > 0 || later.length > 0) && total < MAX_REGION_INSNS) {
+  // Function pointers into the page, once the roots' code is planned (see pointedTo).
+  let pointers: number[] | null = null;
+  for (;;) {
+    if (work.length === 0 && later.length === 0 && pointers === null) {
+      pointers = pointedTo(u16, pageVa, pageBuf, [...blocks.values()]).filter((pc) =>
+        !blocks.has(pc)
+      );
+      later.push(...[...pointers].reverse());
+    }
+    if ((work.length === 0 && later.length === 0) || total >= MAX_REGION_INSNS) break;
     const start = work.length > 0 ? work.pop()! : later.pop()!;
     if (blocks.has(start)) continue;
     const insns: Insn[] = [];
@@ -215,7 +260,7 @@ export function planRegion(
     hi,
     size: total,
     entry,
-    roots: roots.filter((pc) => blocks.has(pc)),
+    roots: [...roots, ...(pointers ?? [])].filter((pc) => blocks.has(pc)),
     stops,
     crossBuf,
   };

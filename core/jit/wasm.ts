@@ -268,6 +268,11 @@ export interface FuncDef {
   locals: [count: number, type: number][];
   body: Uint8Array;
   export?: string;
+  /**
+   * Branch hints: pairs of an `if` or `br_if`'s offset in `body` and 1
+   * (likely taken) or 0 (unlikely), in increasing offset order.
+   */
+  hints?: number[];
 }
 
 /**
@@ -326,6 +331,7 @@ export function writeModule(
       w.u32(imports.length + i);
     }
   });
+  branchHints(w, imports.length, funcs);
   section(w, 10, () => {
     w.u32(funcs.length);
     for (const f of funcs) {
@@ -341,6 +347,43 @@ export function writeModule(
     }
   });
   return w.take();
+}
+
+/**
+ * The branch-hinting proposal's custom section (before the code section, as
+ * V8 reads it): V8 lays out an unlikely arm out of line as deferred code, and
+ * its register allocator puts spills and reloads for calls made there (a TLB
+ * miss's helper, a region's exits) in that arm instead of on the hot path.
+ * Offsets count from the start of the function body (its local declarations).
+ */
+function branchHints(w: ByteWriter, base: number, funcs: FuncDef[]): void {
+  const hinted = funcs.map((f, i) => ({ f, i })).filter((e) => (e.f.hints?.length ?? 0) > 0);
+  if (hinted.length === 0) return;
+  section(w, 0, () => {
+    w.name("metadata.code.branch_hint");
+    w.u32(hinted.length);
+    for (const { f, i } of hinted) {
+      let locals = ulebSize(f.locals.length);
+      for (const [n] of f.locals) locals += ulebSize(n) + 1;
+      const hints = f.hints!;
+      w.u32(base + i);
+      w.u32(hints.length / 2);
+      for (let k = 0; k < hints.length; k += 2) {
+        w.u32(locals + hints[k]);
+        w.u32(1);
+        w.byte(hints[k + 1]);
+      }
+    }
+  });
+}
+
+function ulebSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
 }
 
 const HEADER = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);

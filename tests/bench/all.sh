@@ -8,6 +8,8 @@ bash images/bundle.sh >&2
 bash tests/programs/build.sh >&2
 bash tests/bench/install_qemu.sh
 deno run --allow-read --allow-env --allow-run=qemu-system-riscv64 tests/bench/run.ts
+# CoreMark beside QEMU in paired rounds, CPU time and steady speed (-A: /proc/self/schedstat).
+deno run --allow-all tests/bench/coremark.ts
 deno run --allow-read --allow-write --allow-env tests/bench/p9.ts
 deno run --allow-read --allow-write --allow-env tests/bench/blk.ts
 deno run --allow-read --allow-env --allow-net=127.0.0.1 tests/bench/net.ts

@@ -170,6 +170,8 @@ async function coremarkAgainstQemu(): Promise<void> {
     `coremark: demu / QEMU = ${ratio(steady)} (long minus short each); ` +
       `${ratio(runs.map((r) => r.mips))} with demu's warm-up counted`,
   );
+  // These runs are demu's, then QEMU's: under load, each meets another moment's.
+  console.log("coremark in paired rounds, CPU time and steady speed: tests/bench/coremark.ts");
 }
 if (wanted("coremark")) await coremarkAgainstQemu();
 

@@ -69,6 +69,8 @@ build intmix_long_sv39 "$here/intmix.c" "$here/crt0_sv39.S" "$out/intmix_long_sv
 # translation weigh little in its figure too (tests/bench/qemu.ts).
 build coremark_long_sv39 "$here/coremark.c" "$here/crt0_sv39.S" "$out/coremark_long_sv39.elf" \
   -DITERATIONS=4000
+# ... and bare (M-mode, no paging): the same work without the MMU's cost (tests/bench/coremark.ts).
+build coremark_long "$here/coremark.c" "$here/crt0.S" "$out/coremark_long.elf" -DITERATIONS=4000
 # coremark.c as a static Linux program (exit status 0: right checksum), run inside the default
 # image on demu and on QEMU by tests/bench/guest_work.ts: a real compiled program under Linux.
 build coremark_linux "$here/coremark.c" linux "$out/coremark_linux" -DITERATIONS=4000
