@@ -88,6 +88,14 @@ const TRANSLATE_SHARE = 0.05;
  * waiting): the credit that TRANSLATE_SHARE of the time refills, up to this.
  */
 const TRANSLATE_BURST_MS = 250;
+/**
+ * Instructions an address space (satp) runs before its U-mode code is
+ * translated whatever the credit: a program that has run this long (a shell
+ * loop after a distribution's boot) is not one of the boot's short-lived
+ * processes the budget is for, and its loop's pcs, turned away, kept returning
+ * from translated code to the interpreter (docs/speed.md, "ftlb").
+ */
+const LONG_RUNNING = 50_000_000;
 const TWO32 = 4294967296;
 
 type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
@@ -181,6 +189,10 @@ export class Jit {
     dropped: 0,
     flushes: 0,
   };
+  /** Instructions each address space (by satp) ran, counted per slice. */
+  private readonly spaceRun = new Map<bigint, number>();
+  /** LONG_RUNNING, for tests. */
+  longRunning = LONG_RUNNING;
   /** Translation time still allowed (negative: owed), as of `creditAt`. */
   private creditMs = TRANSLATE_BURST_MS;
   private creditAt = performance.now();
@@ -255,7 +267,16 @@ export class Jit {
       if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
+    const run = this.spaceRun;
+    if (run.size >= 4096 && !run.has(h.satp)) run.clear(); // a bound on a long session's processes
+    run.set(h.satp, (run.get(h.satp) ?? 0) + n);
     return n;
+  }
+
+  /** Whether pcs the budget would turn away are translated now: U-mode code of a long-running program. */
+  private exempt(): boolean {
+    const h = this.hart;
+    return h.priv === PRIV_U && (this.spaceRun.get(h.satp) ?? 0) >= this.longRunning;
   }
 
   /** Jumps to a target before it is translated (tests use 0: translate at once, unbatched). */
@@ -365,7 +386,7 @@ export class Jit {
       return null;
     }
     if (this.hot[i] === 0) {
-      if (this.overBudget()) {
+      if (this.overBudget() && !this.exempt()) {
         this.hot[i] = -HOT_THRESHOLD; // still hot after that many more jumps: translated then
         return null;
       }

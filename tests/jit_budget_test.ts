@@ -1,0 +1,54 @@
+/**
+ * The translation budget (core/jit/jit.ts TRANSLATE_SHARE) and the programs
+ * it does not hold back: once an address space has run LONG_RUNNING
+ * instructions, its U-mode code is translated whatever the credit (a shell
+ * loop after Debian's boot kept returning to the interpreter for seconds
+ * while the credit was spent: docs/speed.md, "ftlb"); S-mode code and a young
+ * address space still wait.
+ */
+import assert from "node:assert/strict";
+import { Jit } from "../core/jit/jit.ts";
+import * as E from "../core/encode.ts";
+import { bareHart, u64 } from "./support/bare_hart.ts";
+
+const bne = E.branch(1);
+
+/** A loop of 20,000 passes, in U-mode or M-mode, with the translation credit spent at the start. */
+function loopWithCreditSpent(user: boolean, longRunning: number) {
+  const h = bareHart([
+    E.auipc(5, 0), // 0
+    E.addi(5, 5, 16), // 4: x5 = the loop at 16
+    E.csrrw(0, 0x341, 5), // 8: mepc
+    user ? E.mret() : E.jal(0, 4), // 12: to U-mode (MPP is 0), or straight on
+    E.lui(2, 5), // 16: 20,480 passes
+    E.addi(1, 1, 1), // 20
+    E.addi(2, 2, -1), // 24
+    bne(2, 0, -8), // 28 -> 20
+    E.wfi(), // 32 (U-mode: an illegal instruction, to M-mode's mtvec 0: the test stops first)
+  ]);
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(50, 1); // the budget applies (threshold 0 would switch it off)
+  jit.longRunning = longRunning;
+  // Owed translation time that the refill (5 % of the time) cannot pay back within the test.
+  (jit as unknown as { creditMs: number }).creditMs = -3_600_000;
+  let done = 0, translated = 0;
+  jit.runRegion = (e, b) => {
+    const k = jit.enter(e, b);
+    translated += k;
+    return k;
+  };
+  while (done < 200_000 && u64(h, 1) < 20_480n) done += Math.max(1, jit.run(1000));
+  assert.equal(u64(h, 1), 20_480n);
+  return { regions: jit.stats.regions, share: translated / done };
+}
+
+Deno.test("jit budget: a long-running program's U-mode loop is translated though the credit is spent", () => {
+  const { regions, share } = loopWithCreditSpent(true, 5_000);
+  assert.ok(regions >= 1, "the loop was translated");
+  assert.ok(share > 0.8, `${(share * 100).toFixed(1)} % ran translated`);
+});
+
+Deno.test("jit budget: a young address space's loop and M/S-mode code still wait for the credit", () => {
+  assert.equal(loopWithCreditSpent(true, 1_000_000).regions, 0, "U-mode, before LONG_RUNNING");
+  assert.equal(loopWithCreditSpent(false, 5_000).regions, 0, "M-mode");
+});
