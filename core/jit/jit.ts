@@ -404,12 +404,34 @@ export class Jit {
     // A block inside one of the region's loops is entered through its flat variant.
     const slot = r.entries.has(e.index) ? r.slot : r.flatSlot;
     if (c === null || slot < 0) return;
-    const at = chainIndex(pc) * 8;
+    const at = this.chainRecord(c, pc);
     c[at] = pc | 0;
     c[at + 1] = Math.floor(pc / TWO32);
     c[at + 2] = slot;
     c[at + 3] = e.index;
     c[at + 4] = e.region.plan.pageBuf;
+  }
+
+  /**
+   * Where `pc`'s chain record goes: its hash's record or the other of the pair
+   * (regions look at both: core/jit/codegen.ts `chain`), so that two hot pcs
+   * with one hash do not evict each other at every exit (a dash loop on
+   * Debian returned to the run loop ~40,000 times a second so: docs/speed.md,
+   * "ftlb"). A record of a pc with no translation now goes first; else a third
+   * pc takes the pair's second record.
+   */
+  private chainRecord(c: Int32Array, pc: number): number {
+    const a = chainIndex(pc) * 8, b = a ^ 8;
+    const lo = pc | 0, hi = Math.floor(pc / TWO32);
+    if (c[a] === lo && c[a + 1] === hi) return a;
+    if (c[b] === lo && c[b + 1] === hi) return b;
+    return c[a] === 1 || !this.live(c, a) ? a : b; // 1: no record (clearChain)
+  }
+
+  /** Whether the chain record at `at` names a pc that has a valid translation now. */
+  private live(c: Int32Array, at: number): boolean {
+    const e = this.byPc.get(c[at + 1] * TWO32 + (c[at] >>> 0));
+    return e !== undefined && e.region.valid;
   }
 
   /** Forgets every chain (a region became invalid). Odd pcs never match. */
