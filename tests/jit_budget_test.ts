@@ -52,3 +52,44 @@ Deno.test("jit budget: a young address space's loop and M/S-mode code still wait
   assert.equal(loopWithCreditSpent(true, 1_000_000).regions, 0, "U-mode, before LONG_RUNNING");
   assert.equal(loopWithCreditSpent(false, 5_000).regions, 0, "M-mode");
 });
+
+Deno.test("jit budget: a long-running program's translations leave the credit to the code after it", () => {
+  // U-mode: a loop (exempt from the budget), then ECALL to M-mode's handler: another loop.
+  const h = bareHart([
+    E.auipc(5, 0), // 0
+    E.addi(5, 5, 24), // 4: x5 = the U loop at 24
+    E.csrrw(0, 0x341, 5), // 8: mepc
+    E.addi(5, 5, 24), // 12: x5 = the handler at 48
+    E.csrrw(0, 0x305, 5), // 16: mtvec
+    E.mret(), // 20: to U-mode (MPP is 0)
+    E.lui(2, 5), // 24: U loop, 20,480 passes
+    E.addi(1, 1, 1), // 28
+    E.addi(2, 2, -1), // 32
+    bne(2, 0, -8), // 36 -> 28
+    E.ecall(), // 40
+    E.I(0, 0, 0, 0, 0x13), // 44
+    E.lui(4, 1), // 48: the handler's loop, 4,096 passes
+    E.addi(3, 3, 1), // 52
+    E.addi(4, 4, -1), // 56
+    bne(4, 0, -8), // 60 -> 52
+    E.wfi(), // 64
+  ]);
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(50, 1);
+  jit.longRunning = 0; // every U-mode translation is the long-running program's
+  // A credit any charged translation would overdraw, for longer than the test runs.
+  (jit as unknown as { creditMs: number }).creditMs = 0.001;
+  let inHandler = 0;
+  jit.runRegion = (e, b) => {
+    const k = jit.enter(e, b);
+    if (h.priv === 3) inHandler += k;
+    return k;
+  };
+  for (let n = 0; n < 300_000 && !h.waiting;) n += Math.max(1, jit.run(1000));
+  assert.equal(u64(h, 1), 20_480n);
+  assert.equal(u64(h, 3), 4_096n);
+  assert.ok(
+    inHandler > 8_000,
+    `${inHandler} of the handler loop's ~12,300 instructions ran translated`,
+  );
+});

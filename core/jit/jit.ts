@@ -327,10 +327,12 @@ export class Jit {
     return retired;
   }
 
-  /** Takes translation time from the credit. */
+  /** Takes translation time from the credit (not a long-running program's: see `exempt`). */
   private spend(ms: number): void {
     this.overBudget();
-    this.creditMs -= ms;
+    // A long-running program's translations are not the budget's: charged, its loop's would
+    // hold back every process after it for 20 times their time.
+    if (!this.exempt()) this.creditMs -= ms;
   }
 
   /** Whether the translation credit is used up (it refills at TRANSLATE_SHARE of the time). */
