@@ -1,10 +1,10 @@
 /**
  * The translation budget (core/jit/jit.ts TRANSLATE_SHARE) and the programs
  * it does not hold back: once an address space has run LONG_RUNNING
- * instructions, its U-mode code is translated whatever the credit (a shell
+ * instructions in a row, its U-mode code is translated whatever the credit (a shell
  * loop after Debian's boot kept returning to the interpreter for seconds
  * while the credit was spent: docs/speed.md, "ftlb"); S-mode code and a young
- * address space still wait.
+ * address space and one that takes turns with others still wait.
  */
 import assert from "node:assert/strict";
 import { Jit } from "../core/jit/jit.ts";
@@ -14,7 +14,7 @@ import { bareHart, u64 } from "./support/bare_hart.ts";
 const bne = E.branch(1);
 
 /** A loop of 20,000 passes, in U-mode or M-mode, with the translation credit spent at the start. */
-function loopWithCreditSpent(user: boolean, longRunning: number) {
+function loopWithCreditSpent(user: boolean, longRunning: number, switchSpaces = false) {
   const h = bareHart([
     E.auipc(5, 0), // 0
     E.addi(5, 5, 16), // 4: x5 = the loop at 16
@@ -37,7 +37,11 @@ function loopWithCreditSpent(user: boolean, longRunning: number) {
     translated += k;
     return k;
   };
-  while (done < 200_000 && u64(h, 1) < 20_480n) done += Math.max(1, jit.run(1000));
+  for (let slice = 0; done < 200_000 && u64(h, 1) < 20_480n; slice++) {
+    // Another address space between slices, as a kernel's context switch (ASID 1, still bare).
+    if (switchSpaces) h.satp = slice % 2 === 0 ? 0n : 1n << 44n;
+    done += Math.max(1, jit.run(1000));
+  }
   assert.equal(u64(h, 1), 20_480n);
   return { regions: jit.stats.regions, share: translated / done };
 }
@@ -51,6 +55,11 @@ Deno.test("jit budget: a long-running program's U-mode loop is translated though
 Deno.test("jit budget: a young address space's loop and M/S-mode code still wait for the credit", () => {
   assert.equal(loopWithCreditSpent(true, 1_000_000).regions, 0, "U-mode, before LONG_RUNNING");
   assert.equal(loopWithCreditSpent(false, 5_000).regions, 0, "M-mode");
+});
+
+Deno.test("jit budget: a program that takes turns with another address space still waits for the credit", () => {
+  // Each address space runs ~10,000 instructions in all, in slices of 1,000: never 5,000 in a row.
+  assert.equal(loopWithCreditSpent(true, 5_000, true).regions, 0);
 });
 
 Deno.test("jit budget: a long-running program's translations leave the credit to the code after it", () => {

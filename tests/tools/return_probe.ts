@@ -217,18 +217,11 @@ function report(): void {
         `+${d("invalidated")} invalidated, +${d("flushes")} flushes`,
     );
     lastStats = { ...stats };
-    // Address spaces past the translation budget's LONG_RUNNING (core/jit/jit.ts), by satp.
-    const run = jitSeen.spaceRun as Map<bigint, number> | undefined;
-    if (run) {
-      const long = [...run].filter(([, n]) => n >= jitSeen.longRunning).sort((a, b) => b[1] - a[1]);
-      lines.push(
-        `  long-running address spaces: ${long.length} of ${run.size}: ` +
-          long.slice(0, TOP).map(([k, n]) =>
-            `${(k & 0xfffffffffffn).toString(16)} ${(n / 1e6).toFixed(0)} M`
-          )
-            .join(", "),
-      );
-    }
+    // The address space running in a row, against the translation budget's LONG_RUNNING.
+    lines.push(
+      `  in a row: satp ${BigInt.asUintN(64, jitSeen.runSatp).toString(16)}, ` +
+        `${(jitSeen.runLength / 1e6).toFixed(1)} M instructions`,
+    );
   }
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
   const returns = sorted.reduce((a, [, n]) => a + n, 0);
