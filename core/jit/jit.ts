@@ -89,13 +89,15 @@ const TRANSLATE_SHARE = 0.05;
  */
 const TRANSLATE_BURST_MS = 250;
 /**
- * Instructions an address space (satp) runs in a row, no other address space
- * between, before its U-mode code is translated whatever the credit: a
- * program that runs this long alone (a shell loop after a distribution's
- * boot) is not one of the boot's short-lived processes the budget is for, and
- * its loop's pcs, turned away, kept returning from translated code to the
- * interpreter (docs/speed.md, "ftlb"). Counted in total instead, Debian's boot
- * took ~14 % longer (long-lived daemons such as systemd would pass a total).
+ * The lead in instructions an address space (satp) gains over all others
+ * together (a majority count, by slices) before its U-mode code is translated
+ * whatever the credit: a program that has run this long nearly alone (a shell
+ * loop after a distribution's boot, gzip feeding wc through a pipe) is not one
+ * of the boot's short-lived processes the budget is for, and its loop's pcs,
+ * turned away, kept returning from translated code to the interpreter
+ * (docs/speed.md, "ftlb"). Counted in total instead, Debian's boot took ~14 %
+ * longer (long-lived daemons such as systemd would pass a total); counted only
+ * in a row, a pipe's reader between slices kept gzip from it.
  */
 const LONG_RUNNING = 50_000_000;
 const TWO32 = 4294967296;
@@ -191,7 +193,7 @@ export class Jit {
     dropped: 0,
     flushes: 0,
   };
-  /** The address space of the last slice, and the instructions it has run in a row (by slices). */
+  /** The address space that ran most of late, and its lead over the others (LONG_RUNNING). */
   private runSatp = 0n; // satp at reset
   private runLength = 0;
   /** LONG_RUNNING, for tests. */
@@ -270,11 +272,11 @@ export class Jit {
       if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
-    if (h.satp !== this.runSatp) {
+    if (h.satp === this.runSatp) this.runLength += n;
+    else if ((this.runLength -= n) <= 0) {
       this.runSatp = h.satp;
-      this.runLength = 0;
+      this.runLength = n;
     }
-    this.runLength += n;
     return n;
   }
 

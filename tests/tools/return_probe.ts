@@ -217,10 +217,10 @@ function report(): void {
         `+${d("invalidated")} invalidated, +${d("flushes")} flushes`,
     );
     lastStats = { ...stats };
-    // The address space running in a row, against the translation budget's LONG_RUNNING.
+    // The address space that leads, against the translation budget's LONG_RUNNING.
     lines.push(
-      `  in a row: satp ${BigInt.asUintN(64, jitSeen.runSatp).toString(16)}, ` +
-        `${(jitSeen.runLength / 1e6).toFixed(1)} M instructions`,
+      `  leading: satp ${BigInt.asUintN(64, jitSeen.runSatp).toString(16)}, ` +
+        `${(jitSeen.runLength / 1e6).toFixed(1)} M instructions ahead`,
     );
   }
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
