@@ -117,3 +117,43 @@ Deno.test("jit budget: a long-running program's translations leave the credit to
     `${inHandler} of the handler loop's ~12,300 instructions ran translated`,
   );
 });
+
+Deno.test("jit budget: a program after a long-running one gets the lead within twice the bound", () => {
+  // M-mode in address space A: 30,000 instructions; then U-mode in B: a loop of ~24,600.
+  const h = bareHart([
+    E.lui(2, 2), // 0: 8,192 passes
+    E.addi(1, 1, 1), // 4
+    E.addi(2, 2, -1), // 8
+    bne(2, 0, -8), // 12 -> 4
+    E.auipc(5, 0), // 16
+    E.addi(5, 5, 16), // 20: x5 = the U loop at 32
+    E.csrrw(0, 0x341, 5), // 24: mepc
+    E.mret(), // 28: to U-mode (MPP is 0)
+    E.lui(4, 2), // 32: U loop, 8,192 passes
+    E.addi(3, 3, 1), // 36
+    E.addi(4, 4, -1), // 40
+    bne(4, 0, -8), // 44 -> 36
+    E.ecall(), // 48 (to mtvec 0: the test stops first)
+  ]);
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(50, 1);
+  jit.longRunning = 5_000;
+  (jit as unknown as { creditMs: number }).creditMs = -3_600_000;
+  let user = 0;
+  jit.runRegion = (e, b) => {
+    const k = jit.enter(e, b);
+    if (h.priv === 0) user += k;
+    return k;
+  };
+  // A (satp 0) while in M-mode, B from the MRET on, as a kernel's switch to another process.
+  const mret = h.mret.bind(h);
+  h.mret = () => {
+    mret();
+    h.satp = 1n << 44n;
+  };
+  for (let n = 0; n < 200_000 && u64(h, 3) < 8_192n;) n += Math.max(1, jit.run(1000));
+  assert.equal(u64(h, 1), 8_192n);
+  assert.equal(u64(h, 3), 8_192n);
+  assert.equal(jit.stats.regions >= 1, true, "the U loop was translated");
+  assert.ok(user > 4_000, `${user} U-mode instructions ran translated`);
+});

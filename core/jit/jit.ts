@@ -272,7 +272,9 @@ export class Jit {
       if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
-    if (h.satp === this.runSatp) this.runLength += n;
+    // The lead stops at twice the bound: a program after a long-running one takes over soon.
+    const cap = 2 * this.longRunning;
+    if (h.satp === this.runSatp) this.runLength = Math.min(this.runLength + n, cap);
     else if ((this.runLength -= n) <= 0) {
       this.runSatp = h.satp;
       this.runLength = n;
