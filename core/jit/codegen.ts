@@ -140,6 +140,17 @@ export class RegionEmitter {
     this.i32(5);
     this.op(Op.i32_shl);
     this.local(Op.local_tee, L_TI);
+    // Else its pair's other record (core/jit/jit.ts chainTo): two hot pcs of one hash both chain.
+    this.mem(Op.i64_load, 3, this.chainAt);
+    this.local(Op.local_get, L_PC);
+    this.op(Op.i64_ne);
+    this.open(Op.if, VOID);
+    this.local(Op.local_get, L_TI);
+    this.i32(32);
+    this.op(Op.i32_xor);
+    this.local(Op.local_set, L_TI);
+    this.close();
+    this.local(Op.local_get, L_TI);
     this.mem(Op.i64_load, 3, this.chainAt);
     this.local(Op.local_get, L_PC);
     this.op(Op.i64_eq);

@@ -88,6 +88,18 @@ const TRANSLATE_SHARE = 0.05;
  * waiting): the credit that TRANSLATE_SHARE of the time refills, up to this.
  */
 const TRANSLATE_BURST_MS = 250;
+/**
+ * The lead in instructions an address space (satp) gains over all others
+ * together (a majority count, by slices) before its U-mode code is translated
+ * whatever the credit: a program that has run this long nearly alone (a shell
+ * loop after a distribution's boot, gzip feeding wc through a pipe) is not one
+ * of the boot's short-lived processes the budget is for, and its loop's pcs,
+ * turned away, kept returning from translated code to the interpreter
+ * (docs/speed.md, "ftlb"). Counted in total instead, Debian's boot took ~14 %
+ * longer (long-lived daemons such as systemd would pass a total); counted only
+ * in a row, a pipe's reader between slices kept gzip from it.
+ */
+const LONG_RUNNING = 50_000_000;
 const TWO32 = 4294967296;
 
 type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
@@ -181,6 +193,11 @@ export class Jit {
     dropped: 0,
     flushes: 0,
   };
+  /** The address space that ran most of late, and its lead over the others (LONG_RUNNING). */
+  private runSatp = 0n; // satp at reset
+  private runLength = 0;
+  /** LONG_RUNNING, for tests. */
+  longRunning = LONG_RUNNING;
   /** Translation time still allowed (negative: owed), as of `creditAt`. */
   private creditMs = TRANSLATE_BURST_MS;
   private creditAt = performance.now();
@@ -255,7 +272,20 @@ export class Jit {
       if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
+    // The lead stops at twice the bound: a program after a long-running one takes over soon.
+    const cap = 2 * this.longRunning;
+    if (h.satp === this.runSatp) this.runLength = Math.min(this.runLength + n, cap);
+    else if ((this.runLength -= n) <= 0) {
+      this.runSatp = h.satp;
+      this.runLength = n;
+    }
     return n;
+  }
+
+  /** Whether pcs the budget would turn away are translated now: U-mode code of a long-running program. */
+  private exempt(): boolean {
+    const h = this.hart;
+    return h.priv === PRIV_U && h.satp === this.runSatp && this.runLength >= this.longRunning;
   }
 
   /** Jumps to a target before it is translated (tests use 0: translate at once, unbatched). */
@@ -306,10 +336,12 @@ export class Jit {
     return retired;
   }
 
-  /** Takes translation time from the credit. */
+  /** Takes translation time from the credit (not a long-running program's: see `exempt`). */
   private spend(ms: number): void {
     this.overBudget();
-    this.creditMs -= ms;
+    // A long-running program's translations are not the budget's: charged, its loop's would
+    // hold back every process after it for 20 times their time.
+    if (!this.exempt()) this.creditMs -= ms;
   }
 
   /** Whether the translation credit is used up (it refills at TRANSLATE_SHARE of the time). */
@@ -365,7 +397,7 @@ export class Jit {
       return null;
     }
     if (this.hot[i] === 0) {
-      if (this.overBudget()) {
+      if (this.overBudget() && !this.exempt()) {
         this.hot[i] = -HOT_THRESHOLD; // still hot after that many more jumps: translated then
         return null;
       }
@@ -383,12 +415,34 @@ export class Jit {
     // A block inside one of the region's loops is entered through its flat variant.
     const slot = r.entries.has(e.index) ? r.slot : r.flatSlot;
     if (c === null || slot < 0) return;
-    const at = chainIndex(pc) * 8;
+    const at = this.chainRecord(c, pc);
     c[at] = pc | 0;
     c[at + 1] = Math.floor(pc / TWO32);
     c[at + 2] = slot;
     c[at + 3] = e.index;
     c[at + 4] = e.region.plan.pageBuf;
+  }
+
+  /**
+   * Where `pc`'s chain record goes: its hash's record or the other of the pair
+   * (regions look at both: core/jit/codegen.ts `chain`), so that two hot pcs
+   * with one hash do not evict each other at every exit (a dash loop on
+   * Debian returned to the run loop ~40,000 times a second so: docs/speed.md,
+   * "ftlb"). A record of a pc with no translation now goes first; else a third
+   * pc takes the pair's second record.
+   */
+  private chainRecord(c: Int32Array, pc: number): number {
+    const a = chainIndex(pc) * 8, b = a ^ 8;
+    const lo = pc | 0, hi = Math.floor(pc / TWO32);
+    if (c[a] === lo && c[a + 1] === hi) return a;
+    if (c[b] === lo && c[b + 1] === hi) return b;
+    return c[a] === 1 || !this.live(c, a) ? a : b; // 1: no record (clearChain)
+  }
+
+  /** Whether the chain record at `at` names a pc that has a valid translation now. */
+  private live(c: Int32Array, at: number): boolean {
+    const e = this.byPc.get(c[at + 1] * TWO32 + (c[at] >>> 0));
+    return e !== undefined && e.region.valid;
   }
 
   /** Forgets every chain (a region became invalid). Odd pcs never match. */

@@ -217,6 +217,11 @@ function report(): void {
         `+${d("invalidated")} invalidated, +${d("flushes")} flushes`,
     );
     lastStats = { ...stats };
+    // The address space that leads, against the translation budget's LONG_RUNNING.
+    lines.push(
+      `  leading: satp ${BigInt.asUintN(64, jitSeen.runSatp).toString(16)}, ` +
+        `${(jitSeen.runLength / 1e6).toFixed(1)} M instructions ahead`,
+    );
   }
   const sorted = [...counts].sort((a, b) => b[1] - a[1]);
   const returns = sorted.reduce((a, [, n]) => a + n, 0);
