@@ -177,14 +177,16 @@ class Body {
 // Locals of the run function: its parameters first.
 const P_PC = 0, P_BUDGET = 1, P_FETCH_TLB = 2, P_DATA_TLB = 3, P_HOT = 4, P_HOT_MASK = 5;
 const P_STEP = 6, P_RVC = 7, P_RESV = 8;
-const L_PC = 9, L_N = 10, L_INSN = 11, L_OFF = 12, L_RD = 13, L_RS1 = 14, L_RS2 = 15;
-const L_A = 16, L_B = 17, L_FPAGE = 18, L_FADD = 19, L_LEN = 20, L_ADDR = 21, L_STATUS = 22;
-const L_T = 23, L_COND = 24;
+const L_PC = 9, L_N = 10, L_INSN = 11, L_OFF = 12;
+const L_A = 13, L_B = 14, L_FPAGE = 15, L_FADD = 16, L_LEN = 17, L_ADDR = 18, L_STATUS = 19;
+const L_T = 20, L_COND = 21;
 const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
+/** A register field by where (insn >>> shift) & 0xf8 finds it as reg * 8. */
+const RD = 4, RS1 = 12, RS2 = 17;
 /** Extra locals: [count, type] groups in order of the L_ numbers above. */
 const LOCALS: [number, number][] = [
   [1, T_I64], // pc
-  [6, T_I32], // n, insn, off, rd, rs1, rs2
+  [3, T_I32], // n, insn, off
   [3, T_I64], // a, b, fpage
   [1, T_I32], // fadd
   [2, T_I64], // len, addr
@@ -221,13 +223,18 @@ function mulhuBody(): Body {
  */
 function runBody(): Body {
   const w = new Body();
-  const xr = (l: number) => w.get(l).mem(I64_LOAD, 3, XREG_OFFSET); // x[reg] (l holds reg * 8)
+  /**
+   * A register field's byte offset in the register file (reg * 8), decoded where it is used:
+   * most instructions read fewer than three fields.
+   */
+  const regAt = (field: number) => w.get(L_INSN).i32(field).op(I32_SHR_U).i32(0xf8).op(I32_AND);
+  const xr = (field: number) => (regAt(field), w.mem(I64_LOAD, 3, XREG_OFFSET)); // x[field]
   const imm12 = () => w.get(L_INSN).i32(20).op(I32_SHR_S, I64_EXTEND_I32_S);
   const insnField = (shift: number, mask: number) =>
     w.get(L_INSN).i32(shift).op(I32_SHR_U).i32(mask).op(I32_AND);
   /** rd = value: rd's address, then value() leaves an i64, then the store. */
   const setRd = (value: () => void) => {
-    w.get(L_RD);
+    regAt(RD);
     value();
     w.mem(I64_STORE, 3, XREG_OFFSET);
   };
@@ -286,9 +293,6 @@ function runBody(): Body {
     w.i64(2).set(L_LEN);
   }
   w.end();
-  insnField(7, 31).i32(3).op(I32_SHL).set(L_RD);
-  insnField(15, 31).i32(3).op(I32_SHL).set(L_RS1);
-  insnField(20, 31).i32(3).op(I32_SHL).set(L_RS2);
 
   w.block("next"); // then: pc += len
   w.block("jumped"); // then: pc is the jump's target
@@ -320,7 +324,7 @@ function runBody(): Body {
     w.br("jumped");
   });
   on(25, 0, () => { // JALR
-    xr(L_RS1), imm12(), w.op(I64_ADD).i64(-2).op(I64_AND).set(L_ADDR);
+    xr(RS1), imm12(), w.op(I64_ADD).i64(-2).op(I64_AND).set(L_ADDR);
     setRd(() => w.get(L_PC).get(L_LEN).op(I64_ADD));
     w.get(L_ADDR).set(L_PC);
     w.br("jumped");
@@ -335,7 +339,7 @@ function runBody(): Body {
   ];
   for (const [f3, cmp] of branches) {
     on(24, f3, () => {
-      xr(L_RS1), xr(L_RS2), w.op(cmp, I32_EQZ).brIf("next");
+      xr(RS1), xr(RS2), w.op(cmp, I32_EQZ).brIf("next");
       w.get(L_PC);
       w.get(L_INSN).i32(31).op(I32_SHR_S).i32(12).op(I32_SHL);
       insnField(7, 1).i32(11).op(I32_SHL, I32_OR);
@@ -370,7 +374,7 @@ function runBody(): Body {
   ];
   loads.forEach(([op, align, size], f3) =>
     on(0, f3, () => {
-      xr(L_RS1), imm12(), w.op(I64_ADD).set(L_ADDR);
+      xr(RS1), imm12(), w.op(I64_ADD).set(L_ADDR);
       dataTlb(ACCESS_LOAD, size);
       setRd(() => w.get(L_OFF).mem(op, align));
       w.br("next");
@@ -384,19 +388,19 @@ function runBody(): Body {
   ];
   stores.forEach(([op, align, size], f3) =>
     on(8, f3, () => {
-      xr(L_RS1);
+      xr(RS1);
       w.get(L_INSN).i32(25).op(I32_SHR_S).i32(5).op(I32_SHL);
       insnField(7, 31).op(I32_OR, I64_EXTEND_I32_S, I64_ADD).set(L_ADDR);
       dataTlb(ACCESS_STORE, size);
       w.get(L_OFF);
-      xr(L_RS2).mem(op, align);
+      xr(RS2).mem(op, align);
       w.br("next");
     })
   );
   const shamt6 = () => w.get(L_INSN).i32(20).op(I32_SHR_U).i32(63).op(I32_AND, I64_EXTEND_I32_U);
   const aluImm = (f3: number, op: number) =>
     on(4, f3, () => {
-      setRd(() => (xr(L_RS1), imm12(), w.op(op)));
+      setRd(() => (xr(RS1), imm12(), w.op(op)));
       w.br("next");
     });
   aluImm(0, I64_ADD);
@@ -405,24 +409,24 @@ function runBody(): Body {
   aluImm(7, I64_AND);
   on(4, 1, () => { // SLLI
     w.get(L_INSN).i32(26).op(I32_SHR_U).brIf("stop");
-    setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHL)));
+    setRd(() => (xr(RS1), shamt6(), w.op(I64_SHL)));
     w.br("next");
   });
   on(4, 2, () => { // SLTI
-    setRd(() => (xr(L_RS1), imm12(), w.op(I64_LT_S, I64_EXTEND_I32_U)));
+    setRd(() => (xr(RS1), imm12(), w.op(I64_LT_S, I64_EXTEND_I32_U)));
     w.br("next");
   });
   on(4, 3, () => { // SLTIU
-    setRd(() => (xr(L_RS1), imm12(), w.op(I64_LT_U, I64_EXTEND_I32_U)));
+    setRd(() => (xr(RS1), imm12(), w.op(I64_LT_U, I64_EXTEND_I32_U)));
     w.br("next");
   });
   on(4, 5, () => { // SRLI, SRAI
     w.get(L_INSN).i32(26).op(I32_SHR_U).tee(L_T).op(I32_EQZ).if();
-    setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHR_U)));
+    setRd(() => (xr(RS1), shamt6(), w.op(I64_SHR_U)));
     w.br("next");
     w.end();
     w.get(L_T).i32(0x10).op(I32_NE).brIf("stop");
-    setRd(() => (xr(L_RS1), shamt6(), w.op(I64_SHR_S)));
+    setRd(() => (xr(RS1), shamt6(), w.op(I64_SHR_S)));
     w.br("next");
   });
   /** rd = value() with x[rs1] and x[rs2] in L_A and L_B. */
@@ -468,8 +472,8 @@ function runBody(): Body {
   ];
   opCases.forEach(([base, m, alt], f3) =>
     on(12, f3, () => {
-      xr(L_RS1).set(L_A);
-      xr(L_RS2).set(L_B);
+      xr(RS1).set(L_A);
+      xr(RS2).set(L_B);
       f7().tee(L_T).op(I32_EQZ).if();
       rr(base);
       w.end();
@@ -484,23 +488,23 @@ function runBody(): Body {
       w.br("stop");
     })
   );
-  const rs1w = () => xr(L_RS1).op(I32_WRAP);
+  const rs1w = () => xr(RS1).op(I32_WRAP);
   on(6, 0, () => { // ADDIW
     setRd32(() => (rs1w(), w.get(L_INSN).i32(20).op(I32_SHR_S, I32_ADD)));
     w.br("next");
   });
   on(6, 1, () => { // SLLIW
     f7().brIf("stop");
-    setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHL)));
+    setRd32(() => (rs1w(), insnField(20, 31).op(I32_SHL)));
     w.br("next");
   });
   on(6, 5, () => { // SRLIW, SRAIW
     f7().op(I32_EQZ).if();
-    setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHR_U)));
+    setRd32(() => (rs1w(), insnField(20, 31).op(I32_SHR_U)));
     w.br("next");
     w.end();
     f7().i32(0x20).op(I32_NE).brIf("stop");
-    setRd32(() => (rs1w(), w.get(L_RS2).i32(3).op(I32_SHR_U, I32_SHR_S)));
+    setRd32(() => (rs1w(), insnField(20, 31).op(I32_SHR_S)));
     w.br("next");
   });
   // OP-32: operands as i32 in L_T (a) and L_COND (b); by funct3, the code for funct7 0, 1, 0x20.
@@ -539,8 +543,8 @@ function runBody(): Body {
   ];
   for (const [f3, base, m, alt] of op32Cases) {
     on(14, f3, () => {
-      xr(L_RS1).op(I32_WRAP).set(A);
-      xr(L_RS2).op(I32_WRAP).set(B);
+      xr(RS1).op(I32_WRAP).set(A);
+      xr(RS2).op(I32_WRAP).set(B);
       for (const [funct7, code] of [[0, base], [1, m], [0x20, alt]] as const) {
         if (code === null) continue;
         f7().i32(funct7).op(I32_EQ).if();
@@ -556,9 +560,9 @@ function runBody(): Body {
   for (const wide of [false, true]) {
     on(11, wide ? 3 : 2, () => {
       const size = wide ? 8 : 4;
-      xr(L_RS1).set(L_ADDR);
+      xr(RS1).set(L_ADDR);
       w.get(L_INSN).i32(27).op(I32_SHR_U).i32(2).op(I32_EQ).if(); // LR
-      w.get(L_RS2).brIf("stop"); // rs2 must be 0
+      insnField(20, 31).brIf("stop"); // rs2 must be 0
       dataTlb(ACCESS_LOAD, size);
       setRd(() => w.get(L_OFF).mem(wide ? I64_LOAD : I64_LOAD32_S, wide ? 3 : 2));
       w.get(L_OFF).set(P_RESV);
@@ -568,7 +572,7 @@ function runBody(): Body {
       dataTlb(ACCESS_STORE, size); // an SC faults like a store even when it would fail
       w.get(P_RESV).get(L_OFF).op(I32_EQ).tee(L_COND).if();
       w.get(L_OFF);
-      xr(L_RS2).mem(wide ? I64_STORE : I64_STORE32, wide ? 3 : 2);
+      xr(RS2).mem(wide ? I64_STORE : I64_STORE32, wide ? 3 : 2);
       w.end();
       w.i32(-1).set(P_RESV);
       setRd(() => w.get(L_COND).i32(1).op(I32_XOR, I64_EXTEND_I32_U)); // 0: stored
@@ -576,7 +580,7 @@ function runBody(): Body {
       w.end();
       dataTlb(ACCESS_STORE, size);
       w.get(L_OFF).mem(wide ? I64_LOAD : I64_LOAD32_S, wide ? 3 : 2).set(L_A);
-      xr(L_RS2);
+      xr(RS2);
       if (!wide) w.op(I32_WRAP, I64_EXTEND_I32_S);
       w.set(L_B);
       /** Unsigned view of a or b: the low 32 bits for the W forms. */
