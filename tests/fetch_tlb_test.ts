@@ -93,14 +93,19 @@ function collidingPages(passes: number): Hart {
   return h;
 }
 
+/** Runs collidingPages' 1,000 passes, interpreted or translated, counting page walks. */
+function runCollidingPages(translated: boolean) {
+  const h = collidingPages(1000);
+  const walks = countWalks(h);
+  const jit = translated ? new Jit(h, h.mem) : null;
+  jit?.setHotThreshold(0);
+  run(h, jit);
+  return { h, walks, how: translated ? "translated" : "interpreted" };
+}
+
 Deno.test("fetch TLB: a call and return between pages that shared an entry walks the tables a few times, not at every call", () => {
   for (const translated of [false, true]) {
-    const h = collidingPages(1000);
-    const walks = countWalks(h);
-    const jit = translated ? new Jit(h, h.mem) : null;
-    jit?.setHotThreshold(0);
-    run(h, jit);
-    const how = translated ? "translated" : "interpreted";
+    const { h, walks, how } = runCollidingPages(translated);
     assert.ok(h.waiting, `the loop ended (${how})`);
     assert.equal(u64(h, 6), 1000n, `the function ran at every pass (${how})`);
     assert.ok(walks[ACCESS_FETCH] <= 10, `${walks[ACCESS_FETCH]} fetch walks (${how})`);
@@ -109,12 +114,7 @@ Deno.test("fetch TLB: a call and return between pages that shared an entry walks
 
 Deno.test("data TLB: loads from two pages that shared an entry walk the tables a few times, not at every load", () => {
   for (const translated of [false, true]) {
-    const h = collidingPages(1000);
-    const walks = countWalks(h);
-    const jit = translated ? new Jit(h, h.mem) : null;
-    jit?.setHotThreshold(0);
-    run(h, jit);
-    const how = translated ? "translated" : "interpreted";
+    const { h, walks, how } = runCollidingPages(translated);
     assert.equal(u64(h, 11), 43_000n, `every load read its page (${how})`);
     assert.ok(walks[ACCESS_LOAD] <= 10, `${walks[ACCESS_LOAD]} load walks (${how})`);
   }
