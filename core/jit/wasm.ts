@@ -336,11 +336,7 @@ export function writeModule(
     w.u32(funcs.length);
     for (const f of funcs) {
       const at = w.reserve();
-      w.u32(f.locals.length);
-      for (const [n, t] of f.locals) {
-        w.u32(n);
-        w.byte(t);
-      }
+      writeLocals(w, f);
       w.bytes(f.body);
       w.byte(Op.end);
       w.patchSize(at);
@@ -363,8 +359,9 @@ function branchHints(w: ByteWriter, base: number, funcs: FuncDef[]): void {
     w.name("metadata.code.branch_hint");
     w.u32(hinted.length);
     for (const { f, i } of hinted) {
-      let locals = ulebSize(f.locals.length);
-      for (const [n] of f.locals) locals += ulebSize(n) + 1;
+      LOCALS_SCRATCH.reset();
+      writeLocals(LOCALS_SCRATCH, f);
+      const locals = LOCALS_SCRATCH.len;
       const hints = f.hints!;
       w.u32(base + i);
       w.u32(hints.length / 2);
@@ -377,13 +374,16 @@ function branchHints(w: ByteWriter, base: number, funcs: FuncDef[]): void {
   });
 }
 
-function ulebSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
+/** Where branchHints measures a body's local declarations. */
+const LOCALS_SCRATCH = new ByteWriter();
+
+/** A function body's local declarations, as the code section writes them first. */
+function writeLocals(w: ByteWriter, f: FuncDef): void {
+  w.u32(f.locals.length);
+  for (const [n, t] of f.locals) {
+    w.u32(n);
+    w.byte(t);
   }
-  return n;
 }
 
 const HEADER = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
