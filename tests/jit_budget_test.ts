@@ -14,6 +14,17 @@ import { bareHart, u64 } from "./support/bare_hart.ts";
 
 const bne = E.branch(1);
 
+/** Counts the instructions translated code runs (at privilege `priv` only, when given). */
+function countTranslated(jit: Jit, priv?: number): () => number {
+  let n = 0;
+  jit.runRegion = (e, b) => {
+    const k = jit.enter(e, b);
+    if (priv === undefined || jit.hart.priv === priv) n += k;
+    return k;
+  };
+  return () => n;
+}
+
 /** A loop of 20,000 passes, in U-mode or M-mode, with the translation credit spent at the start. */
 function loopWithCreditSpent(
   user: boolean,
@@ -36,19 +47,15 @@ function loopWithCreditSpent(
   jit.longRunning = longRunning;
   // Owed translation time that the refill (5 % of the time) cannot pay back within the test.
   (jit as unknown as { creditMs: number }).creditMs = -3_600_000;
-  let done = 0, translated = 0;
-  jit.runRegion = (e, b) => {
-    const k = jit.enter(e, b);
-    translated += k;
-    return k;
-  };
+  let done = 0;
+  const translated = countTranslated(jit);
   for (let slice = 0; done < 200_000 && u64(h, 1) < 20_480n; slice++) {
     // The address space of each slice, as a kernel's context switches would make it.
     if (spaceOf) h.satp = spaceOf(slice);
     done += Math.max(1, jit.run(1000));
   }
   assert.equal(u64(h, 1), 20_480n);
-  return { regions: jit.stats.regions, share: translated / done };
+  return { regions: jit.stats.regions, share: translated() / done };
 }
 
 Deno.test("jit budget: a long-running program's U-mode loop is translated though the credit is spent", () => {
@@ -103,18 +110,13 @@ Deno.test("jit budget: a long-running program's translations leave the credit to
   jit.longRunning = 0; // every U-mode translation is the long-running program's
   // A credit any charged translation would overdraw, for longer than the test runs.
   (jit as unknown as { creditMs: number }).creditMs = 0.001;
-  let inHandler = 0;
-  jit.runRegion = (e, b) => {
-    const k = jit.enter(e, b);
-    if (h.priv === 3) inHandler += k;
-    return k;
-  };
+  const inHandler = countTranslated(jit, 3);
   for (let n = 0; n < 300_000 && !h.waiting;) n += Math.max(1, jit.run(1000));
   assert.equal(u64(h, 1), 20_480n);
   assert.equal(u64(h, 3), 4_096n);
   assert.ok(
-    inHandler > 8_000,
-    `${inHandler} of the handler loop's ~12,300 instructions ran translated`,
+    inHandler() > 8_000,
+    `${inHandler()} of the handler loop's ~12,300 instructions ran translated`,
   );
 });
 
@@ -139,12 +141,7 @@ Deno.test("jit budget: a program after a long-running one gets the lead within t
   jit.setHotThreshold(50, 1);
   jit.longRunning = 5_000;
   (jit as unknown as { creditMs: number }).creditMs = -3_600_000;
-  let user = 0;
-  jit.runRegion = (e, b) => {
-    const k = jit.enter(e, b);
-    if (h.priv === 0) user += k;
-    return k;
-  };
+  const user = countTranslated(jit, 0);
   // A (satp 0) while in M-mode, B from the MRET on, as a kernel's switch to another process.
   const mret = h.mret.bind(h);
   h.mret = () => {
@@ -155,5 +152,5 @@ Deno.test("jit budget: a program after a long-running one gets the lead within t
   assert.equal(u64(h, 1), 8_192n);
   assert.equal(u64(h, 3), 8_192n);
   assert.equal(jit.stats.regions >= 1, true, "the U loop was translated");
-  assert.ok(user > 4_000, `${user} U-mode instructions ran translated`);
+  assert.ok(user() > 4_000, `${user()} U-mode instructions ran translated`);
 });

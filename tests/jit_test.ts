@@ -457,23 +457,31 @@ Deno.test("jit: a store to the upper half of an instruction across a page's end 
   }
 });
 
-/** Reads a module's sections: id, the byte range of its contents. */
-function wasmSections(b: Uint8Array): { id: number; start: number; end: number }[] {
-  let at = 8;
-  const u32 = () => {
+/** Reads a module's bytes from `at` on: unsigned LEB128 numbers and single bytes. */
+class ModuleReader {
+  constructor(readonly b: Uint8Array, public at: number) {}
+  u32(): number {
     let v = 0, shift = 0, byte;
     do {
-      byte = b[at++];
+      byte = this.b[this.at++];
       v += (byte & 0x7f) * 2 ** shift;
       shift += 7;
     } while (byte & 0x80);
     return v;
-  };
+  }
+  byte(): number {
+    return this.b[this.at++];
+  }
+}
+
+/** Reads a module's sections: id, the byte range of its contents. */
+function wasmSections(b: Uint8Array): { id: number; start: number; end: number }[] {
+  const r = new ModuleReader(b, 8);
   const out = [];
-  while (at < b.length) {
-    const id = b[at++], size = u32();
-    out.push({ id, start: at, end: at + size });
-    at += size;
+  while (r.at < b.length) {
+    const id = r.byte(), size = r.u32();
+    out.push({ id, start: r.at, end: r.at + size });
+    r.at += size;
   }
   return out;
 }
@@ -522,32 +530,23 @@ Deno.test("jit: branch hints mark TLB hits likely and budget exits unlikely, at 
     const code = sections.find((s) => s.id === 10)!;
     assert.ok(hints.end <= code.start, "before the code section, where V8 reads it");
     // Where each function body starts in the code section.
-    let at = code.start;
-    const read = () => {
-      let v = 0, shift = 0, byte;
-      do {
-        byte = bytes[at++];
-        v += (byte & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (byte & 0x80);
-      return v;
-    };
+    const r = new ModuleReader(bytes, code.start);
     const bodies: number[] = [];
-    for (let n = read(), k = 0; k < n; k++) {
-      const size = read();
-      bodies.push(at);
-      at += size;
+    for (let n = r.u32(), k = 0; k < n; k++) {
+      const size = r.u32();
+      bodies.push(r.at);
+      r.at += size;
     }
-    at = hints.start + 1 + "metadata.code.branch_hint".length;
+    r.at = hints.start + 1 + "metadata.code.branch_hint".length;
     const imports = 5; // core/jit/codegen.ts IMPORT_COUNT
-    for (let n = read(), f = 0; f < n; f++) {
-      const body = bodies[read() - imports];
-      for (let m = read(), k = 0, last = -1; k < m; k++) {
-        const offset = read();
+    for (let n = r.u32(), f = 0; f < n; f++) {
+      const body = bodies[r.u32() - imports];
+      for (let m = r.u32(), k = 0, last = -1; k < m; k++) {
+        const offset = r.u32();
         assert.ok(offset > last, "offsets increase");
         last = offset;
-        assert.equal(read(), 1);
-        const hint = bytes[at++];
+        assert.equal(r.u32(), 1);
+        const hint = r.byte();
         assert.ok([0x04, 0x0d].includes(bytes[body + offset]), "the hint names an if or br_if");
         if (hint === 1) likely++;
         else unlikely++;
