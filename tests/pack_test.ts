@@ -65,7 +65,20 @@ Deno.test("pack: one file boots Linux from an empty folder with only its own per
       const { code, stderr } = await vm.done;
       assert.equal(code, EXIT_POWEROFF, stderr);
       assert.doesNotMatch(stderr, /Download/);
+      // xterm.js came from the packed files, not through Deno's npm resolver (which makes
+      // its folder but puts nothing in it).
+      const npm = join(home, ".cache/demu/packed", unpacked[0].name, ".deno/npm");
+      assert.deepEqual([...readDirIfAny(npm)], [], "nothing in the packed run's npm cache");
     }
     assert.deepEqual([...Deno.readDirSync(empty)], [], "nothing was written beside the file");
   });
 });
+
+function readDirIfAny(path: string): string[] {
+  try {
+    return [...Deno.readDirSync(path)].map((e) => e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}

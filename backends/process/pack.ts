@@ -2,7 +2,10 @@
  * `deno task pack`: demu as one executable file without `deno compile`, for
  * machines where Deno's denort runtime cannot be downloaded. The file is a
  * small POSIX shell stub followed by a gzipped tar of the Deno binary running
- * this script, demu's source and the staged default image (images/default).
+ * this script, demu's source, the npm files it needs at run time (xterm.js,
+ * as plain files under vendor/ with an import map of their own, so Deno's npm
+ * resolver and the registry are never involved) and the staged default image
+ * (images/default).
  * On its first run it unpacks once into the user's cache (keyed by the
  * payload's hash, so a new build unpacks anew) and then starts demu through
  * `backends/process/launch.ts`, so the emulator runs with only the permissions its machine
@@ -14,19 +17,23 @@ import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
-/** What demu needs at run time, relative to the repository (deno.json maps its npm imports). */
+/** What demu needs at run time, relative to the repository. */
 const SOURCES = [
   "main.ts",
-  "deno.json",
-  "deno.lock",
   "core",
   "devices",
   "board",
   "backends",
   "images/default",
 ];
-/** The modules whose npm packages (xterm.js for --web) go into the packed Deno cache. */
+/** The modules whose npm packages are fetched (checked against deno.lock) to be packed. */
 const ENTRY_POINTS = ["main.ts", "backends/web/open_web.ts"];
+/**
+ * The npm imports of deno.json that demu loads at run time (xterm.js for --web); the others
+ * are for tests. Packed as plain files: a Deno cache would need the package's registry
+ * metadata too, which `deno cache` does not always write, and then the packed run fetches it.
+ */
+const RUNTIME_PACKAGES = ["@xterm/xterm"];
 /** Width of the payload offset in the stub, so the stub's length does not depend on it. */
 const OFFSET_DIGITS = 12;
 
@@ -60,8 +67,6 @@ export async function pack(output: string): Promise<void> {
     }
   }
   const deno = Deno.execPath();
-  // The npm packages go in a Deno cache of their own (.deno), so the packed demu never
-  // fetches anything: the stub points DENO_DIR there.
   const staging = await Deno.makeTempDir();
   try {
     const cache = await new Deno.Command(deno, {
@@ -74,6 +79,7 @@ export async function pack(output: string): Promise<void> {
     if (!cache.success) {
       throw new Error(`caching the npm packages failed: ${new TextDecoder().decode(cache.stderr)}`);
     }
+    await vendorRuntimePackages(staging);
     const tar = await new Deno.Command("tar", {
       args: [
         "-czf",
@@ -83,7 +89,8 @@ export async function pack(output: string): Promise<void> {
         ...SOURCES,
         "-C",
         staging,
-        ".deno/npm",
+        "deno.json",
+        "vendor",
         "-C",
         dirname(deno),
         basename(deno),
@@ -95,6 +102,36 @@ export async function pack(output: string): Promise<void> {
     await write(output, tar.stdout, basename(deno));
   } finally {
     await Deno.remove(staging, { recursive: true });
+  }
+}
+
+/**
+ * Copies each runtime npm package from the staging Deno cache to staging/vendor/NAME and
+ * writes staging/deno.json, the packed demu's config: an import map to those folders.
+ */
+async function vendorRuntimePackages(staging: string): Promise<void> {
+  const config = JSON.parse(await Deno.readTextFile(`${REPO}deno.json`));
+  const imports: Record<string, string> = {};
+  const registries = [...Deno.readDirSync(`${staging}/.deno/npm`)].filter((e) => e.isDirectory);
+  for (const name of RUNTIME_PACKAGES) {
+    const specifier: string = config.imports?.[name] ?? "";
+    const version = specifier.startsWith(`npm:${name}@`) ? specifier.slice(name.length + 5) : "";
+    const from = registries.map((r) => `${staging}/.deno/npm/${r.name}/${name}/${version}`)
+      .find((dir) => version && isDirectory(dir));
+    if (!from) throw new Error(`deno.json's ${name} (${specifier || "missing"}) was not fetched`);
+    const to = `${staging}/vendor/${name}`;
+    await Deno.mkdir(dirname(to), { recursive: true });
+    await Deno.rename(from, to);
+    imports[`${name}/`] = `./vendor/${name}/`;
+  }
+  await Deno.writeTextFile(`${staging}/deno.json`, JSON.stringify({ imports, lock: false }));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
   }
 }
 
