@@ -11,6 +11,7 @@ import {
 // The fake RAM and guest driver live with the transport tests.
 import { BUF, Driver, fakeRam, RAM_BASE } from "./virtio_test.ts";
 import { StateReader, StateWriter } from "../core/snapshot/format.ts";
+import { setImmediate } from "node:timers";
 
 const WRITE = 2;
 const NEXT = 1;
@@ -63,8 +64,13 @@ Deno.test("net: link down raises a config change", () => {
   assert.equal(drv.ack() & 2, 2);
 });
 
-/** One turn of the event loop (transmitted chains complete then). */
-const turn = () => new Promise<void>((r) => setTimeout(r, 0));
+/**
+ * One turn of the event loop: transmitted chains complete then. The device waits with
+ * setImmediate (devices/virtio_net.ts), so this does too: immediates run in the order they were
+ * set, after the device's. A 0 ms timer could fire first when the test's own code took over a
+ * millisecond (under load), and the chains were then still waiting.
+ */
+const turn = () => new Promise<void>((r) => setImmediate(r));
 
 Deno.test("net: transmit strips the header and hands the frame to the backend", async () => {
   const { drv, ram, backend } = setup();
