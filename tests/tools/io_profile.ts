@@ -10,7 +10,8 @@
  * System.map), and with `--interpreted` only those the translator left to
  * the interpreter.
  *
- *   deno run -A tests/tools/io_profile.ts [--cmd read|write|9p-read|meta|download|upload]
+ *   deno run -A tests/tools/io_profile.ts
+ *     [--cmd read|write|9p-read|9p-write|meta|download|upload]
  *     [--runs N] [--size MiB] [--functions [--interpreted]] [--map System.map]
  *
  * Needs the default image; --functions needs the kernel's System.map (from
@@ -66,6 +67,10 @@ try {
     read: { line: `dd if=/dev/vda of=/dev/null bs=1M count=${MIB}`, device: "blk" },
     write: { line: `dd if=/dev/zero of=/dev/vda bs=1M count=${MIB} conv=fsync`, device: "blk" },
     "9p-read": { line: "cat /mnt/big > /dev/null", device: "9p" },
+    "9p-write": {
+      line: `dd if=/dev/zero of=/mnt/out bs=1M count=${MIB} 2>/dev/null && sync`,
+      device: "9p",
+    },
     meta: { line: "ls -l /mnt/small > /dev/null && cat /mnt/small/* > /dev/null", device: "9p" },
     download: { line: `wget -q -O /dev/null http://10.0.2.2:${ports.http}/`, device: "net" },
     upload: {
