@@ -26,7 +26,14 @@ import fc from "fast-check";
 import { runBatch } from "./target.ts";
 import { findTarget, TARGETS } from "./targets.ts";
 import type { WorkerJob, WorkerReport } from "./worker.ts";
-import { type GuestRun, runElfForm, runMachineForm } from "./guest.ts";
+import {
+  type GuestRun,
+  MEMORY_GROWTH_LIMIT,
+  runElfForm,
+  STUCK_CPU_MS,
+  STUCK_WALL_MS,
+} from "./guest.ts";
+import type { GuestJob, GuestReport } from "./guest_worker.ts";
 
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
 /** How often a target's progress is printed. */
@@ -236,6 +243,83 @@ async function replay(name: string, seed: number, path: string): Promise<void> {
   Deno.exit(1);
 }
 
+/**
+ * The Machine form's runs, one after another in a worker
+ * (tests/fuzz/guest_worker.ts). A worker whose progress lines stop while CPU
+ * time passes (once warm: 4 lines), or for a minute of any time, holds a
+ * stuck demu: it is ended and the next run gets a new one.
+ */
+class GuestMachines {
+  private worker: Worker | null = null;
+  /** The current worker's heap after each of its runs. */
+  heaps: number[] = [];
+
+  run(seed: number, iterations: number): Promise<GuestRun> {
+    if (!this.worker) {
+      this.worker = new Worker(new URL("./guest_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      this.heaps = [];
+    }
+    const worker = this.worker;
+    const beat = new Int32Array(new SharedArrayBuffer(4));
+    const started = performance.now();
+    return new Promise<GuestRun>((resolve) => {
+      let lines = 0;
+      let since = performance.now();
+      let cpuSince = cpuMs();
+      const fail = (why: string) => {
+        clearInterval(watch);
+        worker.terminate();
+        this.worker = null;
+        resolve({
+          form: "machine",
+          seed,
+          iterations,
+          ok: false,
+          problem: why,
+          seconds: (performance.now() - started) / 1000,
+          maxSilenceMs: performance.now() - since,
+          maxSilenceCpuMs: cpuMs() - cpuSince,
+          logLines: 0,
+          heapGrowthBytes: 0,
+          stuck: why,
+          output: "",
+        });
+      };
+      const watch = setInterval(() => {
+        const now = Atomics.load(beat, 0);
+        const where = `after ${now * 1024} iterations`;
+        if (now !== lines) {
+          lines = now;
+          since = performance.now();
+          cpuSince = cpuMs();
+        } else if (performance.now() - since > STUCK_WALL_MS) {
+          fail(`stuck: no progress line for ${Math.round(performance.now() - since)} ms ${where}`);
+        } else if (now >= 4 && cpuMs() - cpuSince > STUCK_CPU_MS) {
+          fail(
+            `stuck: ${Math.round(cpuMs() - cpuSince)} ms of CPU without a progress line ${where}`,
+          );
+        }
+      }, 50);
+      worker.onmessage = (e: MessageEvent<GuestReport>) => {
+        clearInterval(watch);
+        this.heaps.push(e.data.heapBytes);
+        resolve(e.data.run);
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        fail(`the worker crashed: ${e.message}`);
+      };
+      worker.postMessage({ seed, iterations, shared: beat.buffer } as GuestJob);
+    });
+  }
+
+  close(): void {
+    this.worker?.terminate();
+  }
+}
+
 /** The guest-side fuzzer, seed after seed; returns how many runs failed. */
 async function guest(args: string[]): Promise<number> {
   const o = parseArgs(
@@ -246,11 +330,25 @@ async function guest(args: string[]): Promise<number> {
   const end = performance.now() + (o.timeMs === Infinity ? 60_000 : o.timeMs);
   const runs: GuestRun[] = [];
   console.log(`fuzz --guest: ${iterations} iterations a run, seeds from ${o.seed}`);
+  const machines = new GuestMachines();
+  let heapFirst = -1;
+  let heapLast = -1;
   for (let k = 0; performance.now() < end && runs.length < o.count; k++) {
     const seed = (o.seed + k) % 2 ** 31 || 1;
     const r = k % 4 === 3
       ? await runElfForm(seed, iterations)
-      : await runMachineForm(seed, iterations);
+      : await machines.run(seed, iterations);
+    if (r.form === "machine" && !r.stuck) {
+      // The heap kept from run to run, in the same worker.
+      if (machines.heaps.length === 1) heapFirst = machines.heaps[0];
+      heapLast = machines.heaps.at(-1)!;
+      if (heapLast - heapFirst > MEMORY_GROWTH_LIMIT) {
+        r.ok = false;
+        r.problem = `the Machine form's heap grew from ${mib(heapFirst)} to ${
+          mib(heapLast)
+        } MiB over its runs`;
+      }
+    }
     runs.push(r);
     console.log(
       `${r.form.padEnd(8)} seed ${seed}: ${r.ok ? "ok" : `FAILED: ${r.problem}`} ${
@@ -259,7 +357,10 @@ async function guest(args: string[]): Promise<number> {
         `longest silence ${Math.round(r.maxSilenceMs)} ms (CPU ${
           Math.round(r.maxSilenceCpuMs)
         } ms), ` +
-        `${r.logLines} log lines, heap ${(r.heapGrowthBytes / 1048576).toFixed(1)} MiB`,
+        `${r.logLines} log lines, ${r.form === "elf" ? "RSS" : "heap"} +${
+          (r.heapGrowthBytes / 1048576).toFixed(1)
+        } MiB` +
+        (r.form === "machine" ? `, heap after ${mib(machines.heaps.at(-1) ?? 0)} MiB` : ""),
     );
     if (!r.ok) {
       console.log(
@@ -267,6 +368,7 @@ async function guest(args: string[]): Promise<number> {
       );
     }
   }
+  machines.close();
   const seconds = runs.reduce((n, r) => n + r.seconds, 0);
   const failed = runs.filter((r) => !r.ok).length;
   const summary = {
@@ -276,6 +378,8 @@ async function guest(args: string[]): Promise<number> {
     iterationsPerSecond: runs.length * iterations / seconds,
     longestSilenceMs: Math.max(...runs.map((r) => r.maxSilenceMs)),
     longestSilenceCpuMs: Math.max(...runs.map((r) => r.maxSilenceCpuMs)),
+    machineHeapFirstMiB: mib(heapFirst),
+    machineHeapLastMiB: mib(heapLast),
     failed,
   };
   console.log(
@@ -284,7 +388,9 @@ async function guest(args: string[]): Promise<number> {
     } s ` +
       `(${Math.round(summary.iterationsPerSecond)}/s), longest silence ${
         Math.round(summary.longestSilenceMs)
-      } ms`,
+      } ms (CPU ${Math.round(summary.longestSilenceCpuMs)} ms), Machine heap ${mib(heapFirst)} → ${
+        mib(heapLast)
+      } MiB, ${failed} failed`,
   );
   if (o.json) {
     await Deno.writeTextFile(
