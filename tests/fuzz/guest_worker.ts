@@ -14,6 +14,8 @@ export interface GuestJob {
   iterations: number;
   /** [progress lines] */
   shared: SharedArrayBuffer;
+  /** Spin forever at this progress line, as a stuck device would (tests); 0: never. */
+  spinAtLine: number;
 }
 
 export interface GuestReport {
@@ -27,7 +29,11 @@ const scope = self as unknown as {
   postMessage(message: GuestReport): void;
 };
 scope.onmessage = async (e: MessageEvent<GuestJob>) => {
+  const { seed, iterations, spinAtLine } = e.data;
   const beat = new Int32Array(e.data.shared);
-  const run = await runMachineForm(e.data.seed, e.data.iterations, () => Atomics.add(beat, 0, 1));
+  const run = await runMachineForm(seed, iterations, () => {
+    if (Atomics.add(beat, 0, 1) + 1 !== spinAtLine) return;
+    for (;;) Atomics.load(beat, 0);
+  });
   scope.postMessage({ run, heapBytes: await settledHeap() });
 };
