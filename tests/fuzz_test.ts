@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { runBatch } from "./fuzz/target.ts";
 import { TARGETS } from "./fuzz/targets.ts";
-import { guestFuzzElfPath, runElfForm, runMachineForm } from "./fuzz/guest.ts";
+import { guestFuzzElfPath, runElfForm, runMachineForm, Silence } from "./fuzz/guest.ts";
+import { GuestMachines } from "./fuzz/guest_machines.ts";
 import fc from "fast-check";
 import { p9HostTarget, p9RawTarget } from "./fuzz/targets/p9.ts";
 import { netTcpTarget } from "./fuzz/targets/net.ts";
@@ -85,6 +86,42 @@ Deno.test({
     assert.ok(r.ok, `${r.problem}\n${r.output.slice(-400)}`);
     assert.ok(r.logLines <= MAX_LOG_LINES + 2, `${r.logLines} lines on stderr`);
   },
+});
+
+Deno.test({
+  name:
+    "fuzz: a guest fuzzer Machine that burns CPU without progress is ended as stuck; the next run passes",
+  ignore: !haveGuest,
+  async fn() {
+    const machines = new GuestMachines();
+    try {
+      // The worker spins at the 6th progress line, as a device stuck in a loop would.
+      const stuck = await machines.run(SEED, 20_000, 6);
+      assert.equal(stuck.ok, false);
+      assert.match(
+        stuck.problem,
+        /^stuck: \d+ ms of CPU without a progress line after 6144 iterations$/,
+      );
+      const next = await machines.run(SEED, 20_000);
+      assert.ok(next.ok, next.problem);
+    } finally {
+      machines.close();
+    }
+  },
+});
+
+Deno.test("fuzz: the guest fuzzer is stuck after 1 s of CPU without a progress line, once warm", () => {
+  let cpu = 0;
+  const silence = new Silence(() => cpu);
+  cpu = 5000; // warm-up (the translator compiling) is not bounded
+  assert.equal(silence.stuck(), "");
+  for (const n of [1024, 2048, 3072, 4096]) silence.note(`fuzz: ${n}\n`);
+  cpu += 1000;
+  assert.equal(silence.stuck(), "");
+  cpu += 1;
+  assert.equal(silence.stuck(), "stuck: 1001 ms of CPU without a progress line");
+  silence.note("fuzz: 5120\n");
+  assert.equal(silence.stuck(), "");
 });
 
 // --- regressions, each from a failing seed's shrunk input ---

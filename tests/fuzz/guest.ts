@@ -6,8 +6,12 @@
  * Either way demu must still answer when the guest is done: its progress
  * lines keep coming (the longest silence, wall and CPU, is measured), it prints
  * "fuzz: done", its canary is intact, it powers off with status 0, its host
- * log stays bounded, and (Machine form) the heap does not grow with the run.
- * FUZZ_GUEST_TRACE=1 prints each silence over 300 ms as it happens.
+ * log stays bounded, it is never stuck (more than STUCK_CPU_MS of CPU time, or
+ * STUCK_WALL_MS of any time, between two progress lines), and its memory does
+ * not grow with the run (the heap in the Machine form, the process's resident
+ * memory in the `--elf` form). A stuck `--elf` process is killed; a stuck
+ * Machine is ended by tests/fuzz/run.ts, which runs it in a worker
+ * (tests/fuzz/guest_worker.ts). FUZZ_GUEST_TRACE=1 prints each silence over 300 ms as it happens.
  */
 import { join } from "node:path";
 import process from "node:process";
@@ -50,6 +54,13 @@ export function withSeed(elf: Uint8Array, seed: number, iterations: number): Uin
   return out;
 }
 
+/** More CPU time than this between two progress lines (1024 iterations) is a stuck demu. */
+export const STUCK_CPU_MS = 1000;
+/** Or this much time of any kind (a wait that burns no CPU). */
+export const STUCK_WALL_MS = 60_000;
+/** Memory growth over a run above this is a failure (as tests/fuzz/run.ts bounds a target's heap). */
+export const MEMORY_GROWTH_LIMIT = 64 * 1024 * 1024;
+
 export interface GuestRun {
   form: "elf" | "machine";
   seed: number;
@@ -64,7 +75,10 @@ export interface GuestRun {
   maxSilenceCpuMs: number;
   /** Host log lines (stderr, transport logs). */
   logLines: number;
+  /** Machine form: heap growth over the run; `--elf` form: resident memory growth after warm-up. */
   heapGrowthBytes: number;
+  /** Why demu was stopped as stuck (empty when it was not). */
+  stuck: string;
   output: string;
 }
 
@@ -77,6 +91,13 @@ function judge(r: GuestRun, exit: string): GuestRun {
   if (!r.output.includes(`fuzz: done ${r.iterations} `)) problems.push("no 'fuzz: done' line");
   if (exit !== "poweroff 0") problems.push(`ended with ${exit}`);
   if (r.logLines > LOG_LIMIT) problems.push(`${r.logLines} host log lines`);
+  if (r.stuck) problems.push(r.stuck);
+  else if (r.maxSilenceCpuMs > STUCK_CPU_MS) {
+    problems.push(`stuck: ${Math.round(r.maxSilenceCpuMs)} ms of CPU between two progress lines`);
+  }
+  if (r.heapGrowthBytes > MEMORY_GROWTH_LIMIT) {
+    problems.push(`memory grew by ${(r.heapGrowthBytes / 1048576).toFixed(1)} MiB`);
+  }
   r.ok = problems.length === 0;
   r.problem = problems.join("; ");
   return r;
@@ -89,14 +110,26 @@ function judge(r: GuestRun, exit: string): GuestRun {
  * the wall clock also counts time demu was not scheduled; CPU time is what
  * a stuck device would burn.
  */
-class Silence {
+export class Silence {
   private last = performance.now();
   private lastCpu = 0;
-  private warm = false;
+  warm = false;
   max = 0;
   maxCpu = 0;
   private tail = "";
-  constructor(private readonly cpuMs: () => number) {}
+  /** onLine is called at each progress line. */
+  constructor(
+    private readonly cpuMs: () => number,
+    private readonly onLine: () => void = () => {},
+  ) {}
+  /** Why demu is stuck now (the CPU bound once warm, the wall bound always), or "". */
+  stuck(): string {
+    const wall = performance.now() - this.last;
+    if (wall > STUCK_WALL_MS) return `stuck: no progress line for ${Math.round(wall)} ms`;
+    if (!this.warm) return "";
+    const cpu = this.cpuMs() - this.lastCpu;
+    return cpu > STUCK_CPU_MS ? `stuck: ${Math.round(cpu)} ms of CPU without a progress line` : "";
+  }
   note(text: string): void {
     this.tail = (this.tail + text).slice(-64);
     if (!text.includes("\n") || !/fuzz: /.test(this.tail)) return;
@@ -115,6 +148,7 @@ class Silence {
     this.warm ||= /fuzz: 4096\n/.test(this.tail);
     this.last = now;
     this.lastCpu = cpu;
+    this.onLine();
   }
 }
 
@@ -129,6 +163,18 @@ function processCpuMs(pid: number): number {
     const fields = new TextDecoder().decode(out.stdout).split(") ")[1].split(" ");
     // utime and stime, fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** Another process's resident memory in bytes (0 where it cannot be read). */
+function processRssBytes(pid: number): number {
+  try {
+    const out = new Deno.Command("cat", { args: [`/proc/${pid}/status`], stderr: "null" })
+      .outputSync();
+    const m = /VmRSS:\s+(\d+) kB/.exec(new TextDecoder().decode(out.stdout));
+    return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;
   }
@@ -151,7 +197,17 @@ export async function runElfForm(
   await Deno.writeFile(path, elf);
   const started = performance.now();
   let pid = 0;
-  const silence = new Silence(() => processCpuMs(pid));
+  // Resident memory at warm-up and the most after it.
+  let rssWarm = 0;
+  let rssMax = 0;
+  const silence = new Silence(() => processCpuMs(pid), () => {
+    if (!silence.warm) return;
+    const rss = processRssBytes(pid);
+    if (!rssWarm) rssWarm = rss;
+    rssMax = Math.max(rssMax, rss);
+  });
+  let stuck = "";
+  let watch: ReturnType<typeof setInterval> | undefined;
   try {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -170,6 +226,13 @@ export async function runElfForm(
       stderr: "piped",
     }).spawn();
     pid = child.pid;
+    watch = setInterval(() => {
+      stuck ||= silence.stuck();
+      if (stuck) {
+        clearInterval(watch);
+        child.kill("SIGKILL");
+      }
+    }, 250);
     let output = "";
     const dec = new TextDecoder();
     const reading = (async () => {
@@ -182,6 +245,7 @@ export async function runElfForm(
     })();
     const errText = new Response(child.stderr).text();
     const status = await child.status;
+    clearInterval(watch);
     await reading;
     const stderr = await errText;
     const r: GuestRun = {
@@ -194,11 +258,13 @@ export async function runElfForm(
       maxSilenceMs: silence.max,
       maxSilenceCpuMs: silence.maxCpu,
       logLines: stderr.split("\n").filter((l) => l).length,
-      heapGrowthBytes: 0,
+      heapGrowthBytes: rssWarm ? rssMax - rssWarm : 0,
+      stuck,
       output,
     };
     return judge(r, status.code === 0 ? "poweroff 0" : `exit status ${status.code}`);
   } finally {
+    clearInterval(watch);
     await Deno.remove(path);
   }
 }
@@ -214,13 +280,21 @@ const blankDisk = (sectors: number): BlockBackend => ({
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** A Machine with every kind of device attached, in this process. */
-export async function runMachineForm(seed: number, iterations: number): Promise<GuestRun> {
+/**
+ * A Machine with every kind of device attached, in this thread (nothing here
+ * can stop it if it is stuck: tests/fuzz/guest_worker.ts can). onLine is
+ * called at each progress line.
+ */
+export async function runMachineForm(
+  seed: number,
+  iterations: number,
+  onLine?: () => void,
+): Promise<GuestRun> {
   const elf = await Deno.readFile(guestFuzzElfPath());
   gc?.();
   const heapBefore = Deno.memoryUsage().heapUsed;
   const started = performance.now();
-  const silence = new Silence(ownCpuMs);
+  const silence = new Silence(ownCpuMs, onLine);
   let output = "";
   let logLines = 0;
   const dec = new TextDecoder();
@@ -265,6 +339,7 @@ export async function runMachineForm(seed: number, iterations: number): Promise<
     maxSilenceCpuMs: silence.maxCpu,
     logLines,
     heapGrowthBytes: Deno.memoryUsage().heapUsed - heapBefore,
+    stuck: "",
     output,
   };
   return judge(r, exit.reason === "poweroff" ? `poweroff ${exit.code}` : exit.reason);

@@ -26,7 +26,8 @@ import fc from "fast-check";
 import { runBatch } from "./target.ts";
 import { findTarget, TARGETS } from "./targets.ts";
 import type { WorkerJob, WorkerReport } from "./worker.ts";
-import { type GuestRun, runElfForm, runMachineForm } from "./guest.ts";
+import { type GuestRun, MEMORY_GROWTH_LIMIT, runElfForm } from "./guest.ts";
+import { GuestMachines } from "./guest_machines.ts";
 
 const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
 /** How often a target's progress is printed. */
@@ -246,11 +247,25 @@ async function guest(args: string[]): Promise<number> {
   const end = performance.now() + (o.timeMs === Infinity ? 60_000 : o.timeMs);
   const runs: GuestRun[] = [];
   console.log(`fuzz --guest: ${iterations} iterations a run, seeds from ${o.seed}`);
+  const machines = new GuestMachines();
+  let heapFirst = -1;
+  let heapLast = -1;
   for (let k = 0; performance.now() < end && runs.length < o.count; k++) {
     const seed = (o.seed + k) % 2 ** 31 || 1;
     const r = k % 4 === 3
       ? await runElfForm(seed, iterations)
-      : await runMachineForm(seed, iterations);
+      : await machines.run(seed, iterations);
+    if (r.form === "machine" && !r.stuck) {
+      // The heap kept from run to run, in the same worker.
+      if (machines.heaps.length === 1) heapFirst = machines.heaps[0];
+      heapLast = machines.heaps.at(-1)!;
+      if (heapLast - heapFirst > MEMORY_GROWTH_LIMIT) {
+        r.ok = false;
+        r.problem = `the Machine form's heap grew from ${mib(heapFirst)} to ${
+          mib(heapLast)
+        } MiB over its runs`;
+      }
+    }
     runs.push(r);
     console.log(
       `${r.form.padEnd(8)} seed ${seed}: ${r.ok ? "ok" : `FAILED: ${r.problem}`} ${
@@ -259,7 +274,10 @@ async function guest(args: string[]): Promise<number> {
         `longest silence ${Math.round(r.maxSilenceMs)} ms (CPU ${
           Math.round(r.maxSilenceCpuMs)
         } ms), ` +
-        `${r.logLines} log lines, heap ${(r.heapGrowthBytes / 1048576).toFixed(1)} MiB`,
+        `${r.logLines} log lines, ${r.form === "elf" ? "RSS" : "heap"} +${
+          (r.heapGrowthBytes / 1048576).toFixed(1)
+        } MiB` +
+        (r.form === "machine" ? `, heap after ${mib(machines.heaps.at(-1) ?? 0)} MiB` : ""),
     );
     if (!r.ok) {
       console.log(
@@ -267,6 +285,7 @@ async function guest(args: string[]): Promise<number> {
       );
     }
   }
+  machines.close();
   const seconds = runs.reduce((n, r) => n + r.seconds, 0);
   const failed = runs.filter((r) => !r.ok).length;
   const summary = {
@@ -276,6 +295,8 @@ async function guest(args: string[]): Promise<number> {
     iterationsPerSecond: runs.length * iterations / seconds,
     longestSilenceMs: Math.max(...runs.map((r) => r.maxSilenceMs)),
     longestSilenceCpuMs: Math.max(...runs.map((r) => r.maxSilenceCpuMs)),
+    machineHeapFirstMiB: mib(heapFirst),
+    machineHeapLastMiB: mib(heapLast),
     failed,
   };
   console.log(
@@ -284,7 +305,9 @@ async function guest(args: string[]): Promise<number> {
     } s ` +
       `(${Math.round(summary.iterationsPerSecond)}/s), longest silence ${
         Math.round(summary.longestSilenceMs)
-      } ms`,
+      } ms (CPU ${Math.round(summary.longestSilenceCpuMs)} ms), Machine heap ${mib(heapFirst)} → ${
+        mib(heapLast)
+      } MiB, ${failed} failed`,
   );
   if (o.json) {
     await Deno.writeTextFile(
