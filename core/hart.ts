@@ -727,7 +727,7 @@ export class Hart {
             this.dataTlb.offset,
             hotAt,
             hotMask,
-            this.jitSteps[this.priv],
+            this.priv === PRIV_U ? this.jitUserStep : 1,
             rvcAt,
             this.reservation === this.reservation ? this.reservation : -1, // NaN: none
             this.mstatus,
@@ -1209,8 +1209,8 @@ export class Hart {
    * counting up from minus the threshold; null when it is off.
    */
   jitHot: Int32Array | null = null;
-  /** What a jump adds to its target's counter, by privilege (U, S, -, M): core/jit/jit.ts. */
-  jitSteps: readonly number[] = [1, 1, 1, 1];
+  /** What a jump in U-mode adds to its target's counter (a jump elsewhere adds 1). */
+  jitUserStep = 1;
   /** Set when run() stopped at a hot jump target so the translator can take over. */
   jitExit = false;
   /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */
@@ -1227,7 +1227,7 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = Math.min(0, c + this.jitSteps[this.priv]);
+      hot[i] = this.priv === PRIV_U ? Math.min(0, c + this.jitUserStep) : c + 1;
       return false;
     }
     this.jitExit = true;

@@ -38,16 +38,17 @@ import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
-/** Jumps (of S-mode code) to a target before its region is translated. */
+/**
+ * Jumps to a target before its region is translated: firmware and kernel code
+ * (a boot's runs a few hundred to a few thousand times; translating it at 20,000
+ * cost a cold boot ~0.5 s of CPU for little gain: docs/speed.md, "boot").
+ */
 const HOT_THRESHOLD = 200000;
 /**
- * What a jump adds to its target's counter, by privilege (U, S, -, M): user
- * code gets hot after 2,000 jumps, firmware and kernel code after 200,000. A
- * program's loop body runs a few thousand times; a boot's firmware and kernel
- * code a few hundred to a few thousand times, and translating it at 20,000
- * cost a cold boot ~0.5 s of CPU for little gain (docs/speed.md, "boot").
+ * User code gets hot this many times sooner (after 2,000 jumps): a program's
+ * loop body runs a few thousand times.
  */
-const STEPS = [100, 1, 1, 1];
+const USER_STEP = 100;
 /**
  * Hot entries compiled together as one module (one compile and one instance
  * for several regions): the batch is compiled when full or at the next slice.
@@ -219,7 +220,7 @@ export class Jit {
     this.emitter.chainAt = checkMode ? -1 : chainAt;
     this.clearChain();
     hart.jitHot = this.hot;
-    hart.jitSteps = STEPS;
+    hart.jitUserStep = USER_STEP;
     hart.codePages = this.codePages;
     hart.onCodeWrite = (page) => this.invalidatePage(page);
     hart.onFenceI = () => {
@@ -396,7 +397,7 @@ export class Jit {
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
       const h = this.hart;
-      this.hot[i] = Math.min(0, this.hot[i] + h.jitSteps[h.priv]);
+      this.hot[i] = h.priv === PRIV_U ? Math.min(0, this.hot[i] + h.jitUserStep) : this.hot[i] + 1;
       return null;
     }
     if (this.hot[i] === 0) {
