@@ -29,9 +29,7 @@ import { HartState } from "./state.ts";
 import {
   instantiateWasmInterp,
   STOP_BUDGET,
-  STOP_CHECK,
   STOP_HOT,
-  WASM_INTERP_MSTATUS_OFFSET,
   WASM_INTERP_PC_OFFSET,
   WASM_INTERP_RESERVATION_OFFSET,
   WASM_INTERP_RETIRED_OFFSET,
@@ -730,11 +728,7 @@ export class Hart {
             this.priv === PRIV_U ? this.jitUserStep : 1,
             rvcAt,
             this.reservation === this.reservation ? this.reservation : -1, // NaN: none
-            this.mstatus,
-            this.priv >= PRIV_S ? 1 : 0,
-            this.endSlice || this.interruptsPending() ? 1 : 0,
           );
-          this.mstatus = i32[WASM_INTERP_MSTATUS_OFFSET >> 2];
           const resv = i32[WASM_INTERP_RESERVATION_OFFSET >> 2];
           this.reservation = resv < 0 ? NaN : resv;
           const k = i32[WASM_INTERP_RETIRED_OFFSET >> 2];
@@ -758,10 +752,6 @@ export class Hart {
             continue;
           }
           if (status === STOP_BUDGET) continue;
-          if (status === STOP_CHECK) { // it wrote sstatus with an interrupt pending and enabled
-            limit = n;
-            continue;
-          }
         }
         {
           n++;

@@ -32,8 +32,6 @@ export const JIT_RESERVATION_OFFSET = 544;
 export const WASM_INTERP_PC_OFFSET = 552;
 export const WASM_INTERP_RETIRED_OFFSET = 560;
 export const WASM_INTERP_RESERVATION_OFFSET = 564;
-/** mstatus's low 32 bits after a call (the tier runs the kernel's `csrrc`/`csrrs sstatus`). */
-export const WASM_INTERP_MSTATUS_OFFSET = 568;
 export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
 /** Guest RAM starts at this offset in the shared memory. */
 export const RAM_OFFSET = 65536;

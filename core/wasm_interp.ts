@@ -22,30 +22,17 @@ import { fillCompressedTable } from "./compressed.ts";
 import { TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "./mmu.ts";
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE } from "./trap.ts";
 import {
-  WASM_INTERP_MSTATUS_OFFSET,
   WASM_INTERP_PC_OFFSET,
   WASM_INTERP_RESERVATION_OFFSET,
   WASM_INTERP_RETIRED_OFFSET,
   XREG_OFFSET,
 } from "./state.ts";
-import { MSTATUS_FS, MSTATUS_SIE, SSTATUS_MASK } from "./csr.ts";
-export {
-  WASM_INTERP_MSTATUS_OFFSET,
-  WASM_INTERP_PC_OFFSET,
-  WASM_INTERP_RESERVATION_OFFSET,
-  WASM_INTERP_RETIRED_OFFSET,
-};
+export { WASM_INTERP_PC_OFFSET, WASM_INTERP_RESERVATION_OFFSET, WASM_INTERP_RETIRED_OFFSET };
 
 /** Why the tier returned. */
 export const STOP_INSN = 0; // the instruction at pc is the run loop's
 export const STOP_BUDGET = 1;
 export const STOP_HOT = 2; // a jump reached a target the translator wants
-/**
- * It wrote sstatus (retired) while an interrupt was pending and enabled: the
- * slice ends there, as after the run loop's own CSR write (core/hart.ts
- * `SYSTEM_CHECK`), so an interrupt SIE let through is taken at the next instruction.
- */
-export const STOP_CHECK = 3;
 
 /** Bytes of the area (core/memory.ts keeps it after the TLBs): the RVC table, then the jump counters. */
 export const COMPRESSED_TABLE_BYTES = 65536 * 4;
@@ -189,24 +176,11 @@ class Body {
 
 // Locals of the run function: its parameters first.
 const P_PC = 0, P_BUDGET = 1, P_FETCH_TLB = 2, P_DATA_TLB = 3, P_HOT = 4, P_HOT_MASK = 5;
-const P_STEP = 6, P_RVC = 7, P_RESV = 8, P_MSTATUS = 9, P_SSTATUS_OK = 10, P_CHECK = 11;
-const L_PC = 12, L_N = 13, L_INSN = 14, L_OFF = 15;
-const L_A = 16, L_B = 17, L_FPAGE = 18, L_FADD = 19, L_LEN = 20, L_ADDR = 21, L_STATUS = 22;
-const L_T = 23, L_COND = 24;
-const PARAMS = [
-  T_F64,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-  T_I32,
-];
+const P_STEP = 6, P_RVC = 7, P_RESV = 8;
+const L_PC = 9, L_N = 10, L_INSN = 11, L_OFF = 12;
+const L_A = 13, L_B = 14, L_FPAGE = 15, L_FADD = 16, L_LEN = 17, L_ADDR = 18, L_STATUS = 19;
+const L_T = 20, L_COND = 21;
+const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
 /** A register field by where (insn >>> shift) & 0xf8 finds it as reg * 8. */
 const RD = 4, RS1 = 12, RS2 = 17;
 /** Extra locals: [count, type] groups in order of the L_ numbers above. */
@@ -650,42 +624,6 @@ function runBody(): Body {
     });
   }
   on(3, 0, () => w.br("next")); // FENCE: nothing for one in-order hart (FENCE.I is the run loop's)
-  const L_A32 = L_T;
-  // CSRRW/S/C(I) on sstatus in S- or M-mode, when the write changes no bit but SIE (the others
-  // flush TLBs or switch modes: core/csr.ts setStatus); anything else is the run loop's.
-  for (const f3 of [1, 2, 3, 5, 6, 7]) {
-    on(28, f3, () => {
-      w.get(L_INSN).i32(20).op(I32_SHR_U).i32(0x100).op(I32_NE).brIf("stop");
-      w.get(P_SSTATUS_OK).op(I32_EQZ).brIf("stop");
-      // The source's low half (every sstatus bit is there): x[rs1], or the 5-bit immediate.
-      if (f3 & 4) insnField(15, 31).set(L_A32);
-      else xr(RS1).op(I32_WRAP).set(L_A32);
-      // What it reads (core/csr.ts statusWithSd): the mask's bits, UXL = 2, SD when FS is dirty.
-      w.get(P_MSTATUS).i32(SSTATUS_MASK).op(I32_AND, I64_EXTEND_I32_U);
-      w.get(P_MSTATUS).i32(MSTATUS_FS).op(I32_AND).i32(MSTATUS_FS).op(I32_EQ).i32(31).op(I32_SHL);
-      w.i32(2).op(I32_OR, I64_EXTEND_I32_U).i64(32).op(I64_SHL, I64_OR).set(L_A);
-      const writes = (f3 & 3) === 1;
-      if (!writes) insnField(15, 31).op(I32_EQZ).if(); // rs1/uimm = 0: a read only
-      if (!writes) {
-        setRd(() => w.get(L_A));
-        w.br("next");
-        w.end();
-      }
-      // The written value's low half, then the new mstatus.
-      if ((f3 & 3) === 1) w.get(L_A32);
-      else if ((f3 & 3) === 2) w.get(L_A).op(I32_WRAP).get(L_A32).op(I32_OR);
-      else w.get(L_A).op(I32_WRAP).get(L_A32).i32(-1).op(I32_XOR, I32_AND);
-      w.i32(SSTATUS_MASK).op(I32_AND);
-      w.get(P_MSTATUS).i32(~SSTATUS_MASK).op(I32_AND, I32_OR).set(L_A32);
-      w.get(L_A32).get(P_MSTATUS).op(I32_XOR).i32(~MSTATUS_SIE).op(I32_AND).brIf("stop");
-      w.get(L_A32).set(P_MSTATUS);
-      setRd(() => w.get(L_A)); // CSRRW with rd = x0 reads nothing: no side effect to miss here
-      w.get(P_CHECK).op(I32_EQZ).brIf("next");
-      w.get(L_PC).get(L_LEN).op(I64_ADD).set(L_PC);
-      w.get(L_N).i32(1).op(I32_ADD).set(L_N);
-      exit(STOP_CHECK);
-    });
-  }
 
   w.switch(
     () => {
@@ -724,7 +662,6 @@ function runBody(): Body {
   w.i32(0).get(L_PC).mem(I64_STORE, 3, WASM_INTERP_PC_OFFSET);
   w.i32(0).get(L_N).mem(I32_STORE, 2, WASM_INTERP_RETIRED_OFFSET);
   w.i32(0).get(P_RESV).mem(I32_STORE, 2, WASM_INTERP_RESERVATION_OFFSET);
-  w.i32(0).get(P_MSTATUS).mem(I32_STORE, 2, WASM_INTERP_MSTATUS_OFFSET);
   w.get(L_STATUS).op(RETURN);
   return w;
 }
@@ -771,10 +708,7 @@ let module: WebAssembly.Module | null = null;
 /**
  * The tier's entry: pc as a double, budget, the TLBs' buffer offsets, the
  * jump counters' offset (-1: none), their index mask, what a jump adds to its
- * counter, the RVC table's offset, the LR reservation (-1: none), mstatus's
- * low half, 1 if the privilege may access sstatus (S or M), and 1 if a CSR
- * write must end the call (an interrupt is pending and enabled, or the slice
- * is to end); returns STOP_*.
+ * counter, and the RVC table's offset; returns STOP_*.
  */
 export type WasmInterpRun = (
   pc: number,
@@ -786,9 +720,6 @@ export type WasmInterpRun = (
   step: number,
   rvcTable: number,
   reservation: number,
-  mstatus: number,
-  sstatusOk: number,
-  checkAfterWrite: number,
 ) => number;
 
 /**
