@@ -38,13 +38,17 @@ import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
-/** Jumps to a target before its region is translated. */
-const HOT_THRESHOLD = 20000;
 /**
- * User code gets hot this many times sooner: a program's loop body runs a few
- * thousand times where the kernel's boot code runs a few hundred (docs/speed.md).
+ * Jumps to a target before its region is translated: firmware and kernel code
+ * (a boot's runs a few hundred to a few thousand times; translating it at 20,000
+ * cost a cold boot ~0.5 s of CPU for little gain: docs/speed.md, "boot").
  */
-const USER_STEP = 10;
+const HOT_THRESHOLD = 200000;
+/**
+ * User code gets hot this many times sooner (after 2,000 jumps): a program's
+ * loop body runs a few thousand times.
+ */
+const USER_STEP = 100;
 /**
  * Hot entries compiled together as one module (one compile and one instance
  * for several regions): the batch is compiled when full or at the next slice.
