@@ -1,4 +1,3 @@
-import { setImmediate } from "node:timers";
 import { BOOT_ROM_BASE, buildBootRom } from "./boot_rom.ts";
 import { MachineClock, TIMEBASE_HZ } from "../core/clock.ts";
 import { buildDeviceTree, type MachineDescription } from "./devicetree.ts";

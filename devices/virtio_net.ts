@@ -17,7 +17,6 @@
  * A deterministic machine has them completed at once (the event loop's
  * timing is the host's).
  */
-import { setImmediate } from "node:timers";
 import type { EthernetBackend, EthernetPort, ReceiveOffload } from "./ethernet_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 import type { Chain, Virtqueue } from "./virtqueue.ts";

@@ -6,7 +6,8 @@
  * hit costs microseconds, less than a trip through the event loop), and the
  * asynchronous path runs on Deno's thread pool for callers that want it.
  */
-import * as fs from "node:fs";
+import type * as Fs from "node:fs";
+import { nodeFs } from "../../core/node_builtin.ts";
 import { type BlockBackend, BlockIoError, SECTOR_SIZE } from "../../devices/block_backend.ts";
 import { copyFromParts, copyIntoParts, partsLength } from "../../devices/byte_parts.ts";
 import type { StateReader, StateWriter } from "../../core/snapshot/format.ts";
@@ -17,6 +18,7 @@ const GATHER_BYTES = 1 << 20;
 
 export class FileBackend implements BlockBackend {
   readonly sectorCount: number;
+  private readonly fs: typeof Fs = nodeFs();
   private readonly fd: number;
   /** Written since the last fdatasync. */
   private dirty = false;
@@ -35,11 +37,11 @@ export class FileBackend implements BlockBackend {
     private readonly path: string,
   ) {
     this.sectorCount = size / SECTOR_SIZE;
-    this.fd = fs.openSync(path, readOnly ? "r" : "r+");
+    this.fd = this.fs.openSync(path, readOnly ? "r" : "r+");
     const a = file.statSync();
-    const b = fs.fstatSync(this.fd);
+    const b = this.fs.fstatSync(this.fd);
     if (a.ino !== null && (a.ino !== b.ino || a.dev !== b.dev)) {
-      fs.closeSync(this.fd);
+      this.fs.closeSync(this.fd);
       throw new Error(`drive '${path}' changed while it was being opened`);
     }
   }
@@ -87,14 +89,14 @@ export class FileBackend implements BlockBackend {
 
   private preadFully(p: Uint8Array, pos: number): void {
     for (let n = 0; n < p.length;) {
-      const got = fs.readSync(this.fd, p, n, p.length - n, pos + n);
+      const got = this.fs.readSync(this.fd, p, n, p.length - n, pos + n);
       if (got === 0) throw new Error("the image is shorter than when it was opened");
       n += got;
     }
   }
 
   private pwriteFully(p: Uint8Array, pos: number): void {
-    for (let n = 0; n < p.length;) n += fs.writeSync(this.fd, p, n, p.length - n, pos + n);
+    for (let n = 0; n < p.length;) n += this.fs.writeSync(this.fd, p, n, p.length - n, pos + n);
   }
 
   async read(sector: number, buf: Uint8Array): Promise<void> {
@@ -102,7 +104,7 @@ export class FileBackend implements BlockBackend {
     try {
       for (let n = 0; n < buf.length;) {
         const got = await new Promise<number>((resolve, reject) =>
-          fs.read(
+          this.fs.read(
             this.fd,
             buf,
             n,
@@ -126,7 +128,7 @@ export class FileBackend implements BlockBackend {
     try {
       for (let n = 0; n < data.length;) {
         n += await new Promise<number>((resolve, reject) =>
-          fs.write(
+          this.fs.write(
             this.fd,
             data,
             n,
@@ -147,7 +149,7 @@ export class FileBackend implements BlockBackend {
     this.dirty = false;
     try {
       await new Promise<void>((resolve, reject) =>
-        fs.fdatasync(this.fd, (e) => e ? reject(e) : resolve())
+        this.fs.fdatasync(this.fd, (e) => e ? reject(e) : resolve())
       );
     } catch (e) {
       this.dirty = true;
@@ -170,7 +172,7 @@ export class FileBackend implements BlockBackend {
       await this.flush();
     } finally {
       this.closed = true;
-      fs.closeSync(this.fd);
+      this.fs.closeSync(this.fd);
       this.file.close();
     }
   }

@@ -5,8 +5,8 @@
  */
 import { type BlockBackend, SECTOR_SIZE } from "../../devices/block_backend.ts";
 import { copyFromParts, copyIntoParts, partsLength, sliceParts } from "../../devices/byte_parts.ts";
-import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { SnapshotError, type StateReader, type StateWriter } from "../../core/snapshot/format.ts";
+import { nodeZlib } from "../../core/node_builtin.ts";
 
 export const OVERLAY_BLOCK = 4096;
 const SPB = OVERLAY_BLOCK / SECTOR_SIZE;
@@ -69,7 +69,7 @@ export class MemoryOverlay implements OverlayStore {
     numbers.forEach((b, i) => data.set(this.blocks.get(b)!, i * OVERLAY_BLOCK));
     w.u32(numbers.length);
     for (const b of numbers) w.f64(b);
-    w.bytes(deflateRawSync(data, { level: 1 }));
+    w.bytes(nodeZlib().deflateRawSync(data, { level: 1 }));
   }
 
   loadState(r: StateReader): void {
@@ -77,7 +77,7 @@ export class MemoryOverlay implements OverlayStore {
     const numbers = Array.from({ length: n }, () => r.f64());
     let data: Uint8Array;
     try {
-      data = inflateRawSync(r.bytes());
+      data = nodeZlib().inflateRawSync(r.bytes());
     } catch {
       throw new SnapshotError("the snapshot's disk blocks are damaged");
     }

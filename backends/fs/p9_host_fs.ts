@@ -17,7 +17,7 @@
  * export are shown to the guest as symlinks (their target is text the guest
  * resolves in its own namespace) and never followed on the host.
  */
-import { statfsSync } from "node:fs";
+import { nodeFs } from "../../core/node_builtin.ts";
 import { E, P9Error } from "../../devices/p9/codec.ts";
 import {
   type FsBackend,
@@ -262,7 +262,7 @@ export class HostFs implements FsBackend {
 
   statfs(): FsStatfs {
     if (this.canStatfs) {
-      const s = host(() => statfsSync(this.root));
+      const s = host(() => nodeFs().statfsSync(this.root));
       return { ...s, namelen: 255 };
     }
     // Without --allow-sys=statfs: a plausible, roomy file system (df works).

@@ -8,7 +8,8 @@
  * - dgram: one frame per UDP datagram between two fixed addresses.
  * Frames the guest sends while no peer is there are dropped, as on a cable.
  */
-import dgram from "node:dgram";
+import type { Socket } from "node:dgram";
+import { nodeDgram } from "../../core/node_builtin.ts";
 import type { EthernetBackend, EthernetPort } from "../../devices/ethernet_backend.ts";
 
 /** Largest frame accepted from a peer (a 64 KiB frame is already far past any MTU). */
@@ -238,7 +239,7 @@ class StreamLink implements EthernetBackend {
 
 class DgramLink implements EthernetBackend {
   private guest: EthernetPort | null = null;
-  private readonly socket: dgram.Socket;
+  private readonly socket: Socket;
   private closed = false;
   readonly port: Promise<number>;
 
@@ -247,7 +248,7 @@ class DgramLink implements EthernetBackend {
       const s = Deno.permissions.querySync({ name: "net", host: `${at.hostname}:${at.port}` });
       if (s.state !== "granted") throw netError(new Deno.errors.NotCapable(""), at);
     }
-    this.socket = dgram.createSocket("udp4");
+    this.socket = nodeDgram().createSocket("udp4");
     this.socket.on("message", (msg: Uint8Array) => {
       if (msg.length < 14 || msg.length > MAX_LINK_FRAME) return;
       try {

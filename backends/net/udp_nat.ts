@@ -3,7 +3,8 @@
  * Deno) that sends the guest's datagrams and carries replies back. Flows
  * expire when idle and their number is bounded.
  */
-import dgram from "node:dgram";
+import type { Socket } from "node:dgram";
+import { nodeDgram } from "../../core/node_builtin.ts";
 
 /** How the NAT reaches the rest of the stack. */
 export interface UdpNatHost {
@@ -27,7 +28,7 @@ export const UDP_DESTINATIONS_MAX = 4096;
 export const UDP_IDLE_MS = 120_000;
 
 interface Flow {
-  socket: dgram.Socket;
+  socket: Socket;
   guestPort: number;
   lastUsed: number;
   /**
@@ -117,7 +118,7 @@ export class UdpNat {
   }
 
   private open(guestPort: number, loopback: boolean): Flow {
-    const socket = dgram.createSocket("udp4");
+    const socket = nodeDgram().createSocket("udp4");
     const flow: Flow = { socket, guestPort, lastUsed: Date.now(), unbound: [] };
     socket.once("listening", () => {
       const waiting = flow.unbound ?? [];

@@ -14,7 +14,7 @@
  * nothing restored.
  */
 // zlib's CRC-32 is native: a restore checks megabytes at once.
-import { crc32 } from "node:zlib";
+import { nodeZlib } from "../node_builtin.ts";
 
 export const SNAPSHOT_MAGIC = "DEMUSNAP";
 /** Bumped whenever any section's layout changes: a file of another version is refused. */
@@ -184,7 +184,7 @@ export function encodeSnapshot(sections: Section[]): Uint8Array {
     out.set(s.payload, at + 8);
     at += 8 + s.payload.length;
   }
-  v.setUint32(at, crc32(out.subarray(0, at)) >>> 0, true);
+  v.setUint32(at, nodeZlib().crc32(out.subarray(0, at)) >>> 0, true);
   return out;
 }
 
@@ -220,7 +220,7 @@ export function decodeSnapshot(bytes: Uint8Array): Section[] {
   if (at !== bytes.length - 4) {
     throw new SnapshotError("the snapshot is damaged (its length does not match its sections)");
   }
-  if (v.getUint32(at, true) !== crc32(bytes.subarray(0, at)) >>> 0) {
+  if (v.getUint32(at, true) !== nodeZlib().crc32(bytes.subarray(0, at)) >>> 0) {
     throw new SnapshotError("the snapshot is damaged (checksum mismatch)");
   }
   return sections;

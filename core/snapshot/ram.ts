@@ -7,7 +7,7 @@
  * are compressed); zlib at its fastest level keeps a save of a booted 128 MiB
  * guest well under the time a user notices.
  */
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { nodeZlib } from "../node_builtin.ts";
 import { SnapshotError, type StateReader, type StateWriter } from "./format.ts";
 
 const PAGE = 4096;
@@ -65,7 +65,7 @@ export function writePages(w: StateWriter, captured: CapturedPages, compress = t
   w.bytes(captured.bitmap);
   w.f64(captured.data.length);
   w.u8(compress ? DEFLATED : STORED);
-  w.bytes(compress ? deflateRawSync(captured.data, { level: 1 }) : captured.data);
+  w.bytes(compress ? nodeZlib().deflateRawSync(captured.data, { level: 1 }) : captured.data);
 }
 
 /** Fills `mem` (zero beforehand) with the pages `writePages` wrote. */
@@ -86,7 +86,7 @@ export function readPages(r: StateReader, mem: Uint8Array): void {
   else if (method === DEFLATED) {
     try {
       // Bounded by what the header promises: a hostile file cannot inflate without limit.
-      data = inflateRawSync(stored, { maxOutputLength: Math.max(rawLength, 1) });
+      data = nodeZlib().inflateRawSync(stored, { maxOutputLength: Math.max(rawLength, 1) });
     } catch {
       throw new SnapshotError("the snapshot's memory is damaged");
     }
