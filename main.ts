@@ -2,7 +2,6 @@
  * demu's command line: `demu [options] [config]`. Reads TinyEMU's config format
  * or flags, builds a Machine, and runs it on the terminal.
  */
-import { parseArgs } from "node:util";
 import { dirname, resolve } from "node:path";
 import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image/image_cache.ts";
 import { readInput } from "./backends/image/read_input.ts";
@@ -37,6 +36,7 @@ import {
   type RunInputs,
 } from "./backends/process/permissions.ts";
 import { applySandbox, SANDBOX_TIMEOUT_SECONDS } from "./backends/process/sandbox.ts";
+import { parseArgs } from "./backends/process/parse_args.ts";
 import {
   restoreOnTerminal,
   type RestoreRequest,
@@ -322,12 +322,8 @@ function readArgs(args: string[]) {
     if (a !== "--web") return args[i - 1] === "--web" && isWebAddress(a) ? [] : [a];
     return [`--web=${isWebAddress(args[i + 1] ?? "") ? args[i + 1] : ""}`];
   });
-  const parsed = parseArgs({
-    args,
-    allowPositionals: true,
-    // The device kinds' options are known only at run time: typed as DeviceFlags below.
-    options: { ...deviceOptions(), ...OPTIONS } as typeof OPTIONS,
-  });
+  // The device kinds' options are known only at run time: typed as DeviceFlags below.
+  const parsed = parseArgs(args, { ...deviceOptions(), ...OPTIONS } as typeof OPTIONS);
   return { ...parsed, values: parsed.values as typeof parsed.values & DeviceFlags };
 }
 

@@ -7,7 +7,7 @@
  * backends/device_kinds.ts, so a new kind is its device, its descriptor and
  * its config keys.
  */
-import type { ParseArgsOptionDescriptor } from "node:util";
+import type { FlagSpec } from "./process/parse_args.ts";
 import type { VmConfig } from "../board/config.ts";
 import type { VirtioDevice } from "../devices/virtio.ts";
 
@@ -27,7 +27,7 @@ export interface Need {
   alsoGrant?: boolean;
 }
 
-/** The command line's device options, as node:util's parseArgs returns them. */
+/** The command line's device options, as backends/process/parse_args.ts returns them. */
 export interface DeviceFlags {
   /** -rw / -ro: every drive read-write / read-only. */
   rw?: boolean;
@@ -48,8 +48,8 @@ export interface SandboxContext {
 export interface DeviceKind {
   /** The kind's name in messages. */
   readonly name: string;
-  /** Its command-line options (parseArgs descriptors) and their lines in --help. */
-  readonly options: Record<string, ParseArgsOptionDescriptor>;
+  /** Its command-line options (backends/process/parse_args.ts) and their lines in --help. */
+  readonly options: Record<string, FlagSpec>;
   readonly help: string;
   /** Adds what its flags ask for to the config (after the config file's entries). */
   addFromFlags(config: VmConfig, flags: DeviceFlags): void;
