@@ -2,7 +2,6 @@
  * demu's command line: `demu [options] [config]`. Reads TinyEMU's config format
  * or flags, builds a Machine, and runs it on the terminal.
  */
-import { dirname, resolve } from "node:path";
 import { DEFAULT_CMDLINE, findDefaultImage } from "./backends/image/image_cache.ts";
 import { readInput } from "./backends/image/read_input.ts";
 import { StdioConsole } from "./backends/console/stdio_console.ts";
@@ -17,6 +16,7 @@ import {
 import type { DeviceFlags, Need } from "./backends/device_kind.ts";
 import { isUserNetwork } from "./backends/net/card.ts";
 import { isUrl } from "./backends/url.ts";
+import { resolve } from "./backends/host_path.ts";
 import {
   applyBootFlags,
   ConfigError,
@@ -165,7 +165,7 @@ async function loadConfig(path: string): Promise<VmConfig> {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     return interpretConfig(parseConfigText(text), {
       // A config's relative file names are relative to its folder, or to its URL.
-      baseDir: isUrl(path) ? path.slice(0, path.lastIndexOf("/")) : dirname(resolve(path)),
+      baseDir: isUrl(path) ? path.slice(0, path.lastIndexOf("/")) : resolve(path, ".."),
     });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof TypeError) {

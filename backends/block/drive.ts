@@ -5,7 +5,7 @@
  * Every problem with the host side is thrown as a one-line Error that names
  * the drive and, for a missing permission, the Deno flag that grants it.
  */
-import { basename } from "node:path";
+import { basename } from "../host_path.ts";
 import type { DriveConfig, VmConfig } from "../../board/config.ts";
 import type { BlockBackend } from "../../devices/block_backend.ts";
 import { VirtioBlock } from "../../devices/virtio_blk.ts";

@@ -5,7 +5,7 @@
  * (`--include images/default`), where the module's own folder is inside the
  * binary: the same path, found by this same code, names the embedded copy.
  */
-import { fileURLToPath } from "node:url";
+import { fileUrlPath } from "../host_path.ts";
 
 /** The repository's images/default/, in the source tree or inside the binary. */
-export const EMBEDDED_IMAGE_DIR = fileURLToPath(new URL("../../images/default", import.meta.url));
+export const EMBEDDED_IMAGE_DIR = fileUrlPath(new URL("../../images/default", import.meta.url));

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join } from "../host_path.ts";
 import { EMBEDDED_IMAGE_DIR } from "./embedded_image.ts";
 
 /** The three files that boot the default image. */

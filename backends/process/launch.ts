@@ -7,11 +7,11 @@
  * reach). This process runs no guest: it only starts the two and passes on
  * the exit status.
  */
-import { fileURLToPath } from "node:url";
+import { fileUrlPath } from "../host_path.ts";
 import { parseFlags } from "./flag_line.ts";
 import { isUrl } from "../url.ts";
 
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+const MAIN = fileUrlPath(new URL("../../main.ts", import.meta.url));
 /** What the first child needs to read a config file and find the default image. */
 const PLANNER_FLAGS = ["--allow-read", "--allow-env=DEMU_CACHE,HOME"];
 

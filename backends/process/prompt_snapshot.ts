@@ -9,7 +9,7 @@
  *
  *   deno run --allow-read --allow-write --allow-env backends/process/prompt_snapshot.ts
  */
-import { join } from "node:path";
+import { join } from "../host_path.ts";
 import { DEFAULT_CMDLINE } from "../image/image_cache.ts";
 import { EMBEDDED_IMAGE_DIR } from "../image/embedded_image.ts";
 import { ScriptedConsole } from "../console/scripted_console.ts";

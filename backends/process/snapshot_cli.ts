@@ -6,7 +6,7 @@
  * file is written to FILE.tmp and renamed, so a failed save never leaves a
  * half-written FILE behind.
  */
-import { resolve } from "node:path";
+import { resolve } from "../host_path.ts";
 import type { VmConfig } from "../../board/config.ts";
 import { Machine } from "../../board/machine.ts";
 import {
