@@ -6,7 +6,7 @@
  */
 import { PRIV_M } from "./csr.ts";
 import type { Hart } from "./hart.ts";
-import { SATP_BARE, SATP_SV39 } from "./mmu.ts";
+import { inPage, SATP_BARE, SATP_SV39 } from "./mmu.ts";
 
 const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8;
 
@@ -48,7 +48,7 @@ export function debugRead(h: Hart, va: number, length: number): Uint8Array {
   while (n < length) {
     const off = offsetAt(h, va + n);
     if (off < 0) break;
-    const chunk = Math.min(length - n, 4096 - ((va + n) % 4096 + 4096) % 4096);
+    const chunk = Math.min(length - n, 4096 - inPage(va + n));
     out.set(h.mem.u8.subarray(off, off + chunk), n);
     n += chunk;
   }

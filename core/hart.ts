@@ -24,7 +24,7 @@ import {
 import { executeFp } from "./fpu.ts";
 import { type PhysicalMemory, TLB_AREA_BYTES } from "./memory.ts";
 import { Pmp } from "./pmp.ts";
-import { SATP_BARE, Tlb, TLB_BYTES, TLB_SIZE, walkPageTable } from "./mmu.ts";
+import { inPage, SATP_BARE, Tlb, TLB_BYTES, TLB_SIZE, walkPageTable } from "./mmu.ts";
 import { HartState } from "./state.ts";
 import {
   instantiateWasmInterp,
@@ -1470,18 +1470,8 @@ export class Hart {
 /** funct5 values of the A extension: AMOADD 0, SWAP 1, LR 2, SC 3, XOR 4, OR 8, AND 12, MIN.. 16-28. */
 const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
 
-const ECALL = 0x00000073;
-
-/**
- * An address's offset in its 4 KiB page. Not `(va % 4096 + 4096) % 4096`: a
- * kernel's addresses are negative numbers here, and `%` of a negative multiple
- * of 4096 is -0, which V8's optimized `Hart.run` had not seen from the warm-up
- * (core/warmup.ts runs at positive addresses): it threw that code away at the
- * kernel's first such fetch and compiled it again (docs/speed.md, "boot").
- */
-function inPage(va: number): number {
-  return va - Math.floor(va / 4096) * 4096;
-}
+/** ECALL's one encoding (the run loop enters its trap directly; core/jit/system.ts matches it too). */
+export const ECALL = 0x00000073;
 
 /** What a SYSTEM instruction asks of the loop: nothing, end the slice, look for interrupts, or jump. */
 export const SYSTEM_PLAIN = 0;

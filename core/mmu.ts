@@ -16,6 +16,17 @@ export const SATP_SV39 = 8;
 export const SATP_SV48 = 9;
 
 const PTE_V = 1, PTE_R = 2, PTE_W = 4, PTE_X = 8, PTE_U = 16, PTE_A = 64, PTE_D = 128;
+/**
+ * An address's offset in its 4 KiB page. Not `(va % 4096 + 4096) % 4096`: a
+ * kernel's addresses are negative numbers here, and `%` of a negative multiple
+ * of 4096 is -0, which V8's optimized `Hart.run` had not seen from the warm-up
+ * (core/warmup.ts runs at positive addresses): it threw that code away at the
+ * kernel's first such fetch and compiled it again (docs/speed.md, "boot").
+ */
+export function inPage(va: number): number {
+  return va - Math.floor(va / 4096) * 4096;
+}
+
 /** log2 of the entries per access kind (core/memory.ts's TLB area holds 13 TLBs of this size). */
 export const TLB_BITS = 10;
 export const TLB_SIZE = 1 << TLB_BITS;

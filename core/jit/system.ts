@@ -11,7 +11,7 @@
  * 2 done and back to the run loop (state the region depends on may have
  * changed), 3 done and jumped (xRET: the new pc in the scratch slot).
  */
-import { type Hart, SYSTEM_JUMP } from "../hart.ts";
+import { ECALL, type Hart, SYSTEM_JUMP } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
 import { JIT_FP_READY_OFFSET, JIT_RESERVATION_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { MSTATUS_FS } from "../csr.ts";
@@ -26,7 +26,7 @@ export const SYS_JUMP = 3;
 const OP_AMO = 0x2f, OP_SYSTEM = 0x73;
 /** funct5 values of the A extension: AMOADD 0, SWAP 1, LR 2, SC 3, XOR 4, OR 8, AND 12, MIN.. 16-28. */
 const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
-const ECALL = 0x00000073, SRET = 0x10200073, MRET = 0x30200073;
+const SRET = 0x10200073, MRET = 0x30200073;
 
 /**
  * CSRs whose write changes nothing translated code depends on (no TLB, mode,
