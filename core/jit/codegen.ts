@@ -449,8 +449,6 @@ export class RegionEmitter {
    */
   private searchBlock(pcs: number[], index: number[], lo: number, hi: number, found: number): void {
     this.searchPc(pcs, lo, hi, 4, (i) => {
-      // From any block: a target on a page of its own is checked whichever page this came from.
-      if (this.plan.pages.length > 1) this.mappedGuard(this.blocks[index[i]], () => this.leave());
       this.i32(index[i]);
       this.local(Op.local_set, L_BLK);
       if (this.shape.sideTargets.has(index[i])) {
@@ -524,11 +522,7 @@ export class RegionEmitter {
 
   /** Continues at `pc` (after the whole block): in this region, or by leaving it. */
   private goTo(pc: number, fallThrough: number): void {
-    if (pc === fallThrough) {
-      const idx = this.blockIndex.get(pc);
-      if (idx !== undefined) this.pageGuard(idx, pc, this.cur.insns.length);
-      return;
-    }
+    if (pc === fallThrough) return;
     let idx = this.blockIndex.get(pc);
     if (idx !== undefined && idx !== this.curIndex && this.flatExits?.has(idx)) idx = undefined;
     if (idx === undefined) {
@@ -542,7 +536,6 @@ export class RegionEmitter {
   private jumpToBlock(idx: number, pc: number): void {
     // The budget is checked on backward transfers only: a forward path runs each block once.
     if (idx <= this.curIndex) this.budgetCheck(pc, this.cur.insns.length);
-    this.pageGuard(idx, pc, this.cur.insns.length);
     const loop = this.loops.get(idx), label = this.labels.get(idx);
     // The loops the target is inside past their head; the outermost this block is not in.
     const chain = this.shape.loopsOf[idx];
@@ -599,7 +592,7 @@ export class RegionEmitter {
     this.local(Op.local_set, L_N);
     for (let k = 0; k < len; k++) {
       const i = b.insns[k];
-      if (b.page === 0 && i.pc - this.plan.pageVa + i.len > 4096) this.crossGuard(i, k);
+      if (i.pc - this.plan.pageVa + i.len > 4096) this.crossGuard(i, k);
       this.insn(i, k);
     }
     const op = last.insn & 0x7f;
@@ -633,43 +626,6 @@ export class RegionEmitter {
     this.close();
   }
   private plan!: RegionPlan;
-
-  /**
-   * Before going on to block `idx` (at `pc`) from the current block, on
-   * another page: unless the fetch TLB maps that page where it was translated
-   * from, leave for `pc` (`retired` of this block done), as a jump out of the
-   * region does (the chain cache or the run loop finds its translation there).
-   */
-  private pageGuard(idx: number, pc: number, retired: number): void {
-    const b = this.blocks[idx];
-    if (b.page === this.cur.page) return;
-    this.mappedGuard(b, () => this.exit(pc, retired, STATUS_GO_ON));
-  }
-
-  /** Runs `leave` unless the fetch TLB maps block b's page to the buffer it was decoded from. */
-  private mappedGuard(b: Block, leave: () => void): void {
-    const page = this.plan.pages[b.page];
-    const at = tlbEntryOffset(0) + fetchTlbIndex(page.va) * 16;
-    this.local(Op.local_get, P_FTLB);
-    this.mem(Op.i64_load, 3, at);
-    this.i64(page.va);
-    this.op(Op.i64_ne);
-    this.local(Op.local_get, P_FTLB);
-    this.mem(Op.i32_load, 2, at + 8);
-    this.i32((page.buf - (page.va | 0)) | 0);
-    this.op(Op.i32_ne);
-    this.op(Op.i32_or);
-    this.open(Op.if, VOID, false);
-    leave();
-    this.close();
-  }
-
-  /** Leaves the region for the pc in L_PC, every instruction counted done. */
-  private leave(): void {
-    this.i32(STATUS_GO_ON);
-    this.local(Op.local_set, L_ST);
-    this.br(this.outDepth);
-  }
 
   /** Leaves for the dispatcher (at `pc`, `retired` of this block done) once n passes the budget. */
   private budgetCheck(pc: number, retired: number): void {

@@ -31,7 +31,7 @@ import {
   STATUS_GO_ON,
   STATUS_TRAP,
 } from "./codegen.ts";
-import { MAX_REGION_INSNS, pageOf, planRegion, type RegionPlan } from "./region.ts";
+import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
 import { fpReady, putReservation, SystemCalls, takeReservation } from "./system.ts";
 import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
@@ -114,8 +114,7 @@ interface Region {
   valid: boolean;
   /** FENCE.I generation its source bytes were last known good for. */
   epoch: number;
-  /** The bytes of each of plan.pages it was translated from. */
-  src: Uint8Array[];
+  src: Uint8Array;
   /** The halfword at plan.crossBuf when translated (an instruction's upper half on the next page). */
   crossSrc: number;
   wasmBytes: number;
@@ -370,10 +369,7 @@ export class Jit {
       r.valid = false;
       this.forgetEntries(r);
       this.clearChain();
-      for (const i of r.entries) {
-        const b = r.plan.blocks[i];
-        if (b.page === 0) this.hot[(b.pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
-      }
+      for (const i of r.entries) this.hot[(r.plan.blocks[i].pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
       this.stats.dropped++;
     }
     r.runs = -1;
@@ -391,8 +387,7 @@ export class Jit {
     const e = this.entryPc[i] === pc ? this.entries[i]! : this.byPc.get(pc);
     if (e !== undefined) {
       const r = e.region;
-      const at = r.plan.pages[r.plan.blocks[e.index].page].buf;
-      if (r.valid && at === base && (r.epoch === this.fenceEpoch || this.recheck(r))) {
+      if (r.valid && r.plan.pageBuf === base && (r.epoch === this.fenceEpoch || this.recheck(r))) {
         this.entryPc[i] = pc;
         this.entries[i] = e;
         this.chainTo(pc, e);
@@ -429,7 +424,7 @@ export class Jit {
     c[at + 1] = Math.floor(pc / TWO32);
     c[at + 2] = slot;
     c[at + 3] = e.index;
-    c[at + 4] = r.plan.pages[r.plan.blocks[e.index].page].buf;
+    c[at + 4] = e.region.plan.pageBuf;
   }
 
   /**
@@ -463,11 +458,9 @@ export class Jit {
   /** After FENCE.I: true if the region's source bytes are unchanged (else it is dropped). */
   private recheck(r: Region): boolean {
     const p = r.plan;
+    const now = this.mem.u8.subarray(p.pageBuf + p.lo, p.pageBuf + p.hi);
     let same = p.crossBuf < 0 || this.mem.u16[p.crossBuf >> 1] === r.crossSrc;
-    p.pages.forEach((page, j) => {
-      const now = this.mem.u8.subarray(page.buf + page.lo, page.buf + page.hi), src = r.src[j];
-      for (let k = 0; k < now.length && same; k++) same = now[k] === src[k];
-    });
+    for (let k = 0; k < now.length && same; k++) same = now[k] === r.src[k];
     if (!same) {
       r.valid = false;
       return false;
@@ -491,7 +484,7 @@ export class Jit {
       this.hot[i] = 0; // counted again if its translation is dropped
       if (covered.has(pc)) continue;
       const page = base >>> 12;
-      const pageVa = pageOf(pc);
+      const pageVa = pc - (((pc % 4096) + 4096) % 4096);
       if (this.invalidations[page] >= MAX_INVALIDATIONS) {
         this.hot[i] = NEVER;
         continue;
@@ -499,14 +492,12 @@ export class Jit {
       const merged = this.overBudget()
         ? null
         : this.planWithPage(pc, pageVa, base, plans, replaced);
-      const plan = merged ??
-        planRegion(this.mem.u16, pageVa, base, [pc], this.nextPageBuf(pageVa), this.farPages);
+      const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc], this.nextPageBuf(pageVa));
       if (plan === null) {
         this.hot[i] = NEVER;
         continue;
       }
-      // Another page's pcs get their own region (of that page's hot code) when hot.
-      for (const b of plan.blocks) if (b.page === 0) covered.add(b.pc);
+      for (const b of plan.blocks) covered.add(b.pc);
       if (merged === null) plans.push(plan);
     }
     if (plans.length === 0) return;
@@ -524,14 +515,9 @@ export class Jit {
    * before that instruction runs.
    */
   private nextPageBuf(pageVa: number): number {
-    return this.farPages(pageVa + 4096);
-  }
-
-  /** Where the page at `va` is mapped for fetch now, in RAM (-1: not in the TLB, or not RAM). */
-  private readonly farPages = (va: number): number => {
-    const at = this.hart.fetchTlb.lookup(ACCESS_FETCH, va);
+    const at = this.hart.fetchTlb.lookup(ACCESS_FETCH, pageVa + 4096);
     return at >= 0 && this.mem.isRamOffset(at) ? at : -1;
-  };
+  }
 
   /**
    * Plans `pc` together with the other hot pcs of its page (this batch's plan
@@ -557,14 +543,7 @@ export class Jit {
     const roots = at < 0 ? [] : [...plans[at].roots];
     for (const r of old) roots.push(...r.plan.roots);
     roots.push(pc);
-    const plan = planRegion(
-      this.mem.u16,
-      pageVa,
-      base,
-      roots,
-      this.nextPageBuf(pageVa),
-      this.farPages,
-    );
+    const plan = planRegion(this.mem.u16, pageVa, base, roots, this.nextPageBuf(pageVa));
     if (plan === null || !plan.roots.includes(pc) || plan.size > MERGE_MAX_INSNS) return null;
     const blocks = new Set(plan.blocks.map((b) => b.pc));
     if (at >= 0 && !plans[at].blocks.every((b) => blocks.has(b.pc))) return null;
@@ -578,7 +557,8 @@ export class Jit {
   private drop(r: Region): void {
     this.forgetEntries(r);
     r.valid = false;
-    for (const page of physicalPages(r.plan)) this.unlist(page, r);
+    this.unlist(r.plan.pageBuf >>> 12, r);
+    if (r.plan.crossBuf >= 0) this.unlist(r.plan.crossBuf >>> 12, r);
     this.stats.cacheBytes -= r.wasmBytes;
     this.regionCount--;
     this.clearChain();
@@ -586,20 +566,18 @@ export class Jit {
 
   /** Makes a compiled region's blocks the entries for their pcs. */
   private install(region: Region): void {
-    const plan = region.plan;
+    const plan = region.plan, page = plan.pageBuf >>> 12;
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
       const e = { region, index };
-      // Another page's code taken in does not replace a translation its own page has.
-      const had = b.page === 0 ? undefined : this.byPc.get(b.pc);
-      if (had !== undefined && had.region.valid) return;
       this.entryPc[j] = b.pc;
       this.entries[j] = e;
       this.byPc.set(b.pc, e);
       if (region.entries.has(index)) this.chainTo(b.pc, e);
     });
-    // A store to the next page may change the upper half of its last instruction (crossBuf).
-    for (const page of physicalPages(plan)) this.listOn(page, region);
+    this.listOn(page, region);
+    // A store to the next page may change the upper half of its last instruction.
+    if (plan.crossBuf >= 0) this.listOn(plan.crossBuf >>> 12, region);
   }
 
   /** Lists a region under a page whose stores drop it, and makes them take the slow path. */
@@ -683,7 +661,7 @@ export class Jit {
           flatSlot: -1,
           valid: true,
           epoch: this.fenceEpoch,
-          src: plan.pages.map((p) => this.mem.u8.slice(p.buf + p.lo, p.buf + Math.max(p.lo, p.hi))),
+          src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
           crossSrc: plan.crossBuf < 0 ? -1 : this.mem.u16[plan.crossBuf >> 1],
           wasmBytes,
           entries,
@@ -713,8 +691,11 @@ export class Jit {
     this.codePages[page] = 0;
     if (this.invalidations[page] < 255) this.invalidations[page]++;
     for (const r of this.byPage.get(page) ?? []) {
-      // Listed under other pages too (code taken from them, an instruction across the end).
-      for (const other of physicalPages(r.plan)) if (other !== page) this.unlist(other, r);
+      // Listed under two pages (an instruction across the end): off the other one's list too.
+      const p = r.plan;
+      if (p.crossBuf >= 0) {
+        this.unlist((p.crossBuf >>> 12) === page ? p.pageBuf >>> 12 : p.crossBuf >>> 12, r);
+      }
       this.forgetEntries(r);
       r.valid = false;
       this.stats.cacheBytes -= r.wasmBytes;
@@ -800,13 +781,6 @@ export class Jit {
       if (off >= 0) this.storeLog!(off, 1);
     }
   }
-}
-
-/** The physical pages whose stores change a region's code: those it was decoded from. */
-function physicalPages(plan: RegionPlan): number[] {
-  const out = plan.pages.filter((p, k) => k === 0 || p.hi > p.lo).map((p) => p.buf >>> 12);
-  if (plan.crossBuf >= 0) out.push(plan.crossBuf >>> 12);
-  return [...new Set(out)];
 }
 
 /** Type 0 is the regions' (return_call_indirect names it). */

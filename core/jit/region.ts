@@ -8,14 +8,6 @@
  * upper half from the next page as the fetch TLB mapped it when planned
  * (`crossBuf`), when that page is mapped; the region checks the mapping before
  * it runs the instruction.
- *
- * Given `far` (where another virtual page maps for fetch now), a region also
- * follows direct jumps and calls, and fall-through past the page end, into up
- * to MAX_FAR_PAGES other pages (`pages`): a guest's small functions spread over
- * many pages (a dynamically linked shell and its libc) otherwise leave one
- * region for another at every call and return, each a store of the registers,
- * a chain lookup and a load of them again (docs/speed.md, "steady"). The
- * region checks a far page's mapping on each jump into it.
  */
 import { COMPRESSED_TABLE, fillCompressedTable } from "../compressed.ts";
 import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
@@ -35,16 +27,6 @@ export interface Block {
   insns: Insn[];
   /** Where control goes after the last instruction when it does not jump (its pc + len). */
   next: number;
-  /** The index of its page in RegionPlan.pages (0: the region's own page). */
-  page: number;
-}
-
-/** A page a region's code comes from: its virtual address, buffer offset, and byte range used. */
-export interface PlanPage {
-  va: number;
-  buf: number;
-  lo: number;
-  hi: number;
 }
 
 export interface RegionPlan {
@@ -53,12 +35,9 @@ export interface RegionPlan {
   pageBuf: number;
   /** Blocks in address order; the index is what the region function takes as its entry. */
   blocks: Block[];
-  /**
-   * The pages the blocks were decoded from, the region's own first, with the
-   * byte range of each (for FENCE.I re-checks; empty, lo > hi, on a page
-   * taken in but not planned for lack of room).
-   */
-  pages: PlanPage[];
+  /** Byte range of the page the blocks were decoded from (for FENCE.I re-checks). */
+  lo: number;
+  hi: number;
   /** Instructions in all blocks: no forward-only path through the region is longer. */
   size: number;
   /** The pc it was planned from (the first of `roots`). */
@@ -80,14 +59,6 @@ export interface RegionPlan {
 
 /** At most this many instructions per region (bounds compile time and code size). */
 export const MAX_REGION_INSNS = 1500;
-/** Pages besides its own a region may take code from, and at most this many instructions there. */
-export const MAX_FAR_PAGES = 4;
-const MAX_FAR_INSNS = 150;
-
-/** The virtual address of the page holding `pc`. */
-export function pageOf(pc: number): number {
-  return pc - (((pc % 4096) + 4096) % 4096);
-}
 
 /**
  * The expanded instruction at byte `off` of the page and its length; null if it
@@ -215,7 +186,6 @@ export function planRegion(
   pageBuf: number,
   roots: number[],
   nextBuf = -1,
-  far: ((va: number) => number) | null = null,
 ): RegionPlan | null {
   fillCompressedTable(); // COMPRESSED, read by fetch()
   if ((nextBuf >>> 12) === (pageBuf >>> 12)) nextBuf = -1; // both pages one: not worth a case
@@ -223,25 +193,8 @@ export function planRegion(
   const entry = roots[0];
   const later = roots.slice(1).reverse();
   const work = [entry];
-  /** Pcs on other pages: planned after all of the region's own page. */
-  const farWork: number[] = [];
-  const pages: PlanPage[] = [{ va: pageVa, buf: pageBuf, lo: 4096, hi: 0 }];
-  let total = 0, farTotal = 0, crossBuf = -1;
-  /** The index in `pages` of pc's page, adding it if `far` maps it (-1: not in the region). */
-  const pageIndex = (pc: number, add: boolean): number => {
-    const va = pageOf(pc);
-    const k = pages.findIndex((p) => p.va === va);
-    if (k >= 0 || !add || far === null || pages.length > MAX_FAR_PAGES) return k;
-    const buf = far(va);
-    if (buf < 0 || pages.some((p) => p.buf === buf)) return -1;
-    pages.push({ va, buf, lo: 4096, hi: 0 });
-    return pages.length - 1;
-  };
-  const push = (pc: number, add: boolean) => {
-    const k = pageIndex(pc, add);
-    if (k === 0) work.push(pc);
-    else if (k > 0) farWork.push(pc);
-  };
+  const inPage = (pc: number) => pc >= pageVa && pc < pageVa + 4096;
+  let total = 0, lo = 4096, hi = 0, crossBuf = -1;
   const stops = new Set<number>();
   // Function pointers into the page, once the roots' code is planned (see pointedTo).
   let pointers: number[] | null = null;
@@ -252,43 +205,39 @@ export function planRegion(
       );
       later.push(...[...pointers].reverse());
     }
-    if (work.length === 0 && later.length === 0 && farTotal >= MAX_FAR_INSNS) break;
-    if (work.length === 0 && later.length === 0 && farWork.length === 0) break;
-    if (total >= MAX_REGION_INSNS) break;
-    const start = work.length > 0 ? work.pop()! : later.length > 0 ? later.pop()! : farWork.pop()!;
+    if ((work.length === 0 && later.length === 0) || total >= MAX_REGION_INSNS) break;
+    const start = work.length > 0 ? work.pop()! : later.pop()!;
     if (blocks.has(start)) continue;
-    const k = pageIndex(start, false), page = pages[k];
     const insns: Insn[] = [];
     let pc = start;
     for (;;) {
       if (insns.length > 0 && blocks.has(pc)) break; // join an existing block
-      // An instruction across the end of a far page is left to the interpreter.
-      const f = fetch(u16, page.buf, pc - page.va, k === 0 ? nextBuf : -1);
+      const f = fetch(u16, pageBuf, pc - pageVa, nextBuf);
       if (f === null || !translatable(f[0])) {
-        if (pc - page.va < 4096) stops.add(pc);
+        if (inPage(pc)) stops.add(pc);
         break;
       }
       const i: Insn = { pc, insn: f[0], len: f[1] };
       insns.push(i);
-      page.lo = Math.min(page.lo, pc - page.va);
-      page.hi = Math.min(4096, Math.max(page.hi, pc - page.va + i.len));
-      if (pc - page.va + i.len > 4096) crossBuf = nextBuf;
+      lo = Math.min(lo, pc - pageVa);
+      hi = Math.min(4096, Math.max(hi, pc - pageVa + i.len));
+      if (pc - pageVa + i.len > 4096) crossBuf = nextBuf;
       pc += i.len;
       const op = i.insn & 0x7f;
       if (op === 0x63 || op === 0x6f || op === 0x67 || systemExit(i.insn)) break;
     }
     if (insns.length === 0) continue; // the interpreter runs it
     total += insns.length;
-    if (k > 0) farTotal += insns.length;
-    blocks.set(start, { pc: start, insns, next: pc, page: k });
+    blocks.set(start, { pc: start, insns, next: pc });
     const last = insns[insns.length - 1];
     const op = last.insn & 0x7f;
     const target = directTarget(last);
-    // Calls may bring in another page; other jumps and branches stay in the region's pages.
-    if (target !== null) push(target, op === 0x6f && ((last.insn >>> 7) & 31) !== 0);
+    if (target !== null && inPage(target)) work.push(target);
     // Fall-through, and the return site of a call, are in the region too.
     if (!systemExit(last.insn) && (op !== 0x6f || ((last.insn >>> 7) & 31) !== 0)) {
-      if (op !== 0x67 || ((last.insn >>> 7) & 31) !== 0) push(pc, false);
+      if (op !== 0x67 || ((last.insn >>> 7) & 31) !== 0) {
+        if (inPage(pc)) work.push(pc);
+      }
     }
   }
   if (!blocks.has(entry)) return null;
@@ -307,7 +256,8 @@ export function planRegion(
     pageVa,
     pageBuf,
     blocks: [...blocks.values()].sort((a, b) => a.pc - b.pc),
-    pages,
+    lo,
+    hi,
     size: total,
     entry,
     roots: [...roots, ...(pointers ?? [])].filter((pc) => blocks.has(pc)),
