@@ -1467,8 +1467,11 @@ export class Hart {
   }
 }
 
-/** funct5 values of the A extension: AMOADD 0, SWAP 1, LR 2, SC 3, XOR 4, OR 8, AND 12, MIN.. 16-28. */
-const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
+/**
+ * funct5 values of the A extension, one bit each: AMOADD 0, SWAP 1, LR 2, SC 3, XOR 4, OR 8, AND 12,
+ * MIN.. 16-28 (core/jit/system.ts decodes with it too).
+ */
+export const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
 
 /** ECALL's one encoding (the run loop enters its trap directly; core/jit/system.ts matches it too). */
 export const ECALL = 0x00000073;

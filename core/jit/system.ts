@@ -11,7 +11,7 @@
  * 2 done and back to the run loop (state the region depends on may have
  * changed), 3 done and jumped (xRET: the new pc in the scratch slot).
  */
-import { ECALL, type Hart, SYSTEM_JUMP } from "../hart.ts";
+import { AMO_FUNCT5, ECALL, type Hart, SYSTEM_JUMP } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
 import { JIT_FP_READY_OFFSET, JIT_RESERVATION_OFFSET, JIT_SCRATCH_OFFSET } from "../state.ts";
 import { MSTATUS_FS } from "../csr.ts";
@@ -24,8 +24,6 @@ export const SYS_STOP = 2;
 export const SYS_JUMP = 3;
 
 const OP_AMO = 0x2f, OP_SYSTEM = 0x73;
-/** funct5 values of the A extension: AMOADD 0, SWAP 1, LR 2, SC 3, XOR 4, OR 8, AND 12, MIN.. 16-28. */
-const AMO_FUNCT5 = [0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28].reduce((m, f) => m | (1 << f), 0);
 const SRET = 0x10200073, MRET = 0x30200073;
 
 /**
