@@ -45,15 +45,6 @@ const TABLE_SIZE = 1 << 16;
  */
 const HOT_THRESHOLD = 200000;
 /**
- * Instructions the machine runs before its boot counts as over; then firmware
- * and kernel code gets hot KERNEL_STEP times sooner (after 20,000 jumps). A
- * disk read's per-page kernel code runs ~16,000 times per 64 MiB, so at
- * 200,000 it stayed interpreted for a dozen transfers (docs/speed.md, "io").
- * The default image's boot to its prompt runs ~47 M instructions.
- */
-const BOOT_INSNS = 100_000_000;
-const KERNEL_STEP = 10;
-/**
  * User code gets hot this many times sooner (after 2,000 jumps): a program's
  * loop body runs a few thousand times.
  */
@@ -211,9 +202,6 @@ export class Jit {
   private runLength = 0;
   /** LONG_RUNNING, for tests. */
   longRunning = LONG_RUNNING;
-  /** Instructions run so far, up to BOOT_INSNS (for tests: the boot's length). */
-  ran = 0;
-  bootInstructions = BOOT_INSNS;
   /** Translation time still allowed (negative: owed), as of `creditAt`. */
   private creditMs = TRANSLATE_BURST_MS;
   private creditAt = performance.now();
@@ -233,7 +221,6 @@ export class Jit {
     this.clearChain();
     hart.jitHot = this.hot;
     hart.jitUserStep = USER_STEP;
-    hart.jitKernelStep = 1;
     hart.codePages = this.codePages;
     hart.onCodeWrite = (page) => this.invalidatePage(page);
     hart.onFenceI = () => {
@@ -288,9 +275,6 @@ export class Jit {
       n += k;
       if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
-    }
-    if (this.ran < this.bootInstructions && (this.ran += n) >= this.bootInstructions) {
-      h.jitKernelStep = KERNEL_STEP;
     }
     // The lead stops at twice the bound: a program after a long-running one takes over soon.
     const cap = 2 * this.longRunning;
@@ -413,8 +397,7 @@ export class Jit {
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
       const h = this.hart;
-      const step = h.priv === PRIV_U ? h.jitUserStep : h.jitKernelStep;
-      this.hot[i] = Math.min(0, this.hot[i] + step);
+      this.hot[i] = h.priv === PRIV_U ? Math.min(0, this.hot[i] + h.jitUserStep) : this.hot[i] + 1;
       return null;
     }
     if (this.hot[i] === 0) {
