@@ -620,6 +620,8 @@ export class Jit {
         body: this.emitter.emit(plan, flatExits),
         hints: this.emitter.hints,
         export: `r${k}`,
+        // The page's virtual address (and `f` for the flat variant) names it in profiles.
+        name: `p${plan.pageVa.toString(16)}${flatExits === null ? "" : "f"}`,
       });
       return this.emitter.entries;
     });

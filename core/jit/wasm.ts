@@ -268,6 +268,8 @@ export interface FuncDef {
   locals: [count: number, type: number][];
   body: Uint8Array;
   export?: string;
+  /** Its name in the name section: what V8's profiles (`--perf-prof`, `--cpu-prof`) show. */
+  name?: string;
   /**
    * Branch hints: pairs of an `if` or `br_if`'s offset in `body` and 1
    * (likely taken) or 0 (unlikely), in increasing offset order.
@@ -342,7 +344,25 @@ export function writeModule(
       w.patchSize(at);
     }
   });
+  names(w, imports.length, funcs);
   return w.take();
+}
+
+/** The name section's function names (after the code section, where V8 reads it). */
+function names(w: ByteWriter, base: number, funcs: FuncDef[]): void {
+  const named = funcs.map((f, i) => ({ f, i })).filter((e) => e.f.name !== undefined);
+  if (named.length === 0) return;
+  section(w, 0, () => {
+    w.name("name");
+    w.byte(1); // function names
+    const at = w.reserve();
+    w.u32(named.length);
+    for (const { f, i } of named) {
+      w.u32(base + i);
+      w.name(f.name!);
+    }
+    w.patchSize(at);
+  });
 }
 
 /**
