@@ -217,6 +217,9 @@ Deno.test("9p: walk keeps to the export: '..' at the root, bad names, partial wa
     assert.equal(c.walk(0, 2, bad), E.EINVAL, JSON.stringify(bad));
   }
   assert.equal(c.walk(0, 2, "x".repeat(256)), E.ENAMETOOLONG);
+  // NAME_MAX counts UTF-8 bytes: 86 three-byte characters are 258, 85 are 255.
+  assert.equal(c.walk(0, 2, "\u20ac".repeat(86)), E.ENAMETOOLONG);
+  assert.equal(c.walk(0, 2, "\u20ac".repeat(85)), E.ENOENT);
   assert.equal(c.walk(0, 2, "missing"), E.ENOENT);
   // A later failure answers with the qids so far and creates no fid.
   r = c.walk(0, 2, "d", "missing", "more") as Reader;

@@ -708,8 +708,13 @@ function checkName(name: string): void {
   ) {
     throw new P9Error(E.EINVAL, `bad name ${JSON.stringify(name)}`);
   }
-  if (new TextEncoder().encode(name).length > NAME_MAX) throw new P9Error(E.ENAMETOOLONG);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most names need no encoding to be measured.
+  if (name.length * 3 > NAME_MAX && utf8.encode(name).length > NAME_MAX) {
+    throw new P9Error(E.ENAMETOOLONG);
+  }
 }
+
+const utf8 = new TextEncoder();
 
 function openMode(flags: number): OpenMode {
   const acc = flags & O_ACCMODE;
