@@ -11,7 +11,6 @@ import {
 // The fake RAM and guest driver live with the transport tests.
 import { BUF, Driver, fakeRam, RAM_BASE } from "./virtio_test.ts";
 import { StateReader, StateWriter } from "../core/snapshot/format.ts";
-import { setImmediate } from "node:timers";
 
 const WRITE = 2;
 const NEXT = 1;

@@ -58,8 +58,20 @@ export function withSeed(elf: Uint8Array, seed: number, iterations: number): Uin
 export const STUCK_CPU_MS = 1000;
 /** Or this much time of any kind (a wait that burns no CPU). */
 export const STUCK_WALL_MS = 60_000;
-/** Memory growth over a run above this is a failure (as tests/fuzz/run.ts bounds a target's heap). */
+/** Memory growth above this is a failure: a guest run's, a fuzz target's heap (tests/fuzz/run.ts). */
 export const MEMORY_GROWTH_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Why a demu whose last progress line was `wallMs` and `cpuMs` ago is stuck, or "": the wall
+ * bound always, the CPU bound once warm (after the first 4,096 iterations).
+ */
+export function stuckWhy(wallMs: number, cpuMs: number, warm: boolean): string {
+  if (wallMs > STUCK_WALL_MS) return `stuck: no progress line for ${Math.round(wallMs)} ms`;
+  if (warm && cpuMs > STUCK_CPU_MS) {
+    return `stuck: ${Math.round(cpuMs)} ms of CPU without a progress line`;
+  }
+  return "";
+}
 
 export interface GuestRun {
   form: "elf" | "machine";
@@ -122,13 +134,11 @@ export class Silence {
     private readonly cpuMs: () => number,
     private readonly onLine: () => void = () => {},
   ) {}
-  /** Why demu is stuck now (the CPU bound once warm, the wall bound always), or "". */
+  /** Why demu is stuck now, or "" (stuckWhy). */
   stuck(): string {
-    const wall = performance.now() - this.last;
-    if (wall > STUCK_WALL_MS) return `stuck: no progress line for ${Math.round(wall)} ms`;
-    if (!this.warm) return "";
-    const cpu = this.cpuMs() - this.lastCpu;
-    return cpu > STUCK_CPU_MS ? `stuck: ${Math.round(cpu)} ms of CPU without a progress line` : "";
+    // The CPU time is read only once warm: in the `--elf` form it is a read of /proc.
+    const cpu = this.warm ? this.cpuMs() - this.lastCpu : 0;
+    return stuckWhy(performance.now() - this.last, cpu, this.warm);
   }
   note(text: string): void {
     this.tail = (this.tail + text).slice(-64);
@@ -180,8 +190,8 @@ function processRssBytes(pid: number): number {
   }
 }
 
-/** This process's CPU time in ms. */
-function ownCpuMs(): number {
+/** This process's CPU time in ms (all threads). */
+export function ownCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }

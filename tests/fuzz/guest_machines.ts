@@ -2,15 +2,8 @@
  * The guest-side fuzzer's Machine form run after run in a worker
  * (tests/fuzz/guest_worker.ts), watched from this thread.
  */
-import process from "node:process";
-import { type GuestRun, STUCK_CPU_MS, STUCK_WALL_MS } from "./guest.ts";
+import { type GuestRun, ownCpuMs as cpuMs, stuckWhy } from "./guest.ts";
 import type { GuestJob, GuestReport } from "./guest_worker.ts";
-
-/** CPU time of the whole process (all threads), in ms; this thread idles meanwhile. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
 
 /**
  * The Machine form's runs, one after another in a worker
@@ -64,13 +57,11 @@ export class GuestMachines {
           lines = now;
           since = performance.now();
           cpuSince = cpuMs();
-        } else if (performance.now() - since > STUCK_WALL_MS) {
-          fail(`stuck: no progress line for ${Math.round(performance.now() - since)} ms ${where}`);
-        } else if (now >= 4 && cpuMs() - cpuSince > STUCK_CPU_MS) {
-          fail(
-            `stuck: ${Math.round(cpuMs() - cpuSince)} ms of CPU without a progress line ${where}`,
-          );
+          return;
         }
+        // The process's CPU time: this thread idles meanwhile. Warm after 4 lines.
+        const why = stuckWhy(performance.now() - since, cpuMs() - cpuSince, now >= 4);
+        if (why) fail(`${why} ${where}`);
       }, 50);
       worker.onmessage = (e: MessageEvent<GuestReport>) => {
         clearInterval(watch);

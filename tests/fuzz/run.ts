@@ -29,7 +29,6 @@ import type { WorkerJob, WorkerReport } from "./worker.ts";
 import { type GuestRun, MEMORY_GROWTH_LIMIT, runElfForm } from "./guest.ts";
 import { GuestMachines } from "./guest_machines.ts";
 
-const HEAP_GROWTH_LIMIT = 64 * 1024 * 1024;
 /** How often a target's progress is printed. */
 const PROGRESS_MS = 60_000;
 /** An input still running after this long, CPU or not, is a hang. */
@@ -193,7 +192,7 @@ async function fuzzTarget(name: string, o: Options): Promise<Summary> {
     seed = batchSeed + 1;
   }
   const seconds = (performance.now() - started) / 1000;
-  if (heapFirst >= 0 && heapLast - heapFirst > HEAP_GROWTH_LIMIT) {
+  if (heapFirst >= 0 && heapLast - heapFirst > MEMORY_GROWTH_LIMIT) {
     failures.push(
       `${name}: heap grew from ${mib(heapFirst)} to ${mib(heapLast)} MiB during the run`,
     );
