@@ -403,17 +403,26 @@ export class Hart {
     return (this.mip & this.mie) !== 0;
   }
 
-  /** Takes the highest-priority interrupt that is pending and enabled; true if one was taken. */
-  checkInterrupts(): boolean {
+  /**
+   * The interrupts checkInterrupts would take now, M's or else S's (0: none):
+   * pending, enabled and globally enabled at this privilege.
+   */
+  takeable(): number {
     const pending = this.mip & this.mie;
-    if (pending === 0) return false;
-    this.waiting = false;
+    if (pending === 0) return 0;
     const mEnabled = this.priv < PRIV_M || (this.mstatus & MSTATUS_MIE) !== 0;
     const sEnabled = this.priv < PRIV_S ||
       (this.priv === PRIV_S && (this.mstatus & MSTATUS_SIE) !== 0);
     // Interrupts for M go before those for S, whatever their rank (privileged spec §3.1.9).
-    let candidates = mEnabled ? pending & ~this.mideleg : 0;
-    if (candidates === 0 && sEnabled) candidates = pending & this.mideleg;
+    const candidates = mEnabled ? pending & ~this.mideleg : 0;
+    return candidates === 0 && sEnabled ? pending & this.mideleg : candidates;
+  }
+
+  /** Takes the highest-priority interrupt that is pending and enabled; true if one was taken. */
+  checkInterrupts(): boolean {
+    if ((this.mip & this.mie) === 0) return false;
+    this.waiting = false;
+    const candidates = this.takeable();
     if (candidates === 0) return false;
     for (const irq of INTERRUPT_ORDER) {
       if (candidates & (1 << irq)) {
@@ -1133,7 +1142,7 @@ export class Hart {
                 }
                 if (
                   r === SYSTEM_STOP ||
-                  (r !== SYSTEM_PLAIN && (this.interruptsPending() || this.endSlice))
+                  (r !== SYSTEM_PLAIN && (this.takeable() !== 0 || this.endSlice))
                 ) limit = n;
                 if (this.fetchBase !== this.fetchBase) pageBuf = -1; // flushed (NaN)
               }

@@ -32,6 +32,12 @@ export const JIT_RESERVATION_OFFSET = 544;
 export const WASM_INTERP_PC_OFFSET = 552;
 export const WASM_INTERP_RETIRED_OFFSET = 560;
 export const WASM_INTERP_RESERVATION_OFFSET = 564;
+/**
+ * The data and fetch TLB sets' buffer offsets (int32 each) as a SYSTEM
+ * instruction in translated code left them: a CSR write (mstatus.SUM) or an
+ * xRET may switch sets and the region goes on with them (core/jit/system.ts).
+ */
+export const JIT_TLB_OFFSET = 568;
 export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
 /** Guest RAM starts at this offset in the shared memory. */
 export const RAM_OFFSET = 65536;

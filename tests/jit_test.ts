@@ -612,3 +612,87 @@ Deno.test("jit: entered inside a loop, the flat variant runs on and leaves where
   assert.deepEqual(interpreted.regs, [100n, 0n, 0n, 50n, 14n]);
   assert.deepEqual(outcome(true), interpreted);
 });
+
+Deno.test("jit: a CSR write that makes a pending interrupt takeable ends the region at once", () => {
+  const program = [
+    E.auipc(7, 0), // 0
+    E.addi(7, 7, 100), // 4: x7 = handler at 100
+    E.csrrw(0, 0x305, 7), // 8: mtvec
+    E.addi(5, 0, 8), // 12: mstatus.MIE
+    E.csrrsi(0, 0x304, 2), // 16: mie.SSIE
+    E.addi(6, 0, 600), // 20: passes
+    E.csrrsi(0, 0x344, 2), // 24: loop: SSIP pending, not takeable (MIE clear): goes on
+    E.addi(10, 10, 1), // 28
+    E.csrrs(0, 0x300, 5), // 32: MIE set: the interrupt is taken before the next instruction
+    E.addi(11, 11, 1), // 36
+    E.addi(6, 6, -1), // 40
+    bne(6, 0, -20), // 44 -> 24
+    E.wfi(), // 48
+    ...new Array(12).fill(0), // 52..96
+    E.csrrci(0, 0x344, 2), // 100: handler: SSIP off
+    E.addi(14, 0, 0x80), // 104
+    E.csrrc(0, 0x300, 14), // 108: MPIE off: back with MIE clear
+    E.csrrs(12, 0x341, 0), // 112: mepc
+    E.sub(16, 10, 11), // 116: 1 if the interrupt came before pc 36 ran
+    E.add(17, 17, 16), // 120
+    E.addi(13, 13, 1), // 124
+    E.mret(), // 128
+  ];
+  const outcome = (mode: "off" | "on" | "check") => {
+    const h = bareHart(program);
+    const jit = mode === "off" ? null : translating(h, mode === "check");
+    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+    runJit(h, jit);
+    return {
+      regs: [10, 11, 12, 13, 17].map((r) => u64(h, r)),
+      instret: h.instret,
+      translated: (jit?.stats.regions ?? 0) > 0,
+      checked: (lockstep?.checked ?? 0) > 100,
+    };
+  };
+  const interpreted = outcome("off");
+  const base = BigInt(RAM_BASE);
+  assert.deepEqual(interpreted.regs, [600n, 600n, base + 36n, 600n, 600n]);
+  assert.deepEqual(outcome("on"), { ...interpreted, translated: true });
+  assert.deepEqual(outcome("check"), { ...interpreted, translated: true, checked: true });
+});
+
+Deno.test("jit: CSR writes that only switch the data TLB set or change mie stay in the region", () => {
+  const program = [
+    E.lui(5, 0x20), // 0: x5 = mstatus.MPRV
+    E.lui(7, 1), // 4
+    E.addi(7, 7, -2048), // 8: x7 = MPP = S (0x800)
+    E.csrrs(0, 0x300, 7), // 12
+    E.auipc(3, 2), // 16: x3 = data at 8192 + 16 (off the code's page)
+    E.addi(2, 0, 1000), // 20: passes
+    E.csrrs(0, 0x300, 5), // 24: loop: MPRV on: loads and stores as S (satp bare)
+    E.ld(4, 3, 0), // 28
+    E.addi(4, 4, 1), // 32
+    E.sd(4, 3, 0), // 36
+    E.csrrc(0, 0x300, 5), // 40: MPRV off
+    E.csrrsi(0, 0x304, 2), // 44: mie.SSIE (nothing pending)
+    E.csrrci(0, 0x304, 2), // 48
+    E.ld(6, 3, 0), // 52
+    E.add(8, 8, 6), // 56
+    E.addi(2, 2, -1), // 60
+    bne(2, 0, -40), // 64 -> 24
+    E.wfi(), // 68
+  ];
+  const outcome = (mode: "off" | "on" | "check") => {
+    const h = bareHart(program);
+    const jit = mode === "off" ? null : translating(h, mode === "check");
+    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+    runJit(h, jit);
+    return {
+      regs: [4, 8].map((r) => u64(h, r)),
+      mstatus: h.mstatus,
+      instret: h.instret,
+      csrExits: jit?.stats.exitsCsr ?? 0,
+      checked: (lockstep?.checked ?? 0) > 100,
+    };
+  };
+  const interpreted = outcome("off");
+  assert.deepEqual(interpreted.regs, [1000n, 500500n]);
+  assert.deepEqual(outcome("on"), interpreted);
+  assert.deepEqual(outcome("check"), { ...interpreted, checked: true });
+});

@@ -17,10 +17,12 @@ import {
   JIT_RESERVATION_OFFSET,
   JIT_RETIRED_OFFSET,
   JIT_SCRATCH_OFFSET,
+  JIT_TLB_OFFSET,
 } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
-import { isSfenceVma, SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
+import { isSfenceVma, STATUS_CSRS, SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
+import { ECALL } from "../hart.ts";
 import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
 import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
 
@@ -1067,8 +1069,10 @@ export class RegionEmitter {
 
   /**
    * Calls sys() for the instruction, then: a trap leaves at it; rd gets the
-   * value sys() left in the scratch slot; status 2 leaves after it and 3 (an
-   * xRET) leaves for the pc sys() left there.
+   * value sys() left in the scratch slot; status 2 leaves after it; 3 (an
+   * xRET or ECALL) leaves for the pc sys() left there with the TLB sets it
+   * left (chained on from there like any jump out) and 4 leaves so for the
+   * run loop. A CSR write that may switch the data TLB set reloads it.
    */
   private sysCall(i: Insn, k: number): void {
     const insn = i.insn, rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
@@ -1086,6 +1090,9 @@ export class RegionEmitter {
       this.local(Op.local_tee, L_A);
       this.op(Op.i32_wrap_i64);
       this.addrHi();
+    } else if (insn === ECALL) { // its pc, for sepc/mepc
+      this.i32(i.pc | 0);
+      this.i32(Math.floor(i.pc / 4294967296) | 0);
     } else {
       this.i32(0);
       this.i32(0);
@@ -1106,16 +1113,28 @@ export class RegionEmitter {
       this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
       this.set(rd);
     }
-    if (systemExit(insn)) { // ends its block: status 2 or 3
+    if (systemExit(insn)) { // ends its block: status 2, 3 or 4
       this.local(Op.local_get, L_ST);
-      this.i32(SYS_JUMP);
-      this.op(Op.i32_eq);
+      this.i32(SYS_JUMP - 1);
+      this.op(Op.i32_gt_u);
       this.open(Op.if, VOID);
       this.i32(0);
       this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
       this.local(Op.local_set, L_PC);
+      if (insn === ECALL) { // it does not retire (L_N counts it, the block's last)
+        this.local(Op.local_get, L_N);
+        this.i32(1);
+        this.op(Op.i32_sub);
+        this.local(Op.local_set, L_N);
+      }
+      // 3: go on (GO_ON, chained), 4: back to the run loop (STOP).
+      this.local(Op.local_get, L_ST);
+      this.i32(SYS_JUMP);
+      this.op(Op.i32_sub);
       this.i32(STATUS_STOP);
+      this.op(Op.i32_mul);
       this.local(Op.local_set, L_ST);
+      this.reloadTlbs(true);
       this.br(this.outDepth);
       this.close();
       this.exit(i.pc + i.len, k + 1, STATUS_STOP);
@@ -1125,6 +1144,19 @@ export class RegionEmitter {
     this.open(Op.if, VOID, false);
     this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
+    const writes = (f3 & 3) === 1 || rs1 !== 0;
+    if (!amo && writes && STATUS_CSRS.has(insn >>> 20)) this.reloadTlbs(false);
+  }
+
+  /** The data TLB set (and the fetch set) as sys() left them (JIT_TLB_OFFSET). */
+  private reloadTlbs(fetch: boolean): void {
+    this.i32(0);
+    this.mem(Op.i32_load, 2, JIT_TLB_OFFSET);
+    this.local(Op.local_set, P_DTLB);
+    if (!fetch) return;
+    this.i32(0);
+    this.mem(Op.i32_load, 2, JIT_TLB_OFFSET + 4);
+    this.local(Op.local_set, P_FTLB);
   }
 }
 

@@ -32,7 +32,14 @@ import {
   STATUS_TRAP,
 } from "./codegen.ts";
 import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
-import { fpReady, putReservation, SystemCalls, takeReservation } from "./system.ts";
+import {
+  fpReady,
+  putReservation,
+  SystemCalls,
+  takeReservation,
+  WHY_ECALL,
+  WHY_XRET,
+} from "./system.ts";
 import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
@@ -149,6 +156,20 @@ export interface JitStats {
   /** Regions dropped because they returned too soon on average. */
   dropped: number;
   flushes: number;
+  /**
+   * Returns from translated code to the run loop, by why: a trap (ecall: an
+   * ECALL with an interrupt to take after it), a CSR write, an xRET, another
+   * SYSTEM instruction or atomic (SFENCE.VMA, code changed), any other stop
+   * (untranslated code, MMIO), and a jump out that no chain took (out).
+   */
+  exits: number;
+  exitsTrap: number;
+  exitsEcall: number;
+  exitsCsr: number;
+  exitsXret: number;
+  exitsSys: number;
+  exitsStop: number;
+  exitsOut: number;
 }
 
 export class Jit {
@@ -196,7 +217,19 @@ export class Jit {
     invalidated: 0,
     dropped: 0,
     flushes: 0,
+    exits: 0,
+    exitsTrap: 0,
+    exitsEcall: 0,
+    exitsCsr: 0,
+    exitsXret: 0,
+    exitsSys: 0,
+    exitsStop: 0,
+    exitsOut: 0,
   };
+  /** Jumps out no chain took, by target pc, when set (tests/tools/io_profile.ts). */
+  outExits: Map<number, number> | null = null;
+  /** Exits after a CSR write, by CSR number (the stats' exitsCsr). */
+  readonly csrExits = new Map<number, number>();
   /** The address space that ran most of late, and its lead over the others (LONG_RUNNING). */
   private runSatp = 0n; // satp at reset
   private runLength = 0;
@@ -318,6 +351,9 @@ export class Jit {
     const r = e.region;
     const fn = r.entries.has(e.index) ? r.fn : this.flatFn(r);
     this.sys.credited = 0;
+    this.sys.traps = 0;
+    this.sys.stopWhy = -1;
+    this.sys.jumpedTo = NaN;
     // mstatus.FS for translated FP code, and back if it made FS Dirty (core/jit/codegen_fp.ts).
     this.mem.i32[JIT_FP_READY_OFFSET >> 2] = fpReady(h.mstatus);
     putReservation(this.mem.i32, h);
@@ -337,11 +373,30 @@ export class Jit {
       this.probation(e, stopped ? retired : Math.max(retired, MIN_RUN));
     }
     h.creditRetired(retired - this.sys.credited);
+    this.countExit(status);
     if (status === STATUS_TRAP) {
       h.trap(TRAP.cause, false, TRAP.tval, h.pc);
-      return retired + 1;
+      return retired + this.sys.traps + 1;
     }
-    return retired;
+    return retired + this.sys.traps;
+  }
+
+  /** The stats' exit counts. */
+  private countExit(status: number): void {
+    const s = this.stats, why = this.sys.stopWhy;
+    s.exits++;
+    if (status === STATUS_TRAP) s.exitsTrap++;
+    else if (status === STATUS_GO_ON && (why < 0 || this.hart.pc !== this.sys.jumpedTo)) {
+      s.exitsOut++;
+      const pc = this.hart.pc;
+      if (this.outExits !== null) this.outExits.set(pc, (this.outExits.get(pc) ?? 0) + 1);
+    } else if (why < 0) s.exitsStop++;
+    else if (why === WHY_XRET) s.exitsXret++;
+    else if (why === WHY_ECALL) s.exitsEcall++;
+    else if (why < 0x1000) {
+      s.exitsCsr++;
+      this.csrExits.set(why, (this.csrExits.get(why) ?? 0) + 1);
+    } else s.exitsSys++;
   }
 
   /** Takes translation time from the credit (not a long-running program's: see `exempt`). */

@@ -8,11 +8,12 @@
  * idle in WFI, and the process's CPU seconds. `--functions` also samples the
  * instructions by the kernel function they belong to (the kernel's
  * System.map), and with `--interpreted` only those the translator left to
- * the interpreter.
+ * the interpreter. `--exits` lists where translated code left most often
+ * in the last run for a pc no chain took it to.
  *
  *   deno run -A tests/tools/io_profile.ts
  *     [--cmd read|write|9p-read|9p-write|meta|download|upload[,...]]
- *     [--runs N] [--size MiB] [--functions [--interpreted]] [--map System.map]
+ *     [--runs N] [--size MiB] [--functions [--interpreted]] [--exits] [--map System.map]
  *
  * Needs the default image; --functions needs the kernel's System.map (from
  * the image build, ~/.cache/demu/images/build/linux-*).
@@ -26,6 +27,7 @@ import { cacheDir } from "../../backends/image/image_cache.ts";
 import { UserNetwork } from "../../backends/net/user.ts";
 import type { Machine } from "../../board/machine.ts";
 import type { VirtioDevice } from "../../devices/virtio.ts";
+import type { JitStats } from "../../core/jit/jit.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { VirtioNet } from "../../devices/virtio_net.ts";
 import { bootShell } from "../support/guest_shell.ts";
@@ -39,6 +41,7 @@ const args = parseArgs({
     size: { type: "string", default: "64" },
     functions: { type: "boolean" },
     interpreted: { type: "boolean" },
+    exits: { type: "boolean" },
     map: { type: "string" },
   },
 });
@@ -120,6 +123,7 @@ try {
       return k;
     };
   }
+  if (m.jit && args.values.exits) m.jit.outExits = new Map();
   const sampler = args.values.functions
     ? functionSampler(m, args.values.interpreted ?? false)
     : null;
@@ -141,6 +145,7 @@ try {
       const before = await guestCounters();
       Object.assign(count, { notifies: 0, deviceMs: 0, idleMs: 0, translated: 0 });
       sampler?.clear();
+      m.jit?.outExits?.clear();
       const insns = m.executed;
       const jit0 = m.jit ? { ...m.jit.stats } : null;
       const cpu = process.cpuUsage();
@@ -174,18 +179,48 @@ try {
               (m.jit.stats.compileMs - jit0.compileMs).toFixed(0)
             } ms compiling, ${m.jit.stats.dropped - jit0.dropped} dropped, ${
               m.jit.stats.invalidated - jit0.invalidated
-            } invalidated, ${m.jit.stats.flushes - jit0.flushes} flushes`
+            } invalidated, ${m.jit.stats.flushes - jit0.flushes} flushes | exits ${
+              exitCounts(m.jit.stats, jit0)
+            }`
             : "") +
           ` (load ${Deno.loadavg()[0].toFixed(1)})`,
       );
     }
   }
   sampler?.print(args.values.map ?? defaultMap());
+  if (m.jit?.outExits) {
+    const symbols = readSymbols(args.values.map ?? defaultMap());
+    const top = [...m.jit.outExits].sort((a, b) => b[1] - a[1]).slice(0, 25);
+    for (const [pc, n] of top) {
+      const e = m.jit.lookup(pc) !== null ? "translated" : "interpreted";
+      console.log(
+        `  out to 0x${BigInt.asUintN(64, BigInt(pc)).toString(16)} ${
+          symbolAt(symbols, BigInt.asUintN(64, BigInt(pc)))
+        }: ${n} (${e} now)`,
+      );
+    }
+  }
+  if (m.jit) {
+    const top = [...m.jit.csrExits].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    console.log(
+      `exits after CSR writes: ${top.map(([c, n]) => `0x${c.toString(16)} ${n}`).join(", ")}`,
+    );
+  }
   await g.shutdown();
 } finally {
   hostSide.kill("SIGTERM");
   await hostSide.status;
   await Deno.remove(tmp, { recursive: true });
+}
+
+/** Exits from translated code in one run, by why (core/jit/jit.ts JitStats). */
+function exitCounts(now: JitStats, then: JitStats): string {
+  const k = (x: number) => `${(x / 1000).toFixed(0)}k`;
+  return `${k(now.exits - then.exits)}: trap ${k(now.exitsTrap - then.exitsTrap)}, ecall ${
+    k(now.exitsEcall - then.exitsEcall)
+  }, csr ${k(now.exitsCsr - then.exitsCsr)}, xret ${k(now.exitsXret - then.exitsXret)}, sys ${
+    k(now.exitsSys - then.exitsSys)
+  }, stop ${k(now.exitsStop - then.exitsStop)}, out ${k(now.exitsOut - then.exitsOut)}`;
 }
 
 /** The main thread's CPU seconds (the rest of the process's is V8's compiler threads, mostly). */
@@ -237,10 +272,7 @@ function functionSampler(m: Machine, interpretedOnly: boolean) {
       total = 0;
     },
     print(mapPath: string) {
-      const symbols = Deno.readTextFileSync(mapPath).split("\n")
-        .filter((l) => / [tTwW] /.test(l))
-        .map((l) => [BigInt("0x" + l.split(" ")[0]), l.split(" ")[2]] as [bigint, string])
-        .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      const symbols = readSymbols(mapPath);
       const byName = new Map<string, number>();
       for (const [pc, k] of pcs) {
         const name = symbolAt(symbols, BigInt.asUintN(64, BigInt(pc)));
@@ -255,6 +287,14 @@ function functionSampler(m: Machine, interpretedOnly: boolean) {
       }
     },
   };
+}
+
+/** The kernel's functions by address, from System.map. */
+function readSymbols(mapPath: string): [bigint, string][] {
+  return Deno.readTextFileSync(mapPath).split("\n")
+    .filter((l) => / [tTwW] /.test(l))
+    .map((l) => [BigInt("0x" + l.split(" ")[0]), l.split(" ")[2]] as [bigint, string])
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
 function symbolAt(symbols: [bigint, string][], a: bigint): string {
