@@ -732,7 +732,7 @@ export class Hart {
             this.dataTlb.offset,
             hotAt,
             hotMask,
-            this.priv === PRIV_U ? this.jitUserStep : this.jitKernelStep,
+            this.priv === PRIV_U ? this.jitUserStep : 1,
             rvcAt,
             this.reservation === this.reservation ? this.reservation : -1, // NaN: none
           );
@@ -1218,8 +1218,6 @@ export class Hart {
   jitHot: Int32Array | null = null;
   /** What a jump in U-mode adds to its target's counter (a jump elsewhere adds 1). */
   jitUserStep = 1;
-  /** What a jump in S- or M-mode adds (the translator raises it once the boot is over). */
-  jitKernelStep = 1;
   /** Set when run() stopped at a hot jump target so the translator can take over. */
   jitExit = false;
   /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */
@@ -1236,7 +1234,7 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = Math.min(0, c + (this.priv === PRIV_U ? this.jitUserStep : this.jitKernelStep));
+      hot[i] = this.priv === PRIV_U ? Math.min(0, c + this.jitUserStep) : c + 1;
       return false;
     }
     this.jitExit = true;

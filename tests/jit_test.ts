@@ -696,23 +696,3 @@ Deno.test("jit: CSR writes that only switch the data TLB set or change mie stay 
   assert.deepEqual(outcome("on"), interpreted);
   assert.deepEqual(outcome("check"), { ...interpreted, checked: true });
 });
-
-Deno.test("jit: once the boot is over, M-mode code gets hot ten times sooner", () => {
-  const regions = (after: number) => {
-    const h = bareHart([
-      E.lui(2, 10), // 0: 40,960 passes: past 20,000, short of 200,000
-      E.addi(1, 1, 1), // 4
-      E.addi(2, 2, -1), // 8
-      bne(2, 0, -8), // 12 -> 4
-      E.jal(0, 0), // 16: stays here (the test stops once x1 is 40,960)
-    ]);
-    const jit = new Jit(h, h.mem); // the default threshold
-    jit.kernelAfter = after;
-    let done = 0;
-    while (done < 500_000 && u64(h, 1) < 40960n) done += Math.max(1, jit.run(100));
-    assert.equal(u64(h, 1), 40960n);
-    return jit.stats.regions;
-  };
-  assert.equal(regions(Infinity), 0, "during the boot: 40,960 jumps are not hot");
-  assert.ok(regions(1000) >= 1, "after it: 40,960 jumps are hot");
-});

@@ -57,14 +57,6 @@ const HOT_THRESHOLD = 200000;
  */
 const USER_STEP = 100;
 /**
- * Once the translator has run this many instructions (about twice the default
- * image's boot to its prompt), S- and M-mode code gets hot KERNEL_STEP times
- * sooner: a boot's kernel code runs a few thousand times, a transfer's I/O
- * paths tens of thousands of times per second.
- */
-const KERNEL_AFTER = 100_000_000;
-const KERNEL_STEP = 10;
-/**
  * Hot entries compiled together as one module (one compile and one instance
  * for several regions): the batch is compiled when full or at the next slice.
  */
@@ -241,9 +233,6 @@ export class Jit {
   /** The address space that ran most of late, and its lead over the others (LONG_RUNNING). */
   private runSatp = 0n; // satp at reset
   private runLength = 0;
-  /** Instructions run so far, and how many before kernel code gets hot sooner (for tests). */
-  private ran = 0;
-  kernelAfter = KERNEL_AFTER;
   /** LONG_RUNNING, for tests. */
   longRunning = LONG_RUNNING;
   /** Translation time still allowed (negative: owed), as of `creditAt`. */
@@ -320,7 +309,6 @@ export class Jit {
       if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
-    if ((this.ran += n) >= this.kernelAfter && h.jitKernelStep === 1) h.jitKernelStep = KERNEL_STEP;
     // The lead stops at twice the bound: a program after a long-running one takes over soon.
     const cap = 2 * this.longRunning;
     if (h.satp === this.runSatp) this.runLength = Math.min(this.runLength + n, cap);
@@ -468,10 +456,7 @@ export class Jit {
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
       const h = this.hart;
-      this.hot[i] = Math.min(
-        0,
-        this.hot[i] + (h.priv === PRIV_U ? h.jitUserStep : h.jitKernelStep),
-      );
+      this.hot[i] = h.priv === PRIV_U ? Math.min(0, this.hot[i] + h.jitUserStep) : this.hot[i] + 1;
       return null;
     }
     if (this.hot[i] === 0) {
