@@ -696,3 +696,50 @@ Deno.test("jit: CSR writes that only switch the data TLB set or change mie stay 
   assert.deepEqual(outcome("on"), interpreted);
   assert.deepEqual(outcome("check"), { ...interpreted, checked: true });
 });
+
+Deno.test("jit: a write that turns mstatus.FS off goes on unless FP code follows in its block", () => {
+  const faddD = E.fop(0x01, 0);
+  const program = [
+    E.auipc(7, 0), // 0
+    E.addi(7, 7, 100), // 4: x7 = handler at 100
+    E.csrrw(0, 0x305, 7), // 8: mtvec
+    E.lui(5, 6), // 12: x5 = mstatus.FS
+    E.addi(6, 0, 300), // 16: passes
+    E.csrrs(0, 0x300, 5), // 20: loop: FS on (Dirty), FP code after it in the block: leaves
+    faddD(1, 1, 1), // 24
+    E.addi(8, 8, 1), // 28
+    E.csrrc(0, 0x300, 5), // 32: FS off, no FP code after it in the block: goes on
+    E.addi(6, 6, -1), // 36
+    bne(6, 0, -20), // 40 -> 20
+    faddD(2, 1, 1), // 44: FS off: illegal instruction
+    E.wfi(), // 48
+    ...new Array(12).fill(0), // 52..96
+    E.csrrs(20, 0x342, 0), // 100: handler: mcause
+    E.csrrs(21, 0x341, 0), // 104: mepc
+    E.wfi(), // 108
+  ];
+  const outcome = (mode: "off" | "on" | "check") => {
+    const h = bareHart(program);
+    h.state.f[1] = 0x3ff0000000000000n; // 1.0
+    const jit = mode === "off" ? null : translating(h, mode === "check");
+    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+    runJit(h, jit);
+    return {
+      regs: [8, 20, 21].map((r) => u64(h, r)),
+      f1: h.state.f[1],
+      mstatus: h.mstatus,
+      instret: h.instret,
+      csrExits: mode === "on" ? jit!.stats.exitsCsr : 0,
+      checked: lockstep?.checked ?? 0,
+    };
+  };
+  const interpreted = outcome("off");
+  assert.deepEqual(interpreted.regs, [300n, 2n, BigInt(RAM_BASE) + 44n]);
+  const translated = outcome("on");
+  // The one leave: at the first entry, FP code followed the write in its block.
+  assert.ok(translated.csrExits < 10, `${translated.csrExits} exits after CSR writes`);
+  assert.deepEqual({ ...translated, csrExits: 0 }, interpreted);
+  const checked = outcome("check");
+  assert.deepEqual({ ...checked, checked: 0 }, interpreted);
+  assert.ok(checked.checked >= 20, `${checked.checked} runs checked`);
+});

@@ -1093,6 +1093,11 @@ export class RegionEmitter {
     } else if (insn === ECALL) { // its pc, for sepc/mepc
       this.i32(i.pc | 0);
       this.i32(Math.floor(i.pc / 4294967296) | 0);
+    } else if (f3 !== 0) {
+      // 1: FP code follows in this block, which checked FS once for the block (codegen_fp.ts).
+      const rest = this.cur.insns.slice(k + 1);
+      this.i32(rest.some((r) => isFpOpcode(r.insn & 0x7f)) ? 1 : 0);
+      this.i32(0);
     } else {
       this.i32(0);
       this.i32(0);

@@ -7,7 +7,8 @@
  *
  * The call: sys(insn, address low, high, instructions retired before it)
  * with rs2's value (AMO) or rs1's (CSR) in the scratch slot (ECALL passes
- * its pc as the address); the value for rd comes back in the scratch slot.
+ * its pc as the address, a CSR instruction 1 if FP code follows it in its
+ * block); the value for rd comes back in the scratch slot.
  * Status: 0 go on, 1 trapped (TRAP says why), 2 done and back to the run
  * loop (state the region depends on changed, or an interrupt is takeable),
  * 3 done and jumped (xRET, ECALL: the new pc in the scratch slot) and the
@@ -49,7 +50,10 @@ const PLAIN_CSRS = new Set([0x105, 0x140, 0x141, 0x142, 0x143, 0x305, 0x340, 0x3
 /**
  * CSRs whose write may change the interrupts that are takeable, FS, MXR or
  * the data TLB set: a region goes on after writing them when none but the
- * data set changed (it reloads that) and no interrupt became takeable.
+ * data set changed (it reloads that) and no interrupt became takeable. A
+ * change of FS is fine unless FP code follows in the block: each block checks
+ * FS at its first FP instruction (Linux clears FS at each trap entry and puts
+ * it back before SRET).
  */
 export const STATUS_CSRS = new Set([
   0x100, // sstatus
@@ -219,7 +223,8 @@ export class SystemCalls {
       if (PLAIN_CSRS.has(csr)) return SYS_GO_ON;
       if (
         STATUS_CSRS.has(csr) && !h.endSlice && h.fetchTlb === fetch &&
-        ((h.mstatus ^ status) & MSTATUS_MXR) === 0 && fpReady(h.mstatus) === fpReady(status)
+        ((h.mstatus ^ status) & MSTATUS_MXR) === 0 &&
+        (lo === 0 || fpReady(h.mstatus) === fpReady(status))
       ) return SYS_GO_ON;
       this.stopWhy = csr;
       return SYS_STOP;
