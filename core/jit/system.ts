@@ -134,7 +134,7 @@ export class SystemCalls {
   codeChanged = false;
   /**
    * Why the last call ended the region (for the translator's exit counts): a
-   * CSR's number, or one of the EXIT_ codes below; -1 when it did not.
+   * CSR's number, or a WHY_ code; -1 when it did not.
    */
   stopWhy = -1;
 
