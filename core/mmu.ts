@@ -122,6 +122,16 @@ export class Tlb {
   private readonly superSlots: Uint16Array[];
   private readonly superCount = new Int32Array(3);
   private readonly listed: Uint8Array[];
+  /**
+   * The range of address bits 32..63 of the superpage parts filled since the
+   * last flush (min > max: none), and whether one came from a leaf above 4 GiB:
+   * a fence outside the range has no superpage part to drop. Linux maps its
+   * own memory with superpages in the upper half and fences user pages one by
+   * one (fork, exec, page faults), where the scan was 4 % of a shell loop's time.
+   */
+  private superHiMin = 0;
+  private superHiMax = -1;
+  private superHuge = false;
 
   /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
   constructor(buffer: ArrayBufferLike, offset: number) {
@@ -150,6 +160,9 @@ export class Tlb {
       for (let j = 0; j < this.superCount[k]; j++) listed[slots[j]] = 0;
       this.superCount[k] = 0;
     }
+    this.superHiMin = 0;
+    this.superHiMax = -1;
+    this.superHuge = false;
   }
 
   /**
@@ -164,6 +177,7 @@ export class Tlb {
       const i = tlbIndex(k as Access, vaddr);
       if (this.page[k][i] === page && this.hi[k][i] === hi) this.invalidate(k as Access, i);
     }
+    if (!this.superHuge && (hi < this.superHiMin || hi > this.superHiMax)) return;
     for (let k = 0; k < 3; k++) {
       const shifts = this.leafShift[k], pages = this.page[k], his = this.hi[k];
       const slots = this.superSlots[k];
@@ -194,9 +208,16 @@ export class Tlb {
     const i = tlbIndex(access, vaddr);
     this.filled = true;
     this.leafShift[access][i] = leafShift;
-    if (leafShift !== 12 && this.listed[access][i] === 0) {
-      this.listed[access][i] = 1;
-      this.superSlots[access][this.superCount[access]++] = i;
+    if (leafShift !== 12) {
+      if (this.listed[access][i] === 0) {
+        this.listed[access][i] = 1;
+        this.superSlots[access][this.superCount[access]++] = i;
+      }
+      const hi = Math.floor(vaddr / 4294967296);
+      if (this.superHiMin > this.superHiMax) this.superHiMin = this.superHiMax = hi;
+      else if (hi < this.superHiMin) this.superHiMin = hi;
+      else if (hi > this.superHiMax) this.superHiMax = hi;
+      if (leafShift > 32) this.superHuge = true;
     }
     this.page[access][i] = page;
     this.hi[access][i] = Math.floor(vaddr / 4294967296);

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { RAM_BASE, TLB_AREA_BYTES } from "../core/memory.ts";
-import { TLB_BYTES } from "../core/mmu.ts";
+import { Tlb, TLB_BYTES } from "../core/mmu.ts";
+import { ACCESS_LOAD } from "../core/trap.ts";
 import { ADDRESS_SPACES } from "../core/hart.ts";
 import { CHAIN_BYTES } from "../core/jit/codegen.ts";
 import { bareHart, runFor, u64 } from "./support/bare_hart.ts";
@@ -137,4 +138,26 @@ Deno.test("ASIDs: the extra TLB sets fit the TLB area beside the chain cache", (
   const h = bareHart([]);
   const offsets = h.tlbs.map((t) => t.offset).sort((a, b) => a - b);
   for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i] - offsets[i - 1] >= TLB_BYTES);
+});
+
+Deno.test("TLB: a one-page fence outside every superpage's range keeps them; one inside drops its parts", () => {
+  const t = new Tlb(new ArrayBuffer(TLB_BYTES), 0);
+  const kernel = -0x40_0000_0000 + 0x20_0000; // 0xffffffc000200000, a 2 MiB leaf
+  const user = 0x4000_0000; // a 1 GiB leaf at 1 GiB
+  t.fill(ACCESS_LOAD, kernel + 0x3000, 0x10000, 21);
+  t.fill(ACCESS_LOAD, 0x7000_1000, 0x20000); // a 4 KiB page elsewhere
+  t.invalidatePage(0x5000); // a user page: no superpage part there
+  assert.equal(t.lookup(ACCESS_LOAD, kernel + 0x3000), 0x10000);
+  assert.equal(t.lookup(ACCESS_LOAD, 0x7000_1000), 0x20000);
+  t.invalidatePage(kernel + 0x1f_f000); // the last page of the same 2 MiB leaf
+  assert.equal(t.lookup(ACCESS_LOAD, kernel + 0x3000), -1);
+  t.fill(ACCESS_LOAD, user + 0x1234_5000, 0x30000, 30);
+  t.fill(ACCESS_LOAD, kernel + 0x3000, 0x10000, 21);
+  t.invalidatePage(user + 0x3fff_f000); // same 1 GiB leaf, bits 32..63 inside the range now
+  assert.equal(t.lookup(ACCESS_LOAD, user + 0x1234_5000), -1);
+  assert.equal(t.lookup(ACCESS_LOAD, kernel + 0x3000), 0x10000);
+  t.flush();
+  t.fill(ACCESS_LOAD, kernel + 0x3000, 0x10000, 21);
+  t.invalidatePage(kernel + 0x4000);
+  assert.equal(t.lookup(ACCESS_LOAD, kernel + 0x3000), -1);
 });
