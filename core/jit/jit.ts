@@ -136,7 +136,7 @@ interface Region {
   runs: number;
   retired: number;
   /** Pcs it is entered at from other virtual addresses (`alias`), for forgetEntries. */
-  aliases: number[];
+  aliases: Set<number>;
 }
 
 export interface Entry {
@@ -455,7 +455,7 @@ export class Jit {
     if (!r.valid || r.plan.pageBuf !== base || r.plan.crossBuf >= 0) return null;
     if (r.epoch !== this.fenceEpoch && !this.recheck(r)) return null;
     const e = { region: r, index: found.index, delta: pc - r.plan.blocks[found.index].pc };
-    r.aliases.push(pc);
+    r.aliases.add(pc);
     this.entryPc[i] = pc;
     this.entries[i] = e;
     this.byPc.set(pc, e);
@@ -719,7 +719,7 @@ export class Jit {
           entries,
           runs: 0,
           retired: 0,
-          aliases: [],
+          aliases: new Set(),
         };
       },
     );
@@ -770,7 +770,7 @@ export class Jit {
       if (this.byCode.get(at)?.region === r) this.byCode.delete(at);
     }
     for (const pc of r.aliases) if (this.byPc.get(pc)?.region === r) this.byPc.delete(pc);
-    r.aliases = [];
+    r.aliases.clear();
   }
 
   /** Drops every translation (the cache is full). */
