@@ -218,3 +218,68 @@ Deno.test("jit alias: the interpreter stops at a pc that found its translation f
   );
   assert.ok(atB >= 40, `the run loop entered the translation at VA_B ${atB} times`);
 });
+
+/** The second code page (an instruction's upper half), and a third whose upper half differs. */
+const CODE2 = 0x31000, CODE3 = 0x32000;
+/** A function at the first page's end whose `add x28, x28, x27` runs across into the next page. */
+const FN2 = 0xff4;
+
+/**
+ * Calls FN2 20 times at VA_A, then 20 at `second`, where the page after VA_B maps
+ * `next` (CODE2 as after VA_A, or CODE3, where the upper half makes the
+ * instruction `sub x28, x28, x27`).
+ */
+function crossMachine(next: number, second = VA_B): Hart {
+  const h = machine(VA_B);
+  const v = h.mem.view;
+  v.setBigUint64(L0 + (((VA_A + 0x1000) >>> 12) & 511) * 8, pte(RAM_BASE + CODE2, 0x4b), true);
+  v.setBigUint64(L0 + (((VA_B + 0x1000) >>> 12) & 511) * 8, pte(RAM_BASE + next, 0x4b), true);
+  put(h, 0x1000, [
+    E.lui(13, (VA_A + 0x1000) >>> 12),
+    E.addi(5, 0, 20),
+    E.jalr(1, 13, FN2 - 0x1000), // 0x1008
+    E.addi(5, 5, -1),
+    bne(5, 0, -8),
+    E.lui(13, (second + 0x1000) >>> 12),
+    E.addi(5, 0, 20),
+    E.jalr(1, 13, FN2 - 0x1000), // 0x101c
+    E.addi(5, 5, -1),
+    bne(5, 0, -8),
+    E.wfi(),
+  ]);
+  put(h, CODE + FN2, [E.addi(26, 26, 1), E.auipc(27, 0)]);
+  v.setUint16(CODE + 0xffc, 0x0001, true); // c.nop
+  for (const [page, insn] of [[CODE2, E.add(28, 28, 27)], [CODE3, E.sub(28, 28, 27)]]) {
+    v.setUint16(CODE + 0xffe, insn & 0xffff, true);
+    v.setUint16(page, insn >>> 16, true);
+    v.setUint32(page + 2, E.jalr(0, 1, 0), true);
+  }
+  return h;
+}
+
+Deno.test("jit alias: an instruction across the page end runs at another address, checking the next page there", () => {
+  for (const next of [CODE2, CODE3]) {
+    const run = (mode: "off" | "on" | "check", slice: number, second = VA_B) => {
+      const h = crossMachine(next, second);
+      const jit = mode === "off" ? null : new Jit(h, h.mem, mode === "check");
+      jit?.setHotThreshold(0);
+      if (mode === "check") new Lockstep(jit!);
+      for (let n = 0; n < 1_000_000 && !h.waiting;) {
+        n += Math.max(1, jit ? jit.run(slice) : h.run(slice));
+      }
+      assert.ok(h.waiting, "the program ran to its end");
+      return { sums: [u64(h, 26), u64(h, 28)], regions: jit?.stats.regions ?? 0 };
+    };
+    const want = run("off", 1000).sums;
+    const at = (va: number) => BigInt(va + FN2 + 4);
+    const b = next === CODE2 ? 20n * at(VA_B) : -20n * at(VA_B);
+    assert.deepEqual(want, [40n, BigInt.asUintN(64, 20n * at(VA_A) + b)]);
+    for (const slice of [1000, 7]) {
+      const got = run("on", slice);
+      assert.deepEqual(got.sums, want, `next page ${next.toString(16)}, slices of ${slice}`);
+      // Where the next page is the same, no translation more than with one address.
+      if (next === CODE2) assert.equal(got.regions, run("on", slice, VA_A).regions);
+    }
+    assert.deepEqual(run("check", 1000).sums, want, "under the lockstep checker");
+  }
+});
