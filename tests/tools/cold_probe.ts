@@ -81,21 +81,27 @@ if (!values.child) {
     const after = await snaps();
     const d: Snap = { wall };
     for (const k of Object.keys(after)) d[k] = after[k] - (before[k] ?? 0);
+    d.mainCpu = after.mainCpu - before.mainCpuEnd;
+    d.procCpu = after.procCpu - before.procCpuEnd;
     d.load = after.load;
+    d.calMs = `${before.calMs.toFixed(0)}/${after.calMs.toFixed(0)}` as unknown as number;
     d.credit = after.credit;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
   for (const [name, d] of rows) {
     const f = (k: string, p = 0, s = 1) => ((d[k] ?? NaN) / s).toFixed(p);
-    console.log(`== ${name} (load ${f("load", 2)})`);
+    console.log(`== ${name} (load ${f("load", 2)}, calibration CPU ms before/after ${d.calMs})`);
     console.log(
       `  wall ${f("wall", 2)} s, CPU main ${f("mainCpu", 2)} s, process ${f("procCpu", 2)} s`,
     );
     console.log(
       `  insns: interpreted ${f("interp", 1, 1e6)} M, translated ${f("trans", 1, 1e6)} M ` +
         `(at an alias ${f("transAlias", 1, 1e6)} M), region entries ${f("enters", 2, 1e6)} M, ` +
-        `run-loop lookups ${f("lookups", 2, 1e6)} M`,
+        `run-loop lookups ${f("lookups", 2, 1e6)} M, slow-path loads ${
+          f("slowLoads", 2, 1e6)
+        } M, ` +
+        `stores ${f("slowStores", 2, 1e6)} M`,
     );
     console.log(
       `  hot: queued ${f("queued")}, turned away ${f("turnedAway")}, aliases made ${
@@ -187,6 +193,28 @@ if (alias) {
     return e;
   };
 }
+// Translated code's loads and stores that missed its TLB check (the slow path, in JS), and
+// the pages behind them by data-TLB index (core/mmu.ts dataTlbIndex: page bits 12..21).
+const slowPages = new Map<number, Map<number, number>>();
+for (const [name, key] of [["loadHelper", "slowLoads"], ["storeHelper", "slowStores"]]) {
+  const f = proto[name];
+  c[key] = 0;
+  proto[name] = function (this: Any, lo: number, hi: number, f3: number) {
+    c[key]++;
+    const ti = (lo >>> 12) & 1023, page = hi * 4294967296 + (lo >>> 0) - ((lo >>> 0) % 4096);
+    let m = slowPages.get(ti);
+    if (!m) slowPages.set(ti, m = new Map());
+    if (m.size < 8 || m.has(page)) m.set(page, (m.get(page) ?? 0) + 1);
+    return f.call(this, lo, hi, f3);
+  };
+}
+// Flat variants (a region entered inside one of its loops: at an alias, say).
+const flatFn = proto.flatFn;
+c.flats = 0;
+proto.flatFn = function (this: Any, r: Any) {
+  if (r.flat === null) c.flats++;
+  return flatFn.call(this, r);
+};
 const translatePending = proto.translatePending;
 proto.translatePending = function (this: Any) {
   c.queued += this.pending.length;
@@ -199,8 +227,18 @@ proto.spend = function (this: Any, ms: number) {
   c.spentMs += ms;
   return spend.call(this, ms);
 };
+const planWithPage = proto.planWithPage;
+c.mergeMs = 0;
+proto.planWithPage = function (this: Any, ...a: unknown[]) {
+  const t0 = performance.now();
+  const p = planWithPage.apply(this, a);
+  c.mergeMs += performance.now() - t0;
+  return p;
+};
 const compile = proto.compile;
+c.dupScanMs = 0;
 proto.compile = function (this: Any, plans: Any[]) {
+  const t1 = performance.now();
   // A region whose code some valid region translated at another virtual address already.
   for (const p of plans) {
     const elsewhere = p.blocks.some((b: Any) => {
@@ -215,6 +253,7 @@ proto.compile = function (this: Any, plans: Any[]) {
     });
     if (elsewhere) c.dupRegions++;
   }
+  c.dupScanMs += performance.now() - t1;
   const t0 = performance.now();
   const out = compile.call(this, plans);
   void t0;
@@ -226,9 +265,10 @@ const statFiles = [
   Deno.openSync(`/proc/self/task/${Deno.pid}/stat`),
   Deno.openSync("/proc/self/stat"),
   Deno.openSync("/proc/loadavg"),
+  Deno.openSync("/proc/self/status"),
 ];
 function readProc(k: number): string {
-  const buf = new Uint8Array(1024);
+  const buf = new Uint8Array(4096);
   statFiles[k].seekSync(0, Deno.SeekMode.Start);
   const n = statFiles[k].readSync(buf) ?? 0;
   return new TextDecoder().decode(buf.subarray(0, n));
@@ -240,14 +280,39 @@ function cpuOf(k: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/**
+ * Main-thread CPU milliseconds of a fixed loop: how fast the host runs this
+ * thread just now (the machine's virtual CPUs are shared: the same work took
+ * 2-7 times the CPU time in some runs).
+ */
+function calibrate(): number {
+  const t0 = cpuOf(0);
+  let x = 1;
+  for (let k = 0; k < 100_000_000; k++) x = (x * 1103515245 + 12345) | 0;
+  // x used, so that the loop is not dropped as dead code.
+  return (cpuOf(0) - t0) * 1000 + (x === 42 ? 1e-9 : 0);
+}
+
 Deno.addSignalListener("SIGUSR1", () => {
-  const snap: Snap = { ...c, mainCpu: cpuOf(0), procCpu: cpuOf(1) };
+  const mainCpu = cpuOf(0), procCpu = cpuOf(1), calMs = calibrate();
+  // A command's CPU runs from the end of the snapshot before (its calibration not counted).
+  const snap: Snap = { ...c, mainCpu, procCpu, calMs, mainCpuEnd: cpuOf(0), procCpuEnd: cpuOf(1) };
   snap.load = Number(readProc(2).split(" ")[0]);
+  snap.rssMiB = Number(/VmRSS:\s+(\d+)/.exec(readProc(3))?.[1] ?? NaN) / 1024;
   if (jit) {
     for (const [k, v] of Object.entries(jit.stats as Snap)) snap[k] = v;
     jit.overBudget?.call(jit);
     snap.credit = jit.creditMs;
   }
+  // The data-TLB slots with the most slow-path accesses since the last snapshot, and their pages.
+  const top = [...slowPages].map(([ti, m]) =>
+    [ti, [...m.values()].reduce((a, b) => a + b, 0), m] as const
+  )
+    .sort((a, b) => b[1] - a[1]).slice(0, 3);
+  snap.slowTop = top.map(([ti, n, m]) =>
+    `slot ${ti}: ${n} (${[...m].map(([pg, k]) => `${pg.toString(16)}:${k}`).join(" ")})`
+  ).join("; ") as unknown as number;
+  slowPages.clear();
   out.writeSync(new TextEncoder().encode(JSON.stringify(snap) + "\n"));
 });
 
