@@ -12,7 +12,7 @@
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import { TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "../mmu.ts";
+import { fetchTlbIndex, TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "../mmu.ts";
 import {
   JIT_PC_OFFSET,
   JIT_RESERVATION_OFFSET,
@@ -631,28 +631,21 @@ export class RegionEmitter {
 
   /**
    * Before an instruction across the page end: unless the fetch TLB maps the
-   * next page (where the region runs: P_DELTA) where its upper half was read
-   * from (plan.crossBuf), leave for the interpreter there (STATUS_STOP: no
-   * chaining back into this region). So the region runs at another virtual
-   * address of its code too (core/jit/jit.ts `alias`).
+   * next page where its upper half was read from (plan.crossBuf), leave for
+   * the interpreter there (STATUS_STOP: no chaining back into this region).
+   * The next page's address is a constant here: such a region runs only where
+   * it was translated (core/jit/jit.ts `alias`).
    */
   private crossGuard(i: Insn, k: number): void {
-    this.pcValue(this.plan.pageVa + 4096);
-    this.local(Op.local_tee, L_A);
-    this.op(Op.i32_wrap_i64);
-    this.local(Op.local_set, L_LO);
-    this.fetchIndex16();
+    const next = this.plan.pageVa + 4096;
+    const at = tlbEntryOffset(0) + fetchTlbIndex(next) * 16;
     this.local(Op.local_get, P_FTLB);
-    this.op(Op.i32_add);
-    this.local(Op.local_tee, L_TI);
-    this.mem(Op.i64_load, 3, tlbEntryOffset(0));
-    this.local(Op.local_get, L_A);
+    this.mem(Op.i64_load, 3, at);
+    this.i64(next);
     this.op(Op.i64_ne);
-    this.local(Op.local_get, L_TI);
-    this.mem(Op.i32_load, 2, tlbEntryOffset(0) + 8);
-    this.local(Op.local_get, L_LO);
-    this.op(Op.i32_add);
-    this.i32(this.plan.crossBuf | 0);
+    this.local(Op.local_get, P_FTLB);
+    this.mem(Op.i32_load, 2, at + 8);
+    this.i32((this.plan.crossBuf - (next | 0)) | 0);
     this.op(Op.i32_ne);
     this.op(Op.i32_or);
     this.open(Op.if, VOID, false);

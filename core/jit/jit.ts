@@ -449,14 +449,14 @@ export class Jit {
    * A translation of the code at buffer offset `base` + pc's page offset made
    * at another virtual address, entered at `pc` with the difference (the same
    * bytes at the same page offset run the same; every pc the code makes is
-   * offset: core/jit/codegen.ts P_DELTA; an instruction across the page's
-   * end checks the next page where the region runs).
+   * offset: core/jit/codegen.ts P_DELTA). Not a region with an instruction
+   * across its page's end: its check of the next page is by address.
    */
   private alias(pc: number, base: number, i: number): Entry | null {
     const found = this.byCode.get(base + (pc & 4095));
     if (found === undefined) return null;
     const r = found.region;
-    if (!r.valid || r.plan.pageBuf !== base) return null;
+    if (!r.valid || r.plan.pageBuf !== base || r.plan.crossBuf >= 0) return null;
     if (r.epoch !== this.fenceEpoch && !this.recheck(r)) return null;
     const e = { region: r, index: found.index, delta: pc - r.plan.blocks[found.index].pc };
     r.aliases.add(pc);
