@@ -464,17 +464,7 @@ export class Jit {
     this.entries[i] = e;
     this.byPc.set(pc, e);
     this.chainTo(pc, e);
-    // As at a pc just translated (translatePending), the interpreter stops here and at the
-    // region's roots at this address from now on, instead of interpreting on to the next
-    // target whose count ran out (a pc first reached from translated code kept its count).
-    this.ready(i);
-    for (const root of r.plan.roots) this.ready(((root + e.delta) >>> 1) & (TABLE_SIZE - 1));
     return e;
-  }
-
-  /** Makes the interpreter stop at jumps to counter `j`'s pc (a translation waits there). */
-  private ready(j: number): void {
-    if (this.hot[j] < 0 && this.hot[j] >= -HOT_THRESHOLD) this.hot[j] = 0;
   }
 
   /** Lets regions that leave for `pc` tail-call `e` (checked against the fetch TLB there). */
