@@ -140,7 +140,7 @@ interface Region {
   runs: number;
   retired: number;
   /** Pcs it is entered at from other virtual addresses (`alias`), for forgetEntries. */
-  aliases: Set<number>;
+  aliases: number[];
 }
 
 export interface Entry {
@@ -459,7 +459,7 @@ export class Jit {
     if (!r.valid || r.plan.pageBuf !== base || r.plan.crossBuf >= 0) return null;
     if (r.epoch !== this.fenceEpoch && !this.recheck(r)) return null;
     const e = { region: r, index: found.index, delta: pc - r.plan.blocks[found.index].pc };
-    r.aliases.add(pc);
+    r.aliases.push(pc);
     this.entryPc[i] = pc;
     this.entries[i] = e;
     this.byPc.set(pc, e);
@@ -723,7 +723,7 @@ export class Jit {
           entries,
           runs: 0,
           retired: 0,
-          aliases: new Set(),
+          aliases: [],
         };
       },
     );
@@ -774,7 +774,7 @@ export class Jit {
       if (this.byCode.get(at)?.region === r) this.byCode.delete(at);
     }
     for (const pc of r.aliases) if (this.byPc.get(pc)?.region === r) this.byPc.delete(pc);
-    r.aliases.clear();
+    r.aliases = [];
   }
 
   /** Drops every translation (the cache is full). */
