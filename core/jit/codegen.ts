@@ -6,8 +6,7 @@
  * an inline software-TLB hit path with a helper call on a miss (branch hints
  * mark the hit likely and the exits unlikely: core/jit/wasm.ts branchHints).
  *
- * Signature: (entry block, budget, data TLB offset, fetch TLB offset,
- * instructions so far, delta: P_DELTA) -> status. On return the
+ * Signature: (entry block, budget, data TLB offset) -> status. On return the
  * shared memory holds the registers, the next pc and the retired count
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
@@ -43,22 +42,14 @@ export const STATUS_STOP = 2;
 
 // Locals: params, 31 guest registers, then temporaries.
 const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
-/**
- * Where the region runs minus where it was translated (f64, a multiple of
- * 4096): the same physical code at another virtual address, as ASLR puts a
- * library or a PIE program in each new process (core/jit/jit.ts `alias`).
- * Inside, L_PC holds pcs as translated; the delta is added where a pc
- * becomes a guest value (AUIPC, a link, leaving) and taken off a jump target.
- */
-const P_DELTA = 5;
-const regLocal = (r: number) => 5 + r; // x1 -> 6 .. x31 -> 36
-const L_PC = 37, L_A = 38, L_T = 39, L_U = 40, L_D = 41; // i64
-const L_N = 42, L_BLK = 43, L_LO = 44, L_SLOT = 45, L_TI = 46, L_ST = 47; // i32
+const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
+const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
+const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
 /** The block a jump into a loop past its head is going to (Structure.sideTargets). */
-const L_SEL = 48;
-export const REGION_LOCALS: [number, number][] = [[36, I64], [7, I32], ...FP_LOCALS];
-const L_FP = 49; // the FP code's locals (FP_LOCALS) follow the emitter's own
-/** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset, -, delta f64). */
+const L_SEL = 46;
+export const REGION_LOCALS: [number, number][] = [[35, I64], [7, I32], ...FP_LOCALS];
+const L_FP = 47; // the FP code's locals (FP_LOCALS) follow the emitter's own
+/** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
 export const CHAIN_ENTRIES = 1 << 14;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
 /**
@@ -192,8 +183,6 @@ export class RegionEmitter {
     this.local(Op.local_get, P_FTLB);
     this.local(Op.local_get, L_N);
     this.local(Op.local_get, L_TI);
-    this.mem(Op.f64_load, 3, this.chainAt + 24); // delta
-    this.local(Op.local_get, L_TI);
     this.mem(Op.i32_load, 2, this.chainAt + 8); // table slot
     this.w.byte(Op.return_call_indirect);
     this.w.u32(0); // the region type
@@ -235,9 +224,6 @@ export class RegionEmitter {
     this.local(Op.local_set, L_SEL);
     this.local(Op.local_get, P_N0);
     this.local(Op.local_set, L_N);
-    this.local(Op.local_get, P_DELTA);
-    this.op(Op.i64_trunc_f64_s);
-    this.local(Op.local_set, L_D);
     const blocks = plan.blocks, k = blocks.length;
     const shape: Structure = flatExits === null ? structure(blocks, plan.roots) : {
       units: blocks.map((_, h): Unit => ({ h, t: h, inner: null })),
@@ -287,10 +273,6 @@ export class RegionEmitter {
     this.emitUnits(units);
     this.close(); // loop
     this.close(); // $out
-    this.local(Op.local_get, L_PC);
-    this.local(Op.local_get, L_D);
-    this.op(Op.i64_add);
-    this.local(Op.local_set, L_PC);
     for (const r of written) {
       this.op(Op.i32_const);
       w.sleb(0);
@@ -522,13 +504,6 @@ export class RegionEmitter {
     else this.local(Op.local_set, regLocal(r));
   }
 
-  /** A pc as the guest sees it (where the region runs: P_DELTA). */
-  private pcValue(pc: number): void {
-    this.i64(pc);
-    this.local(Op.local_get, L_D);
-    this.op(Op.i64_add);
-  }
-
   /** Leaves the region with pc = `pc` after `retiredInBlock` instructions of this block. */
   exit(pc: number, retiredInBlock: number, status: number): void {
     const dropped = this.cur.insns.length - retiredInBlock;
@@ -633,8 +608,6 @@ export class RegionEmitter {
    * Before an instruction across the page end: unless the fetch TLB maps the
    * next page where its upper half was read from (plan.crossBuf), leave for
    * the interpreter there (STATUS_STOP: no chaining back into this region).
-   * The next page's address is a constant here: such a region runs only where
-   * it was translated (core/jit/jit.ts `alias`).
    */
   private crossGuard(i: Insn, k: number): void {
     const next = this.plan.pageVa + 4096;
@@ -675,12 +648,12 @@ export class RegionEmitter {
         this.set(rd);
         return;
       case 0x17: // AUIPC
-        this.pcValue(i.pc + (insn & 0xfffff000));
+        this.i64(i.pc + (insn & 0xfffff000));
         this.set(rd);
         return;
       case 0x6f: { // JAL
         if (rd !== 0) {
-          this.pcValue(i.pc + i.len);
+          this.i64(i.pc + i.len);
           this.set(rd);
         }
         this.goTo(directTarget(i)!, this.fallThrough);
@@ -692,11 +665,9 @@ export class RegionEmitter {
         this.op(Op.i64_add);
         this.i64(-2);
         this.op(Op.i64_and);
-        this.local(Op.local_get, L_D);
-        this.op(Op.i64_sub);
         this.local(Op.local_set, L_PC);
         if (rd !== 0) {
-          this.pcValue(i.pc + i.len);
+          this.i64(i.pc + i.len);
           this.set(rd);
         }
         // A return (rd x0, rs1 the link register) goes, most likely, to a return site: those
@@ -1142,8 +1113,6 @@ export class RegionEmitter {
       this.open(Op.if, VOID);
       this.i32(0);
       this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
-      this.local(Op.local_get, L_D);
-      this.op(Op.i64_sub);
       this.local(Op.local_set, L_PC);
       this.i32(STATUS_STOP);
       this.local(Op.local_set, L_ST);

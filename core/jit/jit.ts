@@ -34,7 +34,7 @@ import {
 import { MAX_REGION_INSNS, planRegion, type RegionPlan } from "./region.ts";
 import { fpReady, putReservation, SystemCalls, takeReservation } from "./system.ts";
 import { FP_DIRTY } from "./codegen_fp.ts";
-import { ByteWriter, F64, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
+import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
@@ -110,14 +110,7 @@ const TRANSLATE_BURST_MS = 250;
 const LONG_RUNNING = 50_000_000;
 const TWO32 = 4294967296;
 
-type RegionFn = (
-  entry: number,
-  budget: number,
-  dtlb: number,
-  ftlb: number,
-  n0: number,
-  delta: number,
-) => number;
+type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
 
 interface Region {
   plan: RegionPlan;
@@ -139,15 +132,11 @@ interface Region {
   /** Runs so far and instructions they retired, until probation ends (then -1). */
   runs: number;
   retired: number;
-  /** Pcs it is entered at from other virtual addresses (`alias`), for forgetEntries. */
-  aliases: number[];
 }
 
 export interface Entry {
   region: Region;
   index: number;
-  /** The pc entered at minus the block's pc as translated (core/jit/codegen.ts P_DELTA). */
-  delta: number;
 }
 
 /** Figures for the benchmarks and the README. */
@@ -178,13 +167,6 @@ export class Jit {
    * under network traffic: docs/speed.md).
    */
   private readonly byPc = new Map<number, Entry>();
-  /**
-   * Every installed block by the buffer offset of its code: a new process
-   * maps the same library (or PIE program) at other virtual addresses, and
-   * its pcs find the translation there (`alias`) instead of counting to hot
-   * and being translated again (docs/speed.md, "guest").
-   */
-  private readonly byCode = new Map<number, Entry>();
   private readonly byPage = new Map<number, Region[]>();
   private readonly codePages: Uint8Array;
   private readonly invalidations: Uint8Array;
@@ -208,7 +190,6 @@ export class Jit {
    * (int32 records of 8, in the area after the TLBs); null in checker mode.
    */
   private readonly chain: Int32Array | null;
-  private readonly chainDelta: Float64Array | null;
   readonly stats: JitStats = {
     regions: 0,
     blocks: 0,
@@ -240,9 +221,6 @@ export class Jit {
     this.emitter.checkMode = checkMode;
     const chainAt = mem.tlbOffset + 4 * TLB_BYTES;
     this.chain = checkMode ? null : new Int32Array(mem.memory.buffer, chainAt, CHAIN_BYTES / 4);
-    this.chainDelta = checkMode
-      ? null
-      : new Float64Array(mem.memory.buffer, chainAt, CHAIN_BYTES / 8);
     this.emitter.chainAt = checkMode ? -1 : chainAt;
     this.clearChain();
     hart.jitHot = this.hot;
@@ -349,7 +327,7 @@ export class Jit {
     putReservation(this.mem.i32, h);
     // V8 compiles a region's function at its first call: that counts as translating.
     const t0 = r.runs === 0 ? performance.now() : 0;
-    const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0, e.delta);
+    const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
     if (t0 !== 0) this.spend(performance.now() - t0);
     const i32 = this.mem.i32;
     if (i32[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
@@ -359,7 +337,7 @@ export class Jit {
     if (r.runs >= 0) {
       // A jump out (a call, a return) is not the region's fault: chaining takes it once
       // its target is translated. Only stops at code it leaves to the interpreter count.
-      const stopped = status !== STATUS_GO_ON || r.plan.stops.has(h.pc - e.delta);
+      const stopped = status !== STATUS_GO_ON || r.plan.stops.has(h.pc);
       this.probation(e, stopped ? retired : Math.max(retired, MIN_RUN));
     }
     h.creditRetired(retired - this.sys.credited);
@@ -424,8 +402,6 @@ export class Jit {
         return e;
       }
     }
-    const a = this.alias(pc, base, i);
-    if (a !== null) return a;
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
       const h = this.hart;
@@ -445,28 +421,6 @@ export class Jit {
     return this.entryPc[i] === pc ? this.lookup(pc) : null;
   }
 
-  /**
-   * A translation of the code at buffer offset `base` + pc's page offset made
-   * at another virtual address, entered at `pc` with the difference (the same
-   * bytes at the same page offset run the same; every pc the code makes is
-   * offset: core/jit/codegen.ts P_DELTA). Not a region with an instruction
-   * across its page's end: its check of the next page is by address.
-   */
-  private alias(pc: number, base: number, i: number): Entry | null {
-    const found = this.byCode.get(base + (pc & 4095));
-    if (found === undefined) return null;
-    const r = found.region;
-    if (!r.valid || r.plan.pageBuf !== base || r.plan.crossBuf >= 0) return null;
-    if (r.epoch !== this.fenceEpoch && !this.recheck(r)) return null;
-    const e = { region: r, index: found.index, delta: pc - r.plan.blocks[found.index].pc };
-    r.aliases.push(pc);
-    this.entryPc[i] = pc;
-    this.entries[i] = e;
-    this.byPc.set(pc, e);
-    this.chainTo(pc, e);
-    return e;
-  }
-
   /** Lets regions that leave for `pc` tail-call `e` (checked against the fetch TLB there). */
   private chainTo(pc: number, e: Entry): void {
     const c = this.chain, r = e.region;
@@ -479,7 +433,6 @@ export class Jit {
     c[at + 2] = slot;
     c[at + 3] = e.index;
     c[at + 4] = e.region.plan.pageBuf;
-    this.chainDelta![(at >> 1) + 3] = e.delta; // the record's bytes 24-31
   }
 
   /**
@@ -624,11 +577,10 @@ export class Jit {
     const plan = region.plan, page = plan.pageBuf >>> 12;
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
-      const e = { region, index, delta: 0 };
+      const e = { region, index };
       this.entryPc[j] = b.pc;
       this.entries[j] = e;
       this.byPc.set(b.pc, e);
-      this.byCode.set(plan.pageBuf + b.pc - plan.pageVa, e);
       if (region.entries.has(index)) this.chainTo(b.pc, e);
     });
     this.listOn(page, region);
@@ -723,7 +675,6 @@ export class Jit {
           entries,
           runs: 0,
           retired: 0,
-          aliases: [],
         };
       },
     );
@@ -767,14 +718,7 @@ export class Jit {
 
   /** Removes a region's blocks from the by-pc index (it is being dropped). */
   private forgetEntries(r: Region): void {
-    const p = r.plan;
-    for (const b of p.blocks) {
-      if (this.byPc.get(b.pc)?.region === r) this.byPc.delete(b.pc);
-      const at = p.pageBuf + b.pc - p.pageVa;
-      if (this.byCode.get(at)?.region === r) this.byCode.delete(at);
-    }
-    for (const pc of r.aliases) if (this.byPc.get(pc)?.region === r) this.byPc.delete(pc);
-    r.aliases = [];
+    for (const b of r.plan.blocks) if (this.byPc.get(b.pc)?.region === r) this.byPc.delete(b.pc);
   }
 
   /** Drops every translation (the cache is full). */
@@ -782,7 +726,6 @@ export class Jit {
     for (const list of this.byPage.values()) for (const r of list) r.valid = false;
     this.byPage.clear();
     this.byPc.clear();
-    this.byCode.clear();
     this.entryPc.fill(NaN);
     this.entries.fill(undefined);
     this.codePages.fill(0);
@@ -851,7 +794,7 @@ export class Jit {
 /** Type 0 is the regions' (return_call_indirect names it). */
 const T_REGION = 0, T_HELPER = 1, T_LOG = 2, T_MULHU = 3, T_SYS = 4;
 const TYPES = [
-  { params: [I32, I32, I32, I32, I32, F64], results: [I32] },
+  { params: [I32, I32, I32, I32, I32], results: [I32] },
   { params: [I32, I32, I32], results: [I32] },
   { params: [I32, I32], results: [] },
   { params: [I64, I64], results: [I64] },
