@@ -68,12 +68,8 @@ const PROBATION = 256;
 const NEVER = -(1 << 30);
 /** Store-invalidations after which a page is left to the interpreter (code and data mixed). */
 const MAX_INVALIDATIONS = 8;
-/**
- * Code cache bound: past either, every translation is dropped. Debian's boot
- * leaves ~28 MiB of wasm: at 32 MiB the first shell loop after it flushed
- * everything, the kernel's code included (docs/speed.md, "cold").
- */
-const MAX_CACHE_BYTES = 64 << 20;
+/** Code cache bound: past either, every translation is dropped. */
+const MAX_CACHE_BYTES = 32 << 20;
 const MAX_REGIONS = 8192;
 /**
  * Regions of one page are planned again as one while they hold at most this
