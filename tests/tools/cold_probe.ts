@@ -1,0 +1,320 @@
+/**
+ * Where a guest command's run goes between the interpreter, translated code
+ * and the translator: runs demu in-process (main.ts `main`, the usual command
+ * line after `--`) as a child on a pipe, waits for --prompt, types each --cmd
+ * and waits for the prompt again; around each command the child writes a
+ * snapshot of its counters, and the driver prints each command's difference:
+ * wall and CPU seconds (the main thread's, the process's: V8 compiles on its
+ * other threads), instructions interpreted and translated (and of those, run
+ * at another virtual address: core/jit/jit.ts `alias`), region entries, hot
+ * pcs translated and turned away by the time budget, the translator's time
+ * (planning and compiling; first runs), and its stats.
+ *
+ *   deno run -A tests/tools/cold_probe.ts --prompt 'root@debian:~# ' \
+ *     [--setup CMD]... --cmd "sh -c 'i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'" \
+ *     -- ~/.cache/demu/debian/current/debian.cfg
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { Jit } from "../../core/jit/jit.ts";
+import { Hart } from "../../core/hart.ts";
+import { main } from "../../main.ts";
+import { spawnDemu } from "../support/cli_run.ts";
+
+const dash = Deno.args.indexOf("--");
+const own = dash < 0 ? Deno.args : Deno.args.slice(0, dash);
+const demuArgs = dash < 0 ? [] : Deno.args.slice(dash + 1);
+const { values } = parseArgs({
+  args: own,
+  options: {
+    out: { type: "string" },
+    prompt: { type: "string" },
+    setup: { type: "string", multiple: true },
+    cmd: { type: "string", multiple: true },
+    child: { type: "boolean" },
+  },
+});
+const OUT = values.out ?? "/tmp/cold_probe.jsonl";
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+type Snap = Record<string, number>;
+
+if (!values.child) {
+  const prompt = values.prompt ?? "# ";
+  Deno.writeTextFileSync(OUT, "");
+  const vm = spawnDemu(Deno.execPath(), [
+    "run",
+    "-A",
+    fileURLToPath(import.meta.url),
+    "--child",
+    "--out",
+    OUT,
+    "--",
+    ...demuArgs,
+  ]);
+  const t0 = performance.now();
+  const snaps = async (): Promise<Snap> => {
+    const n = Deno.readTextFileSync(OUT).split("\n").filter((l) => l).length;
+    vm.kill("SIGUSR1");
+    for (;;) {
+      const lines = Deno.readTextFileSync(OUT).split("\n").filter((l) => l);
+      if (lines.length > n) return JSON.parse(lines[n]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await vm.console.waitFor(prompt, 3_600_000);
+  const boot = (performance.now() - t0) / 1000;
+  const rows: [string, Snap][] = [];
+  let before = await snaps();
+  rows.push([`boot ${boot.toFixed(1)} s`, before]);
+  for (const cmd of values.setup ?? []) {
+    vm.console.type(cmd + "\n");
+    await vm.console.waitFor(prompt, 600_000);
+  }
+  for (const cmd of values.cmd ?? []) {
+    before = await snaps();
+    const w0 = performance.now();
+    vm.console.type(cmd + "\n");
+    await vm.console.waitFor(prompt, 3_600_000);
+    const wall = (performance.now() - w0) / 1000;
+    const after = await snaps();
+    const d: Snap = { wall };
+    for (const k of Object.keys(after)) d[k] = after[k] - (before[k] ?? 0);
+    d.mainCpu = after.mainCpu - before.mainCpuEnd;
+    d.procCpu = after.procCpu - before.procCpuEnd;
+    d.load = after.load;
+    d.calMs = `${before.calMs.toFixed(0)}/${after.calMs.toFixed(0)}` as unknown as number;
+    d.credit = after.credit;
+    rows.push([cmd.slice(0, 40), d]);
+  }
+  await vm.stop();
+  for (const [name, d] of rows) {
+    const f = (k: string, p = 0, s = 1) => ((d[k] ?? NaN) / s).toFixed(p);
+    console.log(`== ${name} (load ${f("load", 2)}, calibration CPU ms before/after ${d.calMs})`);
+    console.log(
+      `  wall ${f("wall", 2)} s, CPU main ${f("mainCpu", 2)} s, process ${f("procCpu", 2)} s`,
+    );
+    console.log(
+      `  insns: interpreted ${f("interp", 1, 1e6)} M, translated ${f("trans", 1, 1e6)} M ` +
+        `(at an alias ${f("transAlias", 1, 1e6)} M), region entries ${f("enters", 2, 1e6)} M, ` +
+        `run-loop lookups ${f("lookups", 2, 1e6)} M, slow-path loads ${
+          f("slowLoads", 2, 1e6)
+        } M, ` +
+        `stores ${f("slowStores", 2, 1e6)} M`,
+    );
+    console.log(
+      `  hot: queued ${f("queued")}, turned away ${f("turnedAway")}, aliases made ${
+        f("aliasMade")
+      }, alias refused ${f("aliasRefused")} (invalid ${f("refInvalid")}, cross ${
+        f("refCross")
+      }, epoch ${f("refEpoch")}), translatePending ${f("tpMs")} ms, ` +
+        `first runs ${f("firstRunMs")} ms, spent ${f("spentMs")} ms, credit now ${f("credit")} ms`,
+    );
+    console.log(
+      `  stats: +${f("regions")} regions (${f("dupRegions")} with code translated elsewhere), ` +
+        `+${f("blocks")} blocks, +${f("instructions")} insns, +${f("modules")} modules, ` +
+        `${f("compileMs")} ms compiling, +${f("invalidated")} invalidated, ` +
+        `+${f("dropped")} dropped, +${f("flushes")} flushes, cache ${f("cacheBytes", 0, 1024)} KiB`,
+    );
+  }
+  Deno.exit(0);
+}
+
+// The child: counters bumped by wrapped methods.
+const c: Snap = {
+  interp: 0,
+  trans: 0,
+  transAlias: 0,
+  enters: 0,
+  lookups: 0,
+  queued: 0,
+  turnedAway: 0,
+  aliasMade: 0,
+  aliasRefused: 0,
+  tpMs: 0,
+  firstRunMs: 0,
+  spentMs: 0,
+  dupRegions: 0,
+  refInvalid: 0,
+  refPage: 0,
+  refCross: 0,
+  refEpoch: 0,
+};
+let jit: Any = null;
+const proto = Jit.prototype as Any;
+
+const enter = proto.enter;
+proto.enter = function (this: Any, e: Any, budget: number): number {
+  jit = this;
+  c.enters++;
+  const k = enter.call(this, e, budget);
+  c.trans += k;
+  if (e.delta !== 0) c.transAlias += k;
+  return k;
+};
+const run = Hart.prototype.run;
+Hart.prototype.run = function (this: Hart, limit: number) {
+  const n = run.call(this, limit);
+  c.interp += n;
+  return n;
+};
+const lookup = proto.lookup;
+proto.lookup = function (this: Any, pc: number) {
+  jit = this;
+  c.lookups++;
+  const i = (pc >>> 1) & 0xffff;
+  const was = this.hot[i];
+  const e = lookup.call(this, pc);
+  const now = this.hot[i];
+  if (was === 0 && now === -200000) c.turnedAway++;
+  return e;
+};
+const alias = proto.alias;
+if (alias) {
+  proto.alias = function (this: Any, pc: number, base: number, i: number) {
+    const e = alias.call(this, pc, base, i);
+    if (e !== null) c.aliasMade++;
+    else {
+      const f = this.byCode.get(base + (pc & 4095));
+      if (f !== undefined) {
+        c.aliasRefused++;
+        const r = f.region;
+        const why = !r.valid
+          ? "refInvalid"
+          : r.plan.pageBuf !== base
+          ? "refPage"
+          : r.plan.crossBuf >= 0
+          ? "refCross"
+          : "refEpoch";
+        c[why] = (c[why] ?? 0) + 1;
+      }
+    }
+    return e;
+  };
+}
+// Translated code's loads and stores that missed its TLB check (the slow path, in JS), and
+// the pages behind them by data-TLB index (core/mmu.ts dataTlbIndex: page bits 12..21).
+const slowPages = new Map<number, Map<number, number>>();
+for (const [name, key] of [["loadHelper", "slowLoads"], ["storeHelper", "slowStores"]]) {
+  const f = proto[name];
+  c[key] = 0;
+  proto[name] = function (this: Any, lo: number, hi: number, f3: number) {
+    c[key]++;
+    const ti = (lo >>> 12) & 1023, page = hi * 4294967296 + (lo >>> 0) - ((lo >>> 0) % 4096);
+    let m = slowPages.get(ti);
+    if (!m) slowPages.set(ti, m = new Map());
+    if (m.size < 8 || m.has(page)) m.set(page, (m.get(page) ?? 0) + 1);
+    return f.call(this, lo, hi, f3);
+  };
+}
+// Flat variants (a region entered inside one of its loops: at an alias, say).
+const flatFn = proto.flatFn;
+c.flats = 0;
+proto.flatFn = function (this: Any, r: Any) {
+  if (r.flat === null) c.flats++;
+  return flatFn.call(this, r);
+};
+const translatePending = proto.translatePending;
+proto.translatePending = function (this: Any) {
+  c.queued += this.pending.length;
+  const t0 = performance.now();
+  translatePending.call(this);
+  c.tpMs += performance.now() - t0;
+};
+const spend = proto.spend;
+proto.spend = function (this: Any, ms: number) {
+  c.spentMs += ms;
+  return spend.call(this, ms);
+};
+const planWithPage = proto.planWithPage;
+c.mergeMs = 0;
+proto.planWithPage = function (this: Any, ...a: unknown[]) {
+  const t0 = performance.now();
+  const p = planWithPage.apply(this, a);
+  c.mergeMs += performance.now() - t0;
+  return p;
+};
+const compile = proto.compile;
+c.dupScanMs = 0;
+proto.compile = function (this: Any, plans: Any[]) {
+  const t1 = performance.now();
+  // A region whose code some valid region translated at another virtual address already.
+  for (const p of plans) {
+    const elsewhere = p.blocks.some((b: Any) => {
+      const e = this.byCode?.get(p.pageBuf + b.pc - p.pageVa);
+      if (e !== undefined) return e.region.valid && e.region.plan.pageVa !== p.pageVa;
+      for (const r of this.byPage.get(p.pageBuf >>> 12) ?? []) {
+        if (r.valid && r.plan.pageVa !== p.pageVa && r.plan.pageBuf === p.pageBuf) {
+          if (r.plan.blocks.some((x: Any) => x.pc - r.plan.pageVa === b.pc - p.pageVa)) return true;
+        }
+      }
+      return false;
+    });
+    if (elsewhere) c.dupRegions++;
+  }
+  c.dupScanMs += performance.now() - t1;
+  const t0 = performance.now();
+  const out = compile.call(this, plans);
+  void t0;
+  return out;
+};
+
+const out = Deno.openSync(OUT, { append: true, create: true });
+const statFiles = [
+  Deno.openSync(`/proc/self/task/${Deno.pid}/stat`),
+  Deno.openSync("/proc/self/stat"),
+  Deno.openSync("/proc/loadavg"),
+  Deno.openSync("/proc/self/status"),
+];
+function readProc(k: number): string {
+  const buf = new Uint8Array(4096);
+  statFiles[k].seekSync(0, Deno.SeekMode.Start);
+  const n = statFiles[k].readSync(buf) ?? 0;
+  return new TextDecoder().decode(buf.subarray(0, n));
+}
+/** utime + stime in seconds from a /proc stat line (USER_HZ 100). */
+function cpuOf(k: number): number {
+  const s = readProc(k);
+  const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/**
+ * Main-thread CPU milliseconds of a fixed loop: how fast the host runs this
+ * thread just now (the machine's virtual CPUs are shared: the same work took
+ * 2-7 times the CPU time in some runs).
+ */
+function calibrate(): number {
+  const t0 = cpuOf(0);
+  let x = 1;
+  for (let k = 0; k < 100_000_000; k++) x = (x * 1103515245 + 12345) | 0;
+  // x used, so that the loop is not dropped as dead code.
+  return (cpuOf(0) - t0) * 1000 + (x === 42 ? 1e-9 : 0);
+}
+
+Deno.addSignalListener("SIGUSR1", () => {
+  const mainCpu = cpuOf(0), procCpu = cpuOf(1), calMs = calibrate();
+  // A command's CPU runs from the end of the snapshot before (its calibration not counted).
+  const snap: Snap = { ...c, mainCpu, procCpu, calMs, mainCpuEnd: cpuOf(0), procCpuEnd: cpuOf(1) };
+  snap.load = Number(readProc(2).split(" ")[0]);
+  snap.rssMiB = Number(/VmRSS:\s+(\d+)/.exec(readProc(3))?.[1] ?? NaN) / 1024;
+  if (jit) {
+    for (const [k, v] of Object.entries(jit.stats as Snap)) snap[k] = v;
+    jit.overBudget?.call(jit);
+    snap.credit = jit.creditMs;
+  }
+  // The data-TLB slots with the most slow-path accesses since the last snapshot, and their pages.
+  const top = [...slowPages].map(([ti, m]) =>
+    [ti, [...m.values()].reduce((a, b) => a + b, 0), m] as const
+  )
+    .sort((a, b) => b[1] - a[1]).slice(0, 3);
+  snap.slowTop = top.map(([ti, n, m]) =>
+    `slot ${ti}: ${n} (${[...m].map(([pg, k]) => `${pg.toString(16)}:${k}`).join(" ")})`
+  ).join("; ") as unknown as number;
+  slowPages.clear();
+  out.writeSync(new TextEncoder().encode(JSON.stringify(snap) + "\n"));
+});
+
+const status = await main(demuArgs);
+Deno.exit(status);
