@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Jit } from "../../core/jit/jit.ts";
 import { Hart } from "../../core/hart.ts";
+import { dataTlbIndex } from "../../core/mmu.ts";
 import { main } from "../../main.ts";
 import { spawnDemu } from "../support/cli_run.ts";
 
@@ -150,7 +151,7 @@ proto.enter = function (this: Any, e: Any, budget: number): number {
   c.enters++;
   const k = enter.call(this, e, budget);
   c.trans += k;
-  if (e.delta !== 0) c.transAlias += k;
+  if ((e.delta ?? 0) !== 0) c.transAlias += k; // delta: only with translation aliases
   return k;
 };
 const run = Hart.prototype.run;
@@ -194,14 +195,14 @@ if (alias) {
   };
 }
 // Translated code's loads and stores that missed its TLB check (the slow path, in JS), and
-// the pages behind them by data-TLB index (core/mmu.ts dataTlbIndex: page bits 12..21).
+// the pages behind them by data-TLB index (core/mmu.ts dataTlbIndex).
 const slowPages = new Map<number, Map<number, number>>();
 for (const [name, key] of [["loadHelper", "slowLoads"], ["storeHelper", "slowStores"]]) {
   const f = proto[name];
   c[key] = 0;
   proto[name] = function (this: Any, lo: number, hi: number, f3: number) {
     c[key]++;
-    const ti = (lo >>> 12) & 1023, page = hi * 4294967296 + (lo >>> 0) - ((lo >>> 0) % 4096);
+    const ti = dataTlbIndex(lo), page = hi * 4294967296 + (lo >>> 0) - ((lo >>> 0) % 4096);
     let m = slowPages.get(ti);
     if (!m) slowPages.set(ti, m = new Map());
     if (m.size < 8 || m.has(page)) m.set(page, (m.get(page) ?? 0) + 1);
