@@ -36,6 +36,18 @@ function translating(h: Hart, checkMode = false): Jit {
   return jit;
 }
 
+/** Interpreted ("off"), translated ("on"), or translated under the lockstep checker ("check"). */
+type Mode = "off" | "on" | "check";
+
+/** A hart loaded with `program` (set up by `prepare`), and its translator and checker in `mode`. */
+function inMode(program: number[], mode: Mode, prepare?: (h: Hart) => void) {
+  const h = bareHart(program);
+  prepare?.(h);
+  const jit = mode === "off" ? null : translating(h, mode === "check");
+  const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+  return { h, jit, lockstep };
+}
+
 Deno.test("jit: a store into a translated loop changes what the next pass runs", () => {
   for (const on of [false, true]) {
     const h = bareHart([
@@ -281,10 +293,8 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
     ...new Array(10).fill(E.addi(13, 13, 1)), // 112: a handler's work
     E.mret(), // 152
   ];
-  const outcome = (mode: "off" | "on" | "check") => {
-    const h = bareHart(program);
-    const jit = mode === "off" ? null : translating(h, mode === "check");
-    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+  const outcome = (mode: Mode) => {
+    const { h, jit, lockstep } = inMode(program, mode);
     let translatedInsns = 0;
     if (jit) {
       const run = jit.runRegion;
@@ -345,10 +355,8 @@ Deno.test("jit: every AMO, W and D, inline on a TLB hit, as interpreted and in l
     bne(2, 0, -4 * (body.length + 8)), // -> 12
     E.wfi(),
   ];
-  const outcome = (mode: "off" | "on" | "check") => {
-    const h = bareHart(program);
-    const jit = mode === "off" ? null : translating(h, mode === "check");
-    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+  const outcome = (mode: Mode) => {
+    const { h, jit, lockstep } = inMode(program, mode);
     runJit(h, jit);
     const data = Array.from(
       { length: kinds.length * 2 },
@@ -638,10 +646,8 @@ Deno.test("jit: a CSR write that makes a pending interrupt takeable ends the reg
     E.addi(13, 13, 1), // 124
     E.mret(), // 128
   ];
-  const outcome = (mode: "off" | "on" | "check") => {
-    const h = bareHart(program);
-    const jit = mode === "off" ? null : translating(h, mode === "check");
-    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+  const outcome = (mode: Mode) => {
+    const { h, jit, lockstep } = inMode(program, mode);
     runJit(h, jit);
     return {
       regs: [10, 11, 12, 13, 17].map((r) => u64(h, r)),
@@ -678,10 +684,8 @@ Deno.test("jit: CSR writes that only switch the data TLB set or change mie stay 
     bne(2, 0, -40), // 64 -> 24
     E.wfi(), // 68
   ];
-  const outcome = (mode: "off" | "on" | "check") => {
-    const h = bareHart(program);
-    const jit = mode === "off" ? null : translating(h, mode === "check");
-    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+  const outcome = (mode: Mode) => {
+    const { h, jit, lockstep } = inMode(program, mode);
     runJit(h, jit);
     return {
       regs: [4, 8].map((r) => u64(h, r)),
@@ -718,11 +722,10 @@ Deno.test("jit: a write that turns mstatus.FS off goes on unless FP code follows
     E.csrrs(21, 0x341, 0), // 104: mepc
     E.wfi(), // 108
   ];
-  const outcome = (mode: "off" | "on" | "check") => {
-    const h = bareHart(program);
-    h.state.f[1] = 0x3ff0000000000000n; // 1.0
-    const jit = mode === "off" ? null : translating(h, mode === "check");
-    const lockstep = mode === "check" ? new Lockstep(jit!) : null;
+  const outcome = (mode: Mode) => {
+    const { h, jit, lockstep } = inMode(program, mode, (h) => {
+      h.state.f[1] = 0x3ff0000000000000n; // 1.0
+    });
     runJit(h, jit);
     return {
       regs: [8, 20, 21].map((r) => u64(h, r)),

@@ -143,3 +143,11 @@ export async function processesWith(marker: string): Promise<string[][]> {
     .map((line) => line.trim().split(/\s+/))
     .filter((argv) => argv.includes(marker) && argv.some((a) => a.endsWith("/main.ts")));
 }
+
+/** A tool's own flags, and after `--` the demu command line it runs. */
+export function splitAtDashes(args: string[]): { own: string[]; demuArgs: string[] } {
+  const dash = args.indexOf("--");
+  return dash < 0
+    ? { own: args, demuArgs: [] }
+    : { own: args.slice(0, dash), demuArgs: args.slice(dash + 1) };
+}

@@ -20,11 +20,9 @@ import { Jit } from "../../core/jit/jit.ts";
 import { Hart } from "../../core/hart.ts";
 import { dataTlbIndex } from "../../core/mmu.ts";
 import { main } from "../../main.ts";
-import { spawnDemu } from "../support/cli_run.ts";
+import { spawnDemu, splitAtDashes } from "../support/cli_run.ts";
 
-const dash = Deno.args.indexOf("--");
-const own = dash < 0 ? Deno.args : Deno.args.slice(0, dash);
-const demuArgs = dash < 0 ? [] : Deno.args.slice(dash + 1);
+const { own, demuArgs } = splitAtDashes(Deno.args);
 const { values } = parseArgs({
   args: own,
   options: {

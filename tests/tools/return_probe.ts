@@ -44,11 +44,9 @@ import { Hart } from "../../core/hart.ts";
 import { chainIndex, STATUS_STOP } from "../../core/jit/codegen.ts";
 import { ACCESS_FETCH } from "../../core/trap.ts";
 import { main } from "../../main.ts";
-import { spawnDemu } from "../support/cli_run.ts";
+import { spawnDemu, splitAtDashes } from "../support/cli_run.ts";
 
-const dash = Deno.args.indexOf("--");
-const own = dash < 0 ? Deno.args : Deno.args.slice(0, dash);
-const demuArgs = dash < 0 ? [] : Deno.args.slice(dash + 1);
+const { own, demuArgs } = splitAtDashes(Deno.args);
 const { values } = parseArgs({
   args: own,
   options: {
