@@ -89,7 +89,8 @@ function toAddress(v: bigint): number {
 export class Hart {
   readonly state: HartState;
   readonly mem: PhysicalMemory;
-  readonly clock: Clock;
+  /** What `time` reads (the lockstep checker pins it for a translated run and its replay). */
+  clock: Clock;
   /**
    * The TLB sets, in the shared memory: 0-2 and 3 as below, then the other
    * address spaces' U, S and S+SUM sets. A trap or xRET only switches sets, so

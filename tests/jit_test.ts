@@ -746,3 +746,19 @@ Deno.test("jit: a write that turns mstatus.FS off goes on unless FP code follows
   assert.deepEqual({ ...checked, checked: 0 }, interpreted);
   assert.ok(checked.checked >= 20, `${checked.checked} runs checked`);
 });
+
+Deno.test("jit: the lockstep checker's two runs of a region read one time", () => {
+  // A loop summing rdtime; bareHart's clock moves at every read, as real time moves between runs.
+  const program = [
+    E.addi(2, 0, 500), // 0: passes
+    E.csrrs(5, 0xc01, 0), // 4: loop: rdtime
+    E.add(6, 6, 5), // 8
+    E.addi(2, 2, -1), // 12
+    bne(2, 0, -12), // 16 -> 4
+    E.wfi(), // 20
+  ];
+  const { h, jit, lockstep } = inMode(program, "check");
+  runJit(h, jit);
+  assert.ok(h.waiting, "the loop ran to its end");
+  assert.ok(lockstep!.checked > 0 && jit!.stats.regions > 0, "translated and checked");
+});

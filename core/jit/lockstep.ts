@@ -88,8 +88,21 @@ export class Lockstep {
     }
   }
 
-  /** One block translated, then the same from the same state interpreted; compares. */
+  /**
+   * One block translated, then the same from the same state interpreted; compares.
+   * Both runs read one time (`rdtime`): a real-time clock moves between them.
+   */
   private step(e: Entry, budget: number): number {
+    const h = this.jit.hart, clock = h.clock, now = clock.ticks();
+    h.clock = { ticks: () => now };
+    try {
+      return this.compared(e, budget);
+    } finally {
+      h.clock = clock;
+    }
+  }
+
+  private compared(e: Entry, budget: number): number {
     const jit = this.jit, h = jit.hart, u8 = jit.mem.u8;
     const before = snapshot(h);
     this.touchedMmio = false;
