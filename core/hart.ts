@@ -86,6 +86,11 @@ function toAddress(v: bigint): number {
  * One RV64GC hart: the interpreter, the CSRs it keeps hot, trap entry and the
  * software TLB. The interpreter is the reference for everything else.
  */
+/** Whether a CSR instruction writes its CSR: CSRRW(I) always, CSRRS/C(I) unless rs1 (uimm) is 0. */
+export function csrWrites(insn: number): boolean {
+  return ((insn >>> 12) & 3) === 1 || ((insn >>> 15) & 31) !== 0;
+}
+
 export class Hart {
   readonly state: HartState;
   readonly mem: PhysicalMemory;
@@ -421,7 +426,7 @@ export class Hart {
 
   /** Takes the highest-priority interrupt that is pending and enabled; true if one was taken. */
   checkInterrupts(): boolean {
-    if ((this.mip & this.mie) === 0) return false;
+    if (!this.interruptsPending()) return false;
     this.waiting = false;
     const candidates = this.takeable();
     if (candidates === 0) return false;
@@ -1310,10 +1315,10 @@ export class Hart {
    * up to date); returns the value for rd. Translated code calls it too.
    */
   csrAccess(insn: number, src: bigint): bigint {
-    const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31;
+    const rd = (insn >>> 7) & 31;
     const csr = insn >>> 20;
     const op = (insn >>> 12) & 3;
-    const writes = op === 1 || rs1 !== 0;
+    const writes = csrWrites(insn);
     const readOnly = (csr >>> 10) === 3;
     if ((writes && readOnly) || this.priv < ((csr >>> 8) & 3)) {
       raise(CAUSE_ILLEGAL_INSTRUCTION, insn >>> 0);

@@ -204,7 +204,7 @@ export class Tlb {
    * `leafShift` is log2 of the size of the page table leaf it came from.
    */
   fill(access: Access, vaddr: number, pageOffset: number, leafShift = 12): void {
-    const page = vaddr >>> 12;
+    const page = vaddr >>> 12, hi = Math.floor(vaddr / 4294967296);
     const i = tlbIndex(access, vaddr);
     this.filled = true;
     this.leafShift[access][i] = leafShift;
@@ -213,18 +213,17 @@ export class Tlb {
         this.listed[access][i] = 1;
         this.superSlots[access][this.superCount[access]++] = i;
       }
-      const hi = Math.floor(vaddr / 4294967296);
       if (this.superHiMin > this.superHiMax) this.superHiMin = this.superHiMax = hi;
       else if (hi < this.superHiMin) this.superHiMin = hi;
       else if (hi > this.superHiMax) this.superHiMax = hi;
       if (leafShift > 32) this.superHuge = true;
     }
     this.page[access][i] = page;
-    this.hi[access][i] = Math.floor(vaddr / 4294967296);
+    this.hi[access][i] = hi;
     this.base[access][i] = pageOffset;
     const r = this.records[access];
     r[i * 4] = page << 12;
-    r[i * 4 + 1] = Math.floor(vaddr / 4294967296);
+    r[i * 4 + 1] = hi;
     r[i * 4 + 2] = (pageOffset - (page << 12)) | 0;
   }
 

@@ -22,7 +22,7 @@ import {
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
 import { isSfenceVma, STATUS_CSRS, SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
-import { ECALL } from "../hart.ts";
+import { csrWrites, ECALL } from "../hart.ts";
 import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
 import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
 
@@ -1149,8 +1149,7 @@ export class RegionEmitter {
     this.open(Op.if, VOID, false);
     this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
-    const writes = (f3 & 3) === 1 || rs1 !== 0;
-    if (!amo && writes && STATUS_CSRS.has(insn >>> 20)) this.reloadTlbs(false);
+    if (!amo && csrWrites(insn) && STATUS_CSRS.has(insn >>> 20)) this.reloadTlbs(false);
   }
 
   /** The data TLB set (and the fetch set) as sys() left them (JIT_TLB_OFFSET). */

@@ -17,7 +17,7 @@
  * the data set (mstatus.SUM, which Linux sets and clears around each copy
  * from or to user memory) goes on with the new one.
  */
-import { AMO_FUNCT5, ECALL, type Hart, SYSTEM_JUMP } from "../hart.ts";
+import { AMO_FUNCT5, csrWrites, ECALL, type Hart, SYSTEM_JUMP } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
 import {
   JIT_FP_READY_OFFSET,
@@ -83,8 +83,7 @@ export function translatableSystem(insn: number): boolean {
   const csr = insn >>> 20;
   // The FP CSRs belong with FP code; counter writes re-base the counts the run loop keeps.
   if (csr <= 3) return false;
-  const writes = (f3 & 3) === 1 || ((insn >>> 15) & 31) !== 0;
-  return !(writes && ((csr >= 0xb00 && csr <= 0xb1f) || csr === 0x320));
+  return !(csrWrites(insn) && ((csr >= 0xb00 && csr <= 0xb1f) || csr === 0x320));
 }
 
 /** ECALL, SRET, MRET, SFENCE.VMA: translated, but control never falls through in the region. */
@@ -212,8 +211,7 @@ export class SystemCalls {
       const csr = insn >>> 20;
       const fetch = h.fetchTlb, status = h.mstatus;
       i64[at] = h.csrAccess(insn, src);
-      const writes = (f3 & 3) === 1 || ((insn >>> 15) & 31) !== 0;
-      if (!writes) return SYS_GO_ON;
+      if (!csrWrites(insn)) return SYS_GO_ON;
       // As the interpreter: after a write, an interrupt that became takeable ends the slice.
       if (h.takeable() !== 0) {
         h.endSlice = true;
