@@ -132,6 +132,18 @@ export class Tlb {
   private superHiMin = 0;
   private superHiMax = -1;
   private superHuge = false;
+  /**
+   * A second way per slot, for the slow path only: the entry a fill displaced.
+   * Two hot data pages 4 MiB apart share a slot, and where ASLR puts a stack,
+   * heap and data decides it, so a run took 2-7x its CPU now and then, each
+   * access a page walk (docs/speed.md, "cold"). A miss that finds its page
+   * here swaps the two ways instead of walking the page table. Fields as the
+   * first way's, per access kind.
+   */
+  private readonly otherPage: Int32Array[];
+  private readonly otherHi: Int32Array[];
+  private readonly otherBase: Int32Array[];
+  private readonly otherShift: Uint8Array[];
 
   /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
   constructor(buffer: ArrayBufferLike, offset: number) {
@@ -147,6 +159,10 @@ export class Tlb {
     this.leafShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
     this.superSlots = [0, 1, 2].map(() => new Uint16Array(TLB_SIZE));
     this.listed = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
+    this.otherPage = [0, 1, 2].map(() => new Int32Array(TLB_SIZE).fill(-1));
+    this.otherHi = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
+    this.otherBase = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
+    this.otherShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
     this.flush();
   }
 
@@ -154,6 +170,7 @@ export class Tlb {
     if (!this.filled) return;
     this.filled = false;
     for (const t of this.page) t.fill(-1);
+    for (const t of this.otherPage) t.fill(-1);
     for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
     for (let k = 0; k < 3; k++) {
       const slots = this.superSlots[k], listed = this.listed[k];
@@ -176,27 +193,39 @@ export class Tlb {
     for (let k = 0; k < 3; k++) {
       const i = tlbIndex(k as Access, vaddr);
       if (this.page[k][i] === page && this.hi[k][i] === hi) this.invalidate(k as Access, i);
+      if (this.otherPage[k][i] === page && this.otherHi[k][i] === hi) this.otherPage[k][i] = -1;
     }
     if (!this.superHuge && (hi < this.superHiMin || hi > this.superHiMax)) return;
     for (let k = 0; k < 3; k++) {
-      const shifts = this.leafShift[k], pages = this.page[k], his = this.hi[k];
       const slots = this.superSlots[k];
       for (let n = 0; n < this.superCount[k]; n++) {
-        const j = slots[n], s = shifts[j];
-        if (s === 12 || pages[j] === -1) continue;
-        // Same superpage: the address bits from `s` up agree (page holds bits 12..31, hi 32..63).
-        const same = s <= 32
-          ? his[j] === hi && (pages[j] >>> (s - 12)) === (page >>> (s - 12))
-          : (his[j] >> (s - 32)) === (hi >> (s - 32));
-        if (same) this.invalidate(k as Access, j);
+        const j = slots[n];
+        if (inSuperpage(this.page[k][j], this.hi[k][j], this.leafShift[k][j], page, hi)) {
+          this.invalidate(k as Access, j);
+        }
+        if (
+          inSuperpage(this.otherPage[k][j], this.otherHi[k][j], this.otherShift[k][j], page, hi)
+        ) {
+          this.otherPage[k][j] = -1;
+        }
       }
     }
   }
 
-  /** Drops one entry. */
+  /** Drops one entry (its first way). */
   invalidate(access: Access, i: number): void {
     this.page[access][i] = -1;
     this.records[access][i * 4] = -1;
+  }
+
+  /** Drops every entry of `access`, in both ways, that maps to the page at buffer offset `base`. */
+  dropBase(access: Access, base: number): void {
+    const bases = this.base[access], otherBases = this.otherBase[access];
+    const otherPages = this.otherPage[access];
+    for (let i = 0; i < TLB_SIZE; i++) {
+      if (bases[i] === base) this.invalidate(access, i);
+      if (otherBases[i] === base) otherPages[i] = -1;
+    }
   }
 
   /**
@@ -207,6 +236,15 @@ export class Tlb {
     const page = vaddr >>> 12, hi = Math.floor(vaddr / 4294967296);
     const i = tlbIndex(access, vaddr);
     this.filled = true;
+    const oldPage = this.page[access][i];
+    if (oldPage !== -1 && (oldPage !== page || this.hi[access][i] !== hi)) {
+      this.otherPage[access][i] = oldPage;
+      this.otherHi[access][i] = this.hi[access][i];
+      this.otherBase[access][i] = this.base[access][i];
+      this.otherShift[access][i] = this.leafShift[access][i];
+    } else if (this.otherPage[access][i] === page && this.otherHi[access][i] === hi) {
+      this.otherPage[access][i] = -1; // refilled (a new leaf): the second way's copy is stale
+    }
     this.leafShift[access][i] = leafShift;
     if (leafShift !== 12) {
       if (this.listed[access][i] === 0) {
@@ -227,15 +265,32 @@ export class Tlb {
     r[i * 4 + 2] = (pageOffset - (page << 12)) | 0;
   }
 
-  /** Buffer offset of `vaddr` if its page is cached, else -1. */
+  /**
+   * Buffer offset of `vaddr` if its page is cached, else -1. A hit in the
+   * second way swaps the two, so the inline checks find the page next time.
+   */
   lookup(access: Access, vaddr: number): number {
-    const page = vaddr >>> 12;
+    const page = vaddr >>> 12, hi = Math.floor(vaddr / 4294967296) | 0;
     const i = tlbIndex(access, vaddr);
-    if (this.page[access][i] !== page || this.hi[access][i] !== Math.floor(vaddr / 4294967296)) {
-      return -1;
+    if (this.page[access][i] !== page || this.hi[access][i] !== hi) {
+      if (this.otherPage[access][i] !== page || this.otherHi[access][i] !== hi) return -1;
+      const base = this.otherBase[access][i], shift = this.otherShift[access][i];
+      this.otherPage[access][i] = -1; // fill moves the first way's entry here
+      this.fill(access, vaddr, base, shift);
     }
     return this.base[access][i] + (vaddr & 4095);
   }
+}
+
+/**
+ * Whether a cached part (page bits 12..31, hi bits 32..63; page -1: none) of a
+ * leaf of 2^shift bytes lies in the same superpage as page/hi.
+ */
+function inSuperpage(p: number, h: number, shift: number, page: number, hi: number): boolean {
+  if (shift === 12 || p === -1) return false;
+  return shift <= 32
+    ? h === hi && (p >>> (shift - 12)) === (page >>> (shift - 12))
+    : (h >> (shift - 32)) === (hi >> (shift - 32));
 }
 
 /** What the walker needs to know of the hart. */

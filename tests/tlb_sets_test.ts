@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { RAM_BASE, TLB_AREA_BYTES } from "../core/memory.ts";
-import { Tlb, TLB_BYTES } from "../core/mmu.ts";
+import { Tlb, TLB_BYTES, TLB_SIZE } from "../core/mmu.ts";
+import { ACCESS_STORE } from "../core/trap.ts";
 import { ACCESS_LOAD } from "../core/trap.ts";
 import { ADDRESS_SPACES } from "../core/hart.ts";
 import { CHAIN_BYTES } from "../core/jit/codegen.ts";
@@ -160,4 +161,49 @@ Deno.test("TLB: a one-page fence outside every superpage's range keeps them; one
   t.fill(ACCESS_LOAD, kernel + 0x3000, 0x10000, 21);
   t.invalidatePage(kernel + 0x4000);
   assert.equal(t.lookup(ACCESS_LOAD, kernel + 0x3000), -1);
+});
+
+Deno.test("TLB: two pages 4 MiB apart share a slot; a miss finds the displaced one in the second way and swaps", () => {
+  const t = new Tlb(new ArrayBuffer(TLB_BYTES), 0);
+  const heap = 0x5555_7bd1_8000, stack = heap + 0x40_0000; // dataTlbIndex equal
+  t.fill(ACCESS_LOAD, heap, 0x10000);
+  t.fill(ACCESS_LOAD, stack, 0x20000);
+  assert.equal(t.lookup(ACCESS_LOAD, stack + 8), 0x20008);
+  assert.equal(t.lookup(ACCESS_LOAD, heap + 8), 0x10008); // from the second way, no walk
+  // The swap put the heap page in the first way, where translated code reads its record.
+  const slot = (heap >>> 12) & (TLB_SIZE - 1);
+  const record = t.records[ACCESS_LOAD];
+  assert.equal(record[slot * 4], heap % 2 ** 32 | 0);
+  assert.equal(record[slot * 4 + 2], (0x10000 - (heap % 2 ** 32)) | 0);
+  assert.equal(t.lookup(ACCESS_LOAD, stack), 0x20000);
+});
+
+Deno.test("TLB: fences, code-page protection and flushes drop the second way's entries too", () => {
+  const t = new Tlb(new ArrayBuffer(TLB_BYTES), 0);
+  const a = 0x10_0000, b = a + 0x40_0000, c = a + 0x80_0000;
+  t.fill(ACCESS_STORE, a, 0x10000);
+  t.fill(ACCESS_STORE, b, 0x20000); // a in the second way
+  t.invalidatePage(a);
+  assert.equal(t.lookup(ACCESS_STORE, a), -1);
+  assert.equal(t.lookup(ACCESS_STORE, b), 0x20000);
+  t.fill(ACCESS_STORE, a, 0x10000); // b in the second way
+  t.dropBase(ACCESS_STORE, 0x20000); // b's page now holds code
+  assert.equal(t.lookup(ACCESS_STORE, b), -1);
+  t.fill(ACCESS_STORE, c, 0x30000); // a in the second way
+  t.flush();
+  assert.equal(t.lookup(ACCESS_STORE, a), -1);
+  // A part of a 2 MiB leaf displaced to the second way goes with a fence of another page of it.
+  const kernel = -0x40_0000_0000 + 0x20_0000;
+  t.fill(ACCESS_LOAD, kernel + 0x3000, 0x40000, 21);
+  t.fill(ACCESS_LOAD, kernel + 0x40_3000, 0x50000);
+  t.invalidatePage(kernel + 0x1f_f000);
+  assert.equal(t.lookup(ACCESS_LOAD, kernel + 0x3000), -1);
+  assert.equal(t.lookup(ACCESS_LOAD, kernel + 0x40_3000), 0x50000);
+  // A page filled again while its old entry waits in the second way leaves no copy there.
+  t.fill(ACCESS_LOAD, a, 0x10000);
+  t.fill(ACCESS_LOAD, b, 0x20000); // a in the second way
+  t.invalidate(ACCESS_LOAD, (b >>> 12) & (TLB_SIZE - 1)); // the first way empty
+  t.fill(ACCESS_LOAD, a, 0x60000);
+  t.dropBase(ACCESS_LOAD, 0x60000);
+  assert.equal(t.lookup(ACCESS_LOAD, a), -1);
 });

@@ -21,7 +21,7 @@ import {
 import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
 import { executeFp } from "../fpu.ts";
 import { MSTATUS_FS, PRIV_U } from "../csr.ts";
-import { fetchTlbIndex, TLB_BYTES, TLB_SIZE } from "../mmu.ts";
+import { fetchTlbIndex, TLB_BYTES } from "../mmu.ts";
 import {
   CHAIN_BYTES,
   chainIndex,
@@ -659,10 +659,7 @@ export class Jit {
     if (this.codePages[page]) return;
     this.codePages[page] = 1;
     const base = page << 12;
-    for (const tlb of this.hart.tlbs) {
-      const bases = tlb.base[ACCESS_STORE];
-      for (let k = 0; k < TLB_SIZE; k++) if (bases[k] === base) tlb.invalidate(ACCESS_STORE, k);
-    }
+    for (const tlb of this.hart.tlbs) tlb.dropBase(ACCESS_STORE, base);
   }
 
   /**
