@@ -10,7 +10,7 @@ export const RAM_BASE = 0x8000_0000;
  * reads, the translator's chain cache after them (core/jit/codegen.ts), and
  * at its end the TLB sets of the other address spaces (core/hart.ts `tlbs`).
  */
-export const TLB_AREA_BYTES = 26 * 65536;
+export const TLB_AREA_BYTES = 35 * 65536;
 /** Then the interpreter's tables (core/wasm_interp.ts): RVC expansions, the translator's jump counters. */
 const RVC_TABLE_BYTES = 65536 * 4;
 export const JUMP_COUNTERS = 65536;

@@ -65,8 +65,8 @@ export const TLB_HI = 1;
 export const TLB_BASE = 2;
 /** Bytes of one entry of the translated code's view: i64 tag, i32 addend, padding. */
 export const TLB_ENTRY_BYTES = 16;
-/** Bytes one TLB (three access kinds, both views) takes in the shared memory. */
-export const TLB_BYTES = 3 * (3 * 4 + TLB_ENTRY_BYTES) * TLB_SIZE;
+/** Bytes one TLB (three access kinds, both views, the records of both ways) takes in the shared memory. */
+export const TLB_BYTES = 3 * (3 * 4 + 2 * TLB_ENTRY_BYTES) * TLB_SIZE;
 
 /** Byte offset, from a TLB's start, of one field array of one access kind. */
 export function tlbFieldOffset(kind: number, field: number): number {
@@ -76,6 +76,11 @@ export function tlbFieldOffset(kind: number, field: number): number {
 /** Byte offset, from a TLB's start, of the translated code's entries of one access kind. */
 export function tlbEntryOffset(kind: number): number {
   return 3 * 3 * 4 * TLB_SIZE + kind * TLB_ENTRY_BYTES * TLB_SIZE;
+}
+
+/** The same for the second way's entries: a slot's two records lie this far apart. */
+export function tlbOtherEntryOffset(kind: number): number {
+  return tlbEntryOffset(kind) + 3 * TLB_ENTRY_BYTES * TLB_SIZE;
 }
 
 /**
@@ -133,17 +138,20 @@ export class Tlb {
   private superHiMax = -1;
   private superHuge = false;
   /**
-   * A second way per slot, for the slow path only: the entry a fill displaced.
-   * Two hot data pages 4 MiB apart share a slot, and where ASLR puts a stack,
-   * heap and data decides it, so a run took 2-7x its CPU now and then, each
-   * access a page walk (docs/speed.md, "cold"). A miss that finds its page
-   * here swaps the two ways instead of walking the page table. Fields as the
-   * first way's, per access kind.
+   * A second way per slot: the entry a fill displaced. Two hot data pages
+   * 4 MiB apart share a slot, and where ASLR puts a stack, heap and data
+   * decides it, so a run took 2-7x its CPU now and then, each access a page
+   * walk (docs/speed.md, "cold"). Translated code and the interpreter's
+   * WebAssembly tier check its records after a miss in the first way; the
+   * slow path's lookup swaps the two, so the JS interpreter's inline check
+   * finds the page next time. Fields as the first way's, per access kind.
    */
   private readonly otherPage: Int32Array[];
   private readonly otherHi: Int32Array[];
   private readonly otherBase: Int32Array[];
   private readonly otherShift: Uint8Array[];
+  /** The second way's records, laid out as `records` (tlbOtherEntryOffset). */
+  readonly otherRecords: Int32Array[];
 
   /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
   constructor(buffer: ArrayBufferLike, offset: number) {
@@ -163,6 +171,9 @@ export class Tlb {
     this.otherHi = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
     this.otherBase = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
     this.otherShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
+    this.otherRecords = [0, 1, 2].map((k) =>
+      new Int32Array(buffer, offset + tlbOtherEntryOffset(k), TLB_SIZE * 4)
+    );
     this.flush();
   }
 
@@ -172,6 +183,7 @@ export class Tlb {
     for (const t of this.page) t.fill(-1);
     for (const t of this.otherPage) t.fill(-1);
     for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
+    for (const r of this.otherRecords) for (let i = 0; i < r.length; i += 4) r[i] = -1;
     for (let k = 0; k < 3; k++) {
       const slots = this.superSlots[k], listed = this.listed[k];
       for (let j = 0; j < this.superCount[k]; j++) listed[slots[j]] = 0;
@@ -193,7 +205,7 @@ export class Tlb {
     for (let k = 0; k < 3; k++) {
       const i = tlbIndex(k as Access, vaddr);
       if (this.page[k][i] === page && this.hi[k][i] === hi) this.invalidate(k as Access, i);
-      if (this.otherPage[k][i] === page && this.otherHi[k][i] === hi) this.otherPage[k][i] = -1;
+      if (this.otherPage[k][i] === page && this.otherHi[k][i] === hi) this.dropOther(k, i);
     }
     if (!this.superHuge && (hi < this.superHiMin || hi > this.superHiMax)) return;
     for (let k = 0; k < 3; k++) {
@@ -206,7 +218,7 @@ export class Tlb {
         if (
           inSuperpage(this.otherPage[k][j], this.otherHi[k][j], this.otherShift[k][j], page, hi)
         ) {
-          this.otherPage[k][j] = -1;
+          this.dropOther(k, j);
         }
       }
     }
@@ -221,11 +233,16 @@ export class Tlb {
   /** Drops every entry of `access`, in both ways, that maps to the page at buffer offset `base`. */
   dropBase(access: Access, base: number): void {
     const bases = this.base[access], otherBases = this.otherBase[access];
-    const otherPages = this.otherPage[access];
     for (let i = 0; i < TLB_SIZE; i++) {
       if (bases[i] === base) this.invalidate(access, i);
-      if (otherBases[i] === base) otherPages[i] = -1;
+      if (otherBases[i] === base) this.dropOther(access, i);
     }
+  }
+
+  /** Drops the second way's entry of a slot. */
+  private dropOther(access: number, i: number): void {
+    this.otherPage[access][i] = -1;
+    this.otherRecords[access][i * 4] = -1;
   }
 
   /**
@@ -242,8 +259,12 @@ export class Tlb {
       this.otherHi[access][i] = this.hi[access][i];
       this.otherBase[access][i] = this.base[access][i];
       this.otherShift[access][i] = this.leafShift[access][i];
+      const from = this.records[access], to = this.otherRecords[access];
+      to[i * 4] = from[i * 4];
+      to[i * 4 + 1] = from[i * 4 + 1];
+      to[i * 4 + 2] = from[i * 4 + 2];
     } else if (this.otherPage[access][i] === page && this.otherHi[access][i] === hi) {
-      this.otherPage[access][i] = -1; // refilled (a new leaf): the second way's copy is stale
+      this.dropOther(access, i); // refilled (a new leaf): the second way's copy is stale
     }
     this.leafShift[access][i] = leafShift;
     if (leafShift !== 12) {
@@ -275,7 +296,7 @@ export class Tlb {
     if (this.page[access][i] !== page || this.hi[access][i] !== hi) {
       if (this.otherPage[access][i] !== page || this.otherHi[access][i] !== hi) return -1;
       const base = this.otherBase[access][i], shift = this.otherShift[access][i];
-      this.otherPage[access][i] = -1; // fill moves the first way's entry here
+      this.dropOther(access, i); // fill moves the first way's entry here
       this.fill(access, vaddr, base, shift);
     }
     return this.base[access][i] + (vaddr & 4095);

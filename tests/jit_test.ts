@@ -149,6 +149,77 @@ Deno.test("jit: compiled C runs in lockstep with the interpreter, and translated
   assert.ok(fast.jit!.stats.regions > 0);
 });
 
+Deno.test("jit: two hot data pages 4 MiB apart share a TLB slot; translated code finds both inline, exactly", async () => {
+  const program = await Deno.readFile(join(cacheDir(), "programs", "tlbways_sv39.elf"));
+  const checked = new Machine({ memoryMiB: 32, console: { write: () => {} }, jit: "check" });
+  checked.bootElf(program);
+  checked.jit!.setHotThreshold(50);
+  assert.deepEqual(await checked.run(), { reason: "poweroff", code: 0 }); // its own checksum
+  assert.ok(checked.lockstep!.checked > 1_000, `${checked.lockstep!.checked} runs checked`);
+
+  const fast = new Machine({ memoryMiB: 32, console: { write: () => {} } });
+  fast.bootElf(program);
+  fast.jit!.setHotThreshold(50);
+  let slow = 0;
+  fast.jit!.onSlowAccess = () => slow++;
+  assert.deepEqual(await fast.run(), { reason: "poweroff", code: 0 });
+  assert.ok(fast.jit!.stats.regions > 0);
+  // 25,600 iterations of six accesses alternating between the two pages: with one way each
+  // access missed; with two, only the first ones and the timer's interruptions do.
+  assert.ok(slow < 2_000, `${slow} slow-path accesses`);
+
+  // The interpreter's WebAssembly tier checks the second way too (core/wasm_interp.ts).
+  const interpreted = new Machine({ memoryMiB: 32, console: { write: () => {} }, jit: false });
+  interpreted.bootElf(program);
+  assert.deepEqual(await interpreted.run(), { reason: "poweroff", code: 0 });
+});
+
+Deno.test("jit: two pages 4 MiB apart in one TLB slot, mapped to unrelated frames: each access reaches its own", () => {
+  const program = [
+    E.csrrs(0, 0x300, 12), // MPRV, MPP = S, FS on: loads and stores translate as S-mode
+    E.csrrw(0, 0x180, 10), // satp
+    E.ld(1, 8, 0), // 8: loop: page A
+    E.ld(2, 9, 0), // page B, 4 MiB on: the same slot
+    E.add(3, 3, 1),
+    E.add(4, 4, 2),
+    E.sd(3, 8, 8),
+    E.sd(4, 9, 8),
+    E.fld(1, 8, 16),
+    E.fsd(1, 9, 16), // B's double is A's
+    E.addi(5, 5, -1),
+    bne(5, 0, -36), // -> 8
+    E.wfi(),
+  ];
+  const rootOff = 0x10000, dataA = 0x20000, dataB = 0x37000;
+  const pte = (off: number, flags: number) =>
+    BigInt((RAM_BASE + off) / 4096) << 10n | BigInt(flags);
+  for (const mode of ["off", "on", "check"] as Mode[]) {
+    const { h, jit } = inMode(program, mode, (h) => {
+      const ram = h.mem.view;
+      ram.setBigUint64(rootOff + 8, pte(rootOff + 0x1000, 1), true); // VA 1 GiB: a table
+      ram.setBigUint64(rootOff + 0x1000, pte(rootOff + 0x2000, 1), true); // VA 1 GiB + 0
+      ram.setBigUint64(rootOff + 0x1000 + 2 * 8, pte(rootOff + 0x3000, 1), true); // + 4 MiB
+      ram.setBigUint64(rootOff + 0x2000, pte(dataA, 0xc7), true); // V R W A D
+      ram.setBigUint64(rootOff + 0x3000, pte(dataB, 0xc7), true);
+      ram.setBigUint64(dataA, 1n, true);
+      ram.setBigUint64(dataB, 1000n, true);
+      ram.setFloat64(dataA + 16, 2.5, true);
+      const x = h.state.x;
+      x[5] = 300n;
+      x[8] = 0x4000_0000n;
+      x[9] = 0x4040_0000n;
+      x[10] = BigInt.asIntN(64, (8n << 60n) | BigInt((RAM_BASE + rootOff) / 4096));
+      x[12] = 0x22800n; // MPRV | MPP = S | FS = Initial
+    });
+    runJit(h, jit);
+    const ram = h.mem.view;
+    assert.equal(ram.getBigUint64(dataA + 8, true), 300n, mode);
+    assert.equal(ram.getBigUint64(dataB + 8, true), 300_000n, mode);
+    assert.equal(ram.getFloat64(dataB + 16, true), 2.5, mode);
+    if (mode === "on") assert.ok(jit!.stats.regions > 0);
+  }
+});
+
 Deno.test("jit: the first 10 M instructions of a Linux boot run in lockstep", async () => {
   const { machine, console } = await defaultMachine({ jit: "check" });
   // Without the time budget: on a loaded machine it let too few regions in to check (1,950).
