@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { Hart } from "../core/hart.ts";
 import { Jit } from "../core/jit/jit.ts";
 import { planRegion } from "../core/jit/region.ts";
+import { IMPORT_COUNT } from "../core/jit/codegen.ts";
 import { Lockstep } from "../core/jit/lockstep.ts";
 import { Machine } from "../board/machine.ts";
 import { RAM_BASE } from "../core/memory.ts";
@@ -618,7 +619,7 @@ Deno.test("jit: branch hints mark TLB hits likely and budget exits unlikely, at 
       r.at += size;
     }
     r.at = hints.start + 1 + "metadata.code.branch_hint".length;
-    const imports = 5; // core/jit/codegen.ts IMPORT_COUNT
+    const imports = IMPORT_COUNT;
     for (let n = r.u32(), f = 0; f < n; f++) {
       const body = bodies[r.u32() - imports];
       for (let m = r.u32(), k = 0, last = -1; k < m; k++) {

@@ -11,13 +11,7 @@
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import {
-  fetchTlbIndex,
-  TLB_HASH_SHIFT,
-  TLB_INDEX16_MASK,
-  tlbEntryOffset,
-  tlbOtherEntryOffset,
-} from "../mmu.ts";
+import { fetchTlbIndex, TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "../mmu.ts";
 import {
   JIT_PC_OFFSET,
   JIT_RESERVATION_OFFSET,
@@ -39,7 +33,13 @@ export const FN_LOG_STORE = 2;
 export const FN_FP = 3;
 /** Atomics and SYSTEM instructions (core/jit/system.ts). */
 export const FN_SYS = 4;
-export const IMPORT_COUNT = 5;
+/**
+ * Slow-path loads and stores through the TLB slot's second way first
+ * (core/jit/second_way.ts): FN_LOAD and FN_STORE with the record address.
+ */
+export const FN_LOAD2 = 5;
+export const FN_STORE2 = 6;
+export const IMPORT_COUNT = 7;
 export const FN_MULHU = IMPORT_COUNT;
 
 /** Status codes a region returns. */
@@ -85,9 +85,10 @@ export class RegionEmitter {
   readonly tempA = L_T;
   readonly tempB = L_U;
   readonly addrLoLocal = L_LO;
+  readonly tlbRecordLocal = L_TI;
   private readonly fp = new FpEmitter(
     this,
-    { load: FN_LOAD, store: FN_STORE, logStore: FN_LOG_STORE, fp: FN_FP },
+    { load: FN_LOAD2, store: FN_STORE2, logStore: FN_LOG_STORE, fp: FN_FP },
     L_FP,
   );
   /** Current nesting of structured blocks (the function body is 0). */
@@ -922,97 +923,68 @@ export class RegionEmitter {
     this.op(Op.i32_wrap_i64);
   }
 
-  /** Buffer offset of the access on a TLB hit in `way`: the address plus the entry's addend. */
-  hitOffset(kind: number, way = 0): void {
+  /** Buffer offset of the access on a TLB hit: the address plus the entry's addend. */
+  hitOffset(kind: number): void {
     this.local(Op.local_get, L_LO);
     this.local(Op.local_get, L_TI);
-    this.mem(Op.i32_load, 2, (way === 0 ? tlbEntryOffset(kind) : tlbOtherEntryOffset(kind)) + 8);
+    this.mem(Op.i32_load, 2, tlbEntryOffset(kind) + 8);
     this.op(Op.i32_add);
-  }
-
-  /**
-   * A data access: tlbCheck, then `hit(way)` (hitOffset(kind, way) gives the
-   * buffer offset) in an if of `type` for the first way or, when it missed,
-   * the slot's second way (core/mmu.ts `Tlb`: two hot pages 4 MiB apart share
-   * a slot); `miss()` when both missed. The first way's path is as before.
-   */
-  tlbAccess(
-    rs1: number,
-    imm: number,
-    kind: number,
-    size: number,
-    type: number,
-    hit: (way: number) => void,
-    miss: () => void,
-  ): void {
-    this.tlbCheck(rs1, imm, kind, size);
-    this.open(Op.if, type, true);
-    hit(0);
-    this.op(Op.else);
-    this.local(Op.local_get, L_TI);
-    this.mem(Op.i64_load, 3, tlbOtherEntryOffset(kind));
-    this.local(Op.local_get, L_A);
-    this.i64(-4096 | (size - 1));
-    this.op(Op.i64_and);
-    this.op(Op.i64_eq);
-    this.open(Op.if, type);
-    hit(1);
-    this.op(Op.else);
-    miss();
-    this.close();
-    this.close();
   }
 
   private load(i: Insn, k: number, rd: number, rs1: number, imm: number, f3: number): void {
     const size = 1 << (f3 & 3);
-    this.tlbAccess(rs1, imm, ACCESS_LOAD, size, I64, (way) => {
-      this.hitOffset(ACCESS_LOAD, way);
-      this.mem(LOAD_OPS[f3], f3 & 3, 0);
-    }, () => {
-      this.local(Op.local_get, L_LO);
-      this.addrHi();
-      this.i32(f3);
-      this.call(FN_LOAD);
-      this.open(Op.if, VOID, false);
-      this.exit(i.pc, k, STATUS_TRAP);
-      this.close();
-      this.i32(0);
-      this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
-    });
+    this.tlbCheck(rs1, imm, ACCESS_LOAD, size);
+    this.open(Op.if, I64, true);
+    this.hitOffset(ACCESS_LOAD);
+    this.mem(LOAD_OPS[f3], f3 & 3, 0);
+    this.op(Op.else);
+    this.local(Op.local_get, L_LO);
+    this.addrHi();
+    this.i32(f3);
+    this.local(Op.local_get, L_TI);
+    this.call(FN_LOAD2);
+    this.open(Op.if, VOID, false);
+    this.exit(i.pc, k, STATUS_TRAP);
+    this.close();
+    this.i32(0);
+    this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
+    this.close();
     this.set(rd);
   }
 
   private store(i: Insn, k: number, rs1: number, rs2: number, imm: number, f3: number): void {
     const size = 1 << f3;
-    this.tlbAccess(rs1, imm, ACCESS_STORE, size, VOID, (way) => {
-      if (this.logStores) {
-        this.hitOffset(ACCESS_STORE, way);
-        this.i32(size);
-        this.call(FN_LOG_STORE);
-      }
-      this.hitOffset(ACCESS_STORE, way);
-      this.get(rs2);
-      this.mem(STORE_OPS[f3], f3, 0);
-    }, () => {
-      this.i32(0);
-      this.get(rs2);
-      this.mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
-      this.local(Op.local_get, L_LO);
-      this.addrHi();
-      this.i32(f3);
-      this.call(FN_STORE);
-      this.local(Op.local_tee, L_ST);
-      this.open(Op.if, VOID, false);
-      // 1: trap at this instruction; 2: done, but leave (MMIO wants the loop, or code changed).
-      this.local(Op.local_get, L_ST);
-      this.i32(STATUS_TRAP);
-      this.op(Op.i32_eq);
-      this.open(Op.if, VOID);
-      this.exit(i.pc, k, STATUS_TRAP);
-      this.close();
-      this.exit(i.pc + i.len, k + 1, STATUS_STOP);
-      this.close();
-    });
+    this.tlbCheck(rs1, imm, ACCESS_STORE, size);
+    this.open(Op.if, VOID, true);
+    if (this.logStores) {
+      this.hitOffset(ACCESS_STORE);
+      this.i32(size);
+      this.call(FN_LOG_STORE);
+    }
+    this.hitOffset(ACCESS_STORE);
+    this.get(rs2);
+    this.mem(STORE_OPS[f3], f3, 0);
+    this.op(Op.else);
+    this.i32(0);
+    this.get(rs2);
+    this.mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
+    this.local(Op.local_get, L_LO);
+    this.addrHi();
+    this.i32(f3);
+    this.local(Op.local_get, L_TI);
+    this.call(FN_STORE2);
+    this.local(Op.local_tee, L_ST);
+    this.open(Op.if, VOID, false);
+    // 1: trap at this instruction; 2: done, but leave (MMIO wants the loop, or code changed).
+    this.local(Op.local_get, L_ST);
+    this.i32(STATUS_TRAP);
+    this.op(Op.i32_eq);
+    this.open(Op.if, VOID);
+    this.exit(i.pc, k, STATUS_TRAP);
+    this.close();
+    this.exit(i.pc + i.len, k + 1, STATUS_STOP);
+    this.close();
+    this.close();
   }
 
   /**

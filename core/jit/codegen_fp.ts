@@ -46,6 +46,8 @@ export interface FpEmitHost {
   readonly tempB: number;
   /** The address's low half after tlbCheck. */
   readonly addrLoLocal: number;
+  /** The TLB record's address after tlbCheck (the slow path's second way looks beside it). */
+  readonly tlbRecordLocal: number;
   op(o: number): void;
   local(o: number, i: number): void;
   mem(o: number, align: number, offset: number): void;
@@ -57,16 +59,8 @@ export interface FpEmitHost {
   get(r: number): void;
   set(r: number): void;
   call(fn: number): void;
-  tlbAccess(
-    rs1: number,
-    imm: number,
-    kind: number,
-    size: number,
-    type: number,
-    hit: (way: number) => void,
-    miss: () => void,
-  ): void;
-  hitOffset(kind: number, way: number): void;
+  tlbCheck(rs1: number, imm: number, kind: number, size: number): void;
+  hitOffset(kind: number): void;
   addrHi(): void;
 }
 
@@ -659,20 +653,22 @@ export class FpEmitter {
   private load(i: Insn, k: number, rd: number, rs1: number, imm: number, f3: number): void {
     const h = this.h, size = f3 === 3 ? 8 : 4;
     h.i32(0); // the store's address, under the value
-    h.tlbAccess(rs1, imm, ACCESS_LOAD, size, I64, (way) => {
-      h.hitOffset(ACCESS_LOAD, way);
-      h.mem(f3 === 3 ? Op.i64_load : Op.i64_load32_u, f3, 0);
-    }, () => {
-      h.local(Op.local_get, h.addrLoLocal);
-      h.addrHi();
-      h.i32(f3 === 3 ? 3 : 6);
-      h.call(this.fn.load);
-      h.open(Op.if, VOID, false);
-      h.exit(i.pc, k, STATUS_TRAP);
-      h.close();
-      h.i32(0);
-      h.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
-    });
+    h.tlbCheck(rs1, imm, ACCESS_LOAD, size);
+    h.open(Op.if, I64, true);
+    h.hitOffset(ACCESS_LOAD);
+    h.mem(f3 === 3 ? Op.i64_load : Op.i64_load32_u, f3, 0);
+    h.op(Op.else);
+    h.local(Op.local_get, h.addrLoLocal);
+    h.addrHi();
+    h.i32(f3 === 3 ? 3 : 6);
+    h.local(Op.local_get, h.tlbRecordLocal);
+    h.call(this.fn.load);
+    h.open(Op.if, VOID, false);
+    h.exit(i.pc, k, STATUS_TRAP);
+    h.close();
+    h.i32(0);
+    h.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
+    h.close();
     if (f3 === 2) {
       h.i64(-TWO32);
       h.op(Op.i64_or);
@@ -687,35 +683,37 @@ export class FpEmitter {
       h.mem(f3 === 3 ? Op.i64_load : Op.i64_load32_u, f3, freg(rs2));
     };
     const storeOp = f3 === 3 ? Op.i64_store : Op.i64_store32;
-    h.tlbAccess(rs1, imm, ACCESS_STORE, size, VOID, (way) => {
-      if (h.logStores) {
-        h.hitOffset(ACCESS_STORE, way);
-        h.i32(size);
-        h.call(this.fn.logStore);
-      }
-      h.hitOffset(ACCESS_STORE, way);
-      value();
-      h.mem(storeOp, f3, 0);
-    }, () => {
-      h.i32(0);
-      value();
-      h.mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
-      h.local(Op.local_get, h.addrLoLocal);
-      h.addrHi();
-      h.i32(f3);
-      h.call(this.fn.store);
-      h.local(Op.local_tee, h.addrLoLocal);
-      h.open(Op.if, VOID, false);
-      // 1: trap at this instruction; 2: done, but leave (MMIO wants the loop, or code changed).
-      h.local(Op.local_get, h.addrLoLocal);
-      h.i32(STATUS_TRAP);
-      h.op(Op.i32_eq);
-      h.open(Op.if, VOID);
-      h.exit(i.pc, k, STATUS_TRAP);
-      h.close();
-      h.exit(i.pc + i.len, k + 1, STATUS_STOP);
-      h.close();
-    });
+    h.tlbCheck(rs1, imm, ACCESS_STORE, size);
+    h.open(Op.if, VOID, true);
+    if (h.logStores) {
+      h.hitOffset(ACCESS_STORE);
+      h.i32(size);
+      h.call(this.fn.logStore);
+    }
+    h.hitOffset(ACCESS_STORE);
+    value();
+    h.mem(storeOp, f3, 0);
+    h.op(Op.else);
+    h.i32(0);
+    value();
+    h.mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
+    h.local(Op.local_get, h.addrLoLocal);
+    h.addrHi();
+    h.i32(f3);
+    h.local(Op.local_get, h.tlbRecordLocal);
+    h.call(this.fn.store);
+    h.local(Op.local_tee, h.addrLoLocal);
+    h.open(Op.if, VOID, false);
+    // 1: trap at this instruction; 2: done, but leave (MMIO wants the loop, or code changed).
+    h.local(Op.local_get, h.addrLoLocal);
+    h.i32(STATUS_TRAP);
+    h.op(Op.i32_eq);
+    h.open(Op.if, VOID);
+    h.exit(i.pc, k, STATUS_TRAP);
+    h.close();
+    h.exit(i.pc + i.len, k + 1, STATUS_STOP);
+    h.close();
+    h.close();
   }
 
   // --- arithmetic ---

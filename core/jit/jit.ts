@@ -42,6 +42,7 @@ import {
 } from "./system.ts";
 import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
+import { secondWayHelpers } from "./second_way.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
@@ -265,13 +266,19 @@ export class Jit {
     sys.logStore = (va, size) => {
       if (this.storeLog !== null) this.logSlowStore(va, size);
     };
+    const slow = {
+      ld: (lo: number, hi: number, f3: number) => this.loadHelper(lo, hi, f3),
+      st: (lo: number, hi: number, f3: number) => this.storeHelper(lo, hi, f3),
+      log: (off: number, size: number) => this.storeLog?.(off, size),
+    };
+    const { ld2, st2 } = secondWayHelpers(mem.memory, this.table, slow, checkMode);
     this.imports = {
       h: {
-        ld: (lo: number, hi: number, f3: number) => this.loadHelper(lo, hi, f3),
-        st: (lo: number, hi: number, f3: number) => this.storeHelper(lo, hi, f3),
-        log: (off: number, size: number) => this.storeLog?.(off, size),
+        ...slow,
         fp: (insn: number) => executeFp(hart.state, insn) ? 0 : 1,
         sys: (insn: number, lo: number, hi: number, n: number) => sys.call(insn, lo, hi, n),
+        ld2,
+        st2,
       },
       m: { mem: mem.memory, tbl: this.table },
     };
@@ -855,5 +862,7 @@ const IMPORTS = [
   { name: "log", type: T_LOG },
   { name: "fp", type: T_HELPER },
   { name: "sys", type: T_SYS },
+  { name: "ld2", type: T_SYS }, // (lo, hi, f3, record) -> i32, as sys's
+  { name: "st2", type: T_SYS },
 ];
 const MULHU_BODY = mulhuBody();
