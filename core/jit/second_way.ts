@@ -52,12 +52,7 @@ export function secondWayHelpers(
   js: SlowHelpers,
   logStores: boolean,
 ): { ld2: WayHelper; st2: WayHelper } {
-  const funcs: FuncDef[] = [
-    { type: T_WAY, locals: [[2, I32]], body: body(false, logStores), export: "ld2" },
-    { type: T_WAY, locals: [[2, I32]], body: body(true, logStores), export: "st2" },
-  ];
-  const bytes = writeModule(new ByteWriter(), TYPES, IMPORTS, funcs);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+  const instance = new WebAssembly.Instance(helperModule(logStores), {
     h: { ld: js.ld, st: js.st, log: js.log },
     m: { mem: memory, tbl: table },
   });
@@ -65,6 +60,22 @@ export function secondWayHelpers(
     ld2: instance.exports.ld2 as WayHelper,
     st2: instance.exports.st2 as WayHelper,
   };
+}
+
+/** The module, compiled once a process for each form (machines share it; ~5 ms a compile). */
+const modules = new Map<boolean, WebAssembly.Module>();
+
+function helperModule(logStores: boolean): WebAssembly.Module {
+  let module = modules.get(logStores);
+  if (module === undefined) {
+    const funcs: FuncDef[] = [
+      { type: T_WAY, locals: [[2, I32]], body: body(false, logStores), export: "ld2" },
+      { type: T_WAY, locals: [[2, I32]], body: body(true, logStores), export: "st2" },
+    ];
+    module = new WebAssembly.Module(writeModule(new ByteWriter(), TYPES, IMPORTS, funcs));
+    modules.set(logStores, module);
+  }
+  return module;
 }
 
 function body(store: boolean, logStores: boolean): Uint8Array {
