@@ -152,6 +152,8 @@ export class Tlb {
   private readonly otherShift: Uint8Array[];
   /** The second way's records, laid out as `records` (tlbOtherEntryOffset). */
   readonly otherRecords: Int32Array[];
+  /** False while the second way is empty: most flushes then clear the first way only. */
+  private othered = true;
 
   /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
   constructor(buffer: ArrayBufferLike, offset: number) {
@@ -181,9 +183,12 @@ export class Tlb {
     if (!this.filled) return;
     this.filled = false;
     for (const t of this.page) t.fill(-1);
-    for (const t of this.otherPage) t.fill(-1);
     for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
-    for (const r of this.otherRecords) for (let i = 0; i < r.length; i += 4) r[i] = -1;
+    if (this.othered) {
+      this.othered = false;
+      for (const t of this.otherPage) t.fill(-1);
+      for (const r of this.otherRecords) for (let i = 0; i < r.length; i += 4) r[i] = -1;
+    }
     for (let k = 0; k < 3; k++) {
       const slots = this.superSlots[k], listed = this.listed[k];
       for (let j = 0; j < this.superCount[k]; j++) listed[slots[j]] = 0;
@@ -255,6 +260,7 @@ export class Tlb {
     this.filled = true;
     const oldPage = this.page[access][i];
     if (oldPage !== -1 && (oldPage !== page || this.hi[access][i] !== hi)) {
+      this.othered = true;
       this.otherPage[access][i] = oldPage;
       this.otherHi[access][i] = this.hi[access][i];
       this.otherBase[access][i] = this.base[access][i];
