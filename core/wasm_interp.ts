@@ -19,7 +19,7 @@
  * kept in the shared memory).
  */
 import { fillCompressedTable } from "./compressed.ts";
-import { TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset, tlbOtherEntryOffset } from "./mmu.ts";
+import { TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "./mmu.ts";
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE } from "./trap.ts";
 import {
   WASM_INTERP_PC_OFFSET,
@@ -359,12 +359,7 @@ function runBody(): Body {
       .op(I32_AND).op(I32_ADD).set(L_T);
     // Tag match with the alignment folded in: addr & (~4095 | (size - 1)).
     w.get(L_ADDR).i64(-4096 | (size - 1)).op(I64_AND);
-    w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(kind)).op(I64_NE).if();
-    // The slot's second way (core/mmu.ts `Tlb`): on a match, L_T moves to its record.
-    w.get(L_ADDR).i64(-4096 | (size - 1)).op(I64_AND);
-    w.get(L_T).mem(I64_LOAD, 3, tlbOtherEntryOffset(kind)).op(I64_NE).brIf("stop");
-    w.get(L_T).i32(tlbOtherEntryOffset(kind) - tlbEntryOffset(kind)).op(I32_ADD).set(L_T);
-    w.end();
+    w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(kind)).op(I64_NE).brIf("stop");
     w.get(L_ADDR).op(I32_WRAP).get(L_T).mem(I32_LOAD, 2, tlbEntryOffset(kind) + 8).op(I32_ADD)
       .set(L_OFF);
   };

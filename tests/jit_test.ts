@@ -169,7 +169,7 @@ Deno.test("jit: two hot data pages 4 MiB apart share a TLB slot; translated code
   // access missed; with two, only the first ones and the timer's interruptions do.
   assert.ok(slow < 2_000, `${slow} slow-path accesses`);
 
-  // The interpreter's WebAssembly tier checks the second way too (core/wasm_interp.ts).
+  // Interpreted (the WebAssembly tier stops at a first-way miss; the slow path swaps the ways).
   const interpreted = new Machine({ memoryMiB: 32, console: { write: () => {} }, jit: false });
   interpreted.bootElf(program);
   assert.deepEqual(await interpreted.run(), { reason: "poweroff", code: 0 });
