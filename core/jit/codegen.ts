@@ -1209,7 +1209,8 @@ const W32: Width = {
 };
 
 const BRANCH_OPS = [Op.i64_eq, Op.i64_ne, 0, 0, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u];
-const LOAD_OPS = [
+/** A load's wasm op by its funct3 (LB LH LW LD LBU LHU LWU), the value sign- or zero-extended. */
+export const LOAD_OPS = [
   Op.i64_load8_s,
   Op.i64_load16_s,
   Op.i64_load32_s,
@@ -1218,7 +1219,8 @@ const LOAD_OPS = [
   Op.i64_load16_u,
   Op.i64_load32_u,
 ];
-const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
+/** A store's wasm op by its funct3 (SB SH SW SD). */
+export const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
 
 /** A block (inner null), or a loop from block h to t whose body after h is `inner`. */
 interface Unit {

@@ -17,6 +17,7 @@ import { JIT_SCRATCH_OFFSET } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import { tlbOtherEntryOffset } from "../mmu.ts";
 import { ByteWriter, type FuncDef, I32, Op, writeModule } from "./wasm.ts";
+import { LOAD_OPS, STORE_OPS } from "./codegen.ts";
 
 /** The JS helpers the second way falls back to: (lo, hi, f3) -> i32, and the store log. */
 export interface SlowHelpers {
@@ -99,30 +100,20 @@ function body(store: boolean, logStores: boolean): Uint8Array {
   if (store) {
     if (logStores) get(L_OFF), get(L_SIZE), op(Op.call), w.u32(FN_LOG);
     // By size, the value from the scratch slot.
-    const stores = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
     for (let f3 = 0; f3 < 3; f3++) {
       get(P_F3), i32(f3), op(Op.i32_eq, Op.if, 0x40);
-      get(L_OFF), i32(0), mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET), mem(stores[f3], f3, 0);
+      get(L_OFF), i32(0), mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET), mem(STORE_OPS[f3], f3, 0);
       i32(0), op(Op.return, Op.end);
     }
-    get(L_OFF), i32(0), mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET), mem(stores[3], 3, 0);
+    get(L_OFF), i32(0), mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET), mem(STORE_OPS[3], 3, 0);
     i32(0), op(Op.return, Op.end);
     get(P_LO), get(P_HI), get(P_F3), op(Op.call), w.u32(FN_ST);
     return w.take();
   }
-  // By f3 (LB LH LW LD LBU LHU LWU), the value sign- or zero-extended to the scratch slot.
-  const loads = [
-    Op.i64_load8_s,
-    Op.i64_load16_s,
-    Op.i64_load32_s,
-    Op.i64_load,
-    Op.i64_load8_u,
-    Op.i64_load16_u,
-    Op.i64_load32_u,
-  ];
+  // By f3, the value sign- or zero-extended to the scratch slot.
   for (let f3 = 0; f3 < 7; f3++) {
     get(P_F3), i32(f3), op(Op.i32_eq, Op.if, 0x40);
-    i32(0), get(L_OFF), mem(loads[f3], f3 & 3, 0), mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
+    i32(0), get(L_OFF), mem(LOAD_OPS[f3], f3 & 3, 0), mem(Op.i64_store, 3, JIT_SCRATCH_OFFSET);
     i32(0), op(Op.return, Op.end);
   }
   op(Op.end);
