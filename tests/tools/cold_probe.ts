@@ -66,7 +66,11 @@ if (!values.child) {
   const boot = (performance.now() - t0) / 1000;
   const rows: [string, Snap][] = [];
   let before = await snaps();
-  rows.push([`boot ${boot.toFixed(1)} s`, before]);
+  rows.push([`boot ${boot.toFixed(1)} s`, {
+    ...before,
+    cacheNow: before.cacheBytes,
+    rssNow: before.rssMiB,
+  }]);
   for (const cmd of values.setup ?? []) {
     vm.console.type(cmd + "\n");
     await vm.console.waitFor(prompt, 600_000);
@@ -85,6 +89,8 @@ if (!values.child) {
     d.load = after.load;
     d.calMs = `${before.calMs.toFixed(0)}/${after.calMs.toFixed(0)}` as unknown as number;
     d.credit = after.credit;
+    d.cacheNow = after.cacheBytes;
+    d.rssNow = after.rssMiB;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
@@ -114,7 +120,10 @@ if (!values.child) {
       `  stats: +${f("regions")} regions (${f("dupRegions")} with code translated elsewhere), ` +
         `+${f("blocks")} blocks, +${f("instructions")} insns, +${f("modules")} modules, ` +
         `${f("compileMs")} ms compiling, +${f("invalidated")} invalidated, ` +
-        `+${f("dropped")} dropped, +${f("flushes")} flushes, cache ${f("cacheBytes", 0, 1024)} KiB`,
+        `+${f("dropped")} dropped, +${f("flushes")} flushes, +${f("evictions")} evictions ` +
+        `(${f("evicted")} regions), cache now ${f("cacheNow", 0, 1024)} KiB, RSS now ${
+          f("rssNow")
+        } MiB`,
     );
   }
   Deno.exit(0);
