@@ -76,20 +76,9 @@ const PROBATION = 256;
 const NEVER = -(1 << 30);
 /** Store-invalidations after which a page is left to the interpreter (code and data mixed). */
 const MAX_INVALIDATIONS = 8;
-/**
- * Code cache bound: past either, the modules entered least lately are dropped
- * until the cache is down to EVICT_TO of it. Dropping all of it at once threw
- * away the kernel's hot code after Debian's boot (docs/speed.md, "cold").
- */
-export const MAX_CACHE_BYTES = 32 << 20;
+/** Code cache bound: past either, every translation is dropped. */
+const MAX_CACHE_BYTES = 32 << 20;
 const MAX_REGIONS = 8192;
-const EVICT_TO = 0.5;
-/**
- * Past this share of the bound the chain cache is cleared once, so regions
- * reached only through chains are looked up (marked used) again before the
- * eviction that ranks them.
- */
-const EVICT_WATCH = 0.75;
 /**
  * Regions of one page are planned again as one while they hold at most this
  * many instructions (each new hot pc there compiles the whole again).
@@ -136,10 +125,7 @@ interface Region {
   src: Uint8Array;
   /** The halfword at plan.crossBuf when translated (an instruction's upper half on the next page). */
   crossSrc: number;
-  /** The modules of its function and its flat variant (freed once none of their regions is live). */
-  mods: Module[];
-  /** The run loop's slice when it last looked it up (the least lately used go first). */
-  usedAt: number;
+  wasmBytes: number;
   /** Blocks it can be entered at. */
   entries: Set<number>;
   /** Its slot in the table regions chain through. */
@@ -150,13 +136,6 @@ interface Region {
   /** Runs so far and instructions they retired, until probation ends (then -1). */
   runs: number;
   retired: number;
-}
-
-/** A compiled module: V8 keeps it, and counts it, while any of its regions is live. */
-interface Module {
-  bytes: number;
-  live: number;
-  regions: Region[];
 }
 
 export interface Entry {
@@ -178,10 +157,6 @@ export interface JitStats {
   /** Regions dropped because they returned too soon on average. */
   dropped: number;
   flushes: number;
-  /** Times the cache passed its bound and its least lately used modules were dropped. */
-  evictions: number;
-  /** Regions dropped by those. */
-  evicted: number;
   /**
    * Returns from translated code to the run loop, by why: a trap (ecall: an
    * ECALL with an interrupt to take after it), a CSR write, an xRET, another
@@ -225,16 +200,6 @@ export class Jit {
   /** Regions by slot, for tail calls from region to region. */
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private nextSlot = 0;
-  /** Table slots of dropped regions, for new ones (no chain record names them: clearChain). */
-  private freeSlots: number[] = [];
-  /** Modules with a live region, oldest first. */
-  private modules = new Set<Module>();
-  /** Slices run so far: regions looked up in this one are the latest used. */
-  private clock = 0;
-  /** The code cache bound in wasm bytes (tests lower it). */
-  maxCacheBytes = MAX_CACHE_BYTES;
-  /** Whether the chain cache was cleared since the cache passed EVICT_WATCH of its bound. */
-  private watching = false;
   /** Hot entries for the next batch: pc, page buffer offset, counter index. */
   private pending: { pc: number; base: number; i: number }[] = [];
   private batchSize = BATCH;
@@ -253,8 +218,6 @@ export class Jit {
     invalidated: 0,
     dropped: 0,
     flushes: 0,
-    evictions: 0,
-    evicted: 0,
     exits: 0,
     exitsTrap: 0,
     exitsEcall: 0,
@@ -332,7 +295,6 @@ export class Jit {
     h.checkInterrupts();
     if (h.waiting || h.haltRequested) return 0;
     h.endSlice = false;
-    this.clock++;
     if (this.pending.length > 0) this.translatePending();
     let n = 0;
     while (n < limit) {
@@ -470,7 +432,8 @@ export class Jit {
     r.retired += retired;
     if (++r.runs < PROBATION) return;
     if (r.retired < MIN_RUN * r.runs) {
-      this.release(r);
+      r.valid = false;
+      this.forgetEntries(r);
       this.clearChain();
       for (const i of r.entries) this.hot[(r.plan.blocks[i].pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
       this.stats.dropped++;
@@ -491,7 +454,6 @@ export class Jit {
     if (e !== undefined) {
       const r = e.region;
       if (r.valid && r.plan.pageBuf === base && (r.epoch === this.fenceEpoch || this.recheck(r))) {
-        r.usedAt = this.clock;
         this.entryPc[i] = pc;
         this.entries[i] = e;
         this.chainTo(pc, e);
@@ -566,8 +528,7 @@ export class Jit {
     let same = p.crossBuf < 0 || this.mem.u16[p.crossBuf >> 1] === r.crossSrc;
     for (let k = 0; k < now.length && same; k++) same = now[k] === r.src[k];
     if (!same) {
-      this.release(r);
-      this.clearChain();
+      r.valid = false;
       return false;
     }
     r.epoch = this.fenceEpoch;
@@ -607,15 +568,8 @@ export class Jit {
     }
     if (plans.length === 0) return;
     for (const r of replaced) this.drop(r);
-    const s = this.stats;
-    if (s.cacheBytes > this.maxCacheBytes || this.regionCount + plans.length > MAX_REGIONS) {
-      this.evict();
-    } else if (
-      !this.watching && (s.cacheBytes > this.maxCacheBytes * EVICT_WATCH ||
-        this.regionCount > MAX_REGIONS * EVICT_WATCH)
-    ) {
-      this.watching = true;
-      this.clearChain();
+    if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount + plans.length > MAX_REGIONS) {
+      this.flush();
     }
     this.spend(performance.now() - t0); // planning; compileFns counts the rest
     for (const region of this.compile(plans)) this.install(region);
@@ -667,61 +621,18 @@ export class Jit {
 
   /** Drops a region another one replaces (its page is planned again as one region). */
   private drop(r: Region): void {
-    this.release(r);
-    this.clearChain();
-  }
-
-  /**
-   * Makes a region unreachable: off the indexes, page lists (a page with none
-   * left lets stores take the fast path again) and table, and its modules'
-   * bytes off the cache once none of their regions is live. The caller clears
-   * the chain cache (records may name its slots).
-   */
-  private release(r: Region): void {
-    if (!r.valid) return;
-    r.valid = false;
     this.forgetEntries(r);
+    r.valid = false;
     this.unlist(r.plan.pageBuf >>> 12, r);
     if (r.plan.crossBuf >= 0) this.unlist(r.plan.crossBuf >>> 12, r);
-    for (const slot of [r.slot, r.flatSlot]) {
-      if (slot < 0) continue;
-      this.table.set(slot, null);
-      this.freeSlots.push(slot);
-    }
-    for (const m of r.mods) {
-      if (--m.live > 0) continue;
-      this.stats.cacheBytes -= m.bytes;
-      this.modules.delete(m);
-    }
+    this.stats.cacheBytes -= r.wasmBytes;
     this.regionCount--;
-  }
-
-  /**
-   * The cache passed its bound: drops the modules whose regions were looked up
-   * least lately until it is down to EVICT_TO of the bound (regions reached
-   * only through chains were looked up again since EVICT_WATCH).
-   */
-  private evict(): void {
-    const usedAt = (m: Module) =>
-      m.regions.reduce((t, r) => r.valid ? Math.max(t, r.usedAt) : t, -1);
-    const order = [...this.modules].map((m) => ({ m, t: usedAt(m) })).sort((a, b) => a.t - b.t);
-    const bytes = this.maxCacheBytes * EVICT_TO, regions = MAX_REGIONS * EVICT_TO;
-    for (const { m } of order) {
-      if (this.stats.cacheBytes <= bytes && this.regionCount <= regions) break;
-      for (const r of m.regions) {
-        if (r.valid) this.stats.evicted++;
-        this.release(r);
-      }
-    }
     this.clearChain();
-    this.watching = false;
-    this.stats.evictions++;
   }
 
   /** Makes a compiled region's blocks the entries for their pcs. */
   private install(region: Region): void {
     const plan = region.plan, page = plan.pageBuf >>> 12;
-    region.usedAt = this.clock;
     plan.blocks.forEach((b, index) => {
       const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
       const e = { region, index };
@@ -747,11 +658,7 @@ export class Jit {
   private unlist(page: number, r: Region): void {
     const list = this.byPage.get(page);
     const at = list ? list.indexOf(r) : -1;
-    if (at < 0) return;
-    list!.splice(at, 1);
-    if (list!.length > 0) return;
-    this.byPage.delete(page);
-    this.codePages[page] = 0;
+    if (at >= 0) list!.splice(at, 1);
   }
 
   /** Makes every store to the page take the slow path, which notices code changes. */
@@ -783,32 +690,33 @@ export class Jit {
     });
     const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    const mod: Module = { bytes: bytes.length, live: variants.length, regions: [] };
+    const bodyBytes = funcs.reduce((sum, f) => sum + f.body.length, 0);
     const fns = variants.map((_, k) => {
       const fn = instance.exports[`r${k}`] as RegionFn;
-      const slot = this.freeSlots.pop() ?? this.nextSlot++;
+      const slot = this.nextSlot++;
       if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
       this.table.set(slot, fn);
-      return { fn, slot, mod, entries: entries[k] };
+      // The module's bytes, shared out by body size, count against the cache bound.
+      const share = Math.ceil(bytes.length * funcs[k + 1].body.length / bodyBytes);
+      return { fn, slot, wasmBytes: share, entries: entries[k] };
     });
     this.stats.compileMs += performance.now() - t0;
     this.spend(performance.now() - t0);
     this.stats.cacheBytes += bytes.length;
     this.stats.modules++;
-    this.modules.add(mod);
     return fns;
   }
 
   private compile(plans: RegionPlan[]): Region[] {
     const s = this.stats;
     return this.compileFns(plans.map((p) => [p, null])).map(
-      ({ fn, slot, mod, entries }, k) => {
+      ({ fn, slot, wasmBytes, entries }, k) => {
         const plan = plans[k];
         s.regions++;
         s.blocks += plan.blocks.length;
         for (const b of plan.blocks) s.instructions += b.insns.length;
         this.regionCount++;
-        const region: Region = {
+        return {
           plan,
           fn,
           slot,
@@ -818,14 +726,11 @@ export class Jit {
           epoch: this.fenceEpoch,
           src: this.mem.u8.slice(plan.pageBuf + plan.lo, plan.pageBuf + plan.hi),
           crossSrc: plan.crossBuf < 0 ? -1 : this.mem.u16[plan.crossBuf >> 1],
-          mods: [mod],
-          usedAt: this.clock,
+          wasmBytes,
           entries,
           runs: 0,
           retired: 0,
         };
-        mod.regions.push(region);
-        return region;
       },
     );
   }
@@ -836,11 +741,10 @@ export class Jit {
    */
   private flatFn(r: Region): RegionFn {
     if (r.flat === null) {
-      const [{ fn, mod, slot }] = this.compileFns([[r.plan, r.entries]]);
+      const [{ fn, wasmBytes, slot }] = this.compileFns([[r.plan, r.entries]]);
       r.flat = fn;
       r.flatSlot = slot;
-      r.mods.push(mod);
-      mod.regions.push(r);
+      r.wasmBytes += wasmBytes;
     }
     return r.flat;
   }
@@ -849,9 +753,17 @@ export class Jit {
   private invalidatePage(page: number): void {
     this.codePages[page] = 0;
     if (this.invalidations[page] < 255) this.invalidations[page]++;
-    for (const r of [...this.byPage.get(page) ?? []]) {
-      if (r.valid) this.stats.invalidated++;
-      this.release(r); // off this page's list and, across the end, the other one's
+    for (const r of this.byPage.get(page) ?? []) {
+      // Listed under two pages (an instruction across the end): off the other one's list too.
+      const p = r.plan;
+      if (p.crossBuf >= 0) {
+        this.unlist((p.crossBuf >>> 12) === page ? p.pageBuf >>> 12 : p.crossBuf >>> 12, r);
+      }
+      this.forgetEntries(r);
+      r.valid = false;
+      this.stats.cacheBytes -= r.wasmBytes;
+      this.regionCount--;
+      this.stats.invalidated++;
     }
     this.byPage.delete(page);
     this.clearChain();
@@ -859,16 +771,9 @@ export class Jit {
     this.sys.codeChanged = true;
   }
 
-  /** Removes a region's blocks from the by-pc index and the entry table (it is being dropped). */
+  /** Removes a region's blocks from the by-pc index (it is being dropped). */
   private forgetEntries(r: Region): void {
-    for (const b of r.plan.blocks) {
-      if (this.byPc.get(b.pc)?.region === r) this.byPc.delete(b.pc);
-      const j = (b.pc >>> 1) & (TABLE_SIZE - 1);
-      if (this.entries[j]?.region === r) {
-        this.entries[j] = undefined;
-        this.entryPc[j] = NaN;
-      }
-    }
+    for (const b of r.plan.blocks) if (this.byPc.get(b.pc)?.region === r) this.byPc.delete(b.pc);
   }
 
   /** Drops every translation (the cache is full). */
@@ -881,11 +786,7 @@ export class Jit {
     this.codePages.fill(0);
     this.stats.cacheBytes = 0;
     this.regionCount = 0;
-    for (let k = 0; k < this.nextSlot; k++) this.table.set(k, null);
     this.nextSlot = 0;
-    this.freeSlots = [];
-    this.modules.clear();
-    this.watching = false;
     this.clearChain();
     this.stats.flushes++;
   }
