@@ -120,10 +120,9 @@ if (!values.child) {
       `  stats: +${f("regions")} regions (${f("dupRegions")} with code translated elsewhere), ` +
         `+${f("blocks")} blocks, +${f("instructions")} insns, +${f("modules")} modules, ` +
         `${f("compileMs")} ms compiling, +${f("invalidated")} invalidated, ` +
-        `+${f("dropped")} dropped, +${f("flushes")} flushes, +${f("evictions")} evictions ` +
-        `(${f("evicted")} regions), cache now ${f("cacheNow", 0, 1024)} KiB, RSS now ${
-          f("rssNow")
-        } MiB`,
+        `+${f("dropped")} dropped, +${f("flushes")} flushes, cache now ${
+          f("cacheNow", 0, 1024)
+        } KiB, RSS now ${f("rssNow")} MiB`,
     );
   }
   Deno.exit(0);
