@@ -82,15 +82,15 @@ function toAddress(v: bigint): number {
   return Number(BigInt.asIntN(64, v));
 }
 
-/**
- * One RV64GC hart: the interpreter, the CSRs it keeps hot, trap entry and the
- * software TLB. The interpreter is the reference for everything else.
- */
 /** Whether a CSR instruction writes its CSR: CSRRW(I) always, CSRRS/C(I) unless rs1 (uimm) is 0. */
 export function csrWrites(insn: number): boolean {
   return ((insn >>> 12) & 3) === 1 || ((insn >>> 15) & 31) !== 0;
 }
 
+/**
+ * One RV64GC hart: the interpreter, the CSRs it keeps hot, trap entry and the
+ * software TLB. The interpreter is the reference for everything else.
+ */
 export class Hart {
   readonly state: HartState;
   readonly mem: PhysicalMemory;

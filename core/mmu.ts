@@ -84,8 +84,9 @@ export function tlbOtherEntryOffset(kind: number): number {
 }
 
 /**
- * A direct-mapped software TLB per access kind, as TinyEMU keeps, indexed by
- * `tlbIndex` (fetches by a hash of the virtual page). An entry is
+ * A software TLB per access kind, as TinyEMU keeps, indexed by `tlbIndex`
+ * (fetches by a hash of the virtual page), with two ways a slot (the second
+ * holds what a fill displaced: `otherPage` below). An entry is
  * tagged with the virtual page split into int32 halves (bits 12..31 and
  * 32..63) so that the interpreter's hit check is integer-only, and holds the
  * buffer offset of the page. Only RAM and ROM pages are cached; MMIO always
@@ -141,10 +142,11 @@ export class Tlb {
    * A second way per slot: the entry a fill displaced. Two hot data pages
    * 4 MiB apart share a slot, and where ASLR puts a stack, heap and data
    * decides it, so a run took 2-7x its CPU now and then, each access a page
-   * walk (docs/speed.md, "cold"). Translated code and the interpreter's
-   * WebAssembly tier check its records after a miss in the first way; the
-   * slow path's lookup swaps the two, so the JS interpreter's inline check
-   * finds the page next time. Fields as the first way's, per access kind.
+   * walk (docs/speed.md, "cold"). Translated code's slow path checks its
+   * records after a miss in the first way (core/jit/second_way.ts); `lookup`
+   * swaps the two, so the inline checks of the interpreters (TypeScript and
+   * WebAssembly, first way only) find the page next time. Fields as the first
+   * way's, per access kind.
    */
   private readonly otherPage: Int32Array[];
   private readonly otherHi: Int32Array[];

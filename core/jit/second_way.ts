@@ -1,8 +1,8 @@
 /**
  * Translated code's slow-path loads and stores, first through the TLB slot's
- * second way (core/mmu.ts `Tlb`): two hot data pages 4 MiB apart share a slot
- * of the direct-mapped TLB, and each access to one evicted the other, a call
- * into JS per access. These two functions live in one small module compiled
+ * second way (core/mmu.ts `Tlb`): two hot data pages 4 MiB apart share a TLB
+ * slot, and with one way each access to one evicted the other, a call into JS
+ * per access. These two functions live in one small module compiled
  * once per translator; every region module imports them in place of the JS
  * helpers, so a region's code is as long as before (an inline check of the
  * second way made modules ~12 % larger, which the code cache bound and the
