@@ -57,6 +57,9 @@ const TLB_MASK = TLB_SIZE - 1;
 const TLB_S_SUM = 2;
 /** Address spaces (satp values) whose TLB sets are kept at once. */
 export const ADDRESS_SPACES = 4;
+/** CSRs kept in the shared memory behind accessors: snapshots save them by name too. */
+export const SHARED_MEMORY_CSRS = ["mstatus", "sscratch", "sepc", "scause", "stval"] as const;
+
 /** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
 const FAST_MIN_RUN = 4;
 const FAST_BACKOFF = 32;
@@ -116,8 +119,8 @@ export class Hart {
   /** Set by WFI until an interrupt is pending and enabled. */
   waiting = false;
 
-  // Machine and supervisor CSRs. mstatus keeps its low 32 bits; the rest is fixed.
-  mstatus = 0;
+  // Machine and supervisor CSRs. mstatus, sscratch, sepc, scause and stval are
+  // in the shared memory (the accessors after these fields).
   mie = 0;
   /** Interrupt pending bits driven by devices (MTIP, MSIP, MEIP, SEIP line). */
   mipDevices = 0;
@@ -128,13 +131,9 @@ export class Hart {
   mtvec = 0n;
   stvec = 0n;
   mepc = 0n;
-  sepc = 0n;
   mscratch = 0n;
-  sscratch = 0n;
   mcause = 0n;
-  scause = 0n;
   mtval = 0n;
-  stval = 0n;
   mcounteren = 0;
   scounteren = 0;
   mcountinhibit = 0;
@@ -158,6 +157,38 @@ export class Hart {
   debugActive = false;
   /** The debugger rule whose match stopped the last run() (the instruction did not execute). */
   debugHit: Hit | null = null;
+
+  /** mstatus's low 32 bits (the rest is fixed); the wasm tier reads and writes it too. */
+  get mstatus(): number {
+    return this.state.status[0];
+  }
+  set mstatus(v: number) {
+    this.state.status[0] = v;
+  }
+  get sscratch(): bigint {
+    return this.state.supervisor[0];
+  }
+  set sscratch(v: bigint) {
+    this.state.supervisor[0] = v;
+  }
+  get sepc(): bigint {
+    return this.state.supervisor[1];
+  }
+  set sepc(v: bigint) {
+    this.state.supervisor[1] = v;
+  }
+  get scause(): bigint {
+    return this.state.supervisor[2];
+  }
+  set scause(v: bigint) {
+    this.state.supervisor[2] = v;
+  }
+  get stval(): bigint {
+    return this.state.supervisor[3];
+  }
+  set stval(v: bigint) {
+    this.state.supervisor[3] = v;
+  }
 
   /** Retired instructions and cycles (one per instruction), minus what software wrote. */
   instret = 0;
@@ -741,6 +772,8 @@ export class Hart {
             this.priv === PRIV_U ? this.jitUserStep : 1,
             rvcAt,
             this.reservation === this.reservation ? this.reservation : -1, // NaN: none
+            this.priv,
+            this.mip & this.mie & this.mideleg,
           );
           const resv = i32[WASM_INTERP_RESERVATION_OFFSET >> 2];
           this.reservation = resv < 0 ? NaN : resv;

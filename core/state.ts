@@ -38,6 +38,14 @@ export const WASM_INTERP_RESERVATION_OFFSET = 564;
  * xRET may switch sets and the region goes on with them (core/jit/system.ts).
  */
 export const JIT_TLB_OFFSET = 568;
+/**
+ * The CSRs a kernel touches on every trap and around every interrupt mask,
+ * kept here so the interpreter's wasm tier (core/wasm_interp.ts) reads and
+ * writes them itself: mstatus (its low 32 bits, the rest is fixed), then
+ * sscratch, sepc, scause and stval (int64 each, in CSR number order).
+ */
+export const CSR_MSTATUS_OFFSET = 576;
+export const CSR_SSCRATCH_OFFSET = 584;
 export const STATE_BYTES = 4096; // room for hot CSRs and future TLB arrays
 /** Guest RAM starts at this offset in the shared memory. */
 export const RAM_OFFSET = 65536;
@@ -58,6 +66,10 @@ export class HartState {
   readonly f32: Float32Array;
   /** fflags and frm, in the shared memory. */
   private readonly fcsr: Uint8Array;
+  /** mstatus's low 32 bits (CSR_MSTATUS_OFFSET). */
+  readonly status: Int32Array;
+  /** sscratch, sepc, scause, stval (CSR_SSCRATCH_OFFSET). */
+  readonly supervisor: BigInt64Array;
 
   /** Accrued FP exception flags (NX=1, UF=2, OF=4, DZ=8, NV=16). */
   get fflags(): number {
@@ -84,6 +96,8 @@ export class HartState {
     this.f32bits = new Int32Array(buf, FREG_OFFSET, 64);
     this.f32 = new Float32Array(buf, FREG_OFFSET, 64);
     this.fcsr = new Uint8Array(buf, FFLAGS_OFFSET, 2);
+    this.status = new Int32Array(buf, CSR_MSTATUS_OFFSET, 1);
+    this.supervisor = new BigInt64Array(buf, CSR_SSCRATCH_OFFSET, 4);
   }
 }
 

@@ -9,7 +9,10 @@
  * memory (core/state.ts) and stops, without executing it, at the first
  * instruction it does not handle: anything but LUI, AUIPC, JAL, JALR, the
  * branches, loads, stores, OP/OP-IMM (+ the W forms, M included), the AMOs
- * and LR/SC, and FENCE;
+ * and LR/SC, FENCE, and CSR instructions on sscratch, sepc, scause, stval and
+ * sstatus in S- or M-mode (core/state.ts keeps them in the shared memory; an
+ * sstatus write that changes SUM or MXR stops, for the run loop's TLB switch,
+ * and so does one that sets SIE in S-mode while an S interrupt is pending);
  * a fetch or data access whose page is not in the software TLB (core/mmu.ts:
  * misses, MMIO, misaligned accesses, pages a store must not reach directly);
  * an instruction that crosses a page. core/hart.ts's loop then runs that one
@@ -22,6 +25,16 @@ import { fillCompressedTable } from "./compressed.ts";
 import { TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "./mmu.ts";
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE } from "./trap.ts";
 import {
+  MSTATUS_FS,
+  MSTATUS_MXR,
+  MSTATUS_SIE,
+  MSTATUS_SUM,
+  SSTATUS_MASK,
+  SSTATUS_XL,
+} from "./csr.ts";
+import {
+  CSR_MSTATUS_OFFSET,
+  CSR_SSCRATCH_OFFSET,
   WASM_INTERP_PC_OFFSET,
   WASM_INTERP_RESERVATION_OFFSET,
   WASM_INTERP_RETIRED_OFFSET,
@@ -47,7 +60,7 @@ const I64_LOAD32_S = 0x34, I64_LOAD32_U = 0x35;
 const I32_STORE = 0x36, I64_STORE = 0x37, I64_STORE8 = 0x3c, I64_STORE16 = 0x3d;
 const I64_STORE32 = 0x3e;
 const I32_CONST = 0x41, I64_CONST = 0x42;
-const I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_GT_S = 0x4a;
+const I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_LT_U = 0x49, I32_GT_S = 0x4a;
 const I32_GT_U = 0x4b, I32_GE_S = 0x4e;
 const I64_EQZ = 0x50, I64_EQ = 0x51, I64_NE = 0x52, I64_LT_S = 0x53, I64_LT_U = 0x54;
 const I64_GT_S = 0x55, I64_GT_U = 0x56, I64_GE_S = 0x59, I64_GE_U = 0x5a;
@@ -96,7 +109,18 @@ class Body {
     return this.op(I32_CONST).sleb(v | 0);
   }
   i64(v: number): this {
-    return this.op(I64_CONST).sleb(v | 0); // only int32-range constants are needed
+    return this.op(I64_CONST).sleb(v | 0); // int32-range constants; i64n for wider ones
+  }
+  i64n(v: bigint): this {
+    this.op(I64_CONST);
+    for (;;) {
+      const byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0)) {
+        return this.op(byte);
+      }
+      this.op(byte | 0x80);
+    }
   }
   get(l: number): this {
     return this.op(LGET).uleb(l);
@@ -176,11 +200,11 @@ class Body {
 
 // Locals of the run function: its parameters first.
 const P_PC = 0, P_BUDGET = 1, P_FETCH_TLB = 2, P_DATA_TLB = 3, P_HOT = 4, P_HOT_MASK = 5;
-const P_STEP = 6, P_RVC = 7, P_RESV = 8;
-const L_PC = 9, L_N = 10, L_INSN = 11, L_OFF = 12;
-const L_A = 13, L_B = 14, L_FPAGE = 15, L_FADD = 16, L_LEN = 17, L_ADDR = 18, L_STATUS = 19;
-const L_T = 20, L_COND = 21;
-const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
+const P_STEP = 6, P_RVC = 7, P_RESV = 8, P_PRIV = 9, P_S_PENDING = 10;
+const L_PC = 11, L_N = 12, L_INSN = 13, L_OFF = 14;
+const L_A = 15, L_B = 16, L_FPAGE = 17, L_FADD = 18, L_LEN = 19, L_ADDR = 20, L_STATUS = 21;
+const L_T = 22, L_COND = 23, L_V = 24;
+const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
 /** A register field by where (insn >>> shift) & 0xf8 finds it as reg * 8. */
 const RD = 4, RS1 = 12, RS2 = 17;
 /** Extra locals: [count, type] groups in order of the L_ numbers above. */
@@ -193,6 +217,7 @@ const LOCALS: [number, number][] = [
   [1, T_I32], // status
   [1, T_I32], // t (scratch)
   [1, T_I32], // cond
+  [1, T_I64], // v (a CSR's value as read)
 ];
 
 /** Function 0 (mulhu(a, b): the high 64 bits of the unsigned product), from 32-bit halves. */
@@ -623,6 +648,62 @@ function runBody(): Body {
       w.br("next");
     });
   }
+  // CSR instructions on the supervisor CSRs of a kernel's trap entry and exit and its interrupt
+  // masking, exactly as core/csr.ts does them: the source in L_B, the CSR as read in L_V.
+  const csrResult = (f3: number) => { // the value csrrw/csrrs/csrrc would write
+    if ((f3 & 3) === 1) w.get(L_B);
+    else if ((f3 & 3) === 2) w.get(L_V).get(L_B).op(I64_OR);
+    else w.get(L_V).get(L_B).i64(-1).op(I64_XOR, I64_AND);
+  };
+  /** Runs `write` when the instruction writes: always for csrrw, else when rs1 (or uimm) is not 0. */
+  const ifWrites = (f3: number, write: () => void) => {
+    if ((f3 & 3) === 1) return write();
+    insnField(15, 31).if();
+    write();
+    w.end();
+  };
+  for (const f3 of [1, 2, 3, 5, 6, 7]) {
+    on(28, f3, () => {
+      w.get(P_PRIV).op(I32_EQZ).brIf("stop"); // U-mode: the run loop raises the exception
+      if (f3 & 4) insnField(15, 31).op(I64_EXTEND_I32_U).set(L_B);
+      else xr(RS1).set(L_B);
+      // sscratch, sepc, scause, stval: plain values (sepc's bit 0 reads as 0).
+      w.get(L_INSN).i32(20).op(I32_SHR_U).i32(0x140).op(I32_SUB).tee(L_OFF).i32(4).op(I32_LT_U);
+      w.if();
+      w.get(L_OFF).i32(3).op(I32_SHL).tee(L_OFF).mem(I64_LOAD, 3, CSR_SSCRATCH_OFFSET).set(L_V);
+      ifWrites(f3, () => {
+        w.get(L_OFF);
+        csrResult(f3);
+        w.i64(-2).i64(-1).get(L_OFF).i32(8).op(I32_EQ, SELECT, I64_AND); // sepc: & ~1
+        w.mem(I64_STORE, 3, CSR_SSCRATCH_OFFSET);
+      });
+      setRd(() => w.get(L_V));
+      w.br("next");
+      w.end();
+      w.get(L_INSN).i32(20).op(I32_SHR_U).i32(0x100).op(I32_NE).brIf("stop");
+      // sstatus: mstatus's supervisor bits, UXL and SD, as core/csr.ts reads it.
+      w.i32(0).mem(I32_LOAD, 2, CSR_MSTATUS_OFFSET).op(I64_EXTEND_I32_U).set(L_A);
+      w.get(L_A).i64(SSTATUS_MASK).op(I64_AND).i64n(SSTATUS_XL).op(I64_OR);
+      w.get(L_A).i64(MSTATUS_FS).op(I64_AND).i64(MSTATUS_FS).op(I64_EQ, I64_EXTEND_I32_U);
+      w.i64(63).op(I64_SHL, I64_OR).set(L_V);
+      ifWrites(f3, () => {
+        w.get(L_A).i64(~SSTATUS_MASK).op(I64_AND);
+        csrResult(f3);
+        w.i64(SSTATUS_MASK).op(I64_AND, I64_OR).set(L_ADDR);
+        // SUM and MXR switch or flush TLB sets: the run loop's.
+        w.get(L_A).get(L_ADDR).op(I64_XOR).i64(MSTATUS_SUM | MSTATUS_MXR).op(I64_AND);
+        w.op(I64_EQZ, I32_EQZ).brIf("stop");
+        // Setting SIE in S-mode lets in a pending S interrupt (none can become pending in here:
+        // devices act only on the MMIO accesses and slice ends the tier stops at).
+        w.get(L_ADDR).get(L_A).i64(-1).op(I64_XOR, I64_AND).i64(MSTATUS_SIE).op(I64_AND);
+        w.op(I64_EQZ, I32_EQZ).get(P_PRIV).i32(1).op(I32_EQ, I32_AND);
+        w.get(P_S_PENDING).i32(0).op(I32_NE, I32_AND).brIf("stop");
+        w.i32(0).get(L_ADDR).op(I32_WRAP).mem(I32_STORE, 2, CSR_MSTATUS_OFFSET);
+      });
+      setRd(() => w.get(L_V));
+      w.br("next");
+    });
+  }
   on(3, 0, () => w.br("next")); // FENCE: nothing for one in-order hart (FENCE.I is the run loop's)
 
   w.switch(
@@ -708,7 +789,9 @@ let module: WebAssembly.Module | null = null;
 /**
  * The tier's entry: pc as a double, budget, the TLBs' buffer offsets, the
  * jump counters' offset (-1: none), their index mask, what a jump adds to its
- * counter, and the RVC table's offset; returns STOP_*.
+ * counter, the RVC table's offset, the LR reservation, the privilege level
+ * and the S interrupts pending and enabled in mie (mip & mie & mideleg);
+ * returns STOP_*.
  */
 export type WasmInterpRun = (
   pc: number,
@@ -720,6 +803,8 @@ export type WasmInterpRun = (
   step: number,
   rvcTable: number,
   reservation: number,
+  priv: number,
+  sPending: number,
 ) => number;
 
 /**

@@ -2,13 +2,14 @@
  * One hart's record in a snapshot: pc, privilege, every CSR, the integer and
  * FP registers and the FP status. CSRs are saved by field name, taken from the
  * hart itself (every own number, bigint or boolean field and every numeric
- * array, less the run loop's scratch and what is derived from the rest), so a
+ * array, less the run loop's scratch and what is derived from the rest, and
+ * the CSRs kept in the shared memory behind accessors), so a
  * CSR added to core/hart.ts is saved without touching this file. What is
  * derived (TLBs with their address-space sets, the fetch page, the decoded
  * PMP ranges, SUM/MXR) is rebuilt after loading; the translator's caches are
  * not saved at all.
  */
-import type { Hart } from "../hart.ts";
+import { type Hart, SHARED_MEMORY_CSRS } from "../hart.ts";
 import { PRIV_M, PRIV_S, PRIV_U } from "../csr.ts";
 import { SATP_BARE, SATP_SV39, SATP_SV48 } from "../mmu.ts";
 import { SnapshotError, type StateReader, type StateWriter } from "./format.ts";
@@ -49,7 +50,10 @@ export function saveHart(w: StateWriter, hart: Hart): void {
   for (let i = 0; i < 32; i++) w.u64(s.f[i]);
   w.u32(s.fflags);
   w.u32(s.frm);
-  const fields = Object.entries(hart as unknown as Fields).filter(([name]) => !TRANSIENT.has(name));
+  const fields = [
+    ...Object.entries(hart as unknown as Fields).filter(([name]) => !TRANSIENT.has(name)),
+    ...SHARED_MEMORY_CSRS.map((name) => [name, hart[name]] as const),
+  ];
   const saved: [string, Kind, unknown][] = [];
   for (const [name, v] of fields) {
     if (typeof v === "number") saved.push([name, Kind.Number, v]);
@@ -116,10 +120,14 @@ export function loadHart(r: StateReader, hart: Hart): void {
       new SnapshotError(`the snapshot's hart field '${shown}' does not fit this demu`);
     if (TRANSIENT.has(name) || !(name in fields)) throw mismatch();
     switch (kind) {
-      case Kind.Number:
+      case Kind.Number: {
         if (typeof current !== "number") throw mismatch();
-        fields[name] = r.f64();
+        const v = r.f64();
+        fields[name] = v;
+        // A field kept in 32 bits (mstatus) must hold the value as it was saved.
+        if (!Object.is(fields[name], v)) throw damaged(shown);
         break;
+      }
       case Kind.BigInt:
         if (typeof current !== "bigint") throw mismatch();
         fields[name] = r.i64();
@@ -154,6 +162,10 @@ export function loadHart(r: StateReader, hart: Hart): void {
   hart.haltRequested = false;
 }
 
+function damaged(name: string): SnapshotError {
+  return new SnapshotError(`the snapshot's hart field '${name}' is damaged`);
+}
+
 /**
  * What a running hart can never hold, a damaged file can: a fractional pc, a
  * privilege level 2, a satp whose decoded fields disagree with it. Each would
@@ -167,7 +179,7 @@ function checkLoaded(hart: Hart): void {
     // reservation is NaN when no LR is outstanding.
     const ok = typeof v !== "number" || Number.isSafeInteger(v) ||
       (name === "reservation" && Number.isNaN(v));
-    if (!ok) throw new SnapshotError(`the snapshot's hart field '${name}' is damaged`);
+    if (!ok) throw damaged(name);
   }
   const mode = Number(BigInt.asUintN(64, hart.satp) >> 60n);
   const satpOk = (mode === SATP_BARE || mode === SATP_SV39 || mode === SATP_SV48) &&
