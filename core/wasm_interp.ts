@@ -15,7 +15,7 @@
  * and so does one that sets SIE in S-mode while an S interrupt is pending);
  * a fetch or data access whose page is not in the software TLB (core/mmu.ts:
  * misses, MMIO, misaligned accesses, pages a store must not reach directly);
- * an instruction that crosses a page. core/hart.ts's loop then runs that one
+ * an instruction that crosses into a page the fetch TLB does not hold. core/hart.ts's loop then runs that one
  * instruction (so faults, traps, CSRs, FP and atomics stay there, exactly as
  * before) and calls back in. It also stops when its budget is spent and after
  * a jump to a target the translator wants (the same counters as the run loop's,
@@ -54,7 +54,7 @@ export const COMPRESSED_TABLE_BYTES = 65536 * 4;
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d;
 const BR_TABLE = 0x0e, RETURN = 0x0f, CALL = 0x10, SELECT = 0x1b;
 const LGET = 0x20, LSET = 0x21, LTEE = 0x22;
-const I32_LOAD = 0x28, I64_LOAD = 0x29;
+const I32_LOAD = 0x28, I64_LOAD = 0x29, I32_LOAD16_U = 0x2f;
 const I64_LOAD8_S = 0x30, I64_LOAD8_U = 0x31, I64_LOAD16_S = 0x32, I64_LOAD16_U = 0x33;
 const I64_LOAD32_S = 0x34, I64_LOAD32_U = 0x35;
 const I32_STORE = 0x36, I64_STORE = 0x37, I64_STORE8 = 0x3c, I64_STORE16 = 0x3d;
@@ -269,10 +269,13 @@ function runBody(): Body {
       w.op(I64_EXTEND_I32_S);
     });
   const exit = (status: number) => w.i32(status).set(L_STATUS).br("exit");
-  /** A fetch TLB record's offset from its array (core/mmu.ts `fetchTlbIndex` * 16) for L_PC. */
-  const fetchIndex16 = () => {
-    w.get(L_PC).op(I32_WRAP).i32(8).op(I32_SHR_U);
-    w.get(L_PC).op(I32_WRAP).i32(TLB_HASH_SHIFT).op(I32_SHR_U).op(I32_XOR);
+  /**
+   * A fetch TLB record's offset from its array (core/mmu.ts `fetchTlbIndex` * 16) for the
+   * address whose low 32 bits `pc32` leaves.
+   */
+  const fetchIndex16 = (pc32: () => void) => {
+    pc32(), w.i32(8).op(I32_SHR_U);
+    pc32(), w.i32(TLB_HASH_SHIFT).op(I32_SHR_U).op(I32_XOR);
     w.i32(TLB_INDEX16_MASK).op(I32_AND);
   };
 
@@ -289,7 +292,7 @@ function runBody(): Body {
   // Fetch through the fetch TLB (its record: i64 page tag, i32 addend).
   w.get(L_PC).i64(-4096).op(I64_AND).get(L_FPAGE).op(I64_NE).if();
   w.get(P_FETCH_TLB);
-  fetchIndex16();
+  fetchIndex16(() => w.get(L_PC).op(I32_WRAP));
   w.op(I32_ADD).set(L_T);
   w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(ACCESS_FETCH)).get(L_PC).i64(-4096).op(I64_AND)
     .op(I64_NE).if();
@@ -304,7 +307,21 @@ function runBody(): Body {
   w.get(L_INSN).i32(3).op(I32_AND).i32(3).op(I32_EQ).if();
   {
     w.get(L_PC).op(I32_WRAP).i32(4095).op(I32_AND).i32(4092).op(I32_GT_U).if();
-    exit(STOP_INSN); // a 32-bit instruction across the page's end
+    {
+      // A 32-bit instruction across the page's end: its high half from the next page, when
+      // the fetch TLB has that page (the current one stays in L_FPAGE/L_FADD).
+      w.get(P_FETCH_TLB);
+      fetchIndex16(() => w.get(L_PC).op(I32_WRAP).i32(2).op(I32_ADD));
+      w.op(I32_ADD).set(L_T);
+      w.get(L_T).mem(I64_LOAD, 3, tlbEntryOffset(ACCESS_FETCH));
+      w.get(L_PC).i64(2).op(I64_ADD).i64(-4096).op(I64_AND).op(I64_NE).if();
+      exit(STOP_INSN);
+      w.end();
+      w.get(L_INSN).i32(0xffff).op(I32_AND);
+      w.get(L_PC).op(I32_WRAP).i32(2).op(I32_ADD).get(L_T)
+        .mem(I32_LOAD, 2, tlbEntryOffset(ACCESS_FETCH) + 8).op(I32_ADD);
+      w.mem(I32_LOAD16_U, 0).i32(16).op(I32_SHL, I32_OR).set(L_INSN);
+    }
     w.end();
     w.i64(4).set(L_LEN);
   }

@@ -14,7 +14,7 @@ import { Machine } from "../board/machine.ts";
 import type { Hart } from "../core/hart.ts";
 import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
-import { WASM_INTERP_RETIRED_OFFSET } from "../core/wasm_interp.ts";
+import { WASM_INTERP_PC_OFFSET, WASM_INTERP_RETIRED_OFFSET } from "../core/wasm_interp.ts";
 import { cacheDir } from "../backends/image/image_cache.ts";
 import { bareHart, runFor, u64 } from "./support/bare_hart.ts";
 import { defaultMachine } from "./support/boot.ts";
@@ -572,4 +572,34 @@ Deno.test("wasm tier: setting SIE with an S interrupt pending takes it after tha
   }
   assert.equal(a.instret, b.instret);
   assert.equal(a.pc, b.pc);
+});
+
+Deno.test("wasm tier: an instruction across a page end runs in the tier once both pages are in its TLB", () => {
+  const program = new Array(2048).fill(E.wfi());
+  const addi = E.addi(10, 10, 7);
+  program[0] = E.addi(11, 0, 100);
+  program[1] = E.jal(0, 4092 - 4);
+  program[1023] = (0x0001 | ((addi & 0xffff) << 16)) | 0; // 4092: c.nop, the addi's low half
+  program[1024] = (addi >>> 16) | (0x0001 << 16); // 4096: its high half, then c.nop
+  program[1025] = E.addi(11, 11, -1); // 4100
+  program[1026] = E.branch(1)(11, 0, -12); // 4104: bne a1, x0, 4092 (the c.nop)
+  const [a, b] = both(program, 1000);
+  assert.equal(u64(a, 10), 700n);
+  assert.equal(u64(b, 10), 700n);
+  assert.equal(a.instret, b.instret);
+  assert.equal(a.pc, b.pc);
+  // In the tier: count its stops at the instruction.
+  const h = bareHart(program);
+  const tier = h.wasmInterp!;
+  let stopsThere = 0, inTier = 0;
+  h.wasmInterp = (...args) => {
+    const r = tier(...args);
+    inTier += h.mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2];
+    if (r === 0 && h.mem.i32[WASM_INTERP_PC_OFFSET >> 2] === ((RAM_BASE + 4094) | 0)) stopsThere++;
+    return r;
+  };
+  runFor(h, 1000);
+  assert.equal(u64(h, 10), 700n);
+  assert.ok(stopsThere <= 1, `${stopsThere} stops at the instruction`);
+  assert.ok(inTier > 300, `${inTier} instructions in the tier`);
 });
