@@ -8,7 +8,8 @@
  * other threads), instructions interpreted and translated (and of those, run
  * at another virtual address: core/jit/jit.ts `alias`), region entries, hot
  * pcs translated and turned away by the time budget, the translator's time
- * (planning and compiling; first runs), and its stats.
+ * (planning and compiling; first runs), its stats, and where the
+ * interpreter's WebAssembly tier stopped most often (tests/tools/tier_stops.ts).
  *
  *   deno run -A tests/tools/cold_probe.ts --prompt 'root@debian:~# ' \
  *     [--setup CMD]... --cmd "sh -c 'i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'" \
@@ -21,6 +22,7 @@ import { Hart } from "../../core/hart.ts";
 import { dataTlbIndex } from "../../core/mmu.ts";
 import { main } from "../../main.ts";
 import { spawnDemu, splitAtDashes } from "../support/cli_run.ts";
+import { countTierStops, type TierStops } from "./tier_stops.ts";
 
 const { own, demuArgs } = splitAtDashes(Deno.args);
 const { values } = parseArgs({
@@ -91,6 +93,7 @@ if (!values.child) {
     d.credit = after.credit;
     d.cacheNow = after.cacheBytes;
     d.rssNow = after.rssMiB;
+    d.tierStops = after.tierStops;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
@@ -124,6 +127,7 @@ if (!values.child) {
           f("cacheNow", 0, 1024)
         } KiB, RSS now ${f("rssNow")} MiB`,
     );
+    if (d.tierStops) console.log(String(d.tierStops).replace(/^/gm, "  "));
   }
   Deno.exit(0);
 }
@@ -161,7 +165,13 @@ proto.enter = function (this: Any, e: Any, budget: number): number {
   return k;
 };
 const run = Hart.prototype.run;
+let stops: TierStops | null = null, stopsHart: Hart | null = null;
 Hart.prototype.run = function (this: Hart, limit: number) {
+  // The machine's hart (core/warmup.ts runs one of its own first).
+  if (stopsHart !== this && this.wasmInterp !== null) {
+    stops = countTierStops(this);
+    stopsHart = this;
+  }
   const n = run.call(this, limit);
   c.interp += n;
   return n;
@@ -320,6 +330,8 @@ Deno.addSignalListener("SIGUSR1", () => {
     `slot ${ti}: ${n} (${[...m].map(([pg, k]) => `${pg.toString(16)}:${k}`).join(" ")})`
   ).join("; ") as unknown as number;
   slowPages.clear();
+  snap.tierStops = (stops?.report(12) ?? "") as unknown as number;
+  stops?.clear();
   out.writeSync(new TextEncoder().encode(JSON.stringify(snap) + "\n"));
 });
 

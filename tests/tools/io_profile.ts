@@ -34,12 +34,7 @@ import type { JitStats } from "../../core/jit/jit.ts";
 import { Virtio9p } from "../../devices/virtio_9p.ts";
 import { VirtioNet } from "../../devices/virtio_net.ts";
 import { bootShell } from "../support/guest_shell.ts";
-import { debugRead } from "../../core/debug_access.ts";
-import {
-  STOP_INSN,
-  WASM_INTERP_PC_OFFSET,
-  WASM_INTERP_RETIRED_OFFSET,
-} from "../../core/wasm_interp.ts";
+import { countTierStops } from "./tier_stops.ts";
 import { writeTransferFiles } from "../bench/transfer_fixture.ts";
 
 const args = parseArgs({
@@ -134,7 +129,7 @@ try {
     };
   }
   if (m.jit && args.values.exits) m.jit.outExits = new Map();
-  const stops = args.values.stops ? tierStops(m) : null;
+  const stops = args.values.stops ? countTierStops(m.hart) : null;
   const sampler = args.values.functions
     ? functionSampler(m, args.values.interpreted ?? false)
     : null;
@@ -200,7 +195,10 @@ try {
     }
   }
   sampler?.print(args.values.map ?? defaultMap());
-  stops?.print(readSymbols(args.values.map ?? defaultMap()));
+  if (stops) {
+    const symbols = readSymbols(args.values.map ?? defaultMap());
+    console.log(stops.report(20, (pc) => symbolAt(symbols, pc)));
+  }
   if (m.jit?.outExits) {
     const symbols = readSymbols(args.values.map ?? defaultMap());
     const top = [...m.jit.outExits].sort((a, b) => b[1] - a[1]).slice(0, 25);
@@ -237,48 +235,6 @@ function exitCounts(now: JitStats, then: JitStats): string {
 }
 
 /** The main thread's CPU seconds (the rest of the process's is V8's compiler threads, mostly). */
-/** Counts the tier's calls, its short ones, and its stops by the instruction stopped at. */
-function tierStops(m: Machine) {
-  const h = m.hart, tier = h.wasmInterp!;
-  const byInsn = new Map<string, number>();
-  let calls = 0, short = 0;
-  h.wasmInterp = (...a) => {
-    const status = tier(...a);
-    calls++;
-    if (h.mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2] < 4) short++;
-    if (status === STOP_INSN) {
-      const pc = h.mem.i32[(WASM_INTERP_PC_OFFSET >> 2) + 1] * 2 ** 32 +
-        (h.mem.i32[WASM_INTERP_PC_OFFSET >> 2] >>> 0);
-      const b = debugRead(h, pc, 4);
-      let what = "fetch miss";
-      if (b.length === 4) {
-        const insn = new DataView(b.buffer, b.byteOffset).getUint32(0, true);
-        if ((insn & 3) !== 3) what = `rvc 0x${(insn & 0xe003).toString(16)}`;
-        else if ((insn & 0x7f) === 0x73 && ((insn >>> 12) & 7) !== 0) {
-          what = `csr 0x${(insn >>> 20).toString(16)}`;
-        } else what = `op 0x${(insn & 0x707f).toString(16)} (${(insn >>> 0).toString(16)})`;
-      }
-      what += ` at ${BigInt.asUintN(64, BigInt(pc)).toString(16)}`;
-      byInsn.set(what, (byInsn.get(what) ?? 0) + 1);
-    }
-    return status;
-  };
-  return {
-    clear() {
-      byInsn.clear();
-      calls = short = 0;
-    },
-    print(symbols: [bigint, string][]) {
-      const all = [...byInsn.values()].reduce((x, y) => x + y, 0);
-      console.log(`tier: ${calls} calls, ${short} ran < 4 instructions, ${all} stops at:`);
-      for (const [what, n] of [...byInsn].sort((x, y) => y[1] - x[1]).slice(0, 20)) {
-        const pc = BigInt("0x" + what.split(" at ")[1]);
-        console.log(`  ${what} ${symbolAt(symbols, pc)}: ${n}`);
-      }
-    },
-  };
-}
-
 function mainThreadSeconds(): number {
   const f = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
   const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
