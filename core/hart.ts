@@ -774,7 +774,20 @@ export class Hart {
             this.reservation === this.reservation ? this.reservation : -1, // NaN: none
             this.priv,
             this.mip & this.mie & this.mideleg,
+            this.dataPriv() === PRIV_S
+              ? this.space.sets[this.mstatus & MSTATUS_SUM ? PRIV_S : TLB_S_SUM].offset
+              : -1,
           );
+          // The tier may have flipped SUM (and switched the data set): the same here.
+          if (((this.mstatus & MSTATUS_SUM) !== 0) !== this.sum) {
+            this.sumChanged();
+            rPage = this.dataTlb.page[ACCESS_LOAD];
+            rHi = this.dataTlb.hi[ACCESS_LOAD];
+            rBase = this.dataTlb.base[ACCESS_LOAD];
+            wPage = this.dataTlb.page[ACCESS_STORE];
+            wHi = this.dataTlb.hi[ACCESS_STORE];
+            wBase = this.dataTlb.base[ACCESS_STORE];
+          }
           const resv = i32[WASM_INTERP_RESERVATION_OFFSET >> 2];
           this.reservation = resv < 0 ? NaN : resv;
           const k = i32[WASM_INTERP_RETIRED_OFFSET >> 2];

@@ -10,9 +10,10 @@
  * instruction it does not handle: anything but LUI, AUIPC, JAL, JALR, the
  * branches, loads, stores, OP/OP-IMM (+ the W forms, M included), the AMOs
  * and LR/SC, FENCE, and CSR instructions on sscratch, sepc, scause, stval and
- * sstatus in S- or M-mode (core/state.ts keeps them in the shared memory; an
- * sstatus write that changes SUM or MXR stops, for the run loop's TLB switch,
- * and so does one that sets SIE in S-mode while an S interrupt is pending);
+ * sstatus in S- or M-mode (core/state.ts keeps them in the shared memory; a
+ * change of SUM switches the data TLB set as core/hart.ts does; an sstatus
+ * write that changes MXR stops, for the run loop's TLB flush, and so does one
+ * that sets SIE in S-mode while an S interrupt is pending);
  * a fetch or data access whose page is not in the software TLB (core/mmu.ts:
  * misses, MMIO, misaligned accesses, pages a store must not reach directly);
  * an instruction that crosses into a page the fetch TLB does not hold. core/hart.ts's loop then runs that one
@@ -200,11 +201,11 @@ class Body {
 
 // Locals of the run function: its parameters first.
 const P_PC = 0, P_BUDGET = 1, P_FETCH_TLB = 2, P_DATA_TLB = 3, P_HOT = 4, P_HOT_MASK = 5;
-const P_STEP = 6, P_RVC = 7, P_RESV = 8, P_PRIV = 9, P_S_PENDING = 10;
-const L_PC = 11, L_N = 12, L_INSN = 13, L_OFF = 14;
-const L_A = 15, L_B = 16, L_FPAGE = 17, L_FADD = 18, L_LEN = 19, L_ADDR = 20, L_STATUS = 21;
-const L_T = 22, L_COND = 23, L_V = 24;
-const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
+const P_STEP = 6, P_RVC = 7, P_RESV = 8, P_PRIV = 9, P_S_PENDING = 10, P_SUM_TLB = 11;
+const L_PC = 12, L_N = 13, L_INSN = 14, L_OFF = 15;
+const L_A = 16, L_B = 17, L_FPAGE = 18, L_FADD = 19, L_LEN = 20, L_ADDR = 21, L_STATUS = 22;
+const L_T = 23, L_COND = 24, L_V = 25;
+const PARAMS = [T_F64, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32, T_I32];
 /** A register field by where (insn >>> shift) & 0xf8 finds it as reg * 8. */
 const RD = 4, RS1 = 12, RS2 = 17;
 /** Extra locals: [count, type] groups in order of the L_ numbers above. */
@@ -707,14 +708,20 @@ function runBody(): Body {
         w.get(L_A).i64(~SSTATUS_MASK).op(I64_AND);
         csrResult(f3);
         w.i64(SSTATUS_MASK).op(I64_AND, I64_OR).set(L_ADDR);
-        // SUM and MXR switch or flush TLB sets: the run loop's.
-        w.get(L_A).get(L_ADDR).op(I64_XOR).i64(MSTATUS_SUM | MSTATUS_MXR).op(I64_AND);
+        // MXR changes what every cached page allows (the run loop flushes the TLB).
+        w.get(L_A).get(L_ADDR).op(I64_XOR).i64(MSTATUS_MXR).op(I64_AND);
         w.op(I64_EQZ, I32_EQZ).brIf("stop");
         // Setting SIE in S-mode lets in a pending S interrupt (none can become pending in here:
         // devices act only on the MMIO accesses and slice ends the tier stops at).
         w.get(L_ADDR).get(L_A).i64(-1).op(I64_XOR, I64_AND).i64(MSTATUS_SIE).op(I64_AND);
         w.op(I64_EQZ, I32_EQZ).get(P_PRIV).i32(1).op(I32_EQ, I32_AND);
         w.get(P_S_PENDING).i32(0).op(I32_NE, I32_AND).brIf("stop");
+        // SUM switches S-mode data accesses to the other S set (core/hart.ts updateModes;
+        // P_SUM_TLB is -1 when data accesses are not S-mode's and no set changes).
+        w.get(L_A).get(L_ADDR).op(I64_XOR).i64(MSTATUS_SUM).op(I64_AND).op(I64_EQZ, I32_EQZ);
+        w.get(P_SUM_TLB).i32(0).op(I32_GE_S, I32_AND).if();
+        w.get(P_DATA_TLB).get(P_SUM_TLB).set(P_DATA_TLB).set(P_SUM_TLB);
+        w.end();
         w.i32(0).get(L_ADDR).op(I32_WRAP).mem(I32_STORE, 2, CSR_MSTATUS_OFFSET);
       });
       setRd(() => w.get(L_V));
@@ -807,8 +814,8 @@ let module: WebAssembly.Module | null = null;
  * The tier's entry: pc as a double, budget, the TLBs' buffer offsets, the
  * jump counters' offset (-1: none), their index mask, what a jump adds to its
  * counter, the RVC table's offset, the LR reservation, the privilege level
- * and the S interrupts pending and enabled in mie (mip & mie & mideleg);
- * returns STOP_*.
+ * the S interrupts pending and enabled in mie (mip & mie & mideleg) and the
+ * data TLB set a flip of mstatus.SUM switches to (-1: none); returns STOP_*.
  */
 export type WasmInterpRun = (
   pc: number,
@@ -822,6 +829,7 @@ export type WasmInterpRun = (
   reservation: number,
   priv: number,
   sPending: number,
+  sumTlb: number,
 ) => number;
 
 /**

@@ -94,6 +94,7 @@ if (!values.child) {
     d.cacheNow = after.cacheBytes;
     d.rssNow = after.rssMiB;
     d.tierStops = after.tierStops;
+    d.outTop = after.outTop;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
@@ -126,6 +127,13 @@ if (!values.child) {
         `+${f("dropped")} dropped, +${f("flushes")} flushes, cache now ${
           f("cacheNow", 0, 1024)
         } KiB, RSS now ${f("rssNow")} MiB`,
+    );
+    console.log(
+      `  exits ${f("exits")}: trap ${f("exitsTrap")}, ecall ${f("exitsEcall")}, csr ${
+        f("exitsCsr")
+      }, xret ${f("exitsXret")}, sys ${f("exitsSys")}, stop ${f("exitsStop")}, out ${
+        f("exitsOut")
+      }; out most often to: ${d.outTop}`,
     );
     if (d.tierStops) console.log(String(d.tierStops).replace(/^/gm, "  "));
   }
@@ -331,6 +339,13 @@ Deno.addSignalListener("SIGUSR1", () => {
   ).join("; ") as unknown as number;
   slowPages.clear();
   snap.tierStops = (stops?.report(12) ?? "") as unknown as number;
+  // Where translated code jumped out most often for a pc no chain took it to.
+  if (jit && !jit.outExits) jit.outExits = new Map();
+  snap.outTop = [...(jit?.outExits ?? new Map()) as Map<number, number>]
+    .sort((a, b) => b[1] - a[1]).slice(0, 8)
+    .map(([pc, n]) => `${BigInt.asUintN(64, BigInt(pc)).toString(16)}:${n}`)
+    .join(" ") as unknown as number;
+  jit?.outExits?.clear();
   stops?.clear();
   out.writeSync(new TextEncoder().encode(JSON.stringify(snap) + "\n"));
 });
