@@ -9,7 +9,7 @@
  * memory (core/state.ts) and stops, without executing it, at the first
  * instruction it does not handle: anything but LUI, AUIPC, JAL, JALR, the
  * branches, loads, stores, OP/OP-IMM (+ the W forms, M included), the AMOs
- * and LR/SC, FENCE, and CSR instructions on sscratch, sepc, scause, stval and
+ * and LR/SC, FENCE, FP loads and stores, and CSR instructions on sscratch, sepc, scause, stval and
  * sstatus in S- or M-mode (core/state.ts keeps them in the shared memory; a
  * change of SUM switches the data TLB set as core/hart.ts does; an sstatus
  * write that changes MXR stops, for the run loop's TLB flush, and so does one
@@ -36,6 +36,7 @@ import {
 import {
   CSR_MSTATUS_OFFSET,
   CSR_SSCRATCH_OFFSET,
+  FREG_OFFSET,
   WASM_INTERP_PC_OFFSET,
   WASM_INTERP_RESERVATION_OFFSET,
   WASM_INTERP_RETIRED_OFFSET,
@@ -440,6 +441,35 @@ function runBody(): Body {
       w.br("next");
     })
   );
+  // FLW, FLD, FSW, FSD (and the compressed forms the RVC table expands to them): FS off is an
+  // illegal instruction, the run loop's; a load makes FS dirty, as core/hart.ts fpMemory does.
+  const fsOff = () =>
+    w.i32(0).mem(I32_LOAD, 2, CSR_MSTATUS_OFFSET).i32(MSTATUS_FS).op(I32_AND, I32_EQZ).brIf("stop");
+  const fr = (field: number) => (regAt(field), w.mem(I64_LOAD, 3, FREG_OFFSET)); // f[field]
+  for (const wide of [false, true]) {
+    on(1, wide ? 3 : 2, () => {
+      fsOff();
+      xr(RS1), imm12(), w.op(I64_ADD).set(L_ADDR);
+      dataTlb(ACCESS_LOAD, wide ? 8 : 4);
+      regAt(RD);
+      if (wide) w.get(L_OFF).mem(I64_LOAD, 3);
+      else w.get(L_OFF).mem(I64_LOAD32_U, 2).i64(-1).i64(32).op(I64_SHL, I64_OR); // NaN-boxed
+      w.mem(I64_STORE, 3, FREG_OFFSET);
+      w.i32(0).i32(0).mem(I32_LOAD, 2, CSR_MSTATUS_OFFSET).i32(MSTATUS_FS).op(I32_OR);
+      w.mem(I32_STORE, 2, CSR_MSTATUS_OFFSET);
+      w.br("next");
+    });
+    on(9, wide ? 3 : 2, () => {
+      fsOff();
+      xr(RS1);
+      w.get(L_INSN).i32(25).op(I32_SHR_S).i32(5).op(I32_SHL);
+      insnField(7, 31).op(I32_OR, I64_EXTEND_I32_S, I64_ADD).set(L_ADDR);
+      dataTlb(ACCESS_STORE, wide ? 8 : 4);
+      w.get(L_OFF);
+      fr(RS2).mem(wide ? I64_STORE : I64_STORE32, wide ? 3 : 2);
+      w.br("next");
+    });
+  }
   const shamt6 = () => w.get(L_INSN).i32(20).op(I32_SHR_U).i32(63).op(I32_AND, I64_EXTEND_I32_U);
   const aluImm = (f3: number, op: number) =>
     on(4, f3, () => {

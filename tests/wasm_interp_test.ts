@@ -664,3 +664,74 @@ Deno.test("wasm tier: flipping SUM switches its data TLB set: a user page loads 
   for (let r = 0; r < 32; r++) assert.equal(u64(a, r), u64(b, r), `x${r}`);
   assert.equal(a.instret, b.instret);
 });
+
+Deno.test("wasm tier: FP loads and stores give the reference's registers, memory and mstatus.FS", () => {
+  const nops = new Array(40).fill(E.addi(0, 0, 0)); // past the run loop's backoff
+  const HANDLER = 1024, DATA = 0x1800;
+  const body = [
+    E.csrrc(0, 0x300, 6), // FS dirty -> initial (t1 = 0x4000): only the tier's loads set it again
+    E.fld(1, 8, 0), // s0: the data
+    E.fld(9, 8, 0),
+    E.flw(2, 8, 12), // NaN-boxed
+    E.fsd(2, 8, 64),
+    E.fsw(1, 8, 72),
+    E.fld(3, 8, 64), // the boxed single as 64 bits
+    E.fsd(3, 8, 80),
+    E.csrrs(21, 0x300, 0), // mstatus: FS dirty again
+    // c.fsd f9, 88(s1); c.fld f10, 88(s1): quadrant 0, funct3 5 and 1 (s1 = x9 holds s0 + 0)
+    0x00010000 | 0xa000 | (3 << 10) | (1 << 5) | (1 << 7) | (1 << 2), // then c.nop
+    0x00010000 | 0x2000 | (3 << 10) | (1 << 5) | (1 << 7) | (2 << 2),
+    E.addi(10, 10, -1),
+  ];
+  body.push(E.branch(1)(10, 0, -4 * body.length));
+  const code = [
+    E.lui(5, 2), // FS = initial (0x2000)
+    E.csrrw(0, 0x300, 5),
+    ...nops,
+    ...body,
+    E.csrrw(0, 0x300, 0), // FS off: the next FP load is illegal
+    ...nops,
+    E.fld(5, 8, 0),
+    E.wfi(),
+  ];
+  const program = new Array(2048).fill(E.wfi());
+  code.forEach((w, i) => program[i] = w);
+  program[HANDLER] = E.addi(20, 20, 1);
+  program[HANDLER + 1] = E.csrrs(31, 0x341, 0);
+  program[HANDLER + 2] = E.addi(31, 31, 4);
+  program[HANDLER + 3] = E.csrrw(0, 0x341, 31);
+  program[HANDLER + 4] = E.mret();
+  const harts = [bareHart(program), bareHart(program)];
+  harts[1].setWasmInterp(false);
+  let inTier = 0;
+  const tier = harts[0].wasmInterp!;
+  harts[0].wasmInterp = (...args) => {
+    const r = tier(...args);
+    inTier += harts[0].mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2];
+    return r;
+  };
+  for (const h of harts) {
+    h.mem.view.setBigUint64(DATA, 0x400921fb54442d18n, true); // pi
+    h.mem.view.setUint32(DATA + 12, 0x40490fdb, true); // pi as a single
+    h.state.x[8] = h.state.x[9] = BigInt(RAM_BASE + DATA);
+    h.state.x[10] = 100n;
+    h.state.x[6] = 0x4000n;
+    h.mtvec = BigInt(RAM_BASE + HANDLER * 4);
+    runFor(h, 5000);
+  }
+  const [a, b] = harts;
+  for (let r = 0; r < 32; r++) {
+    assert.equal(a.state.f[r], b.state.f[r], `f${r}`);
+    assert.equal(u64(a, r), u64(b, r), `x${r}`);
+  }
+  assert.equal(BigInt.asUintN(64, a.state.f[2]), 0xffffffff40490fdbn);
+  assert.equal(BigInt.asUintN(64, a.state.f[3]), 0xffffffff40490fdbn);
+  assert.equal(BigInt.asUintN(64, a.state.f[10]), BigInt.asUintN(64, a.state.f[9]));
+  assert.equal(u64(a, 20), 1n, "the load with FS off trapped");
+  assert.equal((u64(a, 21) >> 13n) & 3n, 3n, "FS dirty after the loads");
+  assert.equal(BigInt.asUintN(64, a.state.f[10]), 0x400921fb54442d18n);
+  assert.equal(a.mcause, 2n);
+  assert.equal(a.mstatus, b.mstatus);
+  assert.ok(a.mem.bytes.every((v, i) => v === b.mem.bytes[i]), "RAM");
+  assert.ok(inTier > 500, `${inTier} instructions in the tier`);
+});

@@ -19,7 +19,9 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Jit } from "../../core/jit/jit.ts";
 import { Hart } from "../../core/hart.ts";
-import { dataTlbIndex } from "../../core/mmu.ts";
+import { dataTlbIndex, fetchTlbIndex } from "../../core/mmu.ts";
+import { chainIndex } from "../../core/jit/codegen.ts";
+import { ACCESS_FETCH } from "../../core/trap.ts";
 import { main } from "../../main.ts";
 import { spawnDemu, splitAtDashes } from "../support/cli_run.ts";
 import { countTierStops, type TierStops } from "./tier_stops.ts";
@@ -133,7 +135,9 @@ if (!values.child) {
         f("exitsCsr")
       }, xret ${f("exitsXret")}, sys ${f("exitsSys")}, stop ${f("exitsStop")}, out ${
         f("exitsOut")
-      }; out most often to: ${d.outTop}`,
+      } (budget ${f("outBudget")}, no chain record ${f("outNoRecord")}, fetch miss ${
+        f("outFetchMiss")
+      }, other ${f("outOther")}); out most often to: ${d.outTop}`,
     );
     if (d.tierStops) console.log(String(d.tierStops).replace(/^/gm, "  "));
   }
@@ -164,10 +168,25 @@ let jit: Any = null;
 const proto = Jit.prototype as Any;
 
 const enter = proto.enter;
+// Why translated code jumped out to the run loop: its budget spent, no chain record for the
+// target, a record but the fetch TLB's first way without the target's page, or neither.
+for (const k of ["outBudget", "outNoRecord", "outFetchMiss", "outOther"]) c[k] = 0;
 proto.enter = function (this: Any, e: Any, budget: number): number {
   jit = this;
   c.enters++;
+  const out0 = this.stats.exitsOut;
   const k = enter.call(this, e, budget);
+  if (this.stats.exitsOut !== out0) {
+    const h = this.hart, pc = h.pc, ch = this.chain as Int32Array;
+    const a = chainIndex(pc) * 8, b = a ^ 8, lo = pc | 0, hi = Math.floor(pc / 2 ** 32);
+    const t = h.fetchTlb, ti = fetchTlbIndex(pc);
+    if (k >= budget) c.outBudget++;
+    else if (!((ch[a] === lo && ch[a + 1] === hi) || (ch[b] === lo && ch[b + 1] === hi))) {
+      c.outNoRecord++;
+    } else if (t.page[ACCESS_FETCH][ti] !== pc >>> 12 || t.hi[ACCESS_FETCH][ti] !== hi) {
+      c.outFetchMiss++;
+    } else c.outOther++;
+  }
   c.trans += k;
   if ((e.delta ?? 0) !== 0) c.transAlias += k; // delta: only with translation aliases
   return k;

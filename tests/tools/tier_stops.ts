@@ -6,6 +6,8 @@
  */
 import { debugRead } from "../../core/debug_access.ts";
 import type { Hart } from "../../core/hart.ts";
+import { fetchTlbIndex } from "../../core/mmu.ts";
+import { ACCESS_FETCH } from "../../core/trap.ts";
 import {
   STOP_INSN,
   WASM_INTERP_PC_OFFSET,
@@ -52,8 +54,18 @@ export function countTierStops(h: Hart): TierStops {
   };
 }
 
-/** The instruction at pc, coarsely: a CSR's number, an RVC's quadrant and funct3, or the word. */
+/**
+ * The instruction at pc, coarsely: a CSR's number, an RVC's quadrant and funct3, or the word;
+ * "(fetch miss)" after it when the fetch TLB's first way does not hold its page.
+ */
 function describe(h: Hart, pc: number): string {
+  const t = h.fetchTlb, i = fetchTlbIndex(pc);
+  const held = t.page[ACCESS_FETCH][i] === pc >>> 12 &&
+    t.hi[ACCESS_FETCH][i] === (Math.floor(pc / 2 ** 32) | 0);
+  return what(h, pc) + (held ? "" : " (fetch miss)");
+}
+
+function what(h: Hart, pc: number): string {
   const b = debugRead(h, pc, 4);
   if (b.length < 2) return "fetch miss";
   const insn = new DataView(b.buffer, b.byteOffset).getUint16(0, true) |
