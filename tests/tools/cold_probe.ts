@@ -25,6 +25,7 @@ import { ACCESS_FETCH } from "../../core/trap.ts";
 import { main } from "../../main.ts";
 import { spawnDemu, splitAtDashes } from "../support/cli_run.ts";
 import { countTierStops, type TierStops } from "./tier_stops.ts";
+import { debugRead } from "../../core/debug_access.ts";
 
 const { own, demuArgs } = splitAtDashes(Deno.args);
 const { values } = parseArgs({
@@ -97,6 +98,7 @@ if (!values.child) {
     d.rssNow = after.rssMiB;
     d.tierStops = after.tierStops;
     d.outTop = after.outTop;
+    d.clearWhy = after.clearWhy;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
@@ -135,9 +137,16 @@ if (!values.child) {
         f("exitsCsr")
       }, xret ${f("exitsXret")}, sys ${f("exitsSys")}, stop ${f("exitsStop")}, out ${
         f("exitsOut")
-      } (budget ${f("outBudget")}, no chain record ${f("outNoRecord")}, fetch miss ${
-        f("outFetchMiss")
-      }, other ${f("outOther")}); out most often to: ${d.outTop}`,
+      } (budget ${f("outBudget")}, no chain record ${f("outNoRecord")} [a record of the pair free ${
+        f("outCleared")
+      }, no region ${f("outNoRegion")}], fetch miss ${f("outFetchMiss")}, other ${
+        f("outOther")
+      }); out most often to: ${d.outTop}`,
+    );
+    console.log(
+      `  chain records written ${f("chainTo")} (${
+        f("chainNoSlot")
+      } not: no flat variant yet), chain cache cleared ${f("chainClears")} (${d.clearWhy})`,
     );
     if (d.tierStops) console.log(String(d.tierStops).replace(/^/gm, "  "));
   }
@@ -183,6 +192,10 @@ proto.enter = function (this: Any, e: Any, budget: number): number {
     if (k >= budget) c.outBudget++;
     else if (!((ch[a] === lo && ch[a + 1] === hi) || (ch[b] === lo && ch[b + 1] === hi))) {
       c.outNoRecord++;
+      // Taken by other pcs (a third of one hash), or cleared (1)?
+      if (ch[a] === 1 || ch[b] === 1) c.outCleared = (c.outCleared ?? 0) + 1;
+      const e = this.byPc.get(pc);
+      if (e === undefined || !e.region.valid) c.outNoRegion = (c.outNoRegion ?? 0) + 1;
     } else if (t.page[ACCESS_FETCH][ti] !== pc >>> 12 || t.hi[ACCESS_FETCH][ti] !== hi) {
       c.outFetchMiss++;
     } else c.outOther++;
@@ -250,6 +263,29 @@ for (const [name, key] of [["loadHelper", "slowLoads"], ["storeHelper", "slowSto
     if (!m) slowPages.set(ti, m = new Map());
     if (m.size < 8 || m.has(page)) m.set(page, (m.get(page) ?? 0) + 1);
     return f.call(this, lo, hi, f3);
+  };
+}
+// Chain records written, and the whole chain cache cleared (by why: the caller's name).
+c.chainTo = 0;
+c.chainNoSlot = 0;
+c.outCleared = 0;
+c.outNoRegion = 0;
+c.chainClears = 0;
+const clearWhy = new Map<string, number>();
+for (const [name, key] of [["chainTo", "chainTo"], ["clearChain", "chainClears"]]) {
+  const f = proto[name];
+  proto[name] = function (this: Any, ...a: unknown[]) {
+    c[key]++;
+    if (key === "chainTo") {
+      const e = a[1] as Any, r = e.region;
+      const slot = r.entries.has(e.index) ? r.slot : r.flatSlot;
+      if (slot < 0) c.chainNoSlot = (c.chainNoSlot ?? 0) + 1;
+    }
+    if (key === "chainClears") {
+      const caller = new Error().stack?.split("\n")[2]?.trim().split(" ")[1] ?? "?";
+      clearWhy.set(caller, (clearWhy.get(caller) ?? 0) + 1);
+    }
+    return f.apply(this, a);
   };
 }
 // Flat variants (a region entered inside one of its loops: at an alias, say).
@@ -360,11 +396,21 @@ Deno.addSignalListener("SIGUSR1", () => {
   snap.tierStops = (stops?.report(12) ?? "") as unknown as number;
   // Where translated code jumped out most often for a pc no chain took it to.
   if (jit && !jit.outExits) jit.outExits = new Map();
+  // Each with its jump counter, whether a translation covers it, and its first halfword.
   snap.outTop = [...(jit?.outExits ?? new Map()) as Map<number, number>]
     .sort((a, b) => b[1] - a[1]).slice(0, 8)
-    .map(([pc, n]) => `${BigInt.asUintN(64, BigInt(pc)).toString(16)}:${n}`)
+    .map(([pc, n]) => {
+      const i = (pc >>> 1) & 0xffff, e = jit.byPc.get(pc);
+      const insn = stopsHart ? debugRead(stopsHart, pc, 2) : new Uint8Array(0);
+      const half = insn.length === 2 ? (insn[0] | (insn[1] << 8)).toString(16) : "?";
+      return `${BigInt.asUintN(64, BigInt(pc)).toString(16)}:${n} [hot ${jit.hot[i]}, ${
+        e === undefined ? "none" : e.region.valid ? "region" : "invalid"
+      }, ${half}]`;
+    })
     .join(" ") as unknown as number;
   jit?.outExits?.clear();
+  snap.clearWhy = [...clearWhy].map(([k, v]) => `${k}:${v}`).join(" ") as unknown as number;
+  clearWhy.clear();
   stops?.clear();
   out.writeSync(new TextEncoder().encode(JSON.stringify(snap) + "\n"));
 });
