@@ -267,6 +267,50 @@ Deno.test("jit: a loop calling a function on another page chains region to regio
   );
 });
 
+Deno.test("jit: a loop calling a function whose page shares the caller's fetch TLB slot stays translated", () => {
+  // Pages 0x80000 and 0x80401 have one fetch TLB index (core/mmu.ts fetchTlbIndex): each call
+  // and return finds the other page in the second way.
+  const FN = 0x401000;
+  const outcome = (on: boolean) => {
+    const program = new Array(FN / 4 + 2).fill(0);
+    program.splice(
+      0,
+      6,
+      E.addi(2, 0, 2000), // 0
+      E.auipc(5, FN >>> 12), // 4: loop
+      E.jalr(1, 5, -4), // 8: call FN
+      E.addi(2, 2, -1), // 12: return site
+      bne(2, 0, -12), // 16 -> 4
+      E.wfi(), // 20
+    );
+    program[FN / 4] = E.addi(3, 3, 3);
+    program[FN / 4 + 1] = E.jalr(0, 1, 0); // ret
+    const h = bareHart(program, 8 << 20);
+    const jit = on ? translating(h) : null;
+    let entries = 0, interpreted = 0;
+    if (jit) {
+      const run = jit.runRegion;
+      jit.runRegion = (e, b) => (entries++, run(e, b));
+      const interp = h.run.bind(h);
+      h.run = (limit) => {
+        const k = interp(limit);
+        interpreted += k;
+        return k;
+      };
+    }
+    runJit(h, jit);
+    return { x3: u64(h, 3), instret: h.instret, entries, interpreted };
+  };
+  const interpreted = outcome(false);
+  assert.equal(interpreted.x3, 6000n);
+  const translated = outcome(true);
+  assert.deepEqual(
+    { ...translated, entries: 0, interpreted: 0 },
+    { ...interpreted, entries: 0, interpreted: 0 },
+  );
+  assert.ok(translated.interpreted < 200, `${translated.interpreted} instructions interpreted`);
+});
+
 Deno.test("jit: a short function whose caller stays interpreted is kept translated", () => {
   // The caller's blocks start with a counter write, which the translator leaves to the
   // interpreter: each run of the function is 2 instructions, then a jump out. That is

@@ -99,6 +99,7 @@ if (!values.child) {
     d.tierStops = after.tierStops;
     d.outTop = after.outTop;
     d.clearWhy = after.clearWhy;
+    d.watch = after.watch;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
@@ -148,6 +149,7 @@ if (!values.child) {
         f("chainNoSlot")
       } not: no flat variant yet), chain cache cleared ${f("chainClears")} (${d.clearWhy})`,
     );
+    console.log(`  lookups of ${d.watch}`);
     if (d.tierStops) console.log(String(d.tierStops).replace(/^/gm, "  "));
   }
   Deno.exit(0);
@@ -177,6 +179,7 @@ let jit: Any = null;
 const proto = Jit.prototype as Any;
 
 const enter = proto.enter;
+const exitDetail = new Map<number, { noRegion: number; holders: Set<string> }>();
 // Why translated code jumped out to the run loop: its budget spent, no chain record for the
 // target, a record but the fetch TLB's first way without the target's page, or neither.
 for (const k of ["outBudget", "outNoRecord", "outFetchMiss", "outOther"]) c[k] = 0;
@@ -196,6 +199,14 @@ proto.enter = function (this: Any, e: Any, budget: number): number {
       if (ch[a] === 1 || ch[b] === 1) c.outCleared = (c.outCleared ?? 0) + 1;
       const e = this.byPc.get(pc);
       if (e === undefined || !e.region.valid) c.outNoRegion = (c.outNoRegion ?? 0) + 1;
+      let d = exitDetail.get(pc);
+      if (!d) exitDetail.set(pc, d = { noRegion: 0, holders: new Set() });
+      if (Number.isNaN(watched) && (this.outExits?.get(pc) ?? 0) >= 1000) watched = pc;
+      if (e === undefined || !e.region.valid) d.noRegion++;
+      if (d.holders.size < 6) {
+        d.holders.add(`${(ch[a + 1] * 2 ** 32 + (ch[a] >>> 0)).toString(16)}`);
+        d.holders.add(`${(ch[b + 1] * 2 ** 32 + (ch[b] >>> 0)).toString(16)}`);
+      }
     } else if (t.page[ACCESS_FETCH][ti] !== pc >>> 12 || t.hi[ACCESS_FETCH][ti] !== hi) {
       c.outFetchMiss++;
     } else c.outOther++;
@@ -217,9 +228,24 @@ Hart.prototype.run = function (this: Hart, limit: number) {
   return n;
 };
 const lookup = proto.lookup;
+// How the run loop's lookups of the busiest jump-out target go (chosen at its 1000th exit).
+let watched = NaN;
+const watch = new Map<string, number>();
 proto.lookup = function (this: Any, pc: number) {
   jit = this;
   c.lookups++;
+  if (pc === watched) {
+    const i = (pc >>> 1) & 0xffff, t = this.hart.fetchTlb, ti = fetchTlbIndex(pc);
+    const mapped = t.page[ACCESS_FETCH][ti] === pc >>> 12;
+    const direct = this.entryPc[i] === pc ? this.entries[i] : undefined;
+    const byPc = this.byPc.get(pc);
+    const key = `${mapped ? "mapped" : "fetch-miss"} direct:${
+      direct ? (direct.region.valid ? "valid" : "invalid") : "none"
+    } byPc:${byPc ? (byPc.region.valid ? "valid" : "invalid") : "none"} hot:${
+      this.hot[i] < 0 ? "<0" : this.hot[i]
+    }`;
+    watch.set(key, (watch.get(key) ?? 0) + 1);
+  }
   const i = (pc >>> 1) & 0xffff;
   const was = this.hot[i];
   const e = lookup.call(this, pc);
@@ -403,12 +429,19 @@ Deno.addSignalListener("SIGUSR1", () => {
       const i = (pc >>> 1) & 0xffff, e = jit.byPc.get(pc);
       const insn = stopsHart ? debugRead(stopsHart, pc, 2) : new Uint8Array(0);
       const half = insn.length === 2 ? (insn[0] | (insn[1] << 8)).toString(16) : "?";
+      const d = exitDetail.get(pc);
       return `${BigInt.asUintN(64, BigInt(pc)).toString(16)}:${n} [hot ${jit.hot[i]}, ${
         e === undefined ? "none" : e.region.valid ? "region" : "invalid"
-      }, ${half}]`;
+      }, ${half}, no region at ${d?.noRegion} exits, pair held by ${[...d?.holders ?? []]}]`;
     })
     .join(" ") as unknown as number;
   jit?.outExits?.clear();
+  exitDetail.clear();
+  snap.watch = `${BigInt.asUintN(64, BigInt(Number.isNaN(watched) ? 0 : watched)).toString(16)}: ${
+    [...watch].map(([k, v]) => `${k} = ${v}`).join("; ")
+  }` as unknown as number;
+  watch.clear();
+  watched = NaN;
   snap.clearWhy = [...clearWhy].map(([k, v]) => `${k}:${v}`).join(" ") as unknown as number;
   clearWhy.clear();
   stops?.clear();
