@@ -267,7 +267,7 @@ Deno.test("jit: a loop calling a function on another page chains region to regio
   );
 });
 
-Deno.test("jit: a loop calling a function whose page shares the caller's fetch TLB slot stays translated", () => {
+Deno.test("jit: a loop calling a function whose page shares the caller's fetch TLB slot stays translated and chained", () => {
   // Pages 0x80000 and 0x80401 have one fetch TLB index (core/mmu.ts fetchTlbIndex): each call
   // and return finds the other page in the second way.
   const FN = 0x401000;
@@ -309,6 +309,11 @@ Deno.test("jit: a loop calling a function whose page shares the caller's fetch T
     { ...interpreted, entries: 0, interpreted: 0 },
   );
   assert.ok(translated.interpreted < 200, `${translated.interpreted} instructions interpreted`);
+  // Calls and returns chain region to region through the second way's record.
+  assert.ok(
+    translated.entries < 200,
+    `${translated.entries} returns to the run loop for 2000 calls`,
+  );
 });
 
 Deno.test("jit: a short function whose caller stays interpreted is kept translated", () => {

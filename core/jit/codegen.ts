@@ -11,7 +11,13 @@
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import { fetchTlbIndex, TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset } from "../mmu.ts";
+import {
+  fetchTlbIndex,
+  TLB_HASH_SHIFT,
+  TLB_INDEX16_MASK,
+  tlbEntryOffset,
+  tlbOtherEntryOffset,
+} from "../mmu.ts";
 import {
   JIT_PC_OFFSET,
   JIT_RESERVATION_OFFSET,
@@ -164,11 +170,24 @@ export class RegionEmitter {
     this.local(Op.local_get, L_PC);
     this.op(Op.i64_eq);
     this.open(Op.if, VOID);
-    // The fetch TLB must map the page where the region was translated from.
+    // The fetch TLB must map the page where the region was translated from, in either way
+    // (two hot code pages of one slot, as ASLR may place a program and its library).
     this.fetchIndex16();
     this.local(Op.local_get, P_FTLB);
     this.op(Op.i32_add);
     this.local(Op.local_tee, L_SLOT);
+    this.mem(Op.i64_load, 3, tlbEntryOffset(0));
+    this.local(Op.local_get, L_PC);
+    this.i64(-4096);
+    this.op(Op.i64_and);
+    this.op(Op.i64_ne);
+    this.open(Op.if, VOID);
+    this.local(Op.local_get, L_SLOT);
+    this.i32(tlbOtherEntryOffset(0) - tlbEntryOffset(0));
+    this.op(Op.i32_add);
+    this.local(Op.local_set, L_SLOT);
+    this.close();
+    this.local(Op.local_get, L_SLOT);
     this.mem(Op.i64_load, 3, tlbEntryOffset(0));
     this.local(Op.local_get, L_PC);
     this.i64(-4096);

@@ -100,6 +100,10 @@ if (!values.child) {
     d.outTop = after.outTop;
     d.clearWhy = after.clearWhy;
     d.watch = after.watch;
+    d.runLengthNow = after.runLength;
+    d.runSatpNow = after.runSatpNow;
+    d.spaces = after.spaces;
+    d.exemptEvents = after.exemptEvents;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
@@ -150,6 +154,13 @@ if (!values.child) {
       } not: no flat variant yet), chain cache cleared ${f("chainClears")} (${d.clearWhy})`,
     );
     console.log(`  lookups of ${d.watch}`);
+    console.log(
+      `  exempt from the budget ${f("exemptGranted")} of ${f("exemptAsked")} times asked (not: in S/M ${
+        f("exemptNotU")
+      }, another space leads ${f("exemptOtherSpace")}, lead short ${f("exemptShort")}); lead ${
+        (d.runLengthNow / 1e6).toFixed(1)
+      } M instructions, ${d.runSatpNow ? "this" : "another"} address space's; by ASID ${d.spaces}; refusals ${d.exemptEvents}`,
+    );
     if (d.tierStops) console.log(String(d.tierStops).replace(/^/gm, "  "));
   }
   Deno.exit(0);
@@ -314,6 +325,38 @@ for (const [name, key] of [["chainTo", "chainTo"], ["clearChain", "chainClears"]
     return f.apply(this, a);
   };
 }
+// Instructions by address space (satp at the end of each translator slice), for the lead.
+const bySpace = new Map<bigint, number>();
+const jitRun = proto.run;
+proto.run = function (this: Any, limit: number, exact?: boolean) {
+  const n = jitRun.call(this, limit, exact);
+  const k = this.hart.satp as bigint;
+  bySpace.set(k, (bySpace.get(k) ?? 0) + n);
+  return n;
+};
+// The long-running exemption from the time budget: asked how often, granted how often.
+c.exemptAsked = 0;
+c.exemptGranted = 0;
+c.exemptNotU = c.exemptOtherSpace = c.exemptShort = 0;
+const exempt = proto.exempt;
+const exemptEvents: string[] = [];
+proto.exempt = function (this: Any) {
+  const r = exempt.call(this);
+  c.exemptAsked++;
+  if (r) c.exemptGranted++;
+  else {
+    const h = this.hart;
+    const why = h.priv !== 0 ? "exemptNotU" : h.satp !== this.runSatp ? "exemptOtherSpace" : "exemptShort";
+    c[why] = (c[why] ?? 0) + 1;
+    const asid = (v: bigint) => Number((BigInt.asUintN(64, v) >> 44n) & 0xffffn);
+    const ev = `${why.slice(6)}@${(c.interp + c.trans) / 1e6 | 0}M:run ${asid(this.runSatp)} now ${
+      asid(h.satp)
+    } lead ${(this.runLength / 1e6).toFixed(1)}M`;
+    if (exemptEvents.length < 4) exemptEvents.push(ev);
+    else exemptEvents[4] = ev;
+  }
+  return r;
+};
 // Flat variants (a region entered inside one of its loops: at an alias, say).
 const flatFn = proto.flatFn;
 c.flats = 0;
@@ -409,6 +452,8 @@ Deno.addSignalListener("SIGUSR1", () => {
     for (const [k, v] of Object.entries(jit.stats as Snap)) snap[k] = v;
     jit.overBudget?.call(jit);
     snap.credit = jit.creditMs;
+    snap.runLength = jit.runLength;
+    snap.runSatpNow = Number(jit.runSatp === jit.hart.satp);
   }
   // The data-TLB slots with the most slow-path accesses since the last snapshot, and their pages.
   const top = [...slowPages].map(([ti, m]) =>
@@ -437,6 +482,12 @@ Deno.addSignalListener("SIGUSR1", () => {
     .join(" ") as unknown as number;
   jit?.outExits?.clear();
   exitDetail.clear();
+  snap.spaces = [...bySpace].sort((a, b) => b[1] - a[1]).slice(0, 5)
+    .map(([k, n]) => `${(BigInt.asUintN(64, k) >> 44n) & 0xffffn}:${(n / 1e6).toFixed(1)}M`)
+    .join(" ") as unknown as number;
+  bySpace.clear();
+  snap.exemptEvents = exemptEvents.join("; ") as unknown as number;
+  exemptEvents.length = 0;
   snap.watch = `${BigInt.asUintN(64, BigInt(Number.isNaN(watched) ? 0 : watched)).toString(16)}: ${
     [...watch].map(([k, v]) => `${k} = ${v}`).join("; ")
   }` as unknown as number;
