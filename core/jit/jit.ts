@@ -201,7 +201,12 @@ export class Jit {
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private nextSlot = 0;
   /** Hot entries for the next batch: pc, page buffer offset, counter index. */
-  private pending: { pc: number; base: number; i: number }[] = [];
+  /**
+   * Hot entries waiting for their batch, each with its page's buffer offset and where the
+   * next page is mapped for fetch (nextPageBuf), both taken when it got hot: the batch may be
+   * planned at the next slice's start, in another privilege with other fetch TLB sets.
+   */
+  private pending: { pc: number; base: number; i: number; next: number }[] = [];
   private batchSize = BATCH;
   /**
    * The chain cache regions read before leaving: pc → slot, block, page
@@ -475,7 +480,7 @@ export class Jit {
         return null;
       }
       this.hot[i] = PENDING;
-      this.pending.push({ pc, base, i });
+      this.pending.push({ pc, base, i, next: this.nextPageBuf(pc - (pc & 4095)) });
     }
     if (this.pending.length < this.batchSize) return null;
     this.translatePending();
@@ -549,7 +554,7 @@ export class Jit {
     const plans: RegionPlan[] = [];
     const covered = new Set<number>();
     const replaced = new Set<Region>();
-    for (const { pc, base, i } of todo) {
+    for (const { pc, base, i, next } of todo) {
       this.hot[i] = 0; // counted again if its translation is dropped
       if (covered.has(pc)) continue;
       const page = base >>> 12;
@@ -560,10 +565,11 @@ export class Jit {
       }
       const merged = this.overBudget()
         ? null
-        : this.planWithPage(pc, pageVa, base, plans, replaced);
-      const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc], this.nextPageBuf(pageVa));
+        : this.planWithPage(pc, pageVa, base, next, plans, replaced);
+      const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc], next);
       if (plan === null) {
-        this.hot[i] = NEVER;
+        // An instruction across the page's end whose next page was not mapped: maybe later.
+        this.hot[i] = (pc & 4095) === 4094 && next < 0 ? -HOT_THRESHOLD : NEVER;
         continue;
       }
       for (const b of plan.blocks) covered.add(b.pc);
@@ -600,6 +606,7 @@ export class Jit {
     pc: number,
     pageVa: number,
     base: number,
+    next: number,
     plans: RegionPlan[],
     replaced: Set<Region>,
   ): RegionPlan | null {
@@ -612,7 +619,7 @@ export class Jit {
     const roots = at < 0 ? [] : [...plans[at].roots];
     for (const r of old) roots.push(...r.plan.roots);
     roots.push(pc);
-    const plan = planRegion(this.mem.u16, pageVa, base, roots, this.nextPageBuf(pageVa));
+    const plan = planRegion(this.mem.u16, pageVa, base, roots, next);
     if (plan === null || !plan.roots.includes(pc) || plan.size > MERGE_MAX_INSNS) return null;
     const blocks = new Set(plan.blocks.map((b) => b.pc));
     if (at >= 0 && !plans[at].blocks.every((b) => blocks.has(b.pc))) return null;

@@ -104,6 +104,7 @@ if (!values.child) {
     d.runSatpNow = after.runSatpNow;
     d.spaces = after.spaces;
     d.exemptEvents = after.exemptEvents;
+    d.story = after.story;
     rows.push([cmd.slice(0, 40), d]);
   }
   await vm.stop();
@@ -154,12 +155,17 @@ if (!values.child) {
       } not: no flat variant yet), chain cache cleared ${f("chainClears")} (${d.clearWhy})`,
     );
     console.log(`  lookups of ${d.watch}`);
+    console.log(`  its story: ${d.story}`);
     console.log(
-      `  exempt from the budget ${f("exemptGranted")} of ${f("exemptAsked")} times asked (not: in S/M ${
-        f("exemptNotU")
-      }, another space leads ${f("exemptOtherSpace")}, lead short ${f("exemptShort")}); lead ${
+      `  exempt from the budget ${f("exemptGranted")} of ${
+        f("exemptAsked")
+      } times asked (not: in S/M ${f("exemptNotU")}, another space leads ${
+        f("exemptOtherSpace")
+      }, lead short ${f("exemptShort")}); lead ${
         (d.runLengthNow / 1e6).toFixed(1)
-      } M instructions, ${d.runSatpNow ? "this" : "another"} address space's; by ASID ${d.spaces}; refusals ${d.exemptEvents}`,
+      } M instructions, ${
+        d.runSatpNow ? "this" : "another"
+      } address space's; by ASID ${d.spaces}; refusals ${d.exemptEvents}`,
     );
     if (d.tierStops) console.log(String(d.tierStops).replace(/^/gm, "  "));
   }
@@ -256,6 +262,7 @@ proto.lookup = function (this: Any, pc: number) {
       this.hot[i] < 0 ? "<0" : this.hot[i]
     }`;
     watch.set(key, (watch.get(key) ?? 0) + 1);
+    if (this.hot[i] === 0 && !direct && !byPc) note("hot 0");
   }
   const i = (pc >>> 1) & 0xffff;
   const was = this.hot[i];
@@ -325,6 +332,28 @@ for (const [name, key] of [["chainTo", "chainTo"], ["clearChain", "chainClears"]
     return f.apply(this, a);
   };
 }
+// The watched target's story: its queueing, translations, installs and removals, in order.
+const story: string[] = [];
+const note = (what: string) => {
+  if (story.length < 40) story.push(`${what}@${((c.interp + c.trans) / 1e6).toFixed(0)}M`);
+};
+const install = proto.install;
+proto.install = function (this: Any, region: Any) {
+  if (region.plan.blocks.some((b: Any) => b.pc === watched)) {
+    note(`install(${region.plan.blocks.length} blocks, entry ${region.entries.size})`);
+  }
+  return install.call(this, region);
+};
+const forget = proto.forgetEntries;
+proto.forgetEntries = function (this: Any, r: Any) {
+  if (r.plan.blocks.some((b: Any) => b.pc === watched)) note(`forget(valid ${r.valid})`);
+  return forget.call(this, r);
+};
+const tp = proto.translatePending;
+proto.translatePending = function (this: Any) {
+  if (this.pending.some((p: Any) => p.pc === watched)) note("planned");
+  return tp.call(this);
+};
 // Instructions by address space (satp at the end of each translator slice), for the lead.
 const bySpace = new Map<bigint, number>();
 const jitRun = proto.run;
@@ -340,20 +369,30 @@ c.exemptGranted = 0;
 c.exemptNotU = c.exemptOtherSpace = c.exemptShort = 0;
 const exempt = proto.exempt;
 const exemptEvents: string[] = [];
+const refusalsAt = new Map<number, number>();
 proto.exempt = function (this: Any) {
   const r = exempt.call(this);
   c.exemptAsked++;
   if (r) c.exemptGranted++;
   else {
     const h = this.hart;
-    const why = h.priv !== 0 ? "exemptNotU" : h.satp !== this.runSatp ? "exemptOtherSpace" : "exemptShort";
+    const why = h.priv !== 0
+      ? "exemptNotU"
+      : h.satp !== this.runSatp
+      ? "exemptOtherSpace"
+      : "exemptShort";
     c[why] = (c[why] ?? 0) + 1;
     const asid = (v: bigint) => Number((BigInt.asUintN(64, v) >> 44n) & 0xffffn);
     const ev = `${why.slice(6)}@${(c.interp + c.trans) / 1e6 | 0}M:run ${asid(this.runSatp)} now ${
       asid(h.satp)
     } lead ${(this.runLength / 1e6).toFixed(1)}M`;
-    if (exemptEvents.length < 4) exemptEvents.push(ev);
-    else exemptEvents[4] = ev;
+    if (exemptEvents.length < 3) exemptEvents.push(ev);
+    else exemptEvents[3] = ev;
+    // Refusals of U-mode pcs by when (100 M instructions of the process a bucket).
+    if (why !== "exemptNotU") {
+      const t = Math.floor((c.interp + c.trans) / 1e8);
+      refusalsAt.set(t, (refusalsAt.get(t) ?? 0) + 1);
+    }
   }
   return r;
 };
@@ -486,13 +525,17 @@ Deno.addSignalListener("SIGUSR1", () => {
     .map(([k, n]) => `${(BigInt.asUintN(64, k) >> 44n) & 0xffffn}:${(n / 1e6).toFixed(1)}M`)
     .join(" ") as unknown as number;
   bySpace.clear();
-  snap.exemptEvents = exemptEvents.join("; ") as unknown as number;
+  snap.exemptEvents = (exemptEvents.join("; ") + "; U-mode refusals by 100 M: " +
+    [...refusalsAt].map(([t, n]) => `${t}:${n}`).join(" ")) as unknown as number;
+  refusalsAt.clear();
   exemptEvents.length = 0;
   snap.watch = `${BigInt.asUintN(64, BigInt(Number.isNaN(watched) ? 0 : watched)).toString(16)}: ${
     [...watch].map(([k, v]) => `${k} = ${v}`).join("; ")
   }` as unknown as number;
   watch.clear();
   watched = NaN;
+  snap.story = story.join(" ") as unknown as number;
+  story.length = 0;
   snap.clearWhy = [...clearWhy].map(([k, v]) => `${k}:${v}`).join(" ") as unknown as number;
   clearWhy.clear();
   stops?.clear();
