@@ -67,15 +67,21 @@ function hartState(h: Hart): Record<string, string> {
   return s;
 }
 
-/** Deterministic pseudo-random slice lengths, 1..max. */
-function lengths(seed: number, max: number): () => number {
+/** A deterministic pseudo-random source (xorshift32): each call gives a number in 0..n-1. */
+function randomBelow(seed: number): (n: number) => number {
   let x = seed >>> 0 || 1;
-  return () => {
+  return (n) => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    return 1 + ((x >>> 0) % max);
+    return (x >>> 0) % n;
   };
+}
+
+/** Deterministic pseudo-random slice lengths, 1..max. */
+function lengths(seed: number, max: number): () => number {
+  const rnd = randomBelow(seed);
+  return () => 1 + rnd(max);
 }
 
 /**
@@ -203,6 +209,39 @@ function both(program: number[], steps = 1000): [Hart, Hart] {
   return [a, b];
 }
 
+/**
+ * Two harts for `program`, the first with the tier and the second without;
+ * `inTier()` is how many instructions the tier has run on the first so far.
+ */
+function tierPair(program: number[]): { harts: [Hart, Hart]; inTier: () => number } {
+  const harts: [Hart, Hart] = [bareHart(program), bareHart(program)];
+  harts[1].setWasmInterp(false);
+  let count = 0;
+  const tier = harts[0].wasmInterp!;
+  harts[0].wasmInterp = (...args) => {
+    const r = tier(...args);
+    count += harts[0].mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2];
+    return r;
+  };
+  return { harts, inTier: () => count };
+}
+
+/** An M-mode trap handler at word `at`: mepc += 4 (from a compressed one, mid-way), MRET. */
+function skipHandler(program: number[], at: number): void {
+  program[at] = E.csrrs(31, 0x341, 0); // mepc
+  program[at + 1] = E.addi(31, 31, 4);
+  program[at + 2] = E.csrrw(0, 0x341, 31);
+  program[at + 3] = E.mret();
+}
+
+/** Random 64-bit register values from `rnd`. */
+function randomRegisters(rnd: (n: number) => number): bigint[] {
+  return Array.from(
+    { length: 32 },
+    () => BigInt.asIntN(64, BigInt(rnd(2 ** 32)) << 32n | BigInt(rnd(2 ** 32))),
+  );
+}
+
 Deno.test("wasm tier: M edge cases, shifts and x0 give the reference's results", () => {
   const li = (
     rd: number,
@@ -304,13 +343,7 @@ Deno.test("wasm tier: a return to the top of the address space faults as in the 
  * instruction and returns, so a program runs to its end.
  */
 Deno.test("wasm tier: random instruction streams give the reference's state", () => {
-  let seed = 0x2545f491;
-  const rnd = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const rnd = randomBelow(0x2545f491);
   const reg = () => 1 + rnd(30); // x1..x30 (x31 is the handler's)
   const base = [10, 11, 12]; // point into the data page: never a destination
   const rd = () => {
@@ -359,23 +392,10 @@ Deno.test("wasm tier: random instruction streams give the reference's state", ()
   for (let p = 0; p < 120; p++) {
     const program = new Array(2048).fill(E.wfi());
     for (let i = 0; i < 300; i++) program[i] = word();
-    program[HANDLER] = E.csrrs(31, 0x341, 0); // mepc
-    program[HANDLER + 1] = E.addi(31, 31, 4);
-    program[HANDLER + 2] = E.csrrw(0, 0x341, 31);
-    program[HANDLER + 3] = E.mret();
-    const init = Array.from(
-      { length: 32 },
-      () => BigInt.asIntN(64, BigInt(rnd(2 ** 32)) << 32n | BigInt(rnd(2 ** 32))),
-    );
+    skipHandler(program, HANDLER);
+    const init = randomRegisters(rnd);
     const slices = Array.from({ length: 3000 }, () => 1 + rnd(50));
-    const harts = [bareHart(program), bareHart(program)];
-    harts[1].setWasmInterp(false);
-    const tier = harts[0].wasmInterp!;
-    harts[0].wasmInterp = (...args) => {
-      const r = tier(...args);
-      inTier += harts[0].mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2];
-      return r;
-    };
+    const { harts, inTier: ran } = tierPair(program);
     for (const h of harts) {
       h.mtvec = BigInt(RAM_BASE + HANDLER * 4);
       for (let r = 1; r < 32; r++) h.state.x[r] = init[r];
@@ -385,6 +405,7 @@ Deno.test("wasm tier: random instruction streams give the reference's state", ()
     }
     const [a, b] = harts;
     total += b.instret;
+    inTier += ran();
     for (let r = 0; r < 32; r++) assert.equal(u64(a, r), u64(b, r), `program ${p}: x${r}`);
     assert.equal(a.pc, b.pc, `program ${p}: pc`);
     assert.equal(a.instret, b.instret, `program ${p}: instret`);
@@ -406,13 +427,7 @@ Deno.test("wasm tier: random instruction streams give the reference's state", ()
  * and most of it run in the tier.
  */
 Deno.test("wasm tier: supervisor CSR instructions give the reference's state", () => {
-  let seed = 0x1b873593;
-  const rnd = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const rnd = randomBelow(0x1b873593);
   const CSRS = [0x100, 0x100, 0x100, 0x100, 0x140, 0x141, 0x142, 0x143, 0x104, 0x300];
   const OPS = [E.csrrw, E.csrrs, E.csrrc, E.csrrwi, E.csrrsi, E.csrrci];
   const HANDLER = 1024, BODY = 16;
@@ -438,23 +453,10 @@ Deno.test("wasm tier: supervisor CSR instructions give the reference's state", (
       }
     }
     // The handler: skip the instruction and go back to the mode it came from.
-    program[HANDLER] = E.csrrs(31, 0x341, 0);
-    program[HANDLER + 1] = E.addi(31, 31, 4);
-    program[HANDLER + 2] = E.csrrw(0, 0x341, 31);
-    program[HANDLER + 3] = E.mret();
-    const init = Array.from(
-      { length: 32 },
-      () => BigInt.asIntN(64, BigInt(rnd(2 ** 32)) << 32n | BigInt(rnd(2 ** 32))),
-    );
+    skipHandler(program, HANDLER);
+    const init = randomRegisters(rnd);
     const slices = Array.from({ length: 3000 }, () => 1 + rnd(60));
-    const harts = [bareHart(program), bareHart(program)];
-    harts[1].setWasmInterp(false);
-    const tier = harts[0].wasmInterp!;
-    harts[0].wasmInterp = (...args) => {
-      const r = tier(...args);
-      inTier += harts[0].mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2];
-      return r;
-    };
+    const { harts, inTier: ran } = tierPair(program);
     for (const h of harts) {
       h.mtvec = BigInt(RAM_BASE + HANDLER * 4);
       for (let r = 1; r < 31; r++) h.state.x[r] = init[r];
@@ -463,6 +465,7 @@ Deno.test("wasm tier: supervisor CSR instructions give the reference's state", (
     }
     const [a, b] = harts;
     total += b.instret;
+    inTier += ran();
     for (let r = 0; r < 32; r++) assert.equal(u64(a, r), u64(b, r), `program ${p}: x${r}`);
     for (
       const k of ["pc", "priv", "instret", "mstatus", "mcause", "mtval", "mie", "satp"] as const
@@ -516,15 +519,7 @@ Deno.test("wasm tier: a kernel's trap entry and exit CSR sequence runs in the ti
   ];
   loop.push(E.branch(1)(A0, 0, -4 * loop.length)); // bne a0, x0, top
   [...prologue, ...loop].forEach((w, i) => program[i] = w);
-  const harts = [bareHart(program), bareHart(program)];
-  harts[1].setWasmInterp(false);
-  let inTier = 0;
-  const tier = harts[0].wasmInterp!;
-  harts[0].wasmInterp = (...args) => {
-    const r = tier(...args);
-    inTier += harts[0].mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2];
-    return r;
-  };
+  const { harts, inTier } = tierPair(program);
   for (const h of harts) {
     h.sscratch = 0x1234n; // the task pointer; tp holds the user's
     h.state.x[TP] = 0x99n;
@@ -539,7 +534,7 @@ Deno.test("wasm tier: a kernel's trap entry and exit CSR sequence runs in the ti
   assert.equal(u64(a, TP), 0x1234n);
   assert.equal(a.scause, 1n);
   assert.ok(a.waiting && a.instret > 300 * loop.length, `${a.instret} instructions`);
-  assert.ok(inTier > 0.97 * a.instret, `${inTier} of ${a.instret} instructions in the tier`);
+  assert.ok(inTier() > 0.97 * a.instret, `${inTier()} of ${a.instret} instructions in the tier`);
   assert.equal(a.dataTlb, a.tlbs[1]); // S-mode's set, SUM off
 });
 
@@ -634,15 +629,11 @@ Deno.test("wasm tier: flipping SUM switches its data TLB set: a user page loads 
   ];
   code.push(E.branch(1)(A0, 0, -20));
   code.forEach((w, i) => program[i] = w);
-  program[HANDLER] = E.addi(S9, S9, 1);
-  program[HANDLER + 1] = E.csrrs(31, 0x341, 0);
-  program[HANDLER + 2] = E.addi(31, 31, 4);
-  program[HANDLER + 3] = E.csrrw(0, 0x341, 31);
-  program[HANDLER + 4] = E.mret();
+  program[HANDLER] = E.addi(S9, S9, 1); // counts the faults, then skips
+  skipHandler(program, HANDLER + 1);
   program[0x100 / 4] = 0x1234567;
   program[0x104 / 4] = 0;
-  const harts = [bareHart(program), bareHart(program)];
-  harts[1].setWasmInterp(false);
+  const { harts } = tierPair(program);
   for (const h of harts) {
     const v = h.mem.view;
     v.setBigUint64(ROOT + 2 * 8, (0x80000n << 10n) | 0xcfn, true); // V R W X A D
@@ -696,20 +687,9 @@ Deno.test("wasm tier: FP loads and stores give the reference's registers, memory
   ];
   const program = new Array(2048).fill(E.wfi());
   code.forEach((w, i) => program[i] = w);
-  program[HANDLER] = E.addi(20, 20, 1);
-  program[HANDLER + 1] = E.csrrs(31, 0x341, 0);
-  program[HANDLER + 2] = E.addi(31, 31, 4);
-  program[HANDLER + 3] = E.csrrw(0, 0x341, 31);
-  program[HANDLER + 4] = E.mret();
-  const harts = [bareHart(program), bareHart(program)];
-  harts[1].setWasmInterp(false);
-  let inTier = 0;
-  const tier = harts[0].wasmInterp!;
-  harts[0].wasmInterp = (...args) => {
-    const r = tier(...args);
-    inTier += harts[0].mem.i32[WASM_INTERP_RETIRED_OFFSET >> 2];
-    return r;
-  };
+  program[HANDLER] = E.addi(20, 20, 1); // counts the traps, then skips
+  skipHandler(program, HANDLER + 1);
+  const { harts, inTier } = tierPair(program);
   for (const h of harts) {
     h.mem.view.setBigUint64(DATA, 0x400921fb54442d18n, true); // pi
     h.mem.view.setUint32(DATA + 12, 0x40490fdb, true); // pi as a single
@@ -733,5 +713,5 @@ Deno.test("wasm tier: FP loads and stores give the reference's registers, memory
   assert.equal(a.mcause, 2n);
   assert.equal(a.mstatus, b.mstatus);
   assert.ok(a.mem.bytes.every((v, i) => v === b.mem.bytes[i]), "RAM");
-  assert.ok(inTier > 500, `${inTier} instructions in the tier`);
+  assert.ok(inTier() > 500, `${inTier()} instructions in the tier`);
 });
