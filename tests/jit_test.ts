@@ -557,6 +557,44 @@ Deno.test("jit: a loop with an instruction across a page's end runs translated o
   assert.ok(translated > 0.98 * total, `${translated} of ${total} instructions translated`);
 });
 
+Deno.test("jit: a jump target across a page's end, planned in another privilege, is translated", () => {
+  // The loop's target is a 4-byte ADDI at 0xffe. Its batch is planned at the next slice's start,
+  // here in S-mode, whose fetch TLB set has never held the next page: the plan must use the
+  // mapping the pc had when it got hot (it was never translated before).
+  const X = E.addi(4, 4, 1), cNop = 0x0001;
+  const program = new Array(0x440).fill(E.addi(0, 0, 0));
+  program[0] = E.addi(2, 0, 2000); // 0
+  program[1] = E.jal(0, 0xffe - 4); // 4 -> 0xffe
+  program[0x3ff] = (cNop | ((X & 0xffff) << 16)) >>> 0; // 0xffc: C.NOP, then X's low half
+  program[0x400] = ((X >>> 16) | (cNop << 16)) >>> 0; // 0x1000: X's high half, C.NOP at 0x1002
+  for (let k = 0; k < 16; k++) program[0x401 + k] = E.addi(1, 1, 1); // 0x1004..
+  program[0x411] = E.addi(2, 2, -1); // 0x1044
+  program[0x412] = bne(2, 0, 0xffe - 0x1048); // 0x1048 -> 0xffe
+  program[0x413] = E.wfi(); // 0x104c
+  const h = bareHart(program);
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(2); // batches of 16: planned at the next slice's start
+  const target = RAM_BASE + 0xffe;
+  const pending = () => (jit as unknown as { pending: { pc: number }[] }).pending;
+  for (let k = 0; k < 200 && !pending().some((p) => p.pc === target); k++) jit.run(10);
+  assert.ok(pending().some((p) => p.pc === target), "the target is queued");
+  h.priv = 1; // S-mode, as after a timer interrupt at the slice's end
+  h.updateModes();
+  (jit as unknown as { translatePending(): void }).translatePending();
+  h.priv = 3;
+  h.updateModes();
+  let translated = 0;
+  jit.runRegion = (e, b) => {
+    const k = jit.enter(e, b);
+    translated += k;
+    return k;
+  };
+  const total = runJit(h, jit);
+  assert.equal(u64(h, 1), 16n * 2000n);
+  assert.equal(u64(h, 4), 2000n);
+  assert.ok(translated > 0.95 * total, `${translated} of ${total} instructions translated`);
+});
+
 Deno.test("jit: a store to the upper half of an instruction across a page's end is seen", () => {
   const X = E.addi(4, 4, 1), X2 = E.addi(4, 4, 2), cNop = 0x0001;
   const program = new Array(0x440).fill(E.addi(0, 0, 0));
