@@ -10,6 +10,11 @@
  * pcs translated and turned away by the time budget, the translator's time
  * (planning and compiling; first runs), its stats, and where the
  * interpreter's WebAssembly tier stopped most often (tests/tools/tier_stops.ts).
+ * For the jumps out of translated code to the run loop: why each found no
+ * chain (budget, no record, fetch TLB miss), the chain records written and the
+ * cache's clearings by caller, the time budget's long-running exemption (why
+ * refused, when, the lead by address space), and the story of the busiest
+ * jump-out target (its lookups, queueing, installs). docs/speed.md, session 15.
  *
  *   deno run -A tests/tools/cold_probe.ts --prompt 'root@debian:~# ' \
  *     [--setup CMD]... --cmd "sh -c 'i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'" \
