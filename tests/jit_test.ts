@@ -524,26 +524,28 @@ Deno.test("jit: a U-mode loop gets hot ten times sooner than the same loop in M-
   assert.ok(regions(true) >= 1, "U-mode: 4,096 jumps are hot");
 });
 
-Deno.test("jit: a loop with an instruction across a page's end runs translated on both pages", () => {
-  // The loop starts at 0xff0 of the first page; a 4-byte ADDI sits at 0xffe, across the end
-  // (after a C.NOP), and the loop goes on with 18 instructions on the next page.
+/**
+ * A loop of 2,000 passes from `head` (0xff0 or 0xffe) of the first page: ADDIs to x3 up to 0xffc,
+ * a 4-byte ADDI to x4 at 0xffe, across the page's end (after a C.NOP), then 18 instructions on
+ * the next page (16 ADDIs to x1, the count, the branch back to `head`), then WFI.
+ */
+function pageEndLoop(head: number): number[] {
   const X = E.addi(4, 4, 1), cNop = 0x0001;
   const program = new Array(0x440).fill(E.addi(0, 0, 0));
   program[0] = E.addi(2, 0, 2000); // 0
-  program[1] = E.jal(0, 0xff0 - 4); // 4 -> 0xff0
-  program[0x3fc] = E.addi(3, 3, 1); // 0xff0: loop
-  program[0x3fd] = E.addi(3, 3, 1); // 0xff4
-  program[0x3fe] = E.addi(3, 3, 1); // 0xff8
+  program[1] = E.jal(0, head - 4); // 4 -> head
+  for (let at = head; at < 0xffc; at += 4) program[at / 4] = E.addi(3, 3, 1);
   program[0x3ff] = (cNop | ((X & 0xffff) << 16)) >>> 0; // 0xffc: C.NOP, then X's low half
   program[0x400] = ((X >>> 16) | (cNop << 16)) >>> 0; // 0x1000: X's high half, C.NOP at 0x1002
   for (let k = 0; k < 16; k++) program[0x401 + k] = E.addi(1, 1, 1); // 0x1004..
   program[0x411] = E.addi(2, 2, -1); // 0x1044
-  program[0x412] = bne(2, 0, 0xff0 - 0x1048); // 0x1048 -> 0xff0
+  program[0x412] = bne(2, 0, head - 0x1048); // 0x1048 -> head
   program[0x413] = E.wfi(); // 0x104c
-  const h = bareHart(program);
-  const jit = new Jit(h, h.mem);
-  // Hot at the second jump, after a pass fetched the next page (a plan reads its mapping from the TLB).
-  jit.setHotThreshold(2, 1);
+  return program;
+}
+
+/** Runs `jit` on `h` to its WFI; returns the instructions executed and those run translated. */
+function runCountingTranslated(h: Hart, jit: Jit): { total: number; translated: number } {
   let translated = 0;
   jit.runRegion = (e, b) => {
     const k = jit.enter(e, b);
@@ -551,6 +553,15 @@ Deno.test("jit: a loop with an instruction across a page's end runs translated o
     return k;
   };
   const total = runJit(h, jit);
+  return { total, translated };
+}
+
+Deno.test("jit: a loop with an instruction across a page's end runs translated on both pages", () => {
+  const h = bareHart(pageEndLoop(0xff0));
+  const jit = new Jit(h, h.mem);
+  // Hot at the second jump, after a pass fetched the next page (a plan reads its mapping from the TLB).
+  jit.setHotThreshold(2, 1);
+  const { total, translated } = runCountingTranslated(h, jit);
   assert.equal(u64(h, 1), 16n * 2000n);
   assert.equal(u64(h, 4), 2000n);
   // 24 instructions a pass, all translated, the one across the page end too.
@@ -561,17 +572,7 @@ Deno.test("jit: a jump target across a page's end, planned in another privilege,
   // The loop's target is a 4-byte ADDI at 0xffe. Its batch is planned at the next slice's start,
   // here in S-mode, whose fetch TLB set has never held the next page: the plan must use the
   // mapping the pc had when it got hot (it was never translated before).
-  const X = E.addi(4, 4, 1), cNop = 0x0001;
-  const program = new Array(0x440).fill(E.addi(0, 0, 0));
-  program[0] = E.addi(2, 0, 2000); // 0
-  program[1] = E.jal(0, 0xffe - 4); // 4 -> 0xffe
-  program[0x3ff] = (cNop | ((X & 0xffff) << 16)) >>> 0; // 0xffc: C.NOP, then X's low half
-  program[0x400] = ((X >>> 16) | (cNop << 16)) >>> 0; // 0x1000: X's high half, C.NOP at 0x1002
-  for (let k = 0; k < 16; k++) program[0x401 + k] = E.addi(1, 1, 1); // 0x1004..
-  program[0x411] = E.addi(2, 2, -1); // 0x1044
-  program[0x412] = bne(2, 0, 0xffe - 0x1048); // 0x1048 -> 0xffe
-  program[0x413] = E.wfi(); // 0x104c
-  const h = bareHart(program);
+  const h = bareHart(pageEndLoop(0xffe));
   const jit = new Jit(h, h.mem);
   jit.setHotThreshold(2); // batches of 16: planned at the next slice's start
   const target = RAM_BASE + 0xffe;
@@ -583,13 +584,7 @@ Deno.test("jit: a jump target across a page's end, planned in another privilege,
   (jit as unknown as { translatePending(): void }).translatePending();
   h.priv = 3;
   h.updateModes();
-  let translated = 0;
-  jit.runRegion = (e, b) => {
-    const k = jit.enter(e, b);
-    translated += k;
-    return k;
-  };
-  const total = runJit(h, jit);
+  const { total, translated } = runCountingTranslated(h, jit);
   assert.equal(u64(h, 1), 16n * 2000n);
   assert.equal(u64(h, 4), 2000n);
   assert.ok(translated > 0.95 * total, `${translated} of ${total} instructions translated`);
