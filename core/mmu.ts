@@ -295,6 +295,17 @@ export class Tlb {
   }
 
   /**
+   * Whether the first way holds `vaddr`'s page for `access` (where the inline checks look), or
+   * with `either` one of the two ways; unlike `lookup`, it moves nothing.
+   */
+  holds(access: Access, vaddr: number, either = false): boolean {
+    const i = tlbIndex(access, vaddr), page = vaddr >>> 12;
+    const hi = Math.floor(vaddr / 4294967296) | 0;
+    if (this.page[access][i] === page && this.hi[access][i] === hi) return true;
+    return either && this.otherPage[access][i] === page && this.otherHi[access][i] === hi;
+  }
+
+  /**
    * Buffer offset of `vaddr` if its page is cached, else -1. A hit in the
    * second way swaps the two, so the inline checks find the page next time.
    */

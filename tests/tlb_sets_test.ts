@@ -178,6 +178,19 @@ Deno.test("TLB: two pages 4 MiB apart share a slot; a miss finds the displaced o
   assert.equal(t.lookup(ACCESS_LOAD, stack), 0x20000);
 });
 
+Deno.test("TLB: holds tells the first way from either, and moves nothing", () => {
+  const t = new Tlb(new ArrayBuffer(TLB_BYTES), 0);
+  const heap = 0x5555_7bd1_8000, stack = heap + 0x40_0000; // dataTlbIndex equal
+  t.fill(ACCESS_LOAD, heap, 0x10000);
+  t.fill(ACCESS_LOAD, stack, 0x20000); // the heap page goes to the second way
+  assert.ok(t.holds(ACCESS_LOAD, stack + 8));
+  assert.ok(!t.holds(ACCESS_LOAD, heap + 8));
+  assert.ok(t.holds(ACCESS_LOAD, heap + 8, true));
+  assert.ok(!t.holds(ACCESS_LOAD, heap + 0x1000, true)); // the next page: in neither
+  assert.ok(t.holds(ACCESS_LOAD, stack)); // no swap happened
+  assert.ok(!t.holds(ACCESS_STORE, stack)); // per access kind
+});
+
 Deno.test("TLB: fences, code-page protection and flushes drop the second way's entries too", () => {
   const t = new Tlb(new ArrayBuffer(TLB_BYTES), 0);
   const a = 0x10_0000, b = a + 0x40_0000, c = a + 0x80_0000;

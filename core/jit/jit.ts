@@ -452,12 +452,9 @@ export class Jit {
     // The page must be mapped for fetch as it is now; the interpreter fills the TLB otherwise.
     // In the second way it is swapped into the first, where regions and chains look: two hot
     // code pages of one slot (ASLR decides) left each jump between them to the interpreter.
-    const t = this.hart.fetchTlb, pg = pc >>> 12, ti = fetchTlbIndex(pc);
-    if (
-      (t.page[ACCESS_FETCH][ti] !== pg || t.hi[ACCESS_FETCH][ti] !== Math.floor(pc / TWO32)) &&
-      t.lookup(ACCESS_FETCH, pc) < 0
-    ) return null;
-    const base = t.base[ACCESS_FETCH][ti];
+    const t = this.hart.fetchTlb;
+    if (!t.holds(ACCESS_FETCH, pc) && t.lookup(ACCESS_FETCH, pc) < 0) return null;
+    const base = t.base[ACCESS_FETCH][fetchTlbIndex(pc)];
     const e = this.entryPc[i] === pc ? this.entries[i]! : this.byPc.get(pc);
     if (e !== undefined) {
       const r = e.region;

@@ -24,7 +24,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Jit } from "../../core/jit/jit.ts";
 import { Hart } from "../../core/hart.ts";
-import { dataTlbIndex, fetchTlbIndex } from "../../core/mmu.ts";
+import { dataTlbIndex } from "../../core/mmu.ts";
 import { chainIndex } from "../../core/jit/codegen.ts";
 import { ACCESS_FETCH } from "../../core/trap.ts";
 import { main } from "../../main.ts";
@@ -213,7 +213,6 @@ proto.enter = function (this: Any, e: Any, budget: number): number {
   if (this.stats.exitsOut !== out0) {
     const h = this.hart, pc = h.pc, ch = this.chain as Int32Array;
     const a = chainIndex(pc) * 8, b = a ^ 8, lo = pc | 0, hi = Math.floor(pc / 2 ** 32);
-    const t = h.fetchTlb, ti = fetchTlbIndex(pc);
     if (k >= budget) c.outBudget++;
     else if (!((ch[a] === lo && ch[a + 1] === hi) || (ch[b] === lo && ch[b + 1] === hi))) {
       c.outNoRecord++;
@@ -229,7 +228,7 @@ proto.enter = function (this: Any, e: Any, budget: number): number {
         d.holders.add(`${(ch[a + 1] * 2 ** 32 + (ch[a] >>> 0)).toString(16)}`);
         d.holders.add(`${(ch[b + 1] * 2 ** 32 + (ch[b] >>> 0)).toString(16)}`);
       }
-    } else if (t.page[ACCESS_FETCH][ti] !== pc >>> 12 || t.hi[ACCESS_FETCH][ti] !== hi) {
+    } else if (!h.fetchTlb.holds(ACCESS_FETCH, pc, true)) { // the chain checks both ways
       c.outFetchMiss++;
     } else c.outOther++;
   }
@@ -257,8 +256,8 @@ proto.lookup = function (this: Any, pc: number) {
   jit = this;
   c.lookups++;
   if (pc === watched) {
-    const i = (pc >>> 1) & 0xffff, t = this.hart.fetchTlb, ti = fetchTlbIndex(pc);
-    const mapped = t.page[ACCESS_FETCH][ti] === pc >>> 12;
+    const i = (pc >>> 1) & 0xffff;
+    const mapped = this.hart.fetchTlb.holds(ACCESS_FETCH, pc);
     const direct = this.entryPc[i] === pc ? this.entries[i] : undefined;
     const byPc = this.byPc.get(pc);
     const key = `${mapped ? "mapped" : "fetch-miss"} direct:${

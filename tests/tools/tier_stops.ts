@@ -6,7 +6,6 @@
  */
 import { debugRead } from "../../core/debug_access.ts";
 import type { Hart } from "../../core/hart.ts";
-import { fetchTlbIndex } from "../../core/mmu.ts";
 import { ACCESS_FETCH } from "../../core/trap.ts";
 import {
   STOP_INSN,
@@ -59,10 +58,7 @@ export function countTierStops(h: Hart): TierStops {
  * "(fetch miss)" after it when the fetch TLB's first way does not hold its page.
  */
 function describe(h: Hart, pc: number): string {
-  const t = h.fetchTlb, i = fetchTlbIndex(pc);
-  const held = t.page[ACCESS_FETCH][i] === pc >>> 12 &&
-    t.hi[ACCESS_FETCH][i] === (Math.floor(pc / 2 ** 32) | 0);
-  return what(h, pc) + (held ? "" : " (fetch miss)");
+  return what(h, pc) + (h.fetchTlb.holds(ACCESS_FETCH, pc) ? "" : " (fetch miss)");
 }
 
 function what(h: Hart, pc: number): string {
