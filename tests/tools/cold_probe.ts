@@ -19,6 +19,8 @@
  *   deno run -A tests/tools/cold_probe.ts --prompt 'root@debian:~# ' \
  *     [--setup CMD]... --cmd "sh -c 'i=0; while [ \$i -lt 100000 ]; do i=\$((i+1)); done'" \
  *     -- ~/.cache/demu/debian/current/debian.cfg
+ *
+ * After `-- --restore FILE` (a snapshot saved at the prompt) it starts from there.
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -63,6 +65,8 @@ if (!values.child) {
     ...demuArgs,
   ]);
   const t0 = performance.now();
+  // A restored machine printed its prompt before the save: a newline asks for it again.
+  if (demuArgs.includes("--restore")) vm.console.type("\n");
   const snaps = async (): Promise<Snap> => {
     const n = Deno.readTextFileSync(OUT).split("\n").filter((l) => l).length;
     vm.kill("SIGUSR1");
