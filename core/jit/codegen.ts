@@ -81,8 +81,14 @@ const CHAIN_BITS = 14;
  * spreads the page number into the bits the product carries up).
  */
 const CHAIN_HASH = 0x5bd1e995;
-/** Search leaves a region may emit inline at its indirect jumps (RegionEmitter.inlineSearch). */
-const MAX_INLINE_LEAVES = 1024;
+/**
+ * Search leaves a region may emit inline at its indirect jumps (RegionEmitter.inlineSearch);
+ * past them, the region's dispatch searches. At 1,024 the searches were ~37 % of the
+ * WebAssembly a Debian shell loop compiled, and V8's optimizing compiler took about as much
+ * CPU as the guest's own run; at 64 that loop runs ~15 % faster and CoreMark no slower
+ * (docs/speed.md, "search").
+ */
+const MAX_INLINE_LEAVES = 64;
 
 /** Emits region bodies into a pooled writer. */
 export class RegionEmitter {
