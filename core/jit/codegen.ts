@@ -241,12 +241,23 @@ export class RegionEmitter {
     this.hints = [];
     this.fp.reset();
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
+    const blocks = plan.blocks, k = blocks.length;
+    const shape: Structure = flatExits === null ? structure(blocks, plan.roots) : {
+      units: blocks.map((_, h): Unit => ({ h, t: h, inner: null })),
+      loopsOf: blocks.map(() => []),
+      sideTargets: new Set(),
+    };
     const used = new Set<number>(), written = new Set<number>();
     for (const b of plan.blocks) {
       for (const i of b.insns) registersOf(i.insn, used, written);
     }
     used.delete(0);
     written.delete(0);
+    // Registers no tight loop uses live in memory; only the others are locals, loaded here and
+    // stored when the region leaves.
+    const inLoops = this.tightLoopRegisters(shape.units);
+    this.inMemory = new Set([...used].filter((r) => !inLoops.has(r)));
+    for (const r of this.inMemory) used.delete(r), written.delete(r);
     for (const r of used) {
       this.op(Op.i32_const);
       w.sleb(0);
@@ -258,12 +269,6 @@ export class RegionEmitter {
     this.local(Op.local_set, L_SEL);
     this.local(Op.local_get, P_N0);
     this.local(Op.local_set, L_N);
-    const blocks = plan.blocks, k = blocks.length;
-    const shape: Structure = flatExits === null ? structure(blocks, plan.roots) : {
-      units: blocks.map((_, h): Unit => ({ h, t: h, inner: null })),
-      loopsOf: blocks.map(() => []),
-      sideTargets: new Set(),
-    };
     const units = shape.units;
     this.shape = shape;
     this.entries = new Set([...units.map((u) => u.h), ...shape.sideTargets]);
@@ -327,6 +332,41 @@ export class RegionEmitter {
   }
 
   private next: (i: number) => number = () => NaN;
+  /** Registers read and written in memory in this region, not in locals (tightLoopRegisters). */
+  private inMemory = new Set<number>();
+
+  /**
+   * The registers used in the region's tight loops: loops no pass through which
+   * can leave the region (no jump out of it, no indirect jump, no system
+   * instruction that ends it), and blocks that branch to themselves. Only
+   * these gain from living in locals: the region loads each local on entry
+   * and stores each written one on leaving, and a shell's regions, entered
+   * and left every ~20 instructions by calls and returns between pages,
+   * spent more on that than their code saved (docs/speed.md, "registers").
+   */
+  private tightLoopRegisters(units: Unit[]): Set<number> {
+    const regs = new Set<number>(), blocks = this.plan.blocks;
+    const mark = (b: Block) => {
+      for (const i of b.insns) registersOf(i.insn, regs, regs);
+    };
+    const leaves = (b: Block) => {
+      const last = b.insns[b.insns.length - 1], target = directTarget(last);
+      return (last.insn & 0x7f) === 0x67 || systemExit(last.insn) ||
+        (target !== null && !this.blockIndex.has(target));
+    };
+    const walk = (list: Unit[]) => {
+      for (const u of list) {
+        if (u.inner === null) continue;
+        let tight = true;
+        for (let j = u.h; j <= u.t && tight; j++) tight = !leaves(blocks[j]);
+        if (tight) { for (let j = u.h; j <= u.t; j++) mark(blocks[j]); }
+        else walk(u.inner);
+      }
+    };
+    walk(units);
+    for (const b of blocks) if (directTarget(b.insns[b.insns.length - 1]) === b.pc) mark(b);
+    return regs;
+  }
   private entryIndex: number[] = [];
   private entryPcs: number[] = [];
   private returnIndex: number[] = [];
@@ -531,11 +571,18 @@ export class RegionEmitter {
   }
   get(r: number): void {
     if (r === 0) this.i64(0);
+    else if (this.inMemory.has(r)) (this.i32(0), this.mem(Op.i64_load, 3, r * 8));
     else this.local(Op.local_get, regLocal(r));
   }
   set(r: number): void {
     if (r === 0) this.op(Op.drop);
-    else this.local(Op.local_set, regLocal(r));
+    else if (this.inMemory.has(r)) {
+      // Its local, unused otherwise, holds the value while the address goes first.
+      this.local(Op.local_set, regLocal(r));
+      this.i32(0);
+      this.local(Op.local_get, regLocal(r));
+      this.mem(Op.i64_store, 3, r * 8);
+    } else this.local(Op.local_set, regLocal(r));
   }
 
   /** Leaves the region with pc = `pc` after `retiredInBlock` instructions of this block. */
