@@ -86,7 +86,7 @@ const CHAIN_HASH = 0x5bd1e995;
  * past them, the region's dispatch searches. At 1,024 the searches were ~37 % of the
  * WebAssembly a Debian shell loop compiled, and V8's optimizing compiler took about as much
  * CPU as the guest's own run; at 64 that loop runs ~15 % faster and CoreMark no slower
- * (docs/speed.md, "search").
+ * (docs/speed.md, "transitions, 2026-12-07, session 16").
  */
 const MAX_INLINE_LEAVES = 64;
 
@@ -342,7 +342,8 @@ export class RegionEmitter {
    * these gain from living in locals: the region loads each local on entry
    * and stores each written one on leaving, and a shell's regions, entered
    * and left every ~20 instructions by calls and returns between pages,
-   * spent more on that than their code saved (docs/speed.md, "registers").
+   * spent more on that than their code saved (docs/speed.md, "transitions, 2026-12-07,
+   * session 16").
    */
   private tightLoopRegisters(units: Unit[]): Set<number> {
     const regs = new Set<number>(), blocks = this.plan.blocks;
