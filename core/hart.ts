@@ -60,6 +60,14 @@ export const ADDRESS_SPACES = 4;
 /** CSRs kept in the shared memory behind accessors: snapshots save them by name too. */
 export const SHARED_MEMORY_CSRS = ["mstatus", "sscratch", "sepc", "scause", "stval"] as const;
 
+/**
+ * What a jump the TypeScript loop takes in S- or M-mode adds to its target's
+ * counter (the wasm tier's add 1): code the tier leaves to this loop (FP
+ * arithmetic, most CSRs) runs ~10 times slower, and a full-system FP program's
+ * loops took 200,000 jumps of it to get translated (fpbench at 0.47× QEMU, 1.04×
+ * with this; docs/speed.md, "transitions, 2026-12-07, session 16").
+ */
+const KERNEL_SLOW_STEP = 10;
 /** A wasm tier call that retires fewer instructions than this is not tried again for FAST_BACKOFF. */
 const FAST_MIN_RUN = 4;
 const FAST_BACKOFF = 32;
@@ -1286,7 +1294,9 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = this.priv === PRIV_U ? Math.min(0, c + this.jitUserStep) : c + 1;
+      hot[i] = this.priv === PRIV_U
+        ? Math.min(0, c + this.jitUserStep)
+        : Math.min(0, c + KERNEL_SLOW_STEP);
       return false;
     }
     this.jitExit = true;
