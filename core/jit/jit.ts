@@ -21,7 +21,7 @@ import {
 import { ACCESS_FETCH, ACCESS_STORE, TRAP } from "../trap.ts";
 import { executeFp } from "../fpu.ts";
 import { MSTATUS_FS, PRIV_U } from "../csr.ts";
-import { fetchTlbIndex, TLB_BYTES } from "../mmu.ts";
+import { TLB_BYTES } from "../mmu.ts";
 import {
   CHAIN_BYTES,
   chainIndex,
@@ -200,11 +200,11 @@ export class Jit {
   /** Regions by slot, for tail calls from region to region. */
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private nextSlot = 0;
-  /** Hot entries for the next batch: pc, page buffer offset, counter index. */
   /**
-   * Hot entries waiting for their batch, each with its page's buffer offset and where the
-   * next page is mapped for fetch (nextPageBuf), both taken when it got hot: the batch may be
-   * planned at the next slice's start, in another privilege with other fetch TLB sets.
+   * Hot entries waiting for their batch (pc, counter index), each with its page's buffer
+   * offset and where the next page is mapped for fetch (nextPageBuf), both taken when it got
+   * hot: the batch may be planned at the next slice's start, in another privilege with other
+   * fetch TLB sets.
    */
   private pending: { pc: number; base: number; i: number; next: number }[] = [];
   private batchSize = BATCH;
@@ -452,9 +452,9 @@ export class Jit {
     // The page must be mapped for fetch as it is now; the interpreter fills the TLB otherwise.
     // In the second way it is swapped into the first, where regions and chains look: two hot
     // code pages of one slot (ASLR decides) left each jump between them to the interpreter.
-    const t = this.hart.fetchTlb;
-    if (!t.holds(ACCESS_FETCH, pc) && t.lookup(ACCESS_FETCH, pc) < 0) return null;
-    const base = t.base[ACCESS_FETCH][fetchTlbIndex(pc)];
+    const at = this.hart.fetchTlb.lookup(ACCESS_FETCH, pc);
+    if (at < 0) return null;
+    const base = at - (pc & 4095);
     const e = this.entryPc[i] === pc ? this.entries[i]! : this.byPc.get(pc);
     if (e !== undefined) {
       const r = e.region;
