@@ -1294,9 +1294,7 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = this.priv === PRIV_U
-        ? Math.min(0, c + this.jitUserStep)
-        : Math.min(0, c + KERNEL_SLOW_STEP);
+      hot[i] = Math.min(0, c + (this.priv === PRIV_U ? this.jitUserStep : KERNEL_SLOW_STEP));
       return false;
     }
     this.jitExit = true;
