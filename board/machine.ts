@@ -12,6 +12,7 @@ import type { CharBackend } from "../devices/char_backend.ts";
 import { Clint } from "../devices/clint.ts";
 import { Framebuffer, FRAMEBUFFER_BASE, FRAMEBUFFER_FORMAT } from "../devices/framebuffer.ts";
 import { Htif } from "../devices/htif.ts";
+import { ByteOutput } from "../devices/byte_output.ts";
 import { TestFinisher } from "../devices/test_finisher.ts";
 import { Plic } from "../devices/plic.ts";
 import { VirtioConsole } from "../devices/virtio_console.ts";
@@ -130,9 +131,12 @@ export class Machine {
   private holds = 0;
   private unhold: (() => void) | null = null;
   readonly options: MachineOptions;
+  /** The console as every device writes to it: HTIF's bytes gathered, all in order. */
+  readonly output: ByteOutput;
 
   constructor(options: MachineOptions) {
     this.options = options;
+    this.output = new ByteOutput(options.console);
     const ramBytes = options.memoryMiB * 1024 * 1024;
     const fb = options.framebuffer;
     const fbBytes = fb ? Framebuffer.bytesFor(fb.width, fb.height) : 0;
@@ -162,13 +166,13 @@ export class Machine {
       mem: this.mem,
       irq: (n) => this.plic.irq(n),
       clock: this.clock,
-      output: options.console,
+      output: this.output,
       deterministic: options.deterministic ?? false,
     });
     const input = this.platform.input;
     const routing = { stamp: () => input.stamp(), onRoom: () => input.drain() };
     this.htif = new Htif({
-      putchar: (b) => options.console.write(new Uint8Array([b])),
+      putchar: (b) => this.output.put(b),
       powerOff: (code) => this.stop({ reason: "poweroff", code }),
       ticks: () => this.clock.ticks(),
       ...routing,
@@ -185,7 +189,7 @@ export class Machine {
         reset: () => this.stop({ reason: "reset" }),
       }),
     );
-    this.console = new VirtioConsole(options.console, routing);
+    this.console = new VirtioConsole(this.output, routing);
     input.add(this.console);
     this.addVirtio(this.console);
   }
@@ -391,6 +395,7 @@ export class Machine {
    */
   async close(): Promise<void> {
     this.platform.uart.flush();
+    this.output.flush();
     for (const t of this.virtio) {
       await t.device.close?.();
     }

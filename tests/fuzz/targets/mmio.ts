@@ -185,6 +185,7 @@ function buildMachine() {
     for (const t of [...vm.virtio, vm.platform.rng]) t.write(0x70, 4, 0); // status 0: a reset
     parts.forEach((p, i) => p.loadState(new StateReader(pristine[i])));
     vm.hart.haltRequested = false;
+    vm.output.flush();
     out.length = 0;
   };
   return { vm, disk, out, reset };
@@ -227,6 +228,7 @@ async function check(input: MmioInput): Promise<void> {
       });
     }
   }
+  vm.output.flush(); // HTIF's bytes wait for the event loop (devices/byte_output.ts)
   must(out.length <= htifCommands, `${out.length} console bytes from ${htifCommands} HTIF writes`);
   // Block requests may still be in flight on the host side.
   for (let i = 0; i < 50 && disk.pending > 0; i++) await Promise.resolve();
@@ -236,6 +238,7 @@ async function check(input: MmioInput): Promise<void> {
   vm.mem.loadRam(RAM_BASE, OK_PROGRAM, "program");
   vm.hart.pc = RAM_BASE;
   vm.hart.run(200);
+  vm.output.flush();
   must(
     String.fromCharCode(...out.slice(printed)) === "ok",
     "the program's output after the accesses",
