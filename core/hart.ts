@@ -227,11 +227,16 @@ export class Hart {
     const extra = (ADDRESS_SPACES - 1) * 3;
     this.tlbs = [
       ...[0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES)),
-      // The other address spaces' sets sit at the end of the TLB area (the chain cache is before).
+      // The other address spaces' sets sit at the end of the TLB area (the chain cache is before),
+      // cleared when an address space first takes them (switchAddressSpace).
       ...Array.from(
         { length: extra },
         (_, i) =>
-          new Tlb(mem.memory.buffer, mem.tlbOffset + TLB_AREA_BYTES - (extra - i) * TLB_BYTES),
+          new Tlb(
+            mem.memory.buffer,
+            mem.tlbOffset + TLB_AREA_BYTES - (extra - i) * TLB_BYTES,
+            false,
+          ),
       ),
     ];
     this.spaces = Array.from({ length: ADDRESS_SPACES }, (_, k) => ({
@@ -378,7 +383,7 @@ export class Hart {
     let sp = this.spaces.find((s) => s.key === key);
     if (!sp) {
       sp = this.spaces.reduce((a, b) => (b.used < a.used ? b : a));
-      for (const t of sp.sets) t.flush();
+      for (const t of sp.sets) t.take();
       sp.key = key;
     }
     sp.used = ++this.spaceClock;

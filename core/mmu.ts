@@ -113,6 +113,8 @@ export class Tlb {
   readonly offset: number;
   /** False while every entry is invalid: a flush then has nothing to do (flushes come in bursts of 12 sets). */
   private filled = true;
+  /** Not yet taken for use: its entries are not cleared (see the constructor). */
+  private spare: boolean;
   /**
    * log2 of the size of the page table leaf each entry came from (12, or 21, 30,
    * 39 for a superpage, of which the entry caches one 4 KiB part), per access
@@ -157,12 +159,18 @@ export class Tlb {
   /** False while the second way is empty: most flushes then clear the first way only. */
   private othered = true;
 
-  /** Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn. */
-  constructor(buffer: ArrayBufferLike, offset: number) {
+  /**
+   * Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn.
+   * With `clear` false its entries are what the buffer holds and flushes skip it until
+   * `take` empties it for use (a machine's spare address spaces: core/hart.ts
+   * `switchAddressSpace`): a short-lived machine, or a snapshot's restore with its
+   * PMP flush, writes none of their 1 MiB.
+   */
+  constructor(buffer: ArrayBufferLike, offset: number, clear = true) {
     this.offset = offset;
     const at = (kind: number, field: number) =>
       new Int32Array(buffer, offset + tlbFieldOffset(kind, field), TLB_SIZE);
-    this.page = [0, 1, 2].map((k) => at(k, TLB_PAGE).fill(-1));
+    this.page = [0, 1, 2].map((k) => at(k, TLB_PAGE));
     this.hi = [0, 1, 2].map((k) => at(k, TLB_HI));
     this.base = [0, 1, 2].map((k) => at(k, TLB_BASE));
     this.records = [0, 1, 2].map((k) =>
@@ -171,25 +179,33 @@ export class Tlb {
     this.leafShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
     this.superSlots = [0, 1, 2].map(() => new Uint16Array(TLB_SIZE));
     this.listed = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
-    this.otherPage = [0, 1, 2].map(() => new Int32Array(TLB_SIZE).fill(-1));
+    this.otherPage = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
     this.otherHi = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
     this.otherBase = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
     this.otherShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
     this.otherRecords = [0, 1, 2].map((k) =>
       new Int32Array(buffer, offset + tlbOtherEntryOffset(k), TLB_SIZE * 4)
     );
+    this.spare = !clear;
+    this.flush(); // every entry invalid (filled and othered start true)
+  }
+
+  /** Empties the set for an address space that takes it (the first time, its memory too). */
+  take(): void {
+    this.spare = false;
     this.flush();
   }
 
   flush(): void {
-    if (!this.filled) return;
+    if (!this.filled || this.spare) return;
     this.filled = false;
     for (const t of this.page) t.fill(-1);
-    for (const r of this.records) for (let i = 0; i < r.length; i += 4) r[i] = -1;
+    // A record's tag alone says invalid; filling it whole is one native fill, not a loop.
+    for (const r of this.records) r.fill(-1);
     if (this.othered) {
       this.othered = false;
       for (const t of this.otherPage) t.fill(-1);
-      for (const r of this.otherRecords) for (let i = 0; i < r.length; i += 4) r[i] = -1;
+      for (const r of this.otherRecords) r.fill(-1);
     }
     for (let k = 0; k < 3; k++) {
       const slots = this.superSlots[k], listed = this.listed[k];

@@ -220,3 +220,31 @@ Deno.test("TLB: fences, code-page protection and flushes drop the second way's e
   t.dropBase(ACCESS_LOAD, 0x60000);
   assert.equal(t.lookup(ACCESS_LOAD, a), -1);
 });
+
+Deno.test("TLB: a spare set holds whatever its memory held until taken, then nothing; flushes skip it", () => {
+  const buffer = new ArrayBuffer(TLB_BYTES);
+  new Int32Array(buffer).fill(0x1234_5000); // stale bytes: every page field "matches" 0x12345000
+  const t = new Tlb(buffer, 0, false);
+  t.flush(); // a flush of every set (a PMP write, MXR) leaves a spare one as it is
+  assert.equal(new Int32Array(buffer)[0], 0x1234_5000);
+  t.take();
+  assert.equal(t.lookup(ACCESS_LOAD, 0x1234_5000 * 4096), -1);
+  assert.ok(t.records.every((r) => r.every((v, i) => i % 4 !== 0 || v === -1)));
+  t.fill(ACCESS_LOAD, 0x5000, 0x10000);
+  assert.equal(t.lookup(ACCESS_LOAD, 0x5008), 0x10008);
+  t.flush(); // taken: flushes empty it as any other
+  assert.equal(t.lookup(ACCESS_LOAD, 0x5008), -1);
+});
+
+Deno.test("ASIDs: an address space taken after a PMP write finds its sets empty", () => {
+  const h = bareHart([]);
+  h.pmpChanged(); // flushes every set in use; the spare ones stay as their memory is
+  const spare = h.tlbs.slice(4);
+  for (const t of spare) new Int32Array(t.records[0].buffer, t.offset, TLB_BYTES / 4).fill(0);
+  for (let asid = 1; asid <= ADDRESS_SPACES; asid++) {
+    h.satp = (8n << 60n) | (BigInt(asid) << 44n) | 0x80010n; // Sv39, a new ASID: a new space
+    h.switchAddressSpace();
+  }
+  // Zeroed memory reads as page 0 mapped at offset 0 unless the set was emptied when taken.
+  for (const t of spare) assert.equal(t.lookup(ACCESS_LOAD, 0), -1, "page 0 in a taken set");
+});
