@@ -351,6 +351,29 @@ const deltaArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0x7fffffff, -0x80000000, 1, -1) },
 );
 
+/**
+ * A segment's payload: its length is what the NAT sees (its bytes are only carried and echoed),
+ * so the bytes are one fill or a seeded pseudo-random run. Up to 16 payloads of 3,000 bytes
+ * drawn byte by byte were two thirds of this target's time (`deno task fuzz --cost`).
+ */
+const payloadArb = fc.oneof(
+  fc.constant(new Uint8Array(0)),
+  fc.record({
+    length: fc.nat({ max: 3000 }),
+    fill: fc.oneof(fc.constantFrom(0, 0xff), fc.constant("random" as const)),
+    seed: fc.nat(),
+  }).map(({ length, fill, seed }) => {
+    const bytes = new Uint8Array(length);
+    if (fill !== "random") return bytes.fill(fill);
+    let x = seed | 1;
+    for (let i = 0; i < length; i++) {
+      x ^= x << 13, x ^= x >>> 17, x ^= x << 5; // xorshift32
+      bytes[i] = x;
+    }
+    return bytes;
+  }),
+);
+
 const stepArb: fc.Arbitrary<TcpStep> = fc.record({
   flags: fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(ACK, ACK | 8, FIN | ACK) },
@@ -360,7 +383,7 @@ const stepArb: fc.Arbitrary<TcpStep> = fc.record({
   seqDelta: deltaArb,
   ackDelta: deltaArb,
   window: fc.oneof(fc.constant(65535), fc.integer({ min: 0, max: 0xffff })),
-  data: fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 3000 })),
+  data: payloadArb,
   wait: fc.boolean(),
 });
 
