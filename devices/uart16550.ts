@@ -13,6 +13,7 @@
 import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { IrqLine, MmioRegion } from "../core/bus.ts";
 import type { CharBackend } from "./char_backend.ts";
+import { ByteOutput } from "./byte_output.ts";
 import type { ConsoleInputSink } from "./console_input.ts";
 
 /** QEMU virt's address and window size (the address Linux guides assume). */
@@ -22,8 +23,6 @@ export const UART_SIZE = 0x100;
 export const UART_CLOCK_HZ = 3_686_400;
 
 const FIFO_SIZE = 16;
-/** Guest output gathered before it goes to the backend in one write. */
-const OUTPUT_BATCH = 4096;
 
 // Register offsets.
 const RBR_THR = 0;
@@ -83,11 +82,12 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
   /** A THRE interrupt is owed (THR emptied, or THRI was just enabled). */
   private thrPending = false;
   private opened: number | null = null;
-  private readonly out = new Uint8Array(OUTPUT_BATCH);
-  private outLength = 0;
-  private flushScheduled = false;
+  /** Transmitted bytes, written to the backend once per burst. */
+  private readonly out: ByteOutput;
 
-  constructor(private readonly opts: UartOptions) {}
+  constructor(private readonly opts: UartOptions) {
+    this.out = new ByteOutput(opts.output);
+  }
 
   /** Snapshot hooks (core/snapshot/format.ts): the registers and the receive FIFO. */
   saveState(w: StateWriter): void {
@@ -193,10 +193,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
 
   /** Sends buffered output to the backend now. */
   flush(): void {
-    if (this.outLength === 0) return;
-    const bytes = this.out.slice(0, this.outLength);
-    this.outLength = 0;
-    this.opts.output.write(bytes);
+    this.out.flush();
   }
 
   private capacity(): number {
@@ -282,17 +279,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
     else {
       // Written to while open: the console the user looks at now (devices/console_input.ts).
       if (this.opened !== null) this.opened = this.opts.stamp();
-      this.out[this.outLength++] = byte;
-      if (this.outLength === OUTPUT_BATCH) this.flush();
-      else if (!this.flushScheduled) {
-        // One backend write per burst: the run loop yields to the event loop
-        // between slices, and the microtask runs then.
-        this.flushScheduled = true;
-        queueMicrotask(() => {
-          this.flushScheduled = false;
-          this.flush();
-        });
-      }
+      this.out.put(byte); // one backend write per burst (devices/byte_output.ts)
     }
     this.thrPending = true;
   }
