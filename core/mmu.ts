@@ -176,13 +176,22 @@ export class Tlb {
     this.records = [0, 1, 2].map((k) =>
       new Int32Array(buffer, offset + tlbEntryOffset(k), TLB_SIZE * 4)
     );
-    this.leafShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
-    this.superSlots = [0, 1, 2].map(() => new Uint16Array(TLB_SIZE));
-    this.listed = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
-    this.otherPage = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
-    this.otherHi = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
-    this.otherBase = [0, 1, 2].map(() => new Int32Array(TLB_SIZE));
-    this.otherShift = [0, 1, 2].map(() => new Uint8Array(TLB_SIZE));
+    // The fields only TypeScript reads, per access kind, in one buffer (one allocation, not 21).
+    const side = new ArrayBuffer(3 * TLB_SIZE * (3 * 4 + 2 + 3));
+    let used = 0;
+    const view = <T>(make: new (b: ArrayBuffer, at: number, n: number) => T, bytes: number) =>
+      [0, 1, 2].map(() => {
+        const v = new make(side, used, TLB_SIZE);
+        used += bytes * TLB_SIZE;
+        return v;
+      });
+    this.otherPage = view(Int32Array, 4);
+    this.otherHi = view(Int32Array, 4);
+    this.otherBase = view(Int32Array, 4);
+    this.superSlots = view(Uint16Array, 2);
+    this.leafShift = view(Uint8Array, 1);
+    this.listed = view(Uint8Array, 1);
+    this.otherShift = view(Uint8Array, 1);
     this.otherRecords = [0, 1, 2].map((k) =>
       new Int32Array(buffer, offset + tlbOtherEntryOffset(k), TLB_SIZE * 4)
     );
