@@ -22,7 +22,8 @@ export class Virtio9p implements VirtioDevice {
   readonly server: P9Server;
   /** Config: tag_len u16, then the tag (not NUL-terminated). */
   private readonly config: Uint8Array;
-  private readonly scratch: Uint8Array;
+  /** Where a request is copied out of the guest's buffers, made at the first request. */
+  private scratchBuffer: Uint8Array | null = null;
   private transport: VirtioTransport | null = null;
 
   constructor(readonly tag: string, fs: FsBackend, opts: P9ServerOptions = {}) {
@@ -37,7 +38,10 @@ export class Virtio9p implements VirtioDevice {
       ...opts,
       log: opts.log ?? ((m) => this.transport?.log(m)),
     });
-    this.scratch = new Uint8Array(this.server.maxMsize);
+  }
+
+  private get scratch(): Uint8Array {
+    return this.scratchBuffer ??= new Uint8Array(this.server.maxMsize);
   }
 
   attach(transport: VirtioTransport): void {

@@ -112,7 +112,8 @@ export class P9Server {
   readonly maxMsize: number;
   private readonly fids = new Map<number, Fid>();
   private readonly locks = new LockTable();
-  private readonly out: Uint8Array;
+  /** The reply buffer, made at the first request (a machine may never use its share). */
+  private outBuffer: Uint8Array | null = null;
   private readonly log: (message: string) => void;
   private readonly maxFids: number;
 
@@ -120,8 +121,11 @@ export class P9Server {
     this.maxFids = opts.maxFids ?? P9_MAX_FIDS;
     this.maxMsize = Math.max(P9_MIN_MSIZE, opts.maxMsize ?? P9_MAX_MSIZE);
     this.msize = this.maxMsize;
-    this.out = new Uint8Array(this.maxMsize);
     this.log = opts.log ?? (() => {});
+  }
+
+  private get out(): Uint8Array {
+    return this.outBuffer ??= new Uint8Array(this.maxMsize);
   }
 
   /**
