@@ -665,3 +665,25 @@ Deno.test("fuzz regression: generated arrays and strings reach the maxLength a t
       100,
   );
 });
+
+Deno.test("fuzz regression: net-tcp lets a guest with a tiny MSS get its window's data in many segments", async () => {
+  // net-tcp, seeds 171931-171977: with MSS 0 (the NAT takes 64) and echoed data waiting behind a
+  // closed window, opening it brought ~100 segments for one ACK, which the target's old bound of
+  // 64 segments an answer called a failure. The bound is now the window (and the MSS floor).
+  const ACK = 16;
+  const bytes = (n: number) => new Uint8Array(n).fill(7);
+  const step = (window: number, data: Uint8Array, wait = true) => ({
+    flags: ACK,
+    seqDelta: 0,
+    ackDelta: 0,
+    window,
+    data,
+    wait,
+  });
+  await netTcpTarget.check({
+    port: 7,
+    largeTcp: false,
+    mss: 0,
+    steps: [step(0, bytes(3000)), step(0, bytes(3000)), step(65535, bytes(0))],
+  });
+});

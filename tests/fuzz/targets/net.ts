@@ -463,15 +463,23 @@ async function checkTcp(t: TcpInput): Promise<void> {
     await turn();
     await turn();
     learn();
+    let window = 65535; // the most the guest has advertised (no window scaling here)
     for (const s of t.steps) {
       const before = guest.frames.length;
+      window = Math.max(window, s.window);
       input(
         net,
         seg(s.flags, (seq + s.seqDelta) >>> 0, (ack + s.ackDelta) >>> 0, s.window, s.data),
       );
+      // One segment is answered by a few control segments and by data the guest's window lets
+      // through, in segments of at least the smallest MSS the NAT takes (64): a guest with a tiny
+      // MSS and a wide window gets many, as from any TCP, but never more data than the window.
+      const answer = answerOf(guest.frames.slice(before));
+      must(answer.control <= 8, `${answer.control} control segments answered one`);
+      must(answer.bytes <= window, `${answer.bytes} bytes sent against a window of ${window}`);
       must(
-        guest.frames.length - before <= 64,
-        `${guest.frames.length - before} segments answered one`,
+        answer.data <= Math.ceil(answer.bytes / 64) + 1,
+        `${answer.data} segments carried ${answer.bytes} bytes`,
       );
       if (s.seqDelta === 0 && !(s.flags & (SYN | RST))) {
         seq = (seq + s.data.length + (s.flags & FIN ? 1 : 0)) >>> 0;
@@ -487,6 +495,19 @@ async function checkTcp(t: TcpInput): Promise<void> {
     timers.run();
     timers.restore();
   }
+}
+
+/** The TCP segments among frames to the guest: those without data, those with, and their bytes. */
+function answerOf(frames: Uint8Array[]): { control: number; data: number; bytes: number } {
+  const out = { control: 0, data: 0, bytes: 0 };
+  for (const f of frames) {
+    const ip = parseIpv4(f.subarray(14));
+    if (ip?.proto !== PROTO_TCP) continue;
+    const n = parseTcp(ip.payload, ip.src, ip.dst)!.payload.length;
+    if (n === 0) out.control++;
+    else out.data++, out.bytes += n;
+  }
+  return out;
 }
 
 /** A task after every pending promise callback, at once (a zero-delay timer waits 1 to 3 ms). */
