@@ -131,7 +131,7 @@ export class Machine {
   private holds = 0;
   private unhold: (() => void) | null = null;
   readonly options: MachineOptions;
-  /** The console as every device writes to it: HTIF's bytes gathered, all in order. */
+  /** The console as every device writes to it: HTIF's and the UART's bytes gathered, all in order. */
   readonly output: ByteOutput;
 
   constructor(options: MachineOptions) {
@@ -394,8 +394,7 @@ export class Machine {
    * files and sockets). Call after `run` resolves, before the process exits.
    */
   async close(): Promise<void> {
-    this.platform.uart.flush();
-    this.output.flush();
+    this.output.flush(); // the HTIF's and the UART's bytes
     for (const t of this.virtio) {
       await t.device.close?.();
     }

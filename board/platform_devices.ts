@@ -13,7 +13,7 @@
 import type { Clock, IrqLine } from "../core/bus.ts";
 import { TIMEBASE_HZ } from "../core/clock.ts";
 import type { PhysicalMemory } from "../core/memory.ts";
-import type { CharBackend } from "../devices/char_backend.ts";
+import type { ByteOutput } from "../devices/byte_output.ts";
 import { ConsoleInput } from "../devices/console_input.ts";
 import {
   DETERMINISTIC_EPOCH_NS,
@@ -36,7 +36,7 @@ export interface PlatformOptions {
   mem: PhysicalMemory;
   irq(n: number): IrqLine;
   clock: Clock;
-  output: CharBackend;
+  output: ByteOutput;
   deterministic: boolean;
 }
 

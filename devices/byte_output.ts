@@ -4,11 +4,12 @@ import type { CharBackend } from "./char_backend.ts";
 const BATCH = 4096;
 
 /**
- * A console backend for a device that prints a byte per register write (HTIF's
- * putchar, the UART's transmit register): the bytes are gathered and written in
- * one call per burst, when the run loop yields to the event loop, instead of one
- * allocation and (on a terminal) one system call each. Any other write goes
- * through at once, after the bytes gathered before it, so output keeps its order.
+ * A machine's console output as its devices write to it: the devices that print
+ * a byte per register write (HTIF's putchar, the UART's transmit register) `put`
+ * them, and they are gathered and written in one call per burst, when the run
+ * loop yields to the event loop, instead of one allocation and (on a terminal)
+ * one system call each. Any other write (the virtio console's) goes through at
+ * once, after the bytes gathered before it, so output keeps its order.
  */
 export class ByteOutput implements CharBackend {
   private readonly bytes = new Uint8Array(BATCH);

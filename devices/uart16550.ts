@@ -12,8 +12,7 @@
  */
 import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
 import type { IrqLine, MmioRegion } from "../core/bus.ts";
-import type { CharBackend } from "./char_backend.ts";
-import { ByteOutput } from "./byte_output.ts";
+import type { ByteOutput } from "./byte_output.ts";
 import type { ConsoleInputSink } from "./console_input.ts";
 
 /** QEMU virt's address and window size (the address Linux guides assume). */
@@ -59,8 +58,11 @@ const TRIGGER_LEVELS = [1, 4, 8, 14];
 
 export interface UartOptions {
   irq: IrqLine;
-  /** Where transmitted bytes go. */
-  output: CharBackend;
+  /**
+   * Where transmitted bytes go, a byte at a time: a machine's console output, which writes them
+   * once per burst and in order with its other console devices (devices/byte_output.ts).
+   */
+  output: ByteOutput;
   /** A fresh open-stamp (ConsoleInput.stamp) and a call for when receive room opens. */
   stamp(): number;
   onRoom(): void;
@@ -82,12 +84,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
   /** A THRE interrupt is owed (THR emptied, or THRI was just enabled). */
   private thrPending = false;
   private opened: number | null = null;
-  /** Transmitted bytes, written to the backend once per burst. */
-  private readonly out: ByteOutput;
-
-  constructor(private readonly opts: UartOptions) {
-    this.out = new ByteOutput(opts.output);
-  }
+  constructor(private readonly opts: UartOptions) {}
 
   /** Snapshot hooks (core/snapshot/format.ts): the registers and the receive FIFO. */
   saveState(w: StateWriter): void {
@@ -193,7 +190,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
 
   /** Sends buffered output to the backend now. */
   flush(): void {
-    this.out.flush();
+    this.opts.output.flush();
   }
 
   private capacity(): number {
@@ -279,7 +276,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
     else {
       // Written to while open: the console the user looks at now (devices/console_input.ts).
       if (this.opened !== null) this.opened = this.opts.stamp();
-      this.out.put(byte); // one backend write per burst (devices/byte_output.ts)
+      this.opts.output.put(byte);
     }
     this.thrPending = true;
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConsoleInput } from "../devices/console_input.ts";
 import { Uart16550 } from "../devices/uart16550.ts";
+import { ByteOutput } from "../devices/byte_output.ts";
 
 function setup() {
   const out: number[] = [];
@@ -13,7 +14,7 @@ function setup() {
   const input = new ConsoleInput(64);
   const uart = new Uart16550({
     irq,
-    output: { write: (b) => out.push(...b) },
+    output: new ByteOutput({ write: (b) => out.push(...b) }),
     stamp: () => input.stamp(),
     onRoom: () => input.drain(),
   });
