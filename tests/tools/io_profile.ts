@@ -9,8 +9,9 @@
  * instructions by the kernel function they belong to (the kernel's
  * System.map), and with `--interpreted` only those the translator left to
  * the interpreter. Without `--interpreted` the sampling runs every
- * instruction in the interpreter, so such a run's times are not the transfer's. `--exits` lists where translated code left most often
- * in the last run for a pc no chain took it to. `--stops` lists the
+ * instruction in the interpreter, so such a run's times are not the
+ * transfer's. `--exits` lists where translated code left most often in the
+ * last run for a pc no chain took it to. `--stops` lists the
  * instructions the interpreter's WebAssembly tier stopped at most often in the
  * last run (each is left to core/hart.ts's loop), and how many of its calls
  * ran fewer than 4 instructions.
