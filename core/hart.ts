@@ -226,7 +226,11 @@ export class Hart {
     this.state = new HartState(mem.memory);
     const extra = (ADDRESS_SPACES - 1) * 3;
     this.tlbs = [
-      ...[0, 1, 2, 3].map((p) => new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES)),
+      // The first address space's U, S and SUM sets are cleared when S or U first uses them
+      // (updateModes): firmware and short-lived machines (a snapshot's check) run in M alone.
+      ...[0, 1, 2, 3].map((p) =>
+        new Tlb(mem.memory.buffer, mem.tlbOffset + p * TLB_BYTES, p === PRIV_M)
+      ),
       // The other address spaces' sets sit at the end of the TLB area (the chain cache is before),
       // cleared when an address space first takes them (switchAddressSpace).
       ...Array.from(
@@ -429,8 +433,13 @@ export class Hart {
   /** Picks the TLB sets after the privilege, MPRV, MPP or SUM changed. */
   updateModes(): void {
     const sets = this.space.sets;
-    this.fetchTlb = this.priv === PRIV_M ? this.tlbs[PRIV_M] : sets[this.priv];
     const data = this.dataPriv();
+    if ((this.priv !== PRIV_M || data !== PRIV_M) && sets[0].spare) {
+      for (const t of sets) {
+        t.take();
+      }
+    }
+    this.fetchTlb = this.priv === PRIV_M ? this.tlbs[PRIV_M] : sets[this.priv];
     this.dataTlb = data === PRIV_M
       ? this.tlbs[PRIV_M]
       : sets[data === PRIV_S && (this.mstatus & MSTATUS_SUM) ? TLB_S_SUM : data];

@@ -114,22 +114,22 @@ export class Tlb {
   /** False while every entry is invalid: a flush then has nothing to do (flushes come in bursts of 12 sets). */
   private filled = true;
   /** Not yet taken for use: its entries are not cleared (see the constructor). */
-  private spare: boolean;
+  spare: boolean;
   /**
    * log2 of the size of the page table leaf each entry came from (12, or 21, 30,
    * 39 for a superpage, of which the entry caches one 4 KiB part), per access
    * kind: SFENCE.VMA of one address must drop every part of its superpage.
    */
-  private readonly leafShift: Uint8Array[];
+  private leafShift!: Uint8Array[];
   /**
    * The slots filled with a superpage part since the last flush, per access
    * kind, each once (`listed`): a one-page SFENCE.VMA looks at these, not at
    * every entry (Linux maps its own memory with superpages, so a scan of all
    * 3 x 1024 entries of every set would come with most fences).
    */
-  private readonly superSlots: Uint16Array[];
+  private superSlots!: Uint16Array[];
   private readonly superCount = new Int32Array(3);
-  private readonly listed: Uint8Array[];
+  private listed!: Uint8Array[];
   /**
    * The range of address bits 32..63 of the superpage parts filled since the
    * last flush (min > max: none), and whether one came from a leaf above 4 GiB:
@@ -150,10 +150,10 @@ export class Tlb {
    * WebAssembly, first way only) find the page next time. Fields as the first
    * way's, per access kind.
    */
-  private readonly otherPage: Int32Array[];
-  private readonly otherHi: Int32Array[];
-  private readonly otherBase: Int32Array[];
-  private readonly otherShift: Uint8Array[];
+  private otherPage!: Int32Array[];
+  private otherHi!: Int32Array[];
+  private otherBase!: Int32Array[];
+  private otherShift!: Uint8Array[];
   /** The second way's records, laid out as `records` (tlbOtherEntryOffset). */
   readonly otherRecords: Int32Array[];
   /** False while the second way is empty: most flushes then clear the first way only. */
@@ -162,9 +162,10 @@ export class Tlb {
   /**
    * Views TLB_BYTES of `buffer` at `offset`: kind k's page, hi and base arrays in turn.
    * With `clear` false its entries are what the buffer holds and flushes skip it until
-   * `take` empties it for use (a machine's spare address spaces: core/hart.ts
-   * `switchAddressSpace`): a short-lived machine, or a snapshot's restore with its
-   * PMP flush, writes none of their 1 MiB.
+   * `take` empties it for use (a machine's spare address spaces, and the first
+   * one's until S or U mode uses it: core/hart.ts `switchAddressSpace`,
+   * `updateModes`): a short-lived machine, or a snapshot's restore with its PMP
+   * flush, then writes (and faults in) only M-mode's set.
    */
   constructor(buffer: ArrayBufferLike, offset: number, clear = true) {
     this.offset = offset;
@@ -176,7 +177,19 @@ export class Tlb {
     this.records = [0, 1, 2].map((k) =>
       new Int32Array(buffer, offset + tlbEntryOffset(k), TLB_SIZE * 4)
     );
-    // The fields only TypeScript reads, per access kind, in one buffer (one allocation, not 21).
+    this.otherRecords = [0, 1, 2].map((k) =>
+      new Int32Array(buffer, offset + tlbOtherEntryOffset(k), TLB_SIZE * 4)
+    );
+    this.spare = !clear;
+    if (clear) this.makeSide();
+    this.flush(); // every entry invalid (filled and othered start true)
+  }
+
+  /**
+   * The fields only TypeScript reads, per access kind, in one buffer (one
+   * allocation, not 21); a spare set gets them when taken.
+   */
+  private makeSide(): void {
     const side = new ArrayBuffer(3 * TLB_SIZE * (3 * 4 + 2 + 3));
     let used = 0;
     const view = <T>(make: new (b: ArrayBuffer, at: number, n: number) => T, bytes: number) =>
@@ -192,16 +205,14 @@ export class Tlb {
     this.leafShift = view(Uint8Array, 1);
     this.listed = view(Uint8Array, 1);
     this.otherShift = view(Uint8Array, 1);
-    this.otherRecords = [0, 1, 2].map((k) =>
-      new Int32Array(buffer, offset + tlbOtherEntryOffset(k), TLB_SIZE * 4)
-    );
-    this.spare = !clear;
-    this.flush(); // every entry invalid (filled and othered start true)
   }
 
   /** Empties the set for an address space that takes it (the first time, its memory too). */
   take(): void {
-    this.spare = false;
+    if (this.spare) {
+      this.spare = false;
+      this.makeSide();
+    }
     this.flush();
   }
 
@@ -231,7 +242,7 @@ export class Tlb {
    * address): its own 4 KiB entry, and any part of a superpage that holds it.
    */
   invalidatePage(vaddr: number): void {
-    if (!this.filled) return;
+    if (!this.filled || this.spare) return;
     const page = vaddr >>> 12;
     const hi = Math.floor(vaddr / 4294967296) | 0;
     for (let k = 0; k < 3; k++) {
@@ -264,6 +275,7 @@ export class Tlb {
 
   /** Drops every entry of `access`, in both ways, that maps to the page at buffer offset `base`. */
   dropBase(access: Access, base: number): void {
+    if (!this.filled || this.spare) return;
     const bases = this.base[access], otherBases = this.otherBase[access];
     for (let i = 0; i < TLB_SIZE; i++) {
       if (bases[i] === base) this.invalidate(access, i);

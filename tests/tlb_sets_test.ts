@@ -78,6 +78,8 @@ Deno.test("SUM: a user page S-mode read with SUM faults once SUM is cleared, and
 
 Deno.test("SUM: the sets are flushed together by satp writes", () => {
   const h = bareHart([]);
+  h.priv = 1; // S-mode takes the first address space's sets
+  h.updateModes();
   // Every S-mode TLB set a flush must empty (the U, S and SUM sets).
   h.tlbs[2].fill(0, 0x4000_0000, 0);
   h.tlbs[1].fill(0, 0, 0);
