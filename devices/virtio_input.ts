@@ -6,7 +6,7 @@
  * absolute tablet. The host side calls `key`, `relative`, `absolute`; each
  * call is one SYN_REPORT-terminated report.
  */
-import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 import {
   ABS_X,
@@ -199,7 +199,15 @@ export class VirtioInput implements VirtioDevice {
   loadState(r: StateReader): void {
     this.config.set(r.bytes().subarray(0, this.config.length));
     const n = r.u32();
-    this.pending = Array.from({ length: n }, () => r.bytes().slice());
+    // More events than the queue holds, or one not 8 bytes (never delivered): a damaged file.
+    if (n > INPUT_QUEUE_LIMIT) throw new SnapshotError("the snapshot's input events are damaged");
+    const pending: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const e = r.bytes();
+      if (e.length !== 8) throw new SnapshotError("the snapshot's input events are damaged");
+      pending.push(e.slice());
+    }
+    this.pending = pending;
   }
 
   /** A key or button press (down) or release. */

@@ -7,6 +7,7 @@ import {
   VirtioInput,
 } from "../devices/virtio_input.ts";
 import { KEYMAP } from "../backends/web/keymap.ts";
+import { SnapshotError, StateReader, StateWriter } from "../core/snapshot/format.ts";
 import { BUF, Driver, fakeRam, RAM_BASE } from "./virtio_test.ts";
 
 function setup(device: VirtioInput) {
@@ -142,4 +143,28 @@ Deno.test("virtio-input: status queue buffers (LED state) are completed", () => 
   drv.desc(1, 0, BUF, 8, 0);
   drv.post(1, 0);
   assert.deepEqual(drv.used(1), [[0, 0]]);
+});
+
+Deno.test("virtio-input: a snapshot's events restore; too many, or one not 8 bytes, is refused", () => {
+  const dev = new VirtioInput(keyboardProfile([30]));
+  dev.key(30, true);
+  const w = new StateWriter();
+  dev.saveState(w);
+  const back = new VirtioInput(keyboardProfile([30]));
+  const { drv, ram } = setup(back);
+  back.loadState(new StateReader(w.finish()));
+  postEventBuffers(drv, 2);
+  assert.deepEqual([readEvent(ram, 0), readEvent(ram, 1)], [[1, 30, 1], [0, 0, 0]]);
+
+  const damaged = (events: Uint8Array[]) => {
+    const d = new StateWriter();
+    d.bytes(new Uint8Array(0));
+    d.u32(events.length);
+    for (const e of events) d.bytes(e);
+    return () => new VirtioInput(keyboardProfile([30])).loadState(new StateReader(d.finish()));
+  };
+  const event = new Uint8Array(8);
+  assert.throws(damaged(Array(INPUT_QUEUE_LIMIT + 1).fill(event)), SnapshotError);
+  assert.throws(damaged([event, new Uint8Array(3)]), /input events are damaged/);
+  damaged(Array(INPUT_QUEUE_LIMIT).fill(event))(); // a full queue is a queue
 });
