@@ -20,7 +20,7 @@
 import type { EthernetBackend, EthernetPort, ReceiveOffload } from "./ethernet_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
 import type { Chain, Virtqueue } from "./virtqueue.ts";
-import type { StateReader, StateWriter } from "../core/snapshot/format.ts";
+import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
 
 /** How long the link stays down after a restore, so the guest notices the new host side. */
 const RESTORE_LINK_DOWN_MS = 500;
@@ -183,9 +183,18 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   loadState(r: StateReader): void {
     const n = r.u32();
     const vq = this.transport?.queue(RECEIVEQ);
+    // A device holds each receive chain at most once: more than the queue has is a damaged file.
+    if (vq && n > vq.size) {
+      throw new SnapshotError("the snapshot's held receive buffers are damaged");
+    }
     this.held = [];
+    const heads = new Set<number>();
     for (let i = 0; i < n; i++) {
       const head = r.u32();
+      if (heads.has(head)) {
+        throw new SnapshotError("the snapshot's held receive buffers are damaged");
+      }
+      heads.add(head);
       if (vq) this.held.push(vq.chainAt(head));
     }
     this.setLink(false);

@@ -11,6 +11,7 @@ import { openDrive } from "../backends/block/drive.ts";
 import { OverlayFile } from "../backends/block/overlay_file.ts";
 import { MemoryOverlay, SnapshotBackend } from "../backends/block/snapshot_block.ts";
 import { BlockIoError } from "../devices/block_backend.ts";
+import { SnapshotError, StateReader, StateWriter } from "../core/snapshot/format.ts";
 
 function pattern(len: number, seed: number): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(len);
@@ -206,4 +207,31 @@ Deno.test("openDrive: clear one-line errors", async () => {
     await Deno.remove(odd);
     await Deno.remove(good);
   }
+});
+
+Deno.test("snapshot disk overlay: its blocks restore; a block number or data that cannot be is refused", async () => {
+  const { deflateRawSync } = await import("node:zlib");
+  const saved = new MemoryOverlay();
+  await saved.write(3, pattern(4096, 1));
+  const w = new StateWriter();
+  saved.saveState(w);
+  const back = new MemoryOverlay();
+  back.loadState(new StateReader(w.finish()));
+  const got = new Uint8Array(4096);
+  await back.read(3, got);
+  assert.deepEqual(got, pattern(4096, 1));
+
+  const file = (numbers: number[], data: Uint8Array) => {
+    const d = new StateWriter();
+    d.u32(numbers.length);
+    for (const b of numbers) d.f64(b);
+    d.bytes(deflateRawSync(data));
+    return () => new MemoryOverlay().loadState(new StateReader(d.finish()));
+  };
+  for (const bad of [NaN, -1, 0.5, 2 ** 60]) {
+    assert.throws(file([bad], new Uint8Array(4096)), /disk blocks are damaged/, String(bad));
+  }
+  // One block named, 64 MiB of zeros deflated (64 KiB): refused once past the 4 KiB it promised.
+  assert.throws(file([0], new Uint8Array(64 << 20)), /hold more data than they say/);
+  assert.throws(file([0], new Uint8Array(100)), SnapshotError);
 });

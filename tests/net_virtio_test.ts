@@ -287,3 +287,20 @@ Deno.test("net snapshot: a held receive buffer survives a restore, and the link 
   await new Promise((r) => setTimeout(r, 700));
   assert.equal(drv2.t.read(0x100 + 6, 2), 1, "link up again");
 });
+
+Deno.test("net snapshot: held receive buffers named twice, or more than the queue has, are refused", () => {
+  const net = new VirtioNet(new FakeBackend());
+  const drv = new Driver(fakeRam(), net);
+  drv.init(2);
+  const held = (heads: number[]) => {
+    const w = new StateWriter();
+    w.u32(heads.length);
+    for (const h of heads) w.u32(h);
+    return () => net.loadState(new StateReader(w.finish()));
+  };
+  drv.desc(0, 0, BUF, 2048, WRITE);
+  drv.desc(0, 1, BUF + 4096, 2048, WRITE);
+  held([0, 1])(); // two chains, each once
+  assert.throws(held([1, 1]), /held receive buffers are damaged/);
+  assert.throws(held(Array.from({ length: 300 }, (_, i) => i)), /held receive buffers are damaged/);
+});

@@ -11,6 +11,7 @@ import type { FsBackend } from "../devices/p9/fs.ts";
 import { MemoryFs } from "../backends/fs/p9_memory_fs.ts";
 import { HostFs, SYMLINK_MAGIC } from "../backends/fs/p9_host_fs.ts";
 import { Virtio9p } from "../devices/virtio_9p.ts";
+import { SnapshotError, StateReader, StateWriter } from "../core/snapshot/format.ts";
 
 const O_RDONLY = 0;
 const O_WRONLY = 1;
@@ -633,4 +634,21 @@ Deno.test("virtio-9p device: mount tag in the config space", () => {
   assert.equal(String.fromCharCode(...tag), "share0");
   assert.throws(() => new Virtio9p("", new MemoryFs()));
   assert.throws(() => new Virtio9p("x".repeat(256), new MemoryFs()));
+});
+
+Deno.test("9p snapshot: more fids than a session may hold is a damaged file", () => {
+  const state = (count: number) => {
+    const w = new StateWriter();
+    w.u32(8192);
+    w.u32(count);
+    for (let i = 0; i < count; i++) {
+      w.u32(i);
+      w.bytes(new TextEncoder().encode(JSON.stringify({ path: [], open: false, file: false })));
+    }
+    return new StateReader(w.finish());
+  };
+  const s = new P9Server(new MemoryFs(), { maxFids: 8 });
+  s.loadState(state(8));
+  assert.equal(s.fidCount, 8);
+  assert.throws(() => s.loadState(state(9)), SnapshotError);
 });

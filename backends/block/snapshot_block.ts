@@ -75,11 +75,20 @@ export class MemoryOverlay implements OverlayStore {
   loadState(r: StateReader): void {
     const n = r.u32();
     const numbers = Array.from({ length: n }, () => r.f64());
+    if (!numbers.every((b) => Number.isSafeInteger(b) && b >= 0)) {
+      throw new SnapshotError("the snapshot's disk blocks are damaged");
+    }
     let data: Uint8Array;
     try {
-      data = nodeZlib().inflateRawSync(r.bytes());
-    } catch {
-      throw new SnapshotError("the snapshot's disk blocks are damaged");
+      // Bounded by the blocks the file names: a hostile file cannot inflate without limit.
+      const maxOutputLength = Math.max(n * OVERLAY_BLOCK, 1);
+      data = nodeZlib().inflateRawSync(r.bytes(), { maxOutputLength });
+    } catch (e) {
+      throw new SnapshotError(
+        e instanceof RangeError
+          ? "the snapshot's disk blocks hold more data than they say"
+          : "the snapshot's disk blocks are damaged",
+      );
     }
     if (data.length !== n * OVERLAY_BLOCK) {
       throw new SnapshotError("the snapshot's disk blocks are damaged");

@@ -183,6 +183,8 @@ export class P9Server {
     this.reset();
     this.msize = Math.min(Math.max(r.u32(), P9_MIN_MSIZE), this.maxMsize);
     const count = r.u32();
+    // More fids than a session may hold: a damaged file (each would open a host file).
+    if (count > this.maxFids) throw new SnapshotError("the snapshot's 9P state is damaged");
     for (let i = 0; i < count; i++) {
       const no = r.u32();
       const saved = r.json<
