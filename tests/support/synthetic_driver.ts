@@ -47,10 +47,27 @@ export class SyntheticDriver {
   /** The driver accepted VIRTIO_F_EVENT_IDX (used_event / avail_event are honoured). */
   eventIdx = false;
 
-  /** Rings live in the first 1 MiB of RAM; `heap` hands out buffer space after it. */
-  private heapNext = RAM_BASE + (1 << 20);
+  /** Rings live in the first 1 MiB of RAM (by default); `heap` hands out buffer space after it. */
+  private heapNext: number;
+  private readonly rings: number;
 
-  constructor(readonly ram: GuestRam, device: VirtioDevice, readonly log: string[] = []) {
+  /**
+   * A driver of its own transport for `device`, or of a machine's transport
+   * (its interrupts then go to the machine), with the rings and buffers at
+   * the addresses `layout` gives (0x8000 bytes of rings a queue).
+   */
+  constructor(
+    readonly ram: GuestRam,
+    device: VirtioDevice | VirtioMmio,
+    readonly log: string[] = [],
+    layout: { rings: number; heap: number } = { rings: RAM_BASE, heap: RAM_BASE + (1 << 20) },
+  ) {
+    this.rings = layout.rings;
+    this.heapNext = layout.heap;
+    if (device instanceof VirtioMmio) {
+      this.t = device;
+      return;
+    }
     this.t = new VirtioMmio(
       ram,
       {
@@ -95,7 +112,7 @@ export class SyntheticDriver {
     if (!(this.r(0x70) & 8)) throw new Error("FEATURES_OK refused");
     this.eventIdx = (f & (1n << EVENT_IDX)) !== 0n;
     for (let q = 0; q < n; q++) {
-      const base = RAM_BASE + q * 0x8000;
+      const base = this.rings + q * 0x8000;
       const size = Math.min(queueSize, this.t.read(0x34, 4) || queueSize);
       const st: QueueState = {
         size,

@@ -1,23 +1,35 @@
 /**
  * The snapshot file (core/snapshot/format.ts, board/machine_snapshot.ts):
  * a real snapshot of a small machine (a program printing through HTIF, a
- * framebuffer, a 9P share and a keyboard) damaged anywhere: bytes set,
- * fields of a section set to edge values, sections dropped, doubled or
- * swapped, the configuration rewritten, the file cut or grown. Most inputs
- * get their checksum recomputed, so the damage reaches the section parsers.
- * The property: `Machine.restore` refuses with one SnapshotError line, or
- * gives a machine that runs 20,000 instructions without a host exception;
- * the configuration reader agrees; an undamaged file restores a machine that
+ * framebuffer, and the console, 9P, keyboard and snapshot-disk devices with
+ * live queues, requests answered and waiting, events and disk blocks held)
+ * damaged anywhere: bytes set, fields of a section set to edge values,
+ * sections dropped, doubled or swapped, the configuration rewritten, the
+ * file cut or grown. Most inputs get their checksum recomputed, so the damage
+ * reaches the section parsers. The property: `Machine.restore` refuses with
+ * one SnapshotError line, or gives a machine whose every queue can be
+ * notified and that runs 20,000 instructions without a host exception; the
+ * configuration reader agrees; an undamaged file restores a machine that
  * goes on printing.
  */
 import fc from "fast-check";
 import { crc32 } from "node:zlib";
 import { HTIF_BASE, Machine } from "../../../board/machine.ts";
 import { readSnapshotConfig, SnapshotError } from "../../../board/machine_snapshot.ts";
-import { decodeSnapshot, encodeSnapshot, type Section } from "../../../core/snapshot/format.ts";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  type Section,
+  type StateReader,
+  type StateWriter,
+} from "../../../core/snapshot/format.ts";
+import type { BlockBackend } from "../../../devices/block_backend.ts";
 import { Virtio9p } from "../../../devices/virtio_9p.ts";
+import { VirtioBlock } from "../../../devices/virtio_blk.ts";
 import { keyboardProfile, VirtioInput } from "../../../devices/virtio_input.ts";
 import { MemoryFs } from "../../../backends/fs/p9_memory_fs.ts";
+import { MemoryOverlay, SnapshotBackend } from "../../../backends/block/snapshot_block.ts";
+import { RAM_BASE, SyntheticDriver } from "../../support/synthetic_driver.ts";
 import { type FuzzTarget, must, mustBeOneLine } from "../target.ts";
 
 /** A loop printing 'x' through HTIF (lui/addi/sw/j encoded by hand). */
@@ -44,11 +56,110 @@ function printingLoop(): Uint8Array {
   return new Uint8Array(new Uint32Array(w).buffer);
 }
 
+/** A snapshot disk's base: 64 KiB of a pattern, read-only, named by a fixed identity. */
+class PatternDisk implements BlockBackend {
+  readonly sectorCount = 128;
+  readonly readOnly = true;
+  private fill(sector: number, parts: Uint8Array[]): void {
+    let at = sector * 512;
+    for (const p of parts) for (let i = 0; i < p.length; i++, at++) p[i] = (at * 7) >> 9;
+  }
+  read(sector: number, buf: Uint8Array): Promise<void> {
+    this.fill(sector, [buf]);
+    return Promise.resolve();
+  }
+  readSync(sector: number, parts: Uint8Array[]): boolean {
+    this.fill(sector, parts);
+    return true;
+  }
+  write(): Promise<void> {
+    return Promise.reject(new Error("the pattern disk is read-only"));
+  }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  saveState(w: StateWriter): void {
+    w.str("pattern disk");
+  }
+  loadState(r: StateReader): void {
+    if (r.str() !== "pattern disk") throw new SnapshotError("the pattern disk is another disk");
+  }
+}
+
 /** The devices after the console; a restore gets new ones of the same kinds. */
-export const snapshotDevices =
-  () => [new Virtio9p("fuzz", new MemoryFs()), new VirtioInput(keyboardProfile([1]))];
+export const snapshotDevices = () => [
+  new Virtio9p("fuzz", new MemoryFs()),
+  new VirtioInput(keyboardProfile([1, 2])),
+  new VirtioBlock(new SnapshotBackend(new PatternDisk(), new MemoryOverlay()), {
+    log: () => {},
+  }),
+];
 
 const quiet = { write: () => {} };
+
+/**
+ * Brings every VirtIO device up from the host side, as a guest driver would
+ * (rings and buffers in RAM above the program), and leaves each with work
+ * done and work waiting: console input delivered and a transmit answered,
+ * a 9P version exchanged and a request posted unnotified, keyboard events
+ * delivered and more held for want of buffers, a disk block written to the
+ * overlay and a read posted unnotified.
+ */
+async function driveDevices(m: Machine): Promise<void> {
+  const [console, p9, input, disk] = m.virtio.map((t, k) =>
+    new SyntheticDriver(m.mem, t, [], {
+      rings: RAM_BASE + 0x10000 + k * 0x10000,
+      heap: RAM_BASE + 0x60000 + k * 0x8000,
+    })
+  );
+  const put = (d: SyntheticDriver, bytes: Uint8Array) => {
+    const at = d.heap(bytes.length);
+    m.mem.bytes.set(bytes, at - RAM_BASE);
+    return { addr: at, len: bytes.length };
+  };
+  const room = (d: SyntheticDriver, len: number) => ({ addr: d.heap(len), len });
+
+  console.init(2, 0n, 16);
+  console.post(0, [], [room(console, 64)]);
+  m.console.pushInput(new TextEncoder().encode("hi\n"));
+  console.post(1, [put(console, new TextEncoder().encode("out"))], []);
+
+  p9.init(1, 0n, 16);
+  const tversion = new Uint8Array(21); // size, Tversion, NOTAG, msize 8192, "9P2000.L"
+  const tv = new DataView(tversion.buffer);
+  tv.setUint32(0, 21, true);
+  tversion[4] = 100;
+  tv.setUint16(5, 0xffff, true);
+  tv.setUint32(7, 8192, true);
+  tv.setUint16(11, 8, true);
+  tversion.set(new TextEncoder().encode("9P2000.L"), 13);
+  p9.post(0, [put(p9, tversion)], [room(p9, 8192)]);
+  p9.post(0, [put(p9, tversion)], [room(p9, 8192)], false);
+
+  input.init(2, 0n, 16);
+  input.post(0, [], [room(input, 8)]);
+  input.post(0, [], [room(input, 8)]);
+  const keyboard = m.virtio[2].device as VirtioInput;
+  keyboard.key(1, true);
+  keyboard.key(2, true);
+
+  disk.init(1, 0n, 16);
+  const header = (type: number, sector: number) => {
+    const h = new Uint8Array(16);
+    new DataView(h.buffer).setUint32(0, type, true);
+    new DataView(h.buffer).setUint32(8, sector, true);
+    return h;
+  };
+  const block = new Uint8Array(4096).fill(0x5a);
+  disk.post(0, [put(disk, header(1, 8)), put(disk, block)], [room(disk, 1)]);
+  for (let i = 0; i < 100 && disk.reap(0).length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  disk.post(0, [put(disk, header(0, 16))], [room(disk, 4096), room(disk, 1)], false);
+}
 
 async function baseSnapshots(): Promise<Uint8Array[]> {
   const m = new Machine({
@@ -63,10 +174,17 @@ async function baseSnapshots(): Promise<Uint8Array[]> {
   m.boot();
   m.hart.run(3000);
   m.framebuffer!.pixels.fill(7, 0, 40);
+  await driveDevices(m);
   return [await m.snapshot(), await m.snapshot({ compress: false })];
 }
 const BASES = await baseSnapshots();
 const BASE_SECTIONS = BASES.map(decodeSnapshot);
+
+/** Where the nth section with a tag is in the undamaged file (inputs name sections by index). */
+export function baseSectionIndex(tag: string, compressed: boolean, nth = 0): number {
+  const sections = BASE_SECTIONS[compressed ? 0 : 1];
+  return sections.map((s, i) => s.tag === tag ? i : -1).filter((i) => i >= 0)[nth] ?? -1;
+}
 
 /** Eight-byte patterns written over a field: edge u32s and f64s, little-endian. */
 const PATTERNS: Uint8Array[] = (() => {
@@ -360,6 +478,10 @@ function check(input: SnapshotInput): void {
     return;
   }
   must(configOk, "the configuration was refused but the machine restored");
+  // A guest notifies its queues after a restore: each device then walks what the file holds.
+  for (const t of machine.virtio) {
+    for (let q = 0; q < t.device.numQueues; q++) t.write(0x50, 4, q);
+  }
   // The restored machine runs as the run loop drives it (board/machine.ts), synchronously.
   for (let slice = 0; slice < 4 && !machine.hart.haltRequested; slice++) {
     machine.clint.update();
