@@ -8,7 +8,12 @@
  * FLUSH waits for the writes submitted before it (a synchronous one is
  * finished by then).
  */
-import { SnapshotError, type StateReader, type StateWriter } from "../core/snapshot/format.ts";
+import {
+  quotedFromFile,
+  SnapshotError,
+  type StateReader,
+  type StateWriter,
+} from "../core/snapshot/format.ts";
 import type { Chain, Virtqueue } from "./virtqueue.ts";
 import { type BlockBackend, SECTOR_SIZE } from "./block_backend.ts";
 import { configBytesRead, type VirtioDevice, type VirtioTransport } from "./virtio.ts";
@@ -150,7 +155,9 @@ export class VirtioBlock implements VirtioDevice {
     const kind = r.str();
     if (kind !== this.kind) {
       throw new SnapshotError(
-        `${this.name} was ${kind} when saved and is ${this.kind} now (--sandbox makes disks snapshots)`,
+        `${this.name} was ${
+          quotedFromFile(kind)
+        } when saved and is ${this.kind} now (--sandbox makes disks snapshots)`,
       );
     }
     if (!this.backend.loadState) {

@@ -549,6 +549,27 @@ Deno.test("fuzz regression: a hart field name from a snapshot is shown on one li
   );
 });
 
+Deno.test("fuzz regression: a disk kind from a snapshot is shown on one line", () => {
+  // snapshot, seed 18049 (once the target's machine had a snapshot disk): a newline written into
+  // the disk's saved kind made a two-line error.
+  const input = {
+    compressed: false,
+    sections: [{
+      kind: "byte" as const,
+      section: baseSectionIndex("VIRT", false, 3), // the disk's (seed 18049: 73863261)
+      at: 0.5488372100517154,
+      value: 10,
+    }],
+    file: [],
+    fixChecksum: true,
+  };
+  snapshotTarget.check(input);
+  assert.throws(
+    () => restoreFuzzed(damaged(input)),
+    /^SnapshotError: virtio-blk was \? snapshot disk when saved and is a snapshot disk now/,
+  );
+});
+
 Deno.test("fuzz regression: an unknown monitor command with a newline is a one-line error", async () => {
   // monitor, seed 1: {"execute":"\n"} was answered "unknown command '\n'" (two lines).
   const reply = await answer(JSON.stringify({ execute: "a\nb", id: 3 }), {} as MonitorTarget);

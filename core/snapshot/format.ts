@@ -29,6 +29,11 @@ export class SnapshotError extends Error {
   }
 }
 
+/** Text from a snapshot file as an error may quote it: printable and short, so it stays one line. */
+export function quotedFromFile(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?").slice(0, 40);
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -12,7 +12,7 @@
 import { type Hart, SHARED_MEMORY_CSRS } from "../hart.ts";
 import { PRIV_M, PRIV_S, PRIV_U } from "../csr.ts";
 import { SATP_BARE, SATP_SV39, SATP_SV48 } from "../mmu.ts";
-import { SnapshotError, type StateReader, type StateWriter } from "./format.ts";
+import { quotedFromFile, SnapshotError, type StateReader, type StateWriter } from "./format.ts";
 
 /** Hart fields that are not architectural state: the run loop's and the translator's. */
 const TRANSIENT = new Set([
@@ -114,8 +114,7 @@ export function loadHart(r: StateReader, hart: Hart): void {
     const name = r.str();
     const kind = r.u8() as Kind;
     const current = fields[name];
-    // The name comes from the file: shown printable and short, so the error stays one line.
-    const shown = name.replace(/[^\x20-\x7e]/g, "?").slice(0, 40);
+    const shown = quotedFromFile(name);
     const mismatch = () =>
       new SnapshotError(`the snapshot's hart field '${shown}' does not fit this demu`);
     if (TRANSIENT.has(name) || !(name in fields)) throw mismatch();
