@@ -99,6 +99,8 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   private pendingBytes = 0;
   /** Receive chains popped for a frame that did not fit yet (mergeable buffers). */
   private held: Chain[] = [];
+  /** Raises the link again after a restore (loadState). */
+  private linkTimer: ReturnType<typeof setTimeout> | undefined;
   /** Transmitted chains not yet completed (at most a queue's worth: see transmit). */
   private sent: Chain[] = [];
   private transport: VirtioTransport | null = null;
@@ -160,6 +162,7 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
   }
 
   close(): Promise<void> | void {
+    clearTimeout(this.linkTimer); // a machine closed just after a restore leaves no timer behind
     return this.backend.close?.();
   }
 
@@ -198,7 +201,8 @@ export class VirtioNet implements VirtioDevice, EthernetPort {
       if (vq) this.held.push(vq.chainAt(head));
     }
     this.setLink(false);
-    setTimeout(() => this.setLink(true), RESTORE_LINK_DOWN_MS);
+    clearTimeout(this.linkTimer);
+    this.linkTimer = setTimeout(() => this.setLink(true), RESTORE_LINK_DOWN_MS);
   }
 
   get largeTcp(): boolean {

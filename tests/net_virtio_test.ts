@@ -304,3 +304,16 @@ Deno.test("net snapshot: held receive buffers named twice, or more than the queu
   assert.throws(held([1, 1]), /held receive buffers are damaged/);
   assert.throws(held(Array.from({ length: 300 }, (_, i) => i)), /held receive buffers are damaged/);
 });
+
+Deno.test("net snapshot: a card closed right after a restore leaves no timer running", async () => {
+  const { drv } = setup();
+  const w = new StateWriter();
+  drv.t.saveState(w);
+  const net = new VirtioNet(new FakeBackend());
+  const drv2 = new Driver(fakeRam(), net);
+  drv2.t.loadState(new StateReader(w.finish()));
+  assert.equal(drv2.t.read(0x100 + 6, 2), 0, "link down");
+  await net.close();
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(drv2.t.read(0x100 + 6, 2), 0, "the closed card's link timer was cleared");
+});
