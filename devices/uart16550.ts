@@ -89,7 +89,7 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
   /** Snapshot hooks (core/snapshot/format.ts): the registers and the receive FIFO. */
   saveState(w: StateWriter): void {
     w.f64(this.opened ?? -1); // the input router's stamp (devices/console_input.ts)
-    this.flush();
+    this.opts.output.flush(); // the bytes sent before the save reach the console first
     for (const v of [this.ier, this.lcr, this.mcr, this.scr, this.dll, this.dlm, this.trigger]) {
       w.u32(v);
     }
@@ -186,11 +186,6 @@ export class Uart16550 implements MmioRegion, ConsoleInputSink {
         return; // LSR and MSR are read-only
     }
     this.update();
-  }
-
-  /** Sends buffered output to the backend now. */
-  flush(): void {
-    this.opts.output.flush();
   }
 
   private capacity(): number {

@@ -48,7 +48,7 @@ Deno.test("byte output: a machine's HTIF and UART output keep their order and cl
   m.htif.write(0, 4, 0x41); // putchar 'A' (device 1, command 1)
   m.htif.write(4, 4, 0x01010000);
   m.platform.uart.write(0, 1, 0x42); // THR 'B'
-  m.platform.uart.flush();
+  m.output.flush();
   m.htif.write(0, 4, 0x43);
   m.htif.write(4, 4, 0x01010000);
   assert.equal(writes.join(""), "AB");
