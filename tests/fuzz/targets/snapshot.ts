@@ -24,6 +24,7 @@ import {
   type StateWriter,
 } from "../../../core/snapshot/format.ts";
 import type { BlockBackend } from "../../../devices/block_backend.ts";
+import { T, Writer } from "../../../devices/p9/codec.ts";
 import { Virtio9p } from "../../../devices/virtio_9p.ts";
 import { VirtioBlock } from "../../../devices/virtio_blk.ts";
 import { keyboardProfile, VirtioInput } from "../../../devices/virtio_input.ts";
@@ -128,14 +129,8 @@ async function driveDevices(m: Machine): Promise<void> {
   console.post(1, [put(console, new TextEncoder().encode("out"))], []);
 
   p9.init(1, 0n, 16);
-  const tversion = new Uint8Array(21); // size, Tversion, NOTAG, msize 8192, "9P2000.L"
-  const tv = new DataView(tversion.buffer);
-  tv.setUint32(0, 21, true);
-  tversion[4] = 100;
-  tv.setUint16(5, 0xffff, true);
-  tv.setUint32(7, 8192, true);
-  tv.setUint16(11, 8, true);
-  tversion.set(new TextEncoder().encode("9P2000.L"), 13);
+  const tversion = new Writer(new Uint8Array(64), 64).u32(8192).str("9P2000.L")
+    .finish(T.version, 0xffff); // msize 8192, NOTAG
   p9.post(0, [put(p9, tversion)], [room(p9, 8192)]);
   p9.post(0, [put(p9, tversion)], [room(p9, 8192)], false);
 
