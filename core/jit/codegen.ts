@@ -11,13 +11,7 @@
  * (JIT_PC_OFFSET, JIT_RETIRED_OFFSET). Status 0: go on at pc; 1: the
  * instruction at pc trapped (the cause is in TRAP).
  */
-import {
-  fetchTlbIndex,
-  TLB_HASH_SHIFT,
-  TLB_INDEX16_MASK,
-  tlbEntryOffset,
-  tlbOtherEntryOffset,
-} from "../mmu.ts";
+import { TLB_HASH_SHIFT, TLB_INDEX16_MASK, tlbEntryOffset, tlbOtherEntryOffset } from "../mmu.ts";
 import {
   JIT_PC_OFFSET,
   JIT_RESERVATION_OFFSET,
@@ -58,6 +52,8 @@ export const STATUS_STOP = 2;
 const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
 const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
 const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
+/** An indirect jump's target less the page's address, while it is searched (a temporary, as L_T). */
+const L_REL = L_T;
 const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
 /** The block a jump into a loop past its head is going to (Structure.sideTargets). */
 const L_SEL = 46;
@@ -239,6 +235,7 @@ export class RegionEmitter {
     const w = this.w;
     w.reset();
     this.hints = [];
+    this.globalAt = [];
     this.fp.reset();
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
     const blocks = plan.blocks, k = blocks.length;
@@ -391,11 +388,21 @@ export class RegionEmitter {
    * none: `miss` (by default, leave the region).
    */
   private searchJump(pcs: number[], index: number[], miss?: () => void): void {
+    this.relativePc();
     this.searchPc(pcs, 0, pcs.length, 3, (i) => this.jumpToBlock(index[i], pcs[i]), miss);
   }
 
+  /** L_REL = L_PC less the page's address, what searchPc compares. */
+  private relativePc(): void {
+    this.local(Op.local_get, L_PC);
+    this.pageVa();
+    this.op(Op.i64_sub);
+    this.local(Op.local_set, L_REL);
+  }
+
   /**
-   * Binary search of L_PC among the sorted pcs [lo, hi): `hit(i)` emits what a
+   * Binary search of L_PC among the sorted pcs [lo, hi) (L_REL, set by
+   * relativePc, against their offsets from the page): `hit(i)` emits what a
    * match of pcs[i] does; no match leaves the region (or runs `miss`). Up to
    * `leaf` pcs are compared in turn.
    */
@@ -409,8 +416,8 @@ export class RegionEmitter {
   ): void {
     if (hi - lo <= leaf) {
       for (let i = lo; i < hi; i++) {
-        this.local(Op.local_get, L_PC);
-        this.i64(pcs[i]);
+        this.local(Op.local_get, L_REL);
+        this.i64(pcs[i] - this.plan.pageVa);
         this.op(Op.i64_eq);
         this.open(Op.if, VOID);
         hit(i);
@@ -423,8 +430,8 @@ export class RegionEmitter {
       return;
     }
     const mid = (lo + hi) >> 1;
-    this.local(Op.local_get, L_PC);
-    this.i64(pcs[mid]);
+    this.local(Op.local_get, L_REL);
+    this.i64(pcs[mid] - this.plan.pageVa);
     this.op(Op.i64_lt_s);
     this.open(Op.if, VOID);
     this.searchPc(pcs, lo, mid, leaf, hit, miss);
@@ -465,7 +472,7 @@ export class RegionEmitter {
       if (u.inner === null && this.flatExits?.has(u.h)) {
         // The flat variant runs only the blocks the structured one cannot be entered at: on
         // reaching one it can (by falling through), it leaves for it, as a jump there does.
-        this.i64(this.blocks[u.h].pc);
+        this.pcConst(this.blocks[u.h].pc);
         this.local(Op.local_set, L_PC);
         this.i32(STATUS_GO_ON);
         this.local(Op.local_set, L_ST);
@@ -523,6 +530,7 @@ export class RegionEmitter {
    * sets L_BLK and leaves to `found`, or leaves the region.
    */
   private searchBlock(pcs: number[], index: number[], lo: number, hi: number, found: number): void {
+    this.relativePc();
     this.searchPc(pcs, lo, hi, 4, (i) => {
       this.i32(index[i]);
       this.local(Op.local_set, L_BLK);
@@ -555,6 +563,26 @@ export class RegionEmitter {
     this.w.byte(Op.i64_const);
     this.w.sleb(v);
   }
+  /**
+   * The guest address `pc`, as its offset from the region's page plus the
+   * page's address, which the function reads from its own global: a body
+   * holds no address of its own, so the same code at another address (a new
+   * process's dash and glibc, which ASLR moves) emits the same bytes and runs
+   * the module compiled before (core/jit/jit.ts `reuse`).
+   */
+  pcConst(pc: number): void {
+    this.i64(pc - this.plan.pageVa);
+    this.pageVa();
+    this.op(Op.i64_add);
+  }
+  /** The page's address: global 0 as emitted; `globalAt` lists where the index is. */
+  private pageVa(): void {
+    this.w.byte(Op.global_get);
+    this.globalAt.push(this.w.len);
+    this.w.u32(0);
+  }
+  /** Offsets of every global index in the last body (one byte each: jit.ts sets them). */
+  globalAt: number[] = [];
   /** Opens a block, loop or if; `likely` hints an `if` taken or not (wasm.ts branchHints). */
   open(o: number, type: number, likely?: boolean): void {
     if (likely !== undefined) this.hints.push(this.w.len, likely ? 1 : 0);
@@ -595,7 +623,7 @@ export class RegionEmitter {
       this.op(Op.i32_sub);
       this.local(Op.local_set, L_N);
     }
-    this.i64(pc);
+    this.pcConst(pc);
     this.local(Op.local_set, L_PC);
     this.i32(status);
     this.local(Op.local_set, L_ST);
@@ -692,15 +720,23 @@ export class RegionEmitter {
    * the interpreter there (STATUS_STOP: no chaining back into this region).
    */
   private crossGuard(i: Insn, k: number): void {
-    const next = this.plan.pageVa + 4096;
-    const at = tlbEntryOffset(0) + fetchTlbIndex(next) * 16;
+    // L_A: the next page's address; L_SLOT: its fetch TLB record (fetchIndex16 of L_LO).
+    this.pcConst(this.plan.pageVa + 4096);
+    this.local(Op.local_tee, L_A);
+    this.op(Op.i32_wrap_i64);
+    this.local(Op.local_set, L_LO);
+    this.fetchIndex16();
     this.local(Op.local_get, P_FTLB);
-    this.mem(Op.i64_load, 3, at);
-    this.i64(next);
+    this.op(Op.i32_add);
+    this.local(Op.local_tee, L_SLOT);
+    this.mem(Op.i64_load, 3, tlbEntryOffset(0));
+    this.local(Op.local_get, L_A);
     this.op(Op.i64_ne);
-    this.local(Op.local_get, P_FTLB);
-    this.mem(Op.i32_load, 2, at + 8);
-    this.i32((this.plan.crossBuf - (next | 0)) | 0);
+    this.local(Op.local_get, L_SLOT);
+    this.mem(Op.i32_load, 2, tlbEntryOffset(0) + 8);
+    this.i32(this.plan.crossBuf);
+    this.local(Op.local_get, L_LO);
+    this.op(Op.i32_sub);
     this.op(Op.i32_ne);
     this.op(Op.i32_or);
     this.open(Op.if, VOID, false);
@@ -730,12 +766,12 @@ export class RegionEmitter {
         this.set(rd);
         return;
       case 0x17: // AUIPC
-        this.i64(i.pc + (insn & 0xfffff000));
+        this.pcConst(i.pc + (insn & 0xfffff000));
         this.set(rd);
         return;
       case 0x6f: { // JAL
         if (rd !== 0) {
-          this.i64(i.pc + i.len);
+          this.pcConst(i.pc + i.len);
           this.set(rd);
         }
         this.goTo(directTarget(i)!, this.fallThrough);
@@ -749,7 +785,7 @@ export class RegionEmitter {
         this.op(Op.i64_and);
         this.local(Op.local_set, L_PC);
         if (rd !== 0) {
-          this.i64(i.pc + i.len);
+          this.pcConst(i.pc + i.len);
           this.set(rd);
         }
         // A return (rd x0, rs1 the link register) goes, most likely, to a return site: those
@@ -1173,8 +1209,10 @@ export class RegionEmitter {
       this.op(Op.i32_wrap_i64);
       this.addrHi();
     } else if (insn === ECALL) { // its pc, for sepc/mepc
-      this.i32(i.pc | 0);
-      this.i32(Math.floor(i.pc / 4294967296) | 0);
+      this.pcConst(i.pc);
+      this.local(Op.local_tee, L_A);
+      this.op(Op.i32_wrap_i64);
+      this.addrHi();
     } else if (f3 !== 0) {
       // 1: FP code follows in this block, which checked FS once for the block (codegen_fp.ts).
       const rest = this.cur.insns.slice(k + 1);

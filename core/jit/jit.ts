@@ -43,6 +43,7 @@ import {
 import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 import { secondWayHelpers } from "./second_way.ts";
+import { bodyHash, CompiledBodies } from "./reuse.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
@@ -151,6 +152,8 @@ export interface JitStats {
   compileMs: number;
   /** WebAssembly modules compiled (a batch of regions is one). */
   modules: number;
+  /** Region functions run from a module compiled before for the same body (reuse.ts). */
+  reused: number;
   /** Bytes of wasm in the cache now. */
   cacheBytes: number;
   invalidated: number;
@@ -189,6 +192,8 @@ export class Jit {
   private readonly codePages: Uint8Array;
   private readonly invalidations: Uint8Array;
   private readonly emitter = new RegionEmitter();
+  /** Bodies compiled before, run again at another address without compiling. */
+  private readonly reuse = new CompiledBodies();
   private readonly writer = new ByteWriter();
   private readonly imports: WebAssembly.Imports;
   /** Atomics and SYSTEM instructions called from translated code. */
@@ -219,6 +224,7 @@ export class Jit {
     instructions: 0,
     compileMs: 0,
     modules: 0,
+    reused: 0,
     cacheBytes: 0,
     invalidated: 0,
     dropped: 0,
@@ -574,7 +580,10 @@ export class Jit {
     }
     if (plans.length === 0) return;
     for (const r of replaced) this.drop(r);
-    if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount + plans.length > MAX_REGIONS) {
+    if (
+      this.stats.cacheBytes > MAX_CACHE_BYTES || this.reuse.bytes > MAX_CACHE_BYTES ||
+      this.regionCount + plans.length > MAX_REGIONS
+    ) {
       this.flush();
     }
     this.spend(performance.now() - t0); // planning; compileFns counts the rest
@@ -679,39 +688,76 @@ export class Jit {
   /**
    * Compiles region functions as one module, one instance: each variant is
    * a plan and its flat exits (see RegionEmitter.emit), null for the structured one.
+   * A body compiled before (the same code at another address, or again after a
+   * drop) is not compiled again: a new instance of its module runs it at this
+   * plan's page, with V8's code for it, optimized or not, as it stands.
    */
   private compileFns(variants: [RegionPlan, Set<number> | null][]) {
     const t0 = performance.now();
     const funcs: FuncDef[] = [{ type: T_MULHU, locals: [[7, I64]], body: MULHU_BODY }];
-    const entries = variants.map(([plan, flatExits], k) => {
+    const fresh: { k: number; body: Uint8Array; key: number }[] = [];
+    const fns: { fn: RegionFn; slot: number; wasmBytes: number; entries: Set<number> }[] = [];
+    variants.forEach(([plan, flatExits], k) => {
+      const body = this.emitter.emit(plan, flatExits), entries = this.emitter.entries;
+      const key = bodyHash(body);
+      const known = this.reuse.find(key, body);
+      if (known !== null) {
+        const pages = new Array<number>(known.globals).fill(0);
+        pages[known.index] = plan.pageVa;
+        const fn = this.instantiate(known.module, pages).exports[`r${known.index}`] as RegionFn;
+        fns[k] = { fn, slot: this.place(fn), wasmBytes: 0, entries };
+        this.stats.reused++;
+        return;
+      }
+      const index = fresh.length;
+      fresh.push({ k, body, key });
+      // The function's page address is global `index` of the module.
+      const own = body.slice();
+      for (const at of this.emitter.globalAt) own[at] = index;
       funcs.push({
         type: T_REGION,
         locals: REGION_LOCALS,
-        body: this.emitter.emit(plan, flatExits),
+        body: own,
         hints: this.emitter.hints,
-        export: `r${k}`,
+        export: `r${index}`,
         // The page's virtual address (and `f` for the flat variant) names it in profiles.
         name: `p${plan.pageVa.toString(16)}${flatExits === null ? "" : "f"}`,
       });
-      return this.emitter.entries;
+      fns[k] = { fn: null!, slot: -1, wasmBytes: 0, entries };
     });
-    const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    const bodyBytes = funcs.reduce((sum, f) => sum + f.body.length, 0);
-    const fns = variants.map((_, k) => {
-      const fn = instance.exports[`r${k}`] as RegionFn;
-      const slot = this.nextSlot++;
-      if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
-      this.table.set(slot, fn);
-      // The module's bytes, shared out by body size, count against the cache bound.
-      const share = Math.ceil(bytes.length * funcs[k + 1].body.length / bodyBytes);
-      return { fn, slot, wasmBytes: share, entries: entries[k] };
-    });
+    if (fresh.length > 0) {
+      const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs, fresh.length);
+      const module = new WebAssembly.Module(bytes);
+      const instance = this.instantiate(module, fresh.map(({ k }) => variants[k][0].pageVa));
+      const bodyBytes = funcs.reduce((sum, f) => sum + f.body.length, 0);
+      fresh.forEach(({ k, body, key }, index) => {
+        const fn = instance.exports[`r${index}`] as RegionFn;
+        // The module's bytes, shared out by body size, count against the cache bound.
+        const share = Math.ceil(bytes.length * funcs[index + 1].body.length / bodyBytes);
+        fns[k] = { fn, slot: this.place(fn), wasmBytes: share, entries: fns[k].entries };
+        this.reuse.add(key, { module, index, globals: fresh.length, body }, share);
+      });
+      this.stats.cacheBytes += bytes.length;
+      this.stats.modules++;
+    }
     this.stats.compileMs += performance.now() - t0;
     this.spend(performance.now() - t0);
-    this.stats.cacheBytes += bytes.length;
-    this.stats.modules++;
     return fns;
+  }
+
+  /** An instance of a module of regions, function j's page address `pages[j]`. */
+  private instantiate(module: WebAssembly.Module, pages: number[]): WebAssembly.Instance {
+    const g: Record<string, WebAssembly.Global> = {};
+    pages.forEach((page, j) => g[`g${j}`] = new WebAssembly.Global(PAGE_GLOBAL, BigInt(page)));
+    return new WebAssembly.Instance(module, { ...this.imports, g });
+  }
+
+  /** A slot in the table regions chain through. */
+  private place(fn: RegionFn): number {
+    const slot = this.nextSlot++;
+    if (slot >= this.table.length) this.table.grow(Math.max(16, this.table.length));
+    this.table.set(slot, fn);
+    return slot;
   }
 
   private compile(plans: RegionPlan[]): Region[] {
@@ -792,6 +838,7 @@ export class Jit {
     this.entries.fill(undefined);
     this.codePages.fill(0);
     this.stats.cacheBytes = 0;
+    this.reuse.clear();
     this.regionCount = 0;
     this.nextSlot = 0;
     this.clearChain();
@@ -873,3 +920,4 @@ const IMPORTS = [
   { name: "st2", type: T_SYS },
 ];
 const MULHU_BODY = mulhuBody();
+const PAGE_GLOBAL: WebAssembly.GlobalDescriptor = { value: "i64", mutable: false };

@@ -31,6 +31,7 @@ export const Op = {
   local_get: 0x20,
   local_set: 0x21,
   local_tee: 0x22,
+  global_get: 0x23,
   i32_load: 0x28,
   i64_load: 0x29,
   i64_load8_s: 0x30,
@@ -279,14 +280,16 @@ export interface FuncDef {
 
 /**
  * Writes a module: types, imports (functions from "h", the memory as
- * "m.mem", a funcref table as "m.tbl"), functions, exports and code. Function
- * indices: imports first, in order.
+ * "m.mem", a funcref table as "m.tbl", then `i64Globals` immutable i64
+ * globals "g.g0".. ), functions, exports and code. Function indices: imports
+ * first, in order.
  */
 export function writeModule(
   w: ByteWriter,
   types: FuncType[],
   imports: ImportFunc[],
   funcs: FuncDef[],
+  i64Globals = 0,
 ): Uint8Array<ArrayBuffer> {
   w.reset();
   w.bytes(HEADER);
@@ -301,7 +304,7 @@ export function writeModule(
     }
   });
   section(w, 2, () => {
-    w.u32(imports.length + 2);
+    w.u32(imports.length + 2 + i64Globals);
     for (const f of imports) {
       w.name("h");
       w.name(f.name);
@@ -319,6 +322,13 @@ export function writeModule(
     w.byte(0x70); // funcref
     w.byte(0x00);
     w.u32(0);
+    for (let g = 0; g < i64Globals; g++) {
+      w.name("g");
+      w.name(`g${g}`);
+      w.byte(0x03);
+      w.byte(I64);
+      w.byte(0x00); // immutable
+    }
   });
   section(w, 3, () => {
     w.u32(funcs.length);

@@ -1,0 +1,57 @@
+/**
+ * Region bodies compiled before, by their bytes. A region's body holds no
+ * guest address of its own (core/jit/codegen.ts `pcConst`: pcs are offsets
+ * from a page address the function reads from a global), so the same code
+ * planned the same way at another address emits the same bytes: each `sh -c`
+ * on a distribution is a new process whose dash and glibc ASLR moves, and
+ * their regions, translated again, cost V8 a new compile and a new climb from
+ * its baseline tier to its optimizing one (docs/speed.md, "dash"). A body
+ * found here runs in a new instance of the module compiled for it, on V8's
+ * code for that module as it stands.
+ */
+
+/** A compiled body: its module and the function's index there (export `r<index>`, global `g<index>`). */
+export interface CompiledBody {
+  module: WebAssembly.Module;
+  index: number;
+  /** How many page globals the module imports. */
+  globals: number;
+  body: Uint8Array;
+}
+
+export class CompiledBodies {
+  private readonly byHash = new Map<number, CompiledBody[]>();
+  /** The modules' bytes held here (each body's share), what the code cache bound counts. */
+  bytes = 0;
+
+  /** The body compiled before with these bytes (`hash` is bodyHash(body)), or null. */
+  find(hash: number, body: Uint8Array): CompiledBody | null {
+    for (const c of this.byHash.get(hash) ?? []) if (sameBytes(c.body, body)) return c;
+    return null;
+  }
+
+  add(hash: number, entry: CompiledBody, share: number): void {
+    const list = this.byHash.get(hash);
+    if (list === undefined) this.byHash.set(hash, [entry]);
+    else list.push(entry);
+    this.bytes += share;
+  }
+
+  clear(): void {
+    this.byHash.clear();
+    this.bytes = 0;
+  }
+}
+
+/** FNV-1a over the body's bytes. */
+export function bodyHash(body: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < body.length; i++) h = Math.imul(h ^ body[i], 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
