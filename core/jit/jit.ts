@@ -192,8 +192,11 @@ export class Jit {
   private readonly codePages: Uint8Array;
   private readonly invalidations: Uint8Array;
   private readonly emitter = new RegionEmitter();
-  /** Bodies compiled before, run again at another address without compiling. */
-  private readonly reuse = new CompiledBodies();
+  /**
+   * Bodies compiled before, run again at another address without compiling.
+   * They outlive a flush: what is translated again after it costs no compile.
+   */
+  private readonly reuse = new CompiledBodies(MAX_CACHE_BYTES);
   private readonly writer = new ByteWriter();
   private readonly imports: WebAssembly.Imports;
   /** Atomics and SYSTEM instructions called from translated code. */
@@ -580,10 +583,7 @@ export class Jit {
     }
     if (plans.length === 0) return;
     for (const r of replaced) this.drop(r);
-    if (
-      this.stats.cacheBytes > MAX_CACHE_BYTES || this.reuse.bytes > MAX_CACHE_BYTES ||
-      this.regionCount + plans.length > MAX_REGIONS
-    ) {
+    if (this.stats.cacheBytes > MAX_CACHE_BYTES || this.regionCount + plans.length > MAX_REGIONS) {
       this.flush();
     }
     this.spend(performance.now() - t0); // planning; compileFns counts the rest
@@ -838,7 +838,6 @@ export class Jit {
     this.entries.fill(undefined);
     this.codePages.fill(0);
     this.stats.cacheBytes = 0;
-    this.reuse.clear();
     this.regionCount = 0;
     this.nextSlot = 0;
     this.clearChain();

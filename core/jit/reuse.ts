@@ -21,8 +21,16 @@ export interface CompiledBody {
 
 export class CompiledBodies {
   private readonly byHash = new Map<number, CompiledBody[]>();
-  /** The modules' bytes held here (each body's share), what the code cache bound counts. */
+  /** The modules' bytes held here (each body's share). */
   bytes = 0;
+
+  /**
+   * `maxBytes` bounds the modules held (past it, all are let go): they are
+   * those of the translations in use and of ones dropped since (a page's
+   * regions merged into one, a process gone), which a Debian boot makes
+   * several times over.
+   */
+  constructor(readonly maxBytes: number) {}
 
   /** The body compiled before with these bytes (`hash` is bodyHash(body)), or null. */
   find(hash: number, body: Uint8Array): CompiledBody | null {
@@ -31,6 +39,7 @@ export class CompiledBodies {
   }
 
   add(hash: number, entry: CompiledBody, share: number): void {
+    if (this.bytes + share > this.maxBytes) this.clear();
     const list = this.byHash.get(hash);
     if (list === undefined) this.byHash.set(hash, [entry]);
     else list.push(entry);

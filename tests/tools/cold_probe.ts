@@ -141,7 +141,9 @@ if (!values.child) {
     );
     console.log(
       `  stats: +${f("regions")} regions (${f("dupRegions")} with code translated elsewhere), ` +
-        `+${f("blocks")} blocks, +${f("instructions")} insns, +${f("modules")} modules, ` +
+        `+${f("blocks")} blocks, +${f("instructions")} insns, +${f("modules")} modules, +${
+          f("reused")
+        } reused, ` +
         `${f("compileMs")} ms compiling, +${f("invalidated")} invalidated, ` +
         `+${f("dropped")} dropped, +${f("flushes")} flushes, cache now ${
           f("cacheNow", 0, 1024)
