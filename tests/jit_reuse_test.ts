@@ -223,3 +223,23 @@ Deno.test("jit reuse: the lockstep checker finds no difference at the second add
   assert.deepEqual(got.figures, want);
   assert.ok(got.checked! > 100, `${got.checked} runs checked`);
 });
+
+Deno.test("jit reuse: with the translation credit spent, code compiled before at another address is translated still", () => {
+  const want = run(VA_B, "off").figures;
+  const h = machine(VA_B);
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(50, 1); // the budget applies (threshold 0 would switch it off)
+  const pageB = BigInt.asUintN(64, BigInt(VA_B));
+  let total = 0, owed = false;
+  while (total < 1_000_000 && !h.waiting) {
+    // Once the calls at the first address are done: translation time owed for an hour.
+    if (!owed && u64(h, 13) === pageB) {
+      (jit as unknown as { creditMs: number }).creditMs = -3_600_000;
+      owed = true;
+    }
+    total += Math.max(1, jit.run(100));
+  }
+  assert.ok(owed);
+  assert.deepEqual(outcome(h), want);
+  assert.ok(jit.stats.reused > 0, "the second address's regions came from the first's modules");
+});

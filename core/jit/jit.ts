@@ -481,7 +481,7 @@ export class Jit {
       return null;
     }
     if (this.hot[i] === 0) {
-      if (this.overBudget() && !this.exempt()) {
+      if (this.overBudget() && !this.exempt() && !this.reuse.rooted(base + (pc & 4095))) {
         this.hot[i] = -HOT_THRESHOLD; // still hot after that many more jumps: translated then
         return null;
       }
@@ -569,7 +569,9 @@ export class Jit {
         this.hot[i] = NEVER;
         continue;
       }
-      const merged = this.overBudget()
+      // Code a region was compiled from before (another process's copy) is let through, merges
+      // too: its plan most likely repeats that region's, whose module it runs at little cost.
+      const merged = this.overBudget() && !this.reuse.rooted(base + (pc & 4095))
         ? null
         : this.planWithPage(pc, pageVa, base, next, plans, replaced);
       const plan = merged ?? planRegion(this.mem.u16, pageVa, base, [pc], next);
@@ -736,6 +738,8 @@ export class Jit {
         const share = Math.ceil(bytes.length * funcs[index + 1].body.length / bodyBytes);
         fns[k] = { fn, slot: this.place(fn), wasmBytes: share, entries: fns[k].entries };
         this.reuse.add(key, { module, index, globals: fresh.length, body }, share);
+        const plan = variants[k][0];
+        for (const root of plan.roots) this.reuse.root(plan.pageBuf + (root - plan.pageVa));
       });
       this.stats.cacheBytes += bytes.length;
       this.stats.modules++;

@@ -21,6 +21,8 @@ export interface CompiledBody {
 
 export class CompiledBodies {
   private readonly byHash = new Map<number, CompiledBody[]>();
+  /** Where in RAM (buffer offsets) the regions compiled here were rooted. */
+  private readonly roots = new Set<number>();
   /** The modules' bytes held here (each body's share). */
   bytes = 0;
 
@@ -46,7 +48,22 @@ export class CompiledBodies {
     this.bytes += share;
   }
 
+  /** Notes a compiled region's root, by its buffer offset. */
+  root(offset: number): void {
+    this.roots.add(offset);
+  }
+
+  /**
+   * Whether a region compiled here was rooted at this buffer offset: the
+   * translation budget lets such a pc through, as its translation will most
+   * likely be found here and cost no compile.
+   */
+  rooted(offset: number): boolean {
+    return this.roots.has(offset);
+  }
+
   clear(): void {
+    this.roots.clear();
     this.byHash.clear();
     this.bytes = 0;
   }
