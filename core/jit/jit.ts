@@ -8,7 +8,10 @@
  * changes need no flush. Pages holding translations never get a store TLB
  * entry, so every store to them takes the slow path, which drops their
  * translations (self-modifying code). FENCE.I re-checks each region's source
- * bytes before it runs again (code written by a device's DMA).
+ * bytes before it runs again (code written by a device's DMA). A region
+ * planned again (at another address: another process's copy of a library)
+ * whose body was emitted before runs from the module compiled for it then
+ * (core/jit/reuse.ts).
  */
 import type { Hart } from "../hart.ts";
 import type { PhysicalMemory } from "../memory.ts";
@@ -101,6 +104,12 @@ const TRANSLATE_SHARE = 0.05;
  * waiting): the credit that TRANSLATE_SHARE of the time refills, up to this.
  */
 const TRANSLATE_BURST_MS = 250;
+/**
+ * The most translation time owed: code compiled before, which the budget lets
+ * through (core/jit/reuse.ts `rooted`), kept a Debian boot ~0.8 s in debt,
+ * and the first program after it waited ~15 s for its own code.
+ */
+const MAX_DEBT_MS = 50;
 /**
  * The lead in instructions an address space (satp) gains over all others
  * together (a majority count, by slices) before its U-mode code is translated
@@ -425,7 +434,7 @@ export class Jit {
     this.overBudget();
     // A long-running program's translations are not the budget's: charged, its loop's would
     // hold back every process after it for 20 times their time.
-    if (!this.exempt()) this.creditMs -= ms;
+    if (!this.exempt()) this.creditMs = Math.max(this.creditMs - ms, -MAX_DEBT_MS);
   }
 
   /** Whether the translation credit is used up (it refills at TRANSLATE_SHARE of the time). */
