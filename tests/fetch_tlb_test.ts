@@ -13,33 +13,14 @@ import { WASM_INTERP_RETIRED_OFFSET } from "../core/state.ts";
 import { ACCESS_FETCH, ACCESS_LOAD } from "../core/trap.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, runFor, u64 } from "./support/bare_hart.ts";
+import { enterSv39, pte } from "./support/sv39.ts";
 
 const ROOT = 0x20000;
-const pte = (pa: number, flags: number) => BigInt(pa / 4096) << 10n | BigInt(flags);
 const bne = E.branch(1);
 const jalr = (rd: number, rs1: number, imm: number) => E.I(imm, rs1, 0, rd, 0x67);
 
-/**
- * S-mode under Sv39 from VA `entry`: the prologue at VA 0 (the gigapage VA 0 ->
- * RAM_BASE, RWX, the root table at RAM + ROOT) sets satp and mrets there.
- */
-function prologue(entry: number): number[] {
-  return [
-    E.addi(2, 0, 8),
-    E.slli(2, 2, 60),
-    E.lui(3, (RAM_BASE + ROOT) >>> 12),
-    E.slli(3, 3, 32),
-    E.srli(3, 3, 44),
-    E.R(0, 3, 2, 6, 2, 0x33), // or x2, x2, x3: satp = Sv39 | root
-    E.csrrw(0, 0x180, 2),
-    E.addi(4, 0, 0x400),
-    E.add(4, 4, 4), // MPP = S
-    E.csrrs(0, 0x300, 4),
-    E.lui(5, entry >>> 12),
-    E.csrrw(0, 0x341, 5), // mepc
-    E.mret(),
-  ];
-}
+/** S-mode under Sv39 from VA `entry`, the prologue at VA 0 (the gigapage VA 0 -> RAM_BASE). */
+const prologue = (entry: number) => enterSv39(ROOT, entry);
 
 /** Writes words at a VA of the gigapage (RAM offset = VA). */
 function put(h: Hart, va: number, words: number[]): void {

@@ -14,6 +14,7 @@ import { Lockstep } from "../core/jit/lockstep.ts";
 import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
+import { enterSv39, pte } from "./support/sv39.ts";
 
 const ROOT = 0x20000, L1 = 0x21000, L0 = 0x22000;
 /** The code page's RAM offset (the next page holds an instruction's upper half). */
@@ -26,7 +27,6 @@ const FN = 0x100, PATCHED = FN + 8;
 /** An ECALL in the page, and a leaf whose `addi` is across the page's end. */
 const ECALL_AT = 0x200, ACROSS = 0xffa;
 const HANDLER = 0x3000;
-const pte = (pa: number, flags: number) => BigInt(pa / 4096) << 10n | BigInt(flags);
 const bne = E.branch(1);
 
 /**
@@ -71,19 +71,7 @@ function machine(second: number): Hart {
     E.lui(8, HANDLER >>> 12),
     E.add(7, 7, 8),
     E.csrrw(0, 0x305, 7), // mtvec
-    E.addi(2, 0, 8),
-    E.slli(2, 2, 60),
-    E.lui(3, (RAM_BASE + ROOT) >>> 12),
-    E.slli(3, 3, 32),
-    E.srli(3, 3, 44),
-    E.R(0, 3, 2, 6, 2, 0x33), // or x2, x2, x3: satp = Sv39 | root
-    E.csrrw(0, 0x180, 2),
-    E.addi(4, 0, 0x400),
-    E.add(4, 4, 4), // MPP = S
-    E.csrrs(0, 0x300, 4),
-    E.lui(5, 0x1),
-    E.csrrw(0, 0x341, 5), // mepc
-    E.mret(),
+    ...enterSv39(ROOT, 0x1000),
   ]);
   put(HANDLER, [
     E.csrrs(28, 0x342, 0), // mcause
