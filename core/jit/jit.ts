@@ -722,7 +722,8 @@ export class Jit {
       }
       const index = fresh.length;
       fresh.push({ k, body, key });
-      // The function's page address is global `index` of the module.
+      // The function's page address is global `index` of the module: one byte where the body
+      // names it (a LEB128 index under 128; a module holds at most BATCH regions).
       const own = body.slice();
       for (const at of this.emitter.globalAt) own[at] = index;
       funcs.push({
