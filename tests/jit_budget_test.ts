@@ -11,19 +11,9 @@ import assert from "node:assert/strict";
 import { Jit } from "../core/jit/jit.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
+import { countTranslated } from "./support/count_translated.ts";
 
 const bne = E.branch(1);
-
-/** Counts the instructions translated code runs (at privilege `priv` only, when given). */
-function countTranslated(jit: Jit, priv?: number): () => number {
-  let n = 0;
-  jit.runRegion = (e, b) => {
-    const k = jit.enter(e, b);
-    if (priv === undefined || jit.hart.priv === priv) n += k;
-    return k;
-  };
-  return () => n;
-}
 
 /** A loop of 20,000 passes, in U-mode or M-mode, with the translation credit spent at the start. */
 function loopWithCreditSpent(

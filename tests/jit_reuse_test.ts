@@ -15,6 +15,7 @@ import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
 import { enterSv39, pte } from "./support/sv39.ts";
+import { countTranslated } from "./support/count_translated.ts";
 
 const ROOT = 0x20000, L1 = 0x21000, L0 = 0x22000;
 /** The code page's RAM offset (the next page holds an instruction's upper half). */
@@ -159,20 +160,18 @@ function run(second: number, mode: "off" | "on" | "check", slice = 1000) {
   const jit = mode === "off" ? null : new Jit(h, h.mem, mode === "check");
   jit?.setHotThreshold(0);
   const lockstep = mode === "check" ? new Lockstep(jit!) : null;
-  let translated = 0;
-  if (jit) {
-    const enter = jit.runRegion;
-    jit.runRegion = (e, b) => {
-      const k = enter(e, b);
-      translated += k;
-      return k;
-    };
-  }
+  const translated = jit === null ? () => 0 : countTranslated(jit);
   let total = 0;
   while (total < 1_000_000 && !h.waiting) {
     total += Math.max(1, jit ? jit.run(slice) : h.run(slice));
   }
-  return { figures: outcome(h), stats: jit?.stats, translated, total, checked: lockstep?.checked };
+  return {
+    figures: outcome(h),
+    stats: jit?.stats,
+    translated: translated(),
+    total,
+    checked: lockstep?.checked,
+  };
 }
 
 const at = (va: number) => BigInt.asUintN(64, BigInt(va + FN));

@@ -14,6 +14,7 @@ import { Machine } from "../board/machine.ts";
 import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
+import { countTranslated } from "./support/count_translated.ts";
 import { defaultMachine } from "./support/boot.ts";
 import { join } from "node:path";
 import { cacheDir } from "../backends/image/image_cache.ts";
@@ -338,17 +339,11 @@ Deno.test("jit: a short function whose caller stays interpreted is kept translat
   program[1025] = E.jalr(0, 1, 0); // ret
   const h = bareHart(program);
   const jit = translating(h);
-  let translated = 0;
-  const run = jit.runRegion;
-  jit.runRegion = (e, b) => {
-    const k = run(e, b);
-    translated += k;
-    return k;
-  };
+  const translated = countTranslated(jit);
   runJit(h, jit);
   assert.equal(u64(h, 3), 1800n);
   assert.equal(jit.stats.dropped, 0);
-  assert.ok(translated >= 1000, `${translated} instructions translated`);
+  assert.ok(translated() >= 1000, `${translated()} instructions translated`);
 });
 
 Deno.test("jit: two hot pcs sharing a slot of the entry table are each translated once", () => {
@@ -416,15 +411,7 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
   ];
   const outcome = (mode: Mode) => {
     const { h, jit, lockstep } = inMode(program, mode);
-    let translatedInsns = 0;
-    if (jit) {
-      const run = jit.runRegion;
-      jit.runRegion = (e, b) => {
-        const k = run(e, b);
-        translatedInsns += k;
-        return k;
-      };
-    }
+    const translatedInsns = jit ? countTranslated(jit) : () => 0;
     const total = runJit(h, jit);
     return {
       regs: [4, 6, 10, 11, 12, 13, 14, 15].map((r) => u64(h, r)),
@@ -432,7 +419,7 @@ Deno.test("jit: LR/SC, AMOs, CSR accesses and ECALL/MRET stay in translated code
       data8: h.mem.view.getBigUint64(8200, true),
       instret: h.instret,
       reservation: h.reservation,
-      share: translatedInsns / total,
+      share: translatedInsns() / total,
       checked: lockstep?.checked ?? 0,
     };
   };
@@ -546,14 +533,9 @@ function pageEndLoop(head: number): number[] {
 
 /** Runs `jit` on `h` to its WFI; returns the instructions executed and those run translated. */
 function runCountingTranslated(h: Hart, jit: Jit): { total: number; translated: number } {
-  let translated = 0;
-  jit.runRegion = (e, b) => {
-    const k = jit.enter(e, b);
-    translated += k;
-    return k;
-  };
+  const translated = countTranslated(jit);
   const total = runJit(h, jit);
-  return { total, translated };
+  return { total, translated: translated() };
 }
 
 Deno.test("jit: a loop with an instruction across a page's end runs translated on both pages", () => {
