@@ -46,7 +46,7 @@ import {
 import { FP_DIRTY } from "./codegen_fp.ts";
 import { ByteWriter, type FuncDef, I32, I64, writeModule } from "./wasm.ts";
 import { secondWayHelpers } from "./second_way.ts";
-import { bodyHash, CompiledBodies } from "./reuse.ts";
+import { bodyHash, CompiledBodies, sameBytes } from "./reuse.ts";
 
 /** Jump-target counters and the entry cache: direct-mapped by (pc >>> 1). */
 const TABLE_SIZE = 1 << 16;
@@ -548,8 +548,8 @@ export class Jit {
   private recheck(r: Region): boolean {
     const p = r.plan;
     const now = this.mem.u8.subarray(p.pageBuf + p.lo, p.pageBuf + p.hi);
-    let same = p.crossBuf < 0 || this.mem.u16[p.crossBuf >> 1] === r.crossSrc;
-    for (let k = 0; k < now.length && same; k++) same = now[k] === r.src[k];
+    const same = (p.crossBuf < 0 || this.mem.u16[p.crossBuf >> 1] === r.crossSrc) &&
+      sameBytes(now, r.src);
     if (!same) {
       r.valid = false;
       return false;
@@ -706,7 +706,7 @@ export class Jit {
   private compileFns(variants: [RegionPlan, Set<number> | null][]) {
     const t0 = performance.now();
     const funcs: FuncDef[] = [{ type: T_MULHU, locals: [[7, I64]], body: MULHU_BODY }];
-    const fresh: { k: number; body: Uint8Array; key: number }[] = [];
+    const fresh: { k: number; body: Uint8Array; key: number; entries: Set<number> }[] = [];
     const fns: { fn: RegionFn; slot: number; wasmBytes: number; entries: Set<number> }[] = [];
     variants.forEach(([plan, flatExits], k) => {
       const body = this.emitter.emit(plan, flatExits), entries = this.emitter.entries;
@@ -721,7 +721,7 @@ export class Jit {
         return;
       }
       const index = fresh.length;
-      fresh.push({ k, body, key });
+      fresh.push({ k, body, key, entries });
       // The function's page address is global `index` of the module: one byte where the body
       // names it (a LEB128 index under 128; a module holds at most BATCH regions).
       const own = body.slice();
@@ -735,18 +735,17 @@ export class Jit {
         // The page's virtual address (and `f` for the flat variant) names it in profiles.
         name: `p${plan.pageVa.toString(16)}${flatExits === null ? "" : "f"}`,
       });
-      fns[k] = { fn: null!, slot: -1, wasmBytes: 0, entries };
     });
     if (fresh.length > 0) {
       const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs, fresh.length);
       const module = new WebAssembly.Module(bytes);
       const instance = this.instantiate(module, fresh.map(({ k }) => variants[k][0].pageVa));
       const bodyBytes = funcs.reduce((sum, f) => sum + f.body.length, 0);
-      fresh.forEach(({ k, body, key }, index) => {
+      fresh.forEach(({ k, body, key, entries }, index) => {
         const fn = instance.exports[`r${index}`] as RegionFn;
         // The module's bytes, shared out by body size, count against the cache bound.
         const share = Math.ceil(bytes.length * funcs[index + 1].body.length / bodyBytes);
-        fns[k] = { fn, slot: this.place(fn), wasmBytes: share, entries: fns[k].entries };
+        fns[k] = { fn, slot: this.place(fn), wasmBytes: share, entries };
         this.reuse.add(key, { module, index, globals: fresh.length, body }, share);
         const plan = variants[k][0];
         for (const root of plan.roots) this.reuse.root(plan.pageBuf + (root - plan.pageVa));
