@@ -50,21 +50,23 @@ function pageOf(va: number): number[] {
  * `second`, patches the function through the gigapage and runs FENCE.I, calls
  * it 3 times more at `second`, then once more there ending in a load page
  * fault. The M-mode handler adds each ECALL's mepc to x29 and returns past
- * it; any other trap ends in its WFI.
+ * it; any other trap ends in its WFI. With `user`, all of it runs in U-mode
+ * (the pages are user pages): as a process's code does.
  */
-function machine(second: number): Hart {
+function machine(second: number, user = false): Hart {
   const h = bareHart([], 8 << 20);
   const v = h.mem.view;
   const put = (off: number, words: number[]) =>
     words.forEach((w, i) => v.setUint32(off + i * 4, w, true));
-  v.setBigUint64(ROOT, pte(RAM_BASE, 0xcf), true); // VA 0: a gigapage of RAM, V R W X A D
+  const u = user ? 0x10 : 0;
+  v.setBigUint64(ROOT, pte(RAM_BASE, 0xcf | u), true); // VA 0: a gigapage of RAM, V R W X (U) A D
   v.setBigUint64(ROOT + 8, pte(RAM_BASE + L1, 0x01), true);
   v.setBigUint64(ROOT + 256 * 8, pte(RAM_BASE + L1, 0x01), true);
   v.setBigUint64(L1, pte(RAM_BASE + L0, 0x01), true);
   for (const va of [VA_A, VA_B]) {
     const i = ((va + 0x4000000000) / 4096) & 511;
-    v.setBigUint64(L0 + i * 8, pte(RAM_BASE + CODE, 0x4b), true); // V R X A
-    v.setBigUint64(L0 + (i + 1) * 8, pte(RAM_BASE + CODE + 0x1000, 0x4b), true);
+    v.setBigUint64(L0 + i * 8, pte(RAM_BASE + CODE, 0x4b | u), true); // V R X (U) A
+    v.setBigUint64(L0 + (i + 1) * 8, pte(RAM_BASE + CODE + 0x1000, 0x4b | u), true);
   }
   put(0, [
     E.addi(7, 0, 1),
@@ -72,11 +74,11 @@ function machine(second: number): Hart {
     E.lui(8, HANDLER >>> 12),
     E.add(7, 7, 8),
     E.csrrw(0, 0x305, 7), // mtvec
-    ...enterSv39(ROOT, 0x1000),
+    ...enterSv39(ROOT, 0x1000, user),
   ]);
   put(HANDLER, [
     E.csrrs(28, 0x342, 0), // mcause
-    E.addi(30, 0, 9),
+    E.addi(30, 0, user ? 8 : 9), // an ECALL from U- or S-mode
     bne(28, 30, 24),
     E.csrrs(28, 0x341, 0), // mepc
     E.add(29, 29, 28),
@@ -155,8 +157,8 @@ function outcome(h: Hart) {
 }
 
 /** Runs to WFI in slices of `slice` instructions, translated (threshold 0) unless `mode` is off. */
-function run(second: number, mode: "off" | "on" | "check", slice = 1000) {
-  const h = machine(second);
+function run(second: number, mode: "off" | "on" | "check", slice = 1000, user = false) {
+  const h = machine(second, user);
   const jit = mode === "off" ? null : new Jit(h, h.mem, mode === "check");
   jit?.setHotThreshold(0);
   const lockstep = mode === "check" ? new Lockstep(jit!) : null;
@@ -177,7 +179,11 @@ function run(second: number, mode: "off" | "on" | "check", slice = 1000) {
 const at = (va: number) => BigInt.asUintN(64, BigInt(va + FN));
 
 Deno.test("jit reuse: code compiled at one address runs at another from the same module, as interpreted", () => {
-  const want = run(VA_B, "off").figures;
+  for (const user of [false, true]) check(user);
+});
+
+function check(user: boolean) {
+  const want = run(VA_B, "off", 1000, user).figures;
   assert.ok(want.waiting, "the program ran to its end");
   // What the interpreter gives: 23 calls at the second address, 20 at the first.
   const wrap = (n: bigint) => BigInt.asUintN(64, n);
@@ -193,22 +199,24 @@ Deno.test("jit reuse: code compiled at one address runs at another from the same
   assert.equal(want.mepc, at(VA_B) + 0x24n, "at the load, at the second address");
   assert.equal(want.mtval, 0xffffffff80000000n);
   for (const slice of [1000, 7]) { // 7: budget exits inside the function's loop
-    const { figures, stats, translated, total } = run(VA_B, "on", slice);
-    assert.deepEqual(figures, want, `translated, slices of ${slice}`);
+    const { figures, stats, translated, total } = run(VA_B, "on", slice, user);
+    assert.deepEqual(figures, want, `translated, slices of ${slice}, user ${user}`);
     assert.ok(translated > 0.9 * total, `${translated} of ${total} instructions ran translated`);
     // As many compiled as when both loops call the first address: the second address's
     // regions come from the first's modules.
-    const one = run(VA_A, "on", slice).stats!;
+    const one = run(VA_A, "on", slice, user).stats!;
     assert.ok(stats!.reused > 0, "a region at the second address ran a body compiled before");
     assert.equal(stats!.modules, one.modules, `${stats!.modules} modules, ${one.modules} at one`);
   }
-});
+}
 
 Deno.test("jit reuse: the lockstep checker finds no difference at the second address", () => {
-  const want = run(VA_B, "off").figures;
-  const got = run(VA_B, "check");
-  assert.deepEqual(got.figures, want);
-  assert.ok(got.checked! > 100, `${got.checked} runs checked`);
+  for (const user of [false, true]) {
+    const want = run(VA_B, "off", 1000, user).figures;
+    const got = run(VA_B, "check", 1000, user);
+    assert.deepEqual(got.figures, want);
+    assert.ok(got.checked! > 100, `${got.checked} runs checked`);
+  }
 });
 
 Deno.test("jit reuse: with the translation credit spent, code compiled before at another address is translated still", () => {

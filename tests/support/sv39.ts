@@ -7,9 +7,10 @@ export const pte = (pa: number, flags: number) => BigInt(pa / 4096) << 10n | Big
 
 /**
  * M-mode code that sets satp to Sv39 with its root table at RAM + `root` and
- * mrets to S-mode at VA `entry` (a page below 2 GiB); it uses x2-x5.
+ * mrets to S-mode (U-mode with `user`) at VA `entry` (a page below 2 GiB); it
+ * uses x2-x5.
  */
-export function enterSv39(root: number, entry: number): number[] {
+export function enterSv39(root: number, entry: number, user = false): number[] {
   return [
     E.addi(2, 0, 8),
     E.slli(2, 2, 60),
@@ -18,8 +19,8 @@ export function enterSv39(root: number, entry: number): number[] {
     E.srli(3, 3, 44),
     E.R(0, 3, 2, 6, 2, 0x33), // or x2, x2, x3: satp = Sv39 | root
     E.csrrw(0, 0x180, 2),
-    E.addi(4, 0, 0x400),
-    E.add(4, 4, 4), // MPP = S
+    E.addi(4, 0, user ? 0 : 0x400),
+    E.add(4, 4, 4), // MPP = S, or U
     E.csrrs(0, 0x300, 4),
     E.lui(5, entry >>> 12),
     E.csrrw(0, 0x341, 5), // mepc
