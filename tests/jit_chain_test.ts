@@ -50,3 +50,40 @@ Deno.test("jit chain: a call and its return whose pcs share a chain record both 
   // A region entered from the run loop once a slice (~5 slices) and at first; chained otherwise.
   assert.ok(entries < 50, `${entries} entries from the run loop for 1,000 passes`);
 });
+
+Deno.test("jit chain: a page's regions merged anew keep the other pages' chain records", () => {
+  // Each pass of the loop at RAM + 0x1000 calls f (page 0x2000) and then the next of 16
+  // functions on page 0x3000: each new one's pc is merged into that page's region, which
+  // drops the region before it; the loop's call to f and the returns must still chain.
+  const h = bareHart([], 1 << 20);
+  const put = (off: number, words: number[]) =>
+    words.forEach((w, i) => h.mem.view.setUint32(off + i * 4, w, true));
+  put(0, [E.jal(0, 0x1000)]);
+  put(0x1000, [
+    E.addi(5, 0, 16),
+    E.auipc(13, 2),
+    E.addi(13, 13, -4), // x13 = RAM + 0x3000
+    E.jal(1, 0x2000 - 0x100c), // 0x100c: f
+    jalr(1, 13, 0), // 0x1010: the pass's function on page 0x3000
+    E.addi(13, 13, 16),
+    E.addi(5, 5, -1),
+    bne(5, 0, -16), // -> 0x100c
+    E.wfi(),
+  ]);
+  put(0x2000, [E.addi(6, 6, 1), jalr(0, 1, 0)]);
+  for (let k = 0; k < 16; k++) put(0x3000 + 16 * k, [E.addi(9, 9, k + 1), jalr(0, 1, 0)]);
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(0);
+  let entries = 0;
+  jit.runRegion = (e, budget) => {
+    entries++;
+    return jit.enter(e, budget);
+  };
+  for (let n = 0; n < 100_000 && !h.waiting;) n += Math.max(1, jit.run(100_000));
+  assert.ok(h.waiting, "the loop ended");
+  assert.equal(u64(h, 6), 16n, "f ran at every pass");
+  assert.equal(u64(h, 9), 136n, "each function of the third page ran once");
+  // One entry from the run loop for each new function (its pc had no translation yet) and a
+  // few at the start; with the chain cache cleared at each merge, ~58 (every call and return).
+  assert.ok(entries <= 24, `${entries} entries from the run loop for 16 passes`);
+});

@@ -457,7 +457,7 @@ export class Jit {
     if (r.retired < MIN_RUN * r.runs) {
       r.valid = false;
       this.forgetEntries(r);
-      this.clearChain();
+      this.forgetChains(r);
       for (const i of r.entries) this.hot[(r.plan.blocks[i].pc >>> 1) & (TABLE_SIZE - 1)] = NEVER;
       this.stats.dropped++;
     }
@@ -532,13 +532,42 @@ export class Jit {
     return c[a] === 1 || !this.live(c, a) ? a : b; // 1: no record (clearChain)
   }
 
-  /** Whether the chain record at `at` names a pc that has a valid translation now. */
+  /**
+   * Whether the chain record at `at` names a pc that has a valid translation
+   * now, and in U-mode, for a user pc, whose page the fetch TLB maps: one it
+   * does not is most likely a process's that has gone (its regions stay until
+   * a flush), and its record goes first.
+   */
   private live(c: Int32Array, at: number): boolean {
-    const e = this.byPc.get(c[at + 1] * TWO32 + (c[at] >>> 0));
-    return e !== undefined && e.region.valid;
+    const pc = c[at + 1] * TWO32 + (c[at] >>> 0);
+    const e = this.byPc.get(pc);
+    if (e === undefined || !e.region.valid) return false;
+    return this.hart.priv !== PRIV_U || pc < 0 || this.hart.fetchTlb.holds(ACCESS_FETCH, pc, true);
   }
 
-  /** Forgets every chain (a region became invalid). Odd pcs never match. */
+  /**
+   * Forgets the chain records that lead into `r` (dropped: replaced by a
+   * merged region, or on probation), those of its blocks' pcs; the rest stay.
+   * Clearing the whole cache at each such drop sent a Debian dash loop's hot
+   * transitions back through the run loop ~160,000 times a run, more than
+   * every other reason together (docs/speed.md, "calls").
+   */
+  private forgetChains(r: Region): void {
+    const c = this.chain;
+    if (c === null) return;
+    for (const b of r.plan.blocks) {
+      const a = chainIndex(b.pc) * 8, lo = b.pc | 0, hi = Math.floor(b.pc / TWO32);
+      if (c[a] === lo && c[a + 1] === hi && (c[a + 2] === r.slot || c[a + 2] === r.flatSlot)) {
+        c[a] = 1;
+      }
+      const o = a ^ 8;
+      if (c[o] === lo && c[o + 1] === hi && (c[o + 2] === r.slot || c[o + 2] === r.flatSlot)) {
+        c[o] = 1;
+      }
+    }
+  }
+
+  /** Forgets every chain (code changed, FENCE.I, a flush). Odd pcs never match. */
   private clearChain(): void {
     const c = this.chain;
     if (c !== null) { for (let i = 0; i < c.length; i += 8) c[i] = 1; }
@@ -654,7 +683,7 @@ export class Jit {
     if (r.plan.crossBuf >= 0) this.unlist(r.plan.crossBuf >>> 12, r);
     this.stats.cacheBytes -= r.wasmBytes;
     this.regionCount--;
-    this.clearChain();
+    this.forgetChains(r);
   }
 
   /** Makes a compiled region's blocks the entries for their pcs. */
