@@ -7,6 +7,7 @@
  * ~40,000 times a second: docs/speed.md, "ftlb").
  */
 import assert from "node:assert/strict";
+import type { Hart } from "../core/hart.ts";
 import { Jit } from "../core/jit/jit.ts";
 import { chainIndex } from "../core/jit/codegen.ts";
 import { RAM_BASE } from "../core/memory.ts";
@@ -15,6 +16,23 @@ import { bareHart, u64 } from "./support/bare_hart.ts";
 
 const bne = E.branch(1);
 const jalr = (rd: number, rs1: number, imm: number) => E.I(imm, rs1, 0, rd, 0x67);
+
+/**
+ * Runs the hart to its WFI translated at once, in slices of `slice`; returns how many times a
+ * region was entered from the run loop (not chained to).
+ */
+function entriesToWfi(h: Hart, slice: number): number {
+  const jit = new Jit(h, h.mem);
+  jit.setHotThreshold(0);
+  let entries = 0;
+  jit.runRegion = (e, budget) => {
+    entries++;
+    return jit.enter(e, budget);
+  };
+  for (let n = 0; n < 100_000 && !h.waiting;) n += Math.max(1, jit.run(slice));
+  assert.ok(h.waiting, "the loop ended");
+  return entries;
+}
 
 Deno.test("jit chain: a call and its return whose pcs share a chain record both chain", () => {
   // The loop at RAM + 0x1000 calls a function; the return lands at R = RAM + 0x1010. The
@@ -37,15 +55,7 @@ Deno.test("jit chain: a call and its return whose pcs share a chain record both 
     E.wfi(),
   ]);
   put(F, [E.addi(6, 6, 1), jalr(0, 1, 0)]);
-  const jit = new Jit(h, h.mem);
-  jit.setHotThreshold(0);
-  let entries = 0;
-  jit.runRegion = (e, budget) => {
-    entries++;
-    return jit.enter(e, budget);
-  };
-  for (let n = 0; n < 100_000 && !h.waiting;) n += Math.max(1, jit.run(1000));
-  assert.ok(h.waiting, "the loop ended");
+  const entries = entriesToWfi(h, 1000);
   assert.equal(u64(h, 6), 1000n, "the function ran at every pass");
   // A region entered from the run loop once a slice (~5 slices) and at first; chained otherwise.
   assert.ok(entries < 50, `${entries} entries from the run loop for 1,000 passes`);
@@ -72,15 +82,7 @@ Deno.test("jit chain: a page's regions merged anew keep the other pages' chain r
   ]);
   put(0x2000, [E.addi(6, 6, 1), jalr(0, 1, 0)]);
   for (let k = 0; k < 16; k++) put(0x3000 + 16 * k, [E.addi(9, 9, k + 1), jalr(0, 1, 0)]);
-  const jit = new Jit(h, h.mem);
-  jit.setHotThreshold(0);
-  let entries = 0;
-  jit.runRegion = (e, budget) => {
-    entries++;
-    return jit.enter(e, budget);
-  };
-  for (let n = 0; n < 100_000 && !h.waiting;) n += Math.max(1, jit.run(100_000));
-  assert.ok(h.waiting, "the loop ended");
+  const entries = entriesToWfi(h, 100_000);
   assert.equal(u64(h, 6), 16n, "f ran at every pass");
   assert.equal(u64(h, 9), 136n, "each function of the third page ran once");
   // One entry from the run loop for each new function (its pc had no translation yet) and a
