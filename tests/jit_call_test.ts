@@ -8,7 +8,6 @@
  */
 import assert from "node:assert/strict";
 import { Jit } from "../core/jit/jit.ts";
-import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
 import { countTranslated } from "./support/count_translated.ts";
