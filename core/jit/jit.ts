@@ -525,11 +525,10 @@ export class Jit {
    * pc takes the pair's second record.
    */
   private chainRecord(c: Int32Array, pc: number): number {
-    const a = chainIndex(pc) * 8, b = a ^ 8;
-    const lo = pc | 0, hi = Math.floor(pc / TWO32);
-    if (c[a] === lo && c[a + 1] === hi) return a;
-    if (c[b] === lo && c[b + 1] === hi) return b;
-    return c[a] === 1 || !this.live(c, a) ? a : b; // 1: no record (clearChain)
+    const held = recordOf(c, pc);
+    if (held >= 0) return held;
+    const a = chainIndex(pc) * 8;
+    return c[a] === 1 || !this.live(c, a) ? a : a ^ 8; // 1: no record (clearChain)
   }
 
   /**
@@ -556,14 +555,8 @@ export class Jit {
     const c = this.chain;
     if (c === null) return;
     for (const b of r.plan.blocks) {
-      const a = chainIndex(b.pc) * 8, lo = b.pc | 0, hi = Math.floor(b.pc / TWO32);
-      if (c[a] === lo && c[a + 1] === hi && (c[a + 2] === r.slot || c[a + 2] === r.flatSlot)) {
-        c[a] = 1;
-      }
-      const o = a ^ 8;
-      if (c[o] === lo && c[o + 1] === hi && (c[o + 2] === r.slot || c[o + 2] === r.flatSlot)) {
-        c[o] = 1;
-      }
+      const at = recordOf(c, b.pc);
+      if (at >= 0 && (c[at + 2] === r.slot || c[at + 2] === r.flatSlot)) c[at] = 1;
     }
   }
 
@@ -939,6 +932,14 @@ export class Jit {
       if (off >= 0) this.storeLog!(off, 1);
     }
   }
+}
+
+/** Where `pc`'s record is in its pair of the chain cache (chainRecord keeps one), or -1. */
+function recordOf(c: Int32Array, pc: number): number {
+  const a = chainIndex(pc) * 8, lo = pc | 0, hi = Math.floor(pc / TWO32);
+  if (c[a] === lo && c[a + 1] === hi) return a;
+  const b = a ^ 8;
+  return c[b] === lo && c[b + 1] === hi ? b : -1;
 }
 
 /** Type 0 is the regions' (return_call_indirect names it). */

@@ -1,4 +1,4 @@
-/** Sv39 page tables and the M-mode code that enters S-mode under them, for unit tests' programs. */
+/** Sv39 page tables and the M-mode code that enters S- or U-mode under them, for unit tests' programs. */
 import { RAM_BASE } from "../../core/memory.ts";
 import * as E from "../../core/encode.ts";
 
