@@ -791,7 +791,7 @@ export class Hart {
             this.dataTlb.offset,
             hotAt,
             hotMask,
-            this.priv === PRIV_U ? this.jitUserStep : 1,
+            this.priv === PRIV_U ? this.jitUserStep : this.jitKernelStep,
             rvcAt,
             this.reservation === this.reservation ? this.reservation : -1, // NaN: none
             this.priv,
@@ -1290,8 +1290,10 @@ export class Hart {
    * counting up from minus the threshold; null when it is off.
    */
   jitHot: Int32Array | null = null;
-  /** What a jump in U-mode adds to its target's counter (a jump elsewhere adds 1). */
+  /** What a jump in U-mode adds to its target's counter. */
   jitUserStep = 1;
+  /** What a jump in S- or M-mode adds (the TypeScript loop's add at least KERNEL_SLOW_STEP). */
+  jitKernelStep = 1;
   /** Set when run() stopped at a hot jump target so the translator can take over. */
   jitExit = false;
   /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */
@@ -1308,7 +1310,10 @@ export class Hart {
     const i = (target >>> 1) & (hot.length - 1);
     const c = hot[i];
     if (c < 0) {
-      hot[i] = Math.min(0, c + (this.priv === PRIV_U ? this.jitUserStep : KERNEL_SLOW_STEP));
+      const step = this.priv === PRIV_U
+        ? this.jitUserStep
+        : Math.max(KERNEL_SLOW_STEP, this.jitKernelStep);
+      hot[i] = Math.min(0, c + step);
       return false;
     }
     this.jitExit = true;

@@ -62,6 +62,22 @@ const HOT_THRESHOLD = 200000;
  */
 const USER_STEP = 100;
 /**
+ * Past the machine's start (its first KERNEL_START instructions: firmware and
+ * kernel boot, whose per-page loops run once), kernel code gets hot this many
+ * times sooner, after 20,000 jumps, if they come within one AGE_WINDOW: a
+ * disk or 9P transfer runs the kernel's per-page paths (page cache, allocator,
+ * copies) once a 4 KiB page, 32,768 times for 128 MiB, in 160-410 M
+ * instructions, and at 200,000 they stayed interpreted for five transfers or
+ * more. A long program's occasional system calls and timer ticks do not come
+ * that often; translated before, they left their regions for cold kernel
+ * code far more often (gzip on Debian ran up to 1.7 times longer for several
+ * runs; docs/speed.md, "kernel step, session 22").
+ */
+const KERNEL_STEP = 10;
+const KERNEL_START = 100_000_000;
+/** Counters not yet hot start again every AGE_WINDOW instructions once past KERNEL_START. */
+const AGE_WINDOW = 400_000_000;
+/**
  * Hot entries compiled together as one module (one compile and one instance
  * for several regions): the batch is compiled when full or at the next slice.
  */
@@ -339,6 +355,7 @@ export class Jit {
       if (across && k !== 0 && !h.endSlice && !h.waiting) continue;
       if (!h.jitExit) break;
     }
+    if ((this.untilAging -= n) <= 0) this.age();
     // The lead stops at twice the bound: a program after a long-running one takes over soon.
     const cap = 2 * this.longRunning;
     if (h.satp === this.runSatp) this.runLength = Math.min(this.runLength + n, cap);
@@ -347,6 +364,20 @@ export class Jit {
       this.runLength = n;
     }
     return n;
+  }
+
+  /**
+   * Past the machine's start: kernel jumps count KERNEL_STEP, and every counter
+   * not yet hot starts again, so what gets hot is what comes often.
+   */
+  private age(): void {
+    this.untilAging += this.ageWindow;
+    this.hart.jitKernelStep = KERNEL_STEP;
+    const hot = this.hot, floor = -this.threshold;
+    for (let i = 0; i < hot.length; i++) {
+      const c = hot[i];
+      if (c > floor && c < 0) hot[i] = floor;
+    }
   }
 
   /** Whether pcs the budget would turn away are translated now: U-mode code of a long-running program. */
@@ -362,12 +393,19 @@ export class Jit {
    */
   setHotThreshold(jumps: number, batch = jumps === 0 ? 1 : BATCH, budgeted = jumps !== 0): void {
     this.hot.fill(-jumps);
+    this.threshold = jumps;
     this.batchSize = batch;
     this.budgeted = budgeted;
   }
 
   /** False when every hot pc must be translated at once (tests: threshold 0). */
   private budgeted = true;
+  /** Jumps to a target before it is translated (setHotThreshold). */
+  private threshold = HOT_THRESHOLD;
+  /** Instructions run() has still to run before the counters age (the machine's start first); tests set it. */
+  untilAging = KERNEL_START;
+  /** AGE_WINDOW, for tests. */
+  ageWindow = AGE_WINDOW;
 
   /** How run() executes a region (the lockstep checker puts its own here). */
   runRegion: (e: Entry, budget: number) => number = (e, budget) => this.enter(e, budget);
@@ -486,7 +524,10 @@ export class Jit {
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
       const h = this.hart;
-      this.hot[i] = h.priv === PRIV_U ? Math.min(0, this.hot[i] + h.jitUserStep) : this.hot[i] + 1;
+      this.hot[i] = Math.min(
+        0,
+        this.hot[i] + (h.priv === PRIV_U ? h.jitUserStep : h.jitKernelStep),
+      );
       return null;
     }
     if (this.hot[i] === 0) {
