@@ -20,6 +20,7 @@ const TRANSIENT = new Set([
   "haltRequested",
   "jitExit",
   "jitHot",
+  "jitKernelStep",
   "codePages",
   "sliceNow",
   "sliceCredited",
