@@ -598,24 +598,66 @@ export class RegionEmitter {
     this.w.byte(Op.br);
     this.w.u32(this.depth - targetDepth);
   }
+  /**
+   * A register that lives in memory is read from there once a block: its local
+   * (unused otherwise) keeps the value for the rest of the block, and a write
+   * goes to the local alone until the block's last instruction or a way out
+   * (exit) stores it. Only straight-line code at the block's own depth caches:
+   * inside a nested if, a read of an uncached register loads and a write
+   * stores through (the other arm would not have the local's value).
+   */
+  private cached = new Set<number>();
+  private dirty = new Set<number>();
+  private blockDepth = -1;
+  /** Whether a write stores through (the block's last instruction: a jump follows). */
+  private writeThrough = true;
   get(r: number): void {
     if (r === 0) this.i64(0);
-    else if (this.inMemory.has(r)) (this.i32(0), this.mem(Op.i64_load, 3, r * 8));
-    else this.local(Op.local_get, regLocal(r));
+    else if (this.inMemory.has(r)) {
+      if (this.cached.has(r)) this.local(Op.local_get, regLocal(r));
+      else {
+        this.i32(0);
+        this.mem(Op.i64_load, 3, r * 8);
+        if (this.depth === this.blockDepth) {
+          this.local(Op.local_tee, regLocal(r));
+          this.cached.add(r);
+        }
+      }
+    } else this.local(Op.local_get, regLocal(r));
   }
   set(r: number): void {
     if (r === 0) this.op(Op.drop);
     else if (this.inMemory.has(r)) {
-      // Its local, unused otherwise, holds the value while the address goes first.
       this.local(Op.local_set, regLocal(r));
+      if (this.depth === this.blockDepth && !this.writeThrough) {
+        this.cached.add(r);
+        this.dirty.add(r);
+        return;
+      }
       this.i32(0);
       this.local(Op.local_get, regLocal(r));
       this.mem(Op.i64_store, 3, r * 8);
     } else this.local(Op.local_set, regLocal(r));
   }
+  /** Stores the registers written in this block so far (a way out: they stay dirty on the others). */
+  private storeDirty(): void {
+    for (const r of this.dirty) {
+      this.i32(0);
+      this.local(Op.local_get, regLocal(r));
+      this.mem(Op.i64_store, 3, r * 8);
+    }
+  }
+  /** Forgets the block's cache: the next block may be reached from elsewhere. */
+  private uncache(): void {
+    this.cached.clear();
+    this.dirty.clear();
+    this.blockDepth = -1;
+    this.writeThrough = true;
+  }
 
   /** Leaves the region with pc = `pc` after `retiredInBlock` instructions of this block. */
   exit(pc: number, retiredInBlock: number, status: number): void {
+    this.storeDirty();
     const dropped = this.cur.insns.length - retiredInBlock;
     if (dropped !== 0) {
       this.local(Op.local_get, L_N);
@@ -700,11 +742,20 @@ export class RegionEmitter {
     this.i32(len);
     this.op(Op.i32_add);
     this.local(Op.local_set, L_N);
+    this.blockDepth = this.depth;
+    this.writeThrough = false;
     for (let k = 0; k < len; k++) {
       const i = b.insns[k];
+      if (k === len - 1) {
+        // What follows may leave the block: the registers go to memory first.
+        this.storeDirty();
+        this.dirty.clear();
+        this.writeThrough = true;
+      }
       if (i.pc - this.plan.pageVa + i.len > 4096) this.crossGuard(i, k);
       this.insn(i, k);
     }
+    this.uncache();
     const op = last.insn & 0x7f;
     if (op !== 0x6f && op !== 0x67 && !systemExit(last.insn)) this.goTo(b.next, fallThrough);
     if (selfLoop) {
