@@ -742,6 +742,7 @@ export class RegionEmitter {
     this.i32(len);
     this.op(Op.i32_add);
     this.local(Op.local_set, L_N);
+    this.uncache(); // also after an emit that threw (a plan codegen refused) mid-block
     this.blockDepth = this.depth;
     this.writeThrough = false;
     for (let k = 0; k < len; k++) {
