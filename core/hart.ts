@@ -791,7 +791,7 @@ export class Hart {
             this.dataTlb.offset,
             hotAt,
             hotMask,
-            this.priv === PRIV_U ? this.jitUserStep : this.jitKernelStep,
+            this.jitStep(),
             rvcAt,
             this.reservation === this.reservation ? this.reservation : -1, // NaN: none
             this.priv,
@@ -1294,6 +1294,10 @@ export class Hart {
   jitUserStep = 1;
   /** What a jump in S- or M-mode adds (the TypeScript loop's add at least KERNEL_SLOW_STEP). */
   jitKernelStep = 1;
+  /** What a jump at the current privilege adds to its target's counter (the wasm tier's step). */
+  jitStep(): number {
+    return this.priv === PRIV_U ? this.jitUserStep : this.jitKernelStep;
+  }
   /** Set when run() stopped at a hot jump target so the translator can take over. */
   jitExit = false;
   /** Buffer pages (offset >>> 12) holding translated code: never cached for stores. */

@@ -237,6 +237,7 @@ export class RegionEmitter {
     this.hints = [];
     this.globalAt = [];
     this.fp.reset();
+    this.uncache(); // an emit that threw (a plan codegen refused) may have stopped mid-block
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
     const blocks = plan.blocks, k = blocks.length;
     const shape: Structure = flatExits === null ? structure(blocks, plan.roots) : {
@@ -742,7 +743,6 @@ export class RegionEmitter {
     this.i32(len);
     this.op(Op.i32_add);
     this.local(Op.local_set, L_N);
-    this.uncache(); // also after an emit that threw (a plan codegen refused) mid-block
     this.blockDepth = this.depth;
     this.writeThrough = false;
     for (let k = 0; k < len; k++) {

@@ -523,11 +523,7 @@ export class Jit {
     }
     // Region exits count as jumps too: code reached only from translated code gets hot.
     if (this.hot[i] < 0) {
-      const h = this.hart;
-      this.hot[i] = Math.min(
-        0,
-        this.hot[i] + (h.priv === PRIV_U ? h.jitUserStep : h.jitKernelStep),
-      );
+      this.hot[i] = Math.min(0, this.hot[i] + this.hart.jitStep());
       return null;
     }
     if (this.hot[i] === 0) {
