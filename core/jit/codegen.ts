@@ -245,23 +245,9 @@ export class RegionEmitter {
       loopsOf: blocks.map(() => []),
       sideTargets: new Set(),
     };
-    const used = new Set<number>(), written = new Set<number>();
-    for (const b of plan.blocks) {
-      for (const i of b.insns) registersOf(i.insn, used, written);
-    }
-    used.delete(0);
-    written.delete(0);
-    // Registers no tight loop uses live in memory; only the others are locals, loaded here and
-    // stored when the region leaves.
-    const inLoops = this.tightLoopRegisters(shape.units);
-    this.inMemory = new Set([...used].filter((r) => !inLoops.has(r)));
-    for (const r of this.inMemory) used.delete(r), written.delete(r);
-    for (const r of used) {
-      this.op(Op.i32_const);
-      w.sleb(0);
-      this.mem(Op.i64_load, 3, r * 8);
-      this.local(Op.local_set, regLocal(r));
-    }
+    // Registers live in memory, but inside a tight loop in locals (loopScopes).
+    this.scope = null;
+    this.loopScopes(shape.units);
     this.local(Op.local_get, P_ENTRY);
     this.local(Op.local_tee, L_BLK);
     this.local(Op.local_set, L_SEL);
@@ -310,12 +296,6 @@ export class RegionEmitter {
     this.emitUnits(units);
     this.close(); // loop
     this.close(); // $out
-    for (const r of written) {
-      this.op(Op.i32_const);
-      w.sleb(0);
-      this.local(Op.local_get, regLocal(r));
-      this.mem(Op.i64_store, 3, r * 8);
-    }
     if (this.chainAt >= 0) this.chain();
     this.op(Op.i32_const);
     w.sleb(0);
@@ -330,41 +310,77 @@ export class RegionEmitter {
   }
 
   private next: (i: number) => number = () => NaN;
-  /** Registers read and written in memory in this region, not in locals (tightLoopRegisters). */
-  private inMemory = new Set<number>();
 
   /**
-   * The registers used in the region's tight loops: loops no pass through which
-   * can leave the region (no jump out of it, no indirect jump, no system
-   * instruction that ends it), and blocks that branch to themselves. Only
-   * these gain from living in locals: the region loads each local on entry
-   * and stores each written one on leaving, and a shell's regions, entered
-   * and left every ~20 instructions by calls and returns between pages,
-   * spent more on that than their code saved (docs/speed.md, "transitions, 2026-12-07,
-   * session 16").
+   * The region's tight loops: loops no pass through which can leave the region
+   * (no jump out of it, no indirect jump, no system instruction that ends it),
+   * outermost first, and blocks that branch to themselves outside them, by
+   * their first block. Inside one, the registers it uses live in locals: loaded
+   * where the loop is entered (every way in passes the point before its
+   * `loop`), stored on every way out of it. Elsewhere a register is read from
+   * memory once a block (get). A region whose every entry loaded its loops'
+   * registers and whose every exit stored them spent ~50 loads and stores a
+   * transition in a shell's regions, entered and left every ~20 instructions
+   * (docs/speed.md, "scopes, 2026-12-07, session 23").
    */
-  private tightLoopRegisters(units: Unit[]): Set<number> {
-    const regs = new Set<number>(), blocks = this.plan.blocks;
-    const mark = (b: Block) => {
-      for (const i of b.insns) registersOf(i.insn, regs, regs);
-    };
+  private loopScopes(units: Unit[]): void {
+    const blocks = this.plan.blocks;
+    this.scopes.clear();
     const leaves = (b: Block) => {
       const last = b.insns[b.insns.length - 1], target = directTarget(last);
       return (last.insn & 0x7f) === 0x67 || systemExit(last.insn) ||
         (target !== null && !this.blockIndex.has(target));
     };
+    const add = (h: number, t: number) => {
+      const regs = new Set<number>(), written = new Set<number>();
+      for (let j = h; j <= t; j++) {
+        for (const i of blocks[j].insns) registersOf(i.insn, regs, written);
+      }
+      regs.delete(0);
+      written.delete(0);
+      this.scopes.set(h, { h, t, regs, written });
+    };
     const walk = (list: Unit[]) => {
       for (const u of list) {
-        if (u.inner === null) continue;
+        if (u.inner === null) {
+          if (directTarget(blocks[u.h].insns[blocks[u.h].insns.length - 1]) === blocks[u.h].pc) {
+            add(u.h, u.h);
+          }
+          continue;
+        }
         let tight = true;
         for (let j = u.h; j <= u.t && tight; j++) tight = !leaves(blocks[j]);
-        if (tight) { for (let j = u.h; j <= u.t; j++) mark(blocks[j]); }
+        if (tight) add(u.h, u.t);
         else walk(u.inner);
       }
     };
     walk(units);
-    for (const b of blocks) if (directTarget(b.insns[b.insns.length - 1]) === b.pc) mark(b);
-    return regs;
+  }
+  /** Tight loops by their first block's index (loopScopes). */
+  private readonly scopes = new Map<number, LoopScope>();
+  /** The tight loop being emitted: its registers are in their locals. */
+  private scope: LoopScope | null = null;
+  /** Before a tight loop's `loop`: its registers into their locals. */
+  private enterScope(s: LoopScope): void {
+    for (const r of s.regs) {
+      this.i32(0);
+      this.mem(Op.i64_load, 3, r * 8);
+      this.local(Op.local_set, regLocal(r));
+    }
+    this.scope = s;
+  }
+  /** On a way out of the tight loop: the registers it writes back to memory. */
+  private storeScope(): void {
+    for (const r of this.scope!.written) {
+      this.i32(0);
+      this.local(Op.local_get, regLocal(r));
+      this.mem(Op.i64_store, 3, r * 8);
+    }
+  }
+  /** After a tight loop's `end` (reached by falling out of it). */
+  private leaveScope(): void {
+    this.storeScope();
+    this.scope = null;
   }
   private entryIndex: number[] = [];
   private entryPcs: number[] = [];
@@ -485,6 +501,8 @@ export class RegionEmitter {
         continue;
       }
       // A loop over blocks h..t: back edges to h branch to the loop, forward jumps to labels.
+      const scope = this.scope === null ? this.scopes.get(u.h) : undefined;
+      if (scope !== undefined) this.enterScope(scope);
       this.open(Op.loop, VOID);
       const outer = this.loops.get(u.h);
       this.loops.set(u.h, this.depth);
@@ -493,6 +511,7 @@ export class RegionEmitter {
       this.block(u.h, this.blocks[u.h], this.next(u.h));
       this.emitUnits(u.inner);
       this.close();
+      if (scope !== undefined) this.leaveScope();
       if (outer === undefined) this.loops.delete(u.h);
       else this.loops.set(u.h, outer);
     }
@@ -614,7 +633,8 @@ export class RegionEmitter {
   private writeThrough = true;
   get(r: number): void {
     if (r === 0) this.i64(0);
-    else if (this.inMemory.has(r)) {
+    else if (this.scope?.regs.has(r)) this.local(Op.local_get, regLocal(r));
+    else {
       if (this.cached.has(r)) this.local(Op.local_get, regLocal(r));
       else {
         this.i32(0);
@@ -624,11 +644,12 @@ export class RegionEmitter {
           this.cached.add(r);
         }
       }
-    } else this.local(Op.local_get, regLocal(r));
+    }
   }
   set(r: number): void {
     if (r === 0) this.op(Op.drop);
-    else if (this.inMemory.has(r)) {
+    else if (this.scope?.regs.has(r)) this.local(Op.local_set, regLocal(r));
+    else {
       this.local(Op.local_set, regLocal(r));
       if (this.depth === this.blockDepth && !this.writeThrough) {
         this.cached.add(r);
@@ -638,7 +659,7 @@ export class RegionEmitter {
       this.i32(0);
       this.local(Op.local_get, regLocal(r));
       this.mem(Op.i64_store, 3, r * 8);
-    } else this.local(Op.local_set, regLocal(r));
+    }
   }
   /** Stores the registers written in this block so far (a way out: they stay dirty on the others). */
   private storeDirty(): void {
@@ -659,6 +680,7 @@ export class RegionEmitter {
   /** Leaves the region with pc = `pc` after `retiredInBlock` instructions of this block. */
   exit(pc: number, retiredInBlock: number, status: number): void {
     this.storeDirty();
+    if (this.scope !== null) this.storeScope();
     const dropped = this.cur.insns.length - retiredInBlock;
     if (dropped !== 0) {
       this.local(Op.local_get, L_N);
@@ -689,6 +711,9 @@ export class RegionEmitter {
   private jumpToBlock(idx: number, pc: number): void {
     // The budget is checked on backward transfers only: a forward path runs each block once.
     if (idx <= this.curIndex) this.budgetCheck(pc, this.cur.insns.length);
+    // Out of a tight loop, or back through the region's dispatch (which enters loops anew).
+    const scope = this.scope;
+    if (scope !== null && (idx < scope.h || idx > scope.t)) this.storeScope();
     const loop = this.loops.get(idx), label = this.labels.get(idx);
     // The loops the target is inside past their head; the outermost this block is not in.
     const chain = this.shape.loopsOf[idx];
@@ -711,12 +736,14 @@ export class RegionEmitter {
       if (u !== undefined && toLoop !== undefined && u.h > this.curIndex) this.br(toLoop);
       else if (inside >= 0) this.br(this.loops.get(chain[inside].h)!);
       else {
+        if (scope !== null && idx >= scope.h && idx <= scope.t) this.storeScope();
         this.i32(idx);
         this.local(Op.local_set, L_BLK);
         this.br(this.topDepth);
       }
     } else {
       if (!this.entries.has(idx)) throw new Error("codegen: a jump into the middle of a loop");
+      if (scope !== null && idx >= scope.h && idx <= scope.t) this.storeScope();
       this.i32(idx);
       this.local(Op.local_set, L_BLK);
       this.br(this.topDepth);
@@ -734,6 +761,8 @@ export class RegionEmitter {
       this.i32(-1); // arrived: a later pass through the loop's head must not dispatch here again
       this.local(Op.local_set, L_SEL);
     }
+    const scope = selfLoop && this.scope === null ? this.scopes.get(index) : undefined;
+    if (scope !== undefined) this.enterScope(scope);
     if (selfLoop) {
       this.open(Op.loop, VOID);
       this.loops.set(index, this.depth);
@@ -764,6 +793,7 @@ export class RegionEmitter {
       if (outer === undefined) this.loops.delete(index);
       else this.loops.set(index, outer);
     }
+    if (scope !== undefined) this.leaveScope();
   }
 
   /**
@@ -1386,6 +1416,15 @@ export const LOAD_OPS = [
 export const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
 
 /** A block (inner null), or a loop from block h to t whose body after h is `inner`. */
+/** A tight loop over blocks h..t (RegionEmitter.loopScopes). */
+interface LoopScope {
+  h: number;
+  t: number;
+  /** The registers its instructions use; those they write. */
+  regs: Set<number>;
+  written: Set<number>;
+}
+
 interface Unit {
   h: number;
   t: number;
