@@ -13,6 +13,7 @@ import { chainIndex } from "../core/jit/codegen.ts";
 import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
+import { pte } from "./support/sv39.ts";
 
 const bne = E.branch(1);
 const jalr = (rd: number, rs1: number, imm: number) => E.I(imm, rs1, 0, rd, 0x67);
@@ -88,4 +89,83 @@ Deno.test("jit chain: a page's regions merged anew keep the other pages' chain r
   // One entry from the run loop for each new function (its pc had no translation yet) and a
   // few at the start; with the chain cache cleared at each merge, ~58 (every call and return).
   assert.ok(entries <= 24, `${entries} entries from the run loop for 16 passes`);
+});
+
+Deno.test("jit chain: in U-mode a kernel pc's record gives way to a process's call and return", () => {
+  // Three pcs with one chain record pair: K in the kernel's half, the user loop's return site R
+  // and the function F it calls. The kernel calls K first (its record takes one of the pair);
+  // then the U-mode loop calls F 1,000 times. Were K's record kept while user code runs, F's
+  // and R's would take the other record in turn, back through the run loop at every pass.
+  const R = 0x10010;
+  let K = 0x10_0000, F = 0x20_0000;
+  while (chainIndex(K) !== chainIndex(R)) K += 4;
+  while (chainIndex(F) !== chainIndex(R)) F += 4;
+  assert.ok(K < 0x1f_0000 && F < 0x3f_0000, "pcs with the return's hash in RAM");
+  const KERNEL = -0x4000000000; // VA 0xffffffc000000000: the kernel's gigapage of RAM
+  assert.equal(chainIndex(KERNEL + K), chainIndex(R), "the kernel's pc hashes as its low half");
+  const h = bareHart([], 4 << 20);
+  const v = h.mem.view;
+  const put = (off: number, words: number[]) =>
+    words.forEach((w, i) => v.setUint32(off + i * 4, w, true));
+  const ROOT = 0x3f_0000, HANDLER = 0x3000;
+  v.setBigUint64(ROOT, pte(RAM_BASE, 0xdf), true); // VA 0: RAM for U-mode (V R W X U A D)
+  v.setBigUint64(ROOT + 256 * 8, pte(RAM_BASE, 0xcf), true); // the kernel's: no U
+  const hiLo = (x: number) => [(x + 0x800) >>> 12, (x << 20) >> 20];
+  /** x`rd` = the kernel's VA of RAM offset `off`. */
+  const kernelVa = (rd: number, off: number) => [
+    E.addi(rd, 0, -1),
+    E.slli(rd, rd, 38),
+    E.lui(16, hiLo(off)[0]),
+    E.addi(16, 16, hiLo(off)[1]),
+    E.add(rd, rd, 16),
+  ];
+  put(0, [
+    E.addi(7, 0, 1),
+    E.slli(7, 7, 31),
+    E.lui(8, HANDLER >>> 12),
+    E.add(7, 7, 8), // RAM_BASE + HANDLER
+    E.csrrw(0, 0x305, 7), // mtvec: the handler's WFI
+    E.addi(2, 0, 8),
+    E.slli(2, 2, 60),
+    E.lui(3, (RAM_BASE + ROOT) >>> 12),
+    E.slli(3, 3, 32),
+    E.srli(3, 3, 44),
+    E.R(0, 3, 2, 6, 2, 0x33), // satp = Sv39 | root
+    E.csrrw(0, 0x180, 2),
+    E.lui(4, 1),
+    E.addi(4, 4, -0x800), // MPP = S
+    E.csrrs(0, 0x300, 4),
+    ...kernelVa(5, 0x1000),
+    E.csrrw(0, 0x341, 5), // mepc: the kernel's code
+    E.mret(),
+  ]);
+  put(HANDLER, [E.wfi()]);
+  put(0x1000, [ // S-mode, in the kernel's half: calls K 50 times, then enters U-mode at 0x10000
+    ...kernelVa(13, K),
+    E.addi(5, 0, 50),
+    jalr(1, 13, 0),
+    E.addi(5, 5, -1),
+    bne(5, 0, -8),
+    E.lui(5, 0x10),
+    E.csrrw(0, 0x141, 5), // sepc
+    E.addi(6, 0, 0x100),
+    E.csrrc(0, 0x100, 6), // sstatus.SPP = U
+    E.sret(),
+  ]);
+  put(K, [E.addi(20, 20, 1), jalr(0, 1, 0)]);
+  put(0x10000, [
+    E.addi(5, 0, 1000), // 0x10000
+    E.auipc(13, hiLo(F - 0x10004)[0]), // 0x10004: x13 = F
+    E.addi(13, 13, hiLo(F - 0x10004)[1]), // 0x10008
+    jalr(1, 13, 0), // 0x1000c: the call
+    E.addi(5, 5, -1), // 0x10010 = R
+    bne(5, 0, -8),
+    E.ecall(), // to M-mode: the WFI
+  ]);
+  put(F, [E.addi(21, 21, 1), jalr(0, 1, 0)]);
+  const entries = entriesToWfi(h, 1000);
+  assert.equal(u64(h, 20), 50n, "the kernel called K 50 times");
+  assert.equal(u64(h, 21), 1000n, "the process called F 1,000 times");
+  assert.equal(h.mcause, 8n, "the process ended in its ECALL");
+  assert.ok(entries < 60, `${entries} entries from the run loop for 1,050 calls`);
 });

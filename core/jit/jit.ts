@@ -570,15 +570,19 @@ export class Jit {
 
   /**
    * Whether the chain record at `at` names a pc that has a valid translation
-   * now, and in U-mode, for a user pc, whose page the fetch TLB maps: one it
-   * does not is most likely a process's that has gone (its regions stay until
-   * a flush), and its record goes first.
+   * now, and in U-mode, a user pc whose page the fetch TLB maps: one it does
+   * not map is most likely a process's that has gone (its regions stay until a
+   * flush), and a kernel pc's waits for the next trap; either record goes
+   * first. After a Debian boot, kernel records held one of each pair for good,
+   * and two hot pcs of a dash loop took the other in turn: ~200,000 trips
+   * through the run loop in a run (docs/speed.md, "scopes").
    */
   private live(c: Int32Array, at: number): boolean {
     const pc = c[at + 1] * TWO32 + (c[at] >>> 0);
     const e = this.byPc.get(pc);
     if (e === undefined || !e.region.valid) return false;
-    return this.hart.priv !== PRIV_U || pc < 0 || this.hart.fetchTlb.holds(ACCESS_FETCH, pc, true);
+    return this.hart.priv !== PRIV_U ||
+      (pc >= 0 && this.hart.fetchTlb.holds(ACCESS_FETCH, pc, true));
   }
 
   /**
