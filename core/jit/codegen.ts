@@ -1415,7 +1415,6 @@ export const LOAD_OPS = [
 /** A store's wasm op by its funct3 (SB SH SW SD). */
 export const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
 
-/** A block (inner null), or a loop from block h to t whose body after h is `inner`. */
 /** A tight loop over blocks h..t (RegionEmitter.loopScopes). */
 interface LoopScope {
   h: number;
@@ -1425,6 +1424,7 @@ interface LoopScope {
   written: Set<number>;
 }
 
+/** A block (inner null), or a loop from block h to t whose body after h is `inner`. */
 interface Unit {
   h: number;
   t: number;
