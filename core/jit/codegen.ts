@@ -343,9 +343,7 @@ export class RegionEmitter {
     const walk = (list: Unit[]) => {
       for (const u of list) {
         if (u.inner === null) {
-          if (directTarget(blocks[u.h].insns[blocks[u.h].insns.length - 1]) === blocks[u.h].pc) {
-            add(u.h, u.h);
-          }
+          if (branchesToItself(blocks[u.h])) add(u.h, u.h);
           continue;
         }
         let tight = true;
@@ -371,11 +369,7 @@ export class RegionEmitter {
   }
   /** On a way out of the tight loop: the registers it writes back to memory. */
   private storeScope(): void {
-    for (const r of this.scope!.written) {
-      this.i32(0);
-      this.local(Op.local_get, regLocal(r));
-      this.mem(Op.i64_store, 3, r * 8);
-    }
+    this.storeLocals(this.scope!.written);
   }
   /** After a tight loop's `end` (reached by falling out of it). */
   private leaveScope(): void {
@@ -633,16 +627,13 @@ export class RegionEmitter {
   private writeThrough = true;
   get(r: number): void {
     if (r === 0) this.i64(0);
-    else if (this.scope?.regs.has(r)) this.local(Op.local_get, regLocal(r));
+    else if (this.scope?.regs.has(r) || this.cached.has(r)) this.local(Op.local_get, regLocal(r));
     else {
-      if (this.cached.has(r)) this.local(Op.local_get, regLocal(r));
-      else {
-        this.i32(0);
-        this.mem(Op.i64_load, 3, r * 8);
-        if (this.depth === this.blockDepth) {
-          this.local(Op.local_tee, regLocal(r));
-          this.cached.add(r);
-        }
+      this.i32(0);
+      this.mem(Op.i64_load, 3, r * 8);
+      if (this.depth === this.blockDepth) {
+        this.local(Op.local_tee, regLocal(r));
+        this.cached.add(r);
       }
     }
   }
@@ -663,7 +654,11 @@ export class RegionEmitter {
   }
   /** Stores the registers written in this block so far (a way out: they stay dirty on the others). */
   private storeDirty(): void {
-    for (const r of this.dirty) {
+    this.storeLocals(this.dirty);
+  }
+  /** Stores each register's local to its place in memory. */
+  private storeLocals(regs: Set<number>): void {
+    for (const r of regs) {
       this.i32(0);
       this.local(Op.local_get, regLocal(r));
       this.mem(Op.i64_store, 3, r * 8);
@@ -711,9 +706,16 @@ export class RegionEmitter {
   private jumpToBlock(idx: number, pc: number): void {
     // The budget is checked on backward transfers only: a forward path runs each block once.
     if (idx <= this.curIndex) this.budgetCheck(pc, this.cur.insns.length);
-    // Out of a tight loop, or back through the region's dispatch (which enters loops anew).
-    const scope = this.scope;
-    if (scope !== null && (idx < scope.h || idx > scope.t)) this.storeScope();
+    // Out of a tight loop: its registers to memory.
+    const scope = this.scope, leaving = scope !== null && (idx < scope.h || idx > scope.t);
+    if (leaving) this.storeScope();
+    // Back through the region's dispatch, which enters a tight loop anew (enterScope).
+    const redispatch = () => {
+      if (scope !== null && !leaving) this.storeScope();
+      this.i32(idx);
+      this.local(Op.local_set, L_BLK);
+      this.br(this.topDepth);
+    };
     const loop = this.loops.get(idx), label = this.labels.get(idx);
     // The loops the target is inside past their head; the outermost this block is not in.
     const chain = this.shape.loopsOf[idx];
@@ -735,18 +737,10 @@ export class RegionEmitter {
       const inside = into < 0 ? chain.length - 1 : into - 1;
       if (u !== undefined && toLoop !== undefined && u.h > this.curIndex) this.br(toLoop);
       else if (inside >= 0) this.br(this.loops.get(chain[inside].h)!);
-      else {
-        if (scope !== null && idx >= scope.h && idx <= scope.t) this.storeScope();
-        this.i32(idx);
-        this.local(Op.local_set, L_BLK);
-        this.br(this.topDepth);
-      }
+      else redispatch();
     } else {
       if (!this.entries.has(idx)) throw new Error("codegen: a jump into the middle of a loop");
-      if (scope !== null && idx >= scope.h && idx <= scope.t) this.storeScope();
-      this.i32(idx);
-      this.local(Op.local_set, L_BLK);
-      this.br(this.topDepth);
+      redispatch();
     }
   }
 
@@ -755,7 +749,7 @@ export class RegionEmitter {
     this.curIndex = index;
     const len = b.insns.length;
     const last = b.insns[len - 1];
-    const selfLoop = directTarget(last) === b.pc;
+    const selfLoop = branchesToItself(b);
     const outer = this.loops.get(index);
     if (this.shape.sideTargets.has(index)) {
       this.i32(-1); // arrived: a later pass through the loop's head must not dispatch here again
@@ -1414,6 +1408,11 @@ export const LOAD_OPS = [
 ];
 /** A store's wasm op by its funct3 (SB SH SW SD). */
 export const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
+
+/** Whether the block's last instruction jumps to its own start (a loop of one block). */
+function branchesToItself(b: Block): boolean {
+  return directTarget(b.insns[b.insns.length - 1]) === b.pc;
+}
 
 /** A tight loop over blocks h..t (RegionEmitter.loopScopes). */
 interface LoopScope {
