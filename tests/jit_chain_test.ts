@@ -13,7 +13,7 @@ import { chainIndex } from "../core/jit/codegen.ts";
 import { RAM_BASE } from "../core/memory.ts";
 import * as E from "../core/encode.ts";
 import { bareHart, u64 } from "./support/bare_hart.ts";
-import { pte } from "./support/sv39.ts";
+import { enterSv39, pte, UPPER_HALF } from "./support/sv39.ts";
 
 const bne = E.branch(1);
 const jalr = (rd: number, rs1: number, imm: number) => E.I(imm, rs1, 0, rd, 0x67);
@@ -101,7 +101,7 @@ Deno.test("jit chain: in U-mode a kernel pc's record gives way to a process's ca
   while (chainIndex(K) !== chainIndex(R)) K += 4;
   while (chainIndex(F) !== chainIndex(R)) F += 4;
   assert.ok(K < 0x1f_0000 && F < 0x3f_0000, "pcs with the return's hash in RAM");
-  const KERNEL = -0x4000000000; // VA 0xffffffc000000000: the kernel's gigapage of RAM
+  const KERNEL = UPPER_HALF; // the kernel's gigapage of RAM
   assert.equal(chainIndex(KERNEL + K), chainIndex(R), "the kernel's pc hashes as its low half");
   const h = bareHart([], 4 << 20);
   const v = h.mem.view;
@@ -125,19 +125,7 @@ Deno.test("jit chain: in U-mode a kernel pc's record gives way to a process's ca
     E.lui(8, HANDLER >>> 12),
     E.add(7, 7, 8), // RAM_BASE + HANDLER
     E.csrrw(0, 0x305, 7), // mtvec: the handler's WFI
-    E.addi(2, 0, 8),
-    E.slli(2, 2, 60),
-    E.lui(3, (RAM_BASE + ROOT) >>> 12),
-    E.slli(3, 3, 32),
-    E.srli(3, 3, 44),
-    E.R(0, 3, 2, 6, 2, 0x33), // satp = Sv39 | root
-    E.csrrw(0, 0x180, 2),
-    E.lui(4, 1),
-    E.addi(4, 4, -0x800), // MPP = S
-    E.csrrs(0, 0x300, 4),
-    ...kernelVa(5, 0x1000),
-    E.csrrw(0, 0x341, 5), // mepc: the kernel's code
-    E.mret(),
+    ...enterSv39(ROOT, KERNEL + 0x1000), // S-mode, at the kernel's code
   ]);
   put(HANDLER, [E.wfi()]);
   put(0x1000, [ // S-mode, in the kernel's half: calls K 50 times, then enters U-mode at 0x10000
