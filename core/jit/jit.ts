@@ -135,9 +135,12 @@ const MAX_DEBT_MS = 50;
  * turned away, kept returning from translated code to the interpreter
  * (docs/speed.md, "ftlb"). Counted in total instead, Debian's boot took ~14 %
  * longer (long-lived daemons such as systemd would pass a total); counted only
- * in a row, a pipe's reader between slices kept gzip from it.
+ * in a row, a pipe's reader between slices kept gzip from it. A new program
+ * takes the lead after draining the last one's (capped at twice this): at 50 M,
+ * a shell loop's first ~150 M instructions after Debian's boot had 1,237 hot
+ * pcs turned away; at 20 M, 485 (docs/speed.md, "settle").
  */
-const LONG_RUNNING = 50_000_000;
+const LONG_RUNNING = 20_000_000;
 const TWO32 = 4294967296;
 
 type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
