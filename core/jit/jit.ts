@@ -136,9 +136,9 @@ const MAX_DEBT_MS = 50;
  * (docs/speed.md, "ftlb"). Counted in total instead, Debian's boot took ~14 %
  * longer (long-lived daemons such as systemd would pass a total); counted only
  * in a row, a pipe's reader between slices kept gzip from it. A new program
- * takes the lead after draining the last one's (capped at twice this): at 50 M,
- * a shell loop's first ~150 M instructions after Debian's boot had 1,237 hot
- * pcs turned away; at 20 M, 485 (docs/speed.md, "settle").
+ * leads once the last one's lead (capped at twice this) has drained: after
+ * Debian's boot, a shell loop's first run had 1,237 hot pcs turned away at
+ * 50 M, 485 at 20 M (docs/speed.md, "settle").
  */
 const LONG_RUNNING = 20_000_000;
 const TWO32 = 4294967296;
