@@ -49,16 +49,16 @@ export const STATUS_TRAP = 1;
 export const STATUS_STOP = 2;
 
 // Locals: params, 31 guest registers, then temporaries.
-const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4;
-const regLocal = (r: number) => 4 + r; // x1 -> 5 .. x31 -> 35
-const L_PC = 36, L_A = 37, L_T = 38, L_U = 39; // i64
+const P_ENTRY = 0, P_BUDGET = 1, P_DTLB = 2, P_FTLB = 3, P_N0 = 4, P_PAGE = 5;
+const regLocal = (r: number) => 5 + r; // x1 -> 6 .. x31 -> 36
+const L_PC = 37, L_A = 38, L_T = 39, L_U = 40; // i64
 /** An indirect jump's target less the page's address, while it is searched (a temporary, as L_T). */
 const L_REL = L_T;
-const L_N = 40, L_BLK = 41, L_LO = 42, L_SLOT = 43, L_TI = 44, L_ST = 45; // i32
+const L_N = 41, L_BLK = 42, L_LO = 43, L_SLOT = 44, L_TI = 45, L_ST = 46; // i32
 /** The block a jump into a loop past its head is going to (Structure.sideTargets). */
-const L_SEL = 46;
+const L_SEL = 47;
 export const REGION_LOCALS: [number, number][] = [[35, I64], [7, I32], ...FP_LOCALS];
-const L_FP = 47; // the FP code's locals (FP_LOCALS) follow the emitter's own
+const L_FP = 48; // the FP code's locals (FP_LOCALS) follow the emitter's own
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
 export const CHAIN_ENTRIES = 1 << 14;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
@@ -212,6 +212,9 @@ export class RegionEmitter {
     this.local(Op.local_get, P_DTLB);
     this.local(Op.local_get, P_FTLB);
     this.local(Op.local_get, L_N);
+    this.local(Op.local_get, L_PC);
+    this.i64(-4096);
+    this.op(Op.i64_and);
     this.local(Op.local_get, L_TI);
     this.mem(Op.i32_load, 2, this.chainAt + 8); // table slot
     this.w.byte(Op.return_call_indirect);
@@ -235,7 +238,6 @@ export class RegionEmitter {
     const w = this.w;
     w.reset();
     this.hints = [];
-    this.globalAt = [];
     this.fp.reset();
     this.uncache(); // an emit that threw (a plan codegen refused) may have stopped mid-block
     this.blockIndex = new Map(plan.blocks.map((b, i) => [b.pc, i]));
@@ -579,24 +581,20 @@ export class RegionEmitter {
   }
   /**
    * The guest address `pc`, as its offset from the region's page plus the
-   * page's address, which the function reads from its own global: a body
-   * holds no address of its own, so the same code at another address (a new
-   * process's dash and glibc, which ASLR moves) emits the same bytes and runs
-   * the module compiled before (core/jit/jit.ts `reuse`).
+   * page's address, which the function takes as a parameter: a body holds no
+   * address of its own, so the same code at another address (a new process's
+   * dash and glibc, which ASLR moves) emits the same bytes and runs the
+   * function compiled before (core/jit/jit.ts `reuse`).
    */
   pcConst(pc: number): void {
     this.i64(pc - this.plan.pageVa);
     this.pageVa();
     this.op(Op.i64_add);
   }
-  /** The page's address: global 0 as emitted; `globalAt` lists where the index is. */
+  /** The page's address (the caller passes it: the target pc's page). */
   private pageVa(): void {
-    this.w.byte(Op.global_get);
-    this.globalAt.push(this.w.len);
-    this.w.u32(0);
+    this.local(Op.local_get, P_PAGE);
   }
-  /** Offsets of every global index in the last body (one byte each: jit.ts sets them). */
-  globalAt: number[] = [];
   /** Opens a block, loop or if; `likely` hints an `if` taken or not (wasm.ts branchHints). */
   open(o: number, type: number, likely?: boolean): void {
     if (likely !== undefined) this.hints.push(this.w.len, likely ? 1 : 0);

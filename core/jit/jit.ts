@@ -143,7 +143,14 @@ const MAX_DEBT_MS = 50;
 const LONG_RUNNING = 20_000_000;
 const TWO32 = 4294967296;
 
-type RegionFn = (entry: number, budget: number, dtlb: number, ftlb: number, n0: number) => number;
+type RegionFn = (
+  entry: number,
+  budget: number,
+  dtlb: number,
+  ftlb: number,
+  n0: number,
+  page: bigint,
+) => number;
 
 interface Region {
   plan: RegionPlan;
@@ -162,6 +169,8 @@ interface Region {
   /** The flat variant, compiled when first entered inside a loop, and its slot (-1: none). */
   flat: RegionFn | null;
   flatSlot: number;
+  /** plan.pageVa as the i64 the region's function takes. */
+  pageBig: bigint;
   /** Runs so far and instructions they retired, until probation ends (then -1). */
   runs: number;
   retired: number;
@@ -224,7 +233,7 @@ export class Jit {
    * Bodies compiled before, run again at another address without compiling.
    * They outlive a flush: what is translated again after it costs no compile.
    */
-  private readonly reuse = new CompiledBodies(MAX_CACHE_BYTES);
+  private readonly reuse = new CompiledBodies<RegionFn>(MAX_CACHE_BYTES);
   private readonly writer = new ByteWriter();
   private readonly imports: WebAssembly.Imports;
   /** Atomics and SYSTEM instructions called from translated code. */
@@ -430,7 +439,7 @@ export class Jit {
     putReservation(this.mem.i32, h);
     // V8 compiles a region's function at its first call: that counts as translating.
     const t0 = r.runs === 0 ? performance.now() : 0;
-    const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0);
+    const status = fn(e.index, budget, h.dataTlb.offset, h.fetchTlb.offset, 0, r.pageBig);
     if (t0 !== 0) this.spend(performance.now() - t0);
     const i32 = this.mem.i32;
     if (i32[JIT_FP_READY_OFFSET >> 2] === FP_DIRTY) h.mstatus |= MSTATUS_FS;
@@ -779,23 +788,17 @@ export class Jit {
       const key = bodyHash(body);
       const known = this.reuse.find(key, body);
       if (known !== null) {
-        const pages = new Array<number>(known.globals).fill(0);
-        pages[known.index] = plan.pageVa;
-        const fn = this.instantiate(known.module, pages).exports[`r${known.index}`] as RegionFn;
+        const fn = known.fn;
         fns[k] = { fn, slot: this.place(fn), wasmBytes: 0, entries };
         this.stats.reused++;
         return;
       }
       const index = fresh.length;
       fresh.push({ k, body, key, entries });
-      // The function's page address is global `index` of the module: one byte where the body
-      // names it (a LEB128 index under 128; a module holds at most BATCH regions).
-      const own = body.slice();
-      for (const at of this.emitter.globalAt) own[at] = index;
       funcs.push({
         type: T_REGION,
         locals: REGION_LOCALS,
-        body: own,
+        body,
         hints: this.emitter.hints,
         export: `r${index}`,
         // The page's virtual address (and `f` for the flat variant) names it in profiles.
@@ -803,16 +806,15 @@ export class Jit {
       });
     });
     if (fresh.length > 0) {
-      const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs, fresh.length);
-      const module = new WebAssembly.Module(bytes);
-      const instance = this.instantiate(module, fresh.map(({ k }) => variants[k][0].pageVa));
+      const bytes = writeModule(this.writer, TYPES, IMPORTS, funcs);
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
       const bodyBytes = funcs.reduce((sum, f) => sum + f.body.length, 0);
       fresh.forEach(({ k, body, key, entries }, index) => {
         const fn = instance.exports[`r${index}`] as RegionFn;
         // The module's bytes, shared out by body size, count against the cache bound.
         const share = Math.ceil(bytes.length * funcs[index + 1].body.length / bodyBytes);
         fns[k] = { fn, slot: this.place(fn), wasmBytes: share, entries };
-        this.reuse.add(key, { module, index, globals: fresh.length, body }, share);
+        this.reuse.add(key, { fn, body }, share);
         const plan = variants[k][0];
         for (const root of plan.roots) this.reuse.root(plan.pageBuf + (root - plan.pageVa));
       });
@@ -822,13 +824,6 @@ export class Jit {
     this.stats.compileMs += performance.now() - t0;
     this.spend(performance.now() - t0);
     return fns;
-  }
-
-  /** An instance of a module of regions, function j's page address `pages[j]`. */
-  private instantiate(module: WebAssembly.Module, pages: number[]): WebAssembly.Instance {
-    const g: Record<string, WebAssembly.Global> = {};
-    pages.forEach((page, j) => g[`g${j}`] = new WebAssembly.Global(PAGE_GLOBAL, BigInt(page)));
-    return new WebAssembly.Instance(module, { ...this.imports, g });
   }
 
   /** A slot in the table regions chain through. */
@@ -862,6 +857,7 @@ export class Jit {
           entries,
           runs: 0,
           retired: 0,
+          pageBig: BigInt(plan.pageVa),
         };
       },
     );
@@ -989,7 +985,7 @@ function recordOf(c: Int32Array, pc: number): number {
 /** Type 0 is the regions' (return_call_indirect names it). */
 const T_REGION = 0, T_HELPER = 1, T_LOG = 2, T_MULHU = 3, T_SYS = 4;
 const TYPES = [
-  { params: [I32, I32, I32, I32, I32], results: [I32] },
+  { params: [I32, I32, I32, I32, I32, I64], results: [I32] },
   { params: [I32, I32, I32], results: [I32] },
   { params: [I32, I32], results: [] },
   { params: [I64, I64], results: [I64] },
@@ -1006,4 +1002,3 @@ const IMPORTS = [
   { name: "st2", type: T_SYS },
 ];
 const MULHU_BODY = mulhuBody();
-const PAGE_GLOBAL: WebAssembly.GlobalDescriptor = { value: "i64", mutable: false };

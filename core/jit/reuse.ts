@@ -1,26 +1,24 @@
 /**
  * Region bodies compiled before, by their bytes. A region's body holds no
  * guest address of its own (core/jit/codegen.ts `pcConst`: pcs are offsets
- * from a page address the function reads from a global), so the same code
+ * from a page address the function takes as a parameter), so the same code
  * planned the same way at another address emits the same bytes: each `sh -c`
  * on a distribution is a new process whose dash and glibc ASLR moves, and
  * their regions, translated again, cost V8 a new compile and a new climb from
  * its baseline tier to its optimizing one (docs/speed.md, "dash"). A body
- * found here runs in a new instance of the module compiled for it, on V8's
- * code for that module as it stands.
+ * found here is the same function, in the same instance, on V8's code for it
+ * as it stands: a tail call between two functions of one instance costs V8 a
+ * third of one between instances (docs/speed.md, "settle").
  */
 
-/** A compiled body: its module and the function's index there (export `r<index>`, global `g<index>`). */
-export interface CompiledBody {
-  module: WebAssembly.Module;
-  index: number;
-  /** How many page globals the module imports. */
-  globals: number;
+/** A compiled body and its function, which serves every address the body is found at. */
+export interface CompiledBody<F> {
+  fn: F;
   body: Uint8Array;
 }
 
-export class CompiledBodies {
-  private readonly byHash = new Map<number, CompiledBody[]>();
+export class CompiledBodies<F> {
+  private readonly byHash = new Map<number, CompiledBody<F>[]>();
   /** Where in RAM (buffer offsets) the regions compiled here were rooted. */
   private readonly roots = new Set<number>();
   /** The modules' bytes held here (each body's share). */
@@ -35,12 +33,12 @@ export class CompiledBodies {
   constructor(readonly maxBytes: number) {}
 
   /** The body compiled before with these bytes (`hash` is bodyHash(body)), or null. */
-  find(hash: number, body: Uint8Array): CompiledBody | null {
+  find(hash: number, body: Uint8Array): CompiledBody<F> | null {
     for (const c of this.byHash.get(hash) ?? []) if (sameBytes(c.body, body)) return c;
     return null;
   }
 
-  add(hash: number, entry: CompiledBody, share: number): void {
+  add(hash: number, entry: CompiledBody<F>, share: number): void {
     if (this.bytes + share > this.maxBytes) this.clear();
     const list = this.byHash.get(hash);
     if (list === undefined) this.byHash.set(hash, [entry]);

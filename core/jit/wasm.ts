@@ -280,16 +280,14 @@ export interface FuncDef {
 
 /**
  * Writes a module: types, imports (functions from "h", the memory as
- * "m.mem", a funcref table as "m.tbl", then `i64Globals` immutable i64
- * globals "g.g0".. ), functions, exports and code. Function indices: imports
- * first, in order.
+ * "m.mem", a funcref table as "m.tbl"), functions, exports and code.
+ * Function indices: imports first, in order.
  */
 export function writeModule(
   w: ByteWriter,
   types: FuncType[],
   imports: ImportFunc[],
   funcs: FuncDef[],
-  i64Globals = 0,
 ): Uint8Array<ArrayBuffer> {
   w.reset();
   w.bytes(HEADER);
@@ -304,7 +302,7 @@ export function writeModule(
     }
   });
   section(w, 2, () => {
-    w.u32(imports.length + 2 + i64Globals);
+    w.u32(imports.length + 2);
     for (const f of imports) {
       w.name("h");
       w.name(f.name);
@@ -322,13 +320,6 @@ export function writeModule(
     w.byte(0x70); // funcref
     w.byte(0x00);
     w.u32(0);
-    for (let g = 0; g < i64Globals; g++) {
-      w.name("g");
-      w.name(`g${g}`);
-      w.byte(0x03);
-      w.byte(I64);
-      w.byte(0x00); // immutable
-    }
   });
   section(w, 3, () => {
     w.u32(funcs.length);
