@@ -24,6 +24,7 @@ import { type Block, directTarget, type Insn, type RegionPlan } from "./region.t
 import { isSfenceVma, STATUS_CSRS, SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
 import { csrWrites, ECALL } from "../hart.ts";
 import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
+import { type AccessGroup, accessGroups, type GroupMember } from "./access_groups.ts";
 import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
 
 /** Function indices every module has: the helpers, then the shared mulhu. */
@@ -57,8 +58,16 @@ const L_REL = L_T;
 const L_N = 41, L_BLK = 42, L_LO = 43, L_SLOT = 44, L_TI = 45, L_ST = 46; // i32
 /** The block a jump into a loop past its head is going to (Structure.sideTargets). */
 const L_SEL = 47;
-export const REGION_LOCALS: [number, number][] = [[35, I64], [7, I32], ...FP_LOCALS];
 const L_FP = 48; // the FP code's locals (FP_LOCALS) follow the emitter's own
+/** Access groups' page offsets (core/jit/access_groups.ts), i32, after the FP code's locals. */
+const GROUP_SLOTS = 4;
+const L_GROUP = L_FP + FP_LOCALS.reduce((n, [count]) => n + count, 0);
+export const REGION_LOCALS: [number, number][] = [
+  [35, I64],
+  [7, I32],
+  ...FP_LOCALS,
+  [GROUP_SLOTS, I32],
+];
 /** Chain cache: records of 32 bytes (pc i64, table slot, block index, page buffer offset). */
 export const CHAIN_ENTRIES = 1 << 14;
 export const CHAIN_BYTES = CHAIN_ENTRIES * 32;
@@ -766,6 +775,7 @@ export class RegionEmitter {
     this.local(Op.local_set, L_N);
     this.blockDepth = this.depth;
     this.writeThrough = false;
+    this.groups = accessGroups(b, GROUP_SLOTS);
     for (let k = 0; k < len; k++) {
       const i = b.insns[k];
       if (k === len - 1) {
@@ -1115,6 +1125,14 @@ export class RegionEmitter {
   }
 
   private load(i: Insn, k: number, rd: number, rs1: number, imm: number, f3: number): void {
+    const member = this.groups.get(k);
+    if (member !== undefined) {
+      this.inGroup(member, k);
+      this.open(Op.if, I64, true);
+      this.local(Op.local_get, L_GROUP + member.group.slot);
+      this.mem(LOAD_OPS[f3], f3 & 3, member.offset);
+      this.op(Op.else);
+    }
     const size = 1 << (f3 & 3);
     this.tlbCheck(rs1, imm, ACCESS_LOAD, size);
     this.open(Op.if, I64, true);
@@ -1132,10 +1150,27 @@ export class RegionEmitter {
     this.i32(0);
     this.mem(Op.i64_load, 3, JIT_SCRATCH_OFFSET);
     this.close();
+    if (member !== undefined) this.close();
     this.set(rd);
   }
 
   private store(i: Insn, k: number, rs1: number, rs2: number, imm: number, f3: number): void {
+    const member = this.groups.get(k);
+    if (member !== undefined) {
+      this.inGroup(member, k);
+      this.open(Op.if, VOID, true);
+      if (this.logStores) {
+        this.local(Op.local_get, L_GROUP + member.group.slot);
+        this.i32(member.offset);
+        this.op(Op.i32_add);
+        this.i32(1 << f3);
+        this.call(FN_LOG_STORE);
+      }
+      this.local(Op.local_get, L_GROUP + member.group.slot);
+      this.get(rs2);
+      this.mem(STORE_OPS[f3], f3, member.offset);
+      this.op(Op.else);
+    }
     const size = 1 << f3;
     this.tlbCheck(rs1, imm, ACCESS_STORE, size);
     this.open(Op.if, VOID, true);
@@ -1168,7 +1203,43 @@ export class RegionEmitter {
     this.exit(i.pc + i.len, k + 1, STATUS_STOP);
     this.close();
     this.close();
+    if (member !== undefined) this.close();
   }
+
+  /**
+   * Before a group member's access: at the group's first member, its check
+   * (checkGroup); then whether it passed, on the stack.
+   */
+  private inGroup(member: GroupMember, k: number): void {
+    const g = member.group;
+    if (g.first === k) this.checkGroup(g);
+    this.local(Op.local_get, L_GROUP + g.slot);
+    this.i32(-1);
+    this.op(Op.i32_ne);
+  }
+
+  /**
+   * Sets the group's local to the buffer offset of its lowest address when
+   * the TLB maps that address's page for the group's kind of access and all
+   * of the group's bytes fall in that page; else to -1.
+   */
+  private checkGroup(g: AccessGroup): void {
+    this.tlbCheck(g.rs1, g.minImm, g.kind, 1);
+    this.local(Op.local_get, L_LO);
+    this.i32(4095);
+    this.op(Op.i32_and);
+    this.i32(4096 - g.span);
+    this.op(Op.i32_le_u);
+    this.op(Op.i32_and);
+    this.open(Op.if, I32, true);
+    this.hitOffset(g.kind);
+    this.op(Op.else);
+    this.i32(-1);
+    this.close();
+    this.local(Op.local_set, L_GROUP + g.slot);
+  }
+  /** The current block's access groups, by member index. */
+  private groups: Map<number, GroupMember> = NO_GROUPS;
 
   /**
    * LR, SC and AMOs inline on a TLB hit (the load TLB for LR, the store TLB
@@ -1408,6 +1479,8 @@ export const LOAD_OPS = [
 export const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
 
 /** Whether the block's last instruction jumps to its own start (a loop of one block). */
+const NO_GROUPS = new Map<number, GroupMember>();
+
 function branchesToItself(b: Block): boolean {
   return directTarget(b.insns[b.insns.length - 1]) === b.pc;
 }
