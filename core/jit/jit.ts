@@ -226,6 +226,16 @@ export class Jit {
    */
   private readonly byPc = new Map<number, Entry>();
   private readonly byPage = new Map<number, Region[]>();
+  /**
+   * The roots (offsets in the page) of the widest region installed on each
+   * RAM page, by page number, and whether it held an instruction across the
+   * page's end. Another process's copy of a program maps the same page at
+   * another address: its first hot pc there is planned with these at once,
+   * which gives the body compiled before (reuse.ts) instead of growing region
+   * by region as its pcs get hot. A plan whose next page is not mapped yet
+   * would end before that instruction, and differ: it grows as before.
+   */
+  private readonly frameRoots = new Map<number, { offsets: number[]; across: boolean }>();
   private readonly codePages: Uint8Array;
   private readonly invalidations: Uint8Array;
   private readonly emitter = new RegionEmitter();
@@ -707,10 +717,13 @@ export class Jit {
     const old = (this.byPage.get(base >>> 12) ?? []).filter((r) =>
       r.valid && !replaced.has(r) && samePage(r.plan) && r.plan.size < MERGE_MAX_INSNS
     );
-    if (at < 0 && old.length === 0) return null;
+    const known = this.frameRoots.get(base >>> 12);
+    const prior = known === undefined || (known.across && next < 0) ? [] : known.offsets;
+    if (at < 0 && old.length === 0 && prior.length === 0) return null;
     const roots = at < 0 ? [] : [...plans[at].roots];
     for (const r of old) roots.push(...r.plan.roots);
-    roots.push(pc);
+    for (const offset of prior) if (!roots.includes(pageVa + offset)) roots.push(pageVa + offset);
+    if (!roots.includes(pc)) roots.push(pc);
     const plan = planRegion(this.mem.u16, pageVa, base, roots, next);
     if (plan === null || !plan.roots.includes(pc) || plan.size > MERGE_MAX_INSNS) return null;
     const blocks = new Set(plan.blocks.map((b) => b.pc));
@@ -744,6 +757,10 @@ export class Jit {
       if (region.entries.has(index)) this.chainTo(b.pc, e);
     });
     this.listOn(page, region);
+    if (plan.roots.length >= (this.frameRoots.get(page)?.offsets.length ?? 0)) {
+      const offsets = plan.roots.map((r) => r - plan.pageVa);
+      this.frameRoots.set(page, { offsets, across: plan.crossBuf >= 0 });
+    }
     // A store to the next page may change the upper half of its last instruction.
     if (plan.crossBuf >= 0) this.listOn(plan.crossBuf >>> 12, region);
   }
@@ -880,6 +897,7 @@ export class Jit {
   /** A store reached a page with translations: drop them and stop the running region. */
   private invalidatePage(page: number): void {
     this.codePages[page] = 0;
+    this.frameRoots.delete(page);
     if (this.invalidations[page] < 255) this.invalidations[page]++;
     for (const r of this.byPage.get(page) ?? []) {
       // Listed under two pages (an instruction across the end): off the other one's list too.
