@@ -637,6 +637,7 @@ export class Jit {
       sameBytes(now, r.src);
     if (!same) {
       r.valid = false;
+      this.frameRoots.delete(p.pageBuf >>> 12); // rewritten (by DMA, say): no guide either
       return false;
     }
     r.epoch = this.fenceEpoch;
@@ -926,6 +927,8 @@ export class Jit {
   flush(): void {
     for (const list of this.byPage.values()) for (const r of list) r.valid = false;
     this.byPage.clear();
+    // Pages no longer protected may be written unseen: what they held is no guide.
+    this.frameRoots.clear();
     this.byPc.clear();
     this.entryPc.fill(NaN);
     this.entries.fill(undefined);
