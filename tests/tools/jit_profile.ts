@@ -60,10 +60,11 @@ function readDump(buf: Uint8Array): CodeRecord[] {
   };
   while (off + 16 <= buf.length) {
     if (!plausible(off)) {
-      // A record written shorter than its size field says: the next one starts a few bytes on.
+      // A record written shorter than its size field says: the next one starts a few bytes on
+      // (or, after a long run, further: the search goes on up to 64 KiB).
       let k = 1;
-      while (k < 16 && !plausible(off + k)) k++;
-      if (k === 16) break;
+      while (k < 1 << 16 && !plausible(off + k)) k++;
+      if (k === 1 << 16) break;
       off += k;
     }
     const id = dv.getUint32(off, true), size = dv.getUint32(off + 4, true);
