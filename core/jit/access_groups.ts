@@ -3,13 +3,13 @@
  * instruction between them writes, share one TLB check (core/jit/codegen.ts):
  * a function's prologue saving registers to the stack, an epilogue loading
  * them back, a structure's fields read one after another. The first of them
- * checks that every one falls in one page the TLB maps for that kind of access,
- * and keeps the page's buffer offset; each then accesses at a
- * constant offset from it. When the check fails, each takes its own TLB check
- * and slow path, as alone, so faults stay precise. (A lone access's check
- * also wants it aligned, so that it cannot cross into the next page; a
- * group's check of the span covers that: misaligned accesses are done as the
- * interpreter does them, in place.)
+ * checks that the TLB maps its page for that kind of access and that every
+ * one falls in that page, and keeps the page's buffer offset; each then
+ * accesses at a constant offset from it. When the check fails, each takes its
+ * own TLB check and slow path, as alone, so faults stay precise. (A lone
+ * access's check also wants it aligned, so that it cannot cross into the next
+ * page; a group's check of the span covers that: misaligned accesses are done
+ * as the interpreter does them, in place.)
  */
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
 import type { Block } from "./region.ts";
@@ -93,25 +93,18 @@ export function accessGroups(b: Block, slots: number): Map<number, GroupMember> 
   const members = new Map<number, GroupMember>();
   const busyUntil: number[] = new Array(slots).fill(-1);
   done.sort((a, c) => a.members[0].k - c.members[0].k);
-  for (const c of done) {
-    const kept = c.members;
-    if (kept.length < 2) continue;
-    const minImm = Math.min(...kept.map((m) => m.imm));
-    const span = Math.max(...kept.map((m) => m.imm + m.size)) - minImm;
+  for (const { kind, rs1, members: list } of done) {
+    if (list.length < 2) continue;
+    const minImm = Math.min(...list.map((m) => m.imm));
+    const span = Math.max(...list.map((m) => m.imm + m.size)) - minImm;
+    // Past half a page, the check would fail for most addresses of the base.
     if (span > 2048) continue;
-    const first = kept[0].k, last = kept[kept.length - 1].k;
+    const first = list[0].k;
     const slot = busyUntil.findIndex((u) => u < first);
     if (slot < 0) continue;
-    busyUntil[slot] = last;
-    const group: AccessGroup = {
-      kind: c.kind,
-      rs1: c.rs1,
-      first,
-      minImm,
-      span,
-      slot,
-    };
-    for (const m of kept) members.set(m.k, { group, offset: m.imm - minImm });
+    busyUntil[slot] = list[list.length - 1].k;
+    const group: AccessGroup = { kind, rs1, first, minImm, span, slot };
+    for (const m of list) members.set(m.k, { group, offset: m.imm - minImm });
   }
   return members;
 }

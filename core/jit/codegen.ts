@@ -1478,9 +1478,10 @@ export const LOAD_OPS = [
 /** A store's wasm op by its funct3 (SB SH SW SD). */
 export const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
 
-/** Whether the block's last instruction jumps to its own start (a loop of one block). */
+/** A block with no access groups (before the first block). */
 const NO_GROUPS = new Map<number, GroupMember>();
 
+/** Whether the block's last instruction jumps to its own start (a loop of one block). */
 function branchesToItself(b: Block): boolean {
   return directTarget(b.insns[b.insns.length - 1]) === b.pc;
 }
