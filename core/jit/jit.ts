@@ -700,11 +700,11 @@ export class Jit {
   /**
    * Plans `pc` together with the other hot pcs of its page (this batch's plan
    * for the page, the regions already there, the roots its RAM page had in
-   * another process: frameRoots) while the region has room, so a
-   * call through a function pointer or a return between them stays in one
-   * region instead of leaving it (CoreMark's list sort calls its comparison
-   * that way: docs/speed.md). Puts the plan in `plans` and the regions it
-   * covers whole in `replaced`; null when `pc` does not fit with them.
+   * another process: frameRoots) while the region has room, so a call
+   * through a function pointer or a return between them stays in one region
+   * instead of leaving it (CoreMark's list sort calls its comparison that
+   * way: docs/speed.md). Puts the plan in `plans` and the regions it covers
+   * whole in `replaced`; null when `pc` does not fit with them.
    */
   private planWithPage(
     pc: number,
