@@ -12,8 +12,7 @@
  * as the interpreter does them, in place.)
  */
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
-import type { Block } from "./region.ts";
-import { fpWritesX, isFpOpcode } from "./codegen_fp.ts";
+import { type Block, writtenRegister } from "./region.ts";
 
 /** Accesses one group's check covers. */
 export interface AccessGroup {
@@ -107,11 +106,4 @@ export function accessGroups(b: Block, slots: number): Map<number, GroupMember> 
     for (const m of list) members.set(m.k, { group, offset: m.imm - minImm });
   }
   return members;
-}
-
-/** The integer register an instruction writes (0: none), for the opcodes a block holds. */
-function writtenRegister(insn: number): number {
-  const op = insn & 0x7f;
-  if (isFpOpcode(op)) return Math.max(fpWritesX(insn), 0);
-  return op === 0x63 || op === 0x23 ? 0 : (insn >>> 7) & 31;
 }

@@ -20,12 +20,12 @@ import {
   JIT_TLB_OFFSET,
 } from "../state.ts";
 import { ACCESS_LOAD, ACCESS_STORE } from "../trap.ts";
-import { type Block, directTarget, type Insn, type RegionPlan } from "./region.ts";
+import { type Block, directTarget, type Insn, type RegionPlan, writtenRegister } from "./region.ts";
 import { isSfenceVma, STATUS_CSRS, SYS_JUMP, SYS_TRAP, systemExit } from "./system.ts";
 import { csrWrites, ECALL } from "../hart.ts";
 import { ByteWriter, I32, I64, Op, VOID } from "./wasm.ts";
 import { type AccessGroup, accessGroups, type GroupMember } from "./access_groups.ts";
-import { FP_LOCALS, FpEmitter, fpReadsX, fpWritesX, isFpOpcode } from "./codegen_fp.ts";
+import { FP_LOCALS, FpEmitter, fpReadsX, isFpOpcode } from "./codegen_fp.ts";
 
 /** Function indices every module has: the helpers, then the shared mulhu. */
 export const FN_LOAD = 0;
@@ -1592,24 +1592,20 @@ function structure(blocks: Block[], roots: number[]): Structure {
 
 /** Adds the registers an instruction reads and writes. */
 function registersOf(insn: number, used: Set<number>, written: Set<number>): void {
-  const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
+  const rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
   const op = insn & 0x7f;
+  const w = writtenRegister(insn);
+  if (w >= 0) {
+    used.add(w);
+    written.add(w);
+  }
   if (isFpOpcode(op)) {
-    const r = fpReadsX(insn), w = fpWritesX(insn);
+    const r = fpReadsX(insn);
     if (r >= 0) used.add(r);
-    if (w >= 0) {
-      used.add(w);
-      written.add(w);
-    }
     return;
   }
-  const writes = op !== 0x63 && op !== 0x23 && op !== 0x0f;
   const reads1 = op !== 0x37 && op !== 0x17 && op !== 0x6f;
   const reads2 = op === 0x63 || op === 0x23 || op === 0x33 || op === 0x3b || op === 0x2f;
-  if (writes) {
-    used.add(rd);
-    written.add(rd);
-  }
   if (reads1) used.add(rs1);
   if (reads2) used.add(rs2);
 }

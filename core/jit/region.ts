@@ -10,7 +10,7 @@
  * it runs the instruction.
  */
 import { COMPRESSED_TABLE, fillCompressedTable } from "../compressed.ts";
-import { isFpOpcode, translatableFp } from "./codegen_fp.ts";
+import { fpWritesX, isFpOpcode, translatableFp } from "./codegen_fp.ts";
 import { systemExit, translatableSystem } from "./system.ts";
 
 const COMPRESSED = COMPRESSED_TABLE;
@@ -121,6 +121,13 @@ export function translatable(insn: number): boolean {
     default:
       return isFpOpcode(insn & 0x7f) && translatableFp(insn);
   }
+}
+
+/** The integer register a translatable instruction writes (it may be x0), or -1: none. */
+export function writtenRegister(insn: number): number {
+  const op = insn & 0x7f;
+  if (isFpOpcode(op)) return fpWritesX(insn);
+  return op === 0x63 || op === 0x23 || op === 0x0f ? -1 : (insn >>> 7) & 31;
 }
 
 /** Branch and JAL targets (absolute), or null for other instructions. */
