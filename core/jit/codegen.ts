@@ -188,9 +188,11 @@ export class RegionEmitter {
     this.op(Op.i32_add);
     this.local(Op.local_tee, L_SLOT);
     this.mem(Op.i64_load, 3, tlbEntryOffset(0));
+    // L_A: the target's page, which the fetch TLB's tag holds and the target region takes.
     this.local(Op.local_get, L_PC);
     this.i64(-4096);
     this.op(Op.i64_and);
+    this.local(Op.local_tee, L_A);
     this.op(Op.i64_ne);
     this.open(Op.if, VOID);
     this.local(Op.local_get, L_SLOT);
@@ -200,9 +202,7 @@ export class RegionEmitter {
     this.close();
     this.local(Op.local_get, L_SLOT);
     this.mem(Op.i64_load, 3, tlbEntryOffset(0));
-    this.local(Op.local_get, L_PC);
-    this.i64(-4096);
-    this.op(Op.i64_and);
+    this.local(Op.local_get, L_A);
     this.op(Op.i64_eq);
     this.local(Op.local_get, L_LO);
     this.i32(-4096);
@@ -221,9 +221,7 @@ export class RegionEmitter {
     this.local(Op.local_get, P_DTLB);
     this.local(Op.local_get, P_FTLB);
     this.local(Op.local_get, L_N);
-    this.local(Op.local_get, L_PC);
-    this.i64(-4096);
-    this.op(Op.i64_and);
+    this.local(Op.local_get, L_A);
     this.local(Op.local_get, L_TI);
     this.mem(Op.i32_load, 2, this.chainAt + 8); // table slot
     this.w.byte(Op.return_call_indirect);
